@@ -1,0 +1,260 @@
+"""Canonical tables of the store: one pandera model per ledger kind.
+
+Everything after ingest speaks these English column names. Values that are
+domain terms (学籍状态, 事件, 劝返方式 …) stay in Chinese, normalised to the
+canonical spellings listed below, because they are what reports display.
+
+Every ledger table also carries its provenance: ``source_file`` (path relative
+to the ledger folder), ``source_sheet`` ("" for CSV) and ``source_row`` (the row
+number as the user sees it in Excel, or the line number in a CSV file).
+"""
+
+from __future__ import annotations
+
+import pandera.pandas as pa
+
+KINDS: tuple[str, ...] = (
+    "roster",
+    "population",
+    "poverty",
+    "disability",
+    "absence",
+    "cases",
+    "home_teaching",
+    "subsidy",
+    "enrollment",
+)
+
+# Folder names a county may use for each kind: the key or the Chinese name.
+KIND_FOLDERS: dict[str, tuple[str, ...]] = {
+    "roster": ("roster", "学籍"),
+    "population": ("population", "户籍"),
+    "poverty": ("poverty", "脱贫户"),
+    "disability": ("disability", "残疾"),
+    "absence": ("absence", "缺勤"),
+    "cases": ("cases", "劝返"),
+    "home_teaching": ("home_teaching", "送教"),
+    "subsidy": ("subsidy", "资助"),
+    "enrollment": ("enrollment", "事业统计"),
+}
+
+KIND_LABELS: dict[str, str] = {
+    "roster": "学籍",
+    "population": "户籍",
+    "poverty": "脱贫户",
+    "disability": "残疾",
+    "absence": "缺勤",
+    "cases": "劝返",
+    "home_teaching": "送教",
+    "subsidy": "资助",
+    "enrollment": "事业统计",
+}
+
+PROVENANCE = ("source_file", "source_sheet", "source_row")
+# person_key: the 18-character resident ID when present, else the 学籍号
+# (a 学籍号 "G" + valid ID is that ID).
+PERSON = ("person_key", "id_number", "student_no")
+
+# Canonical domain values.
+ROSTER_STATUSES = ("在读", "休学", "转出", "毕业", "死亡")
+UNEXCUSED_TYPES = ("无故", "旷课")
+EXCUSED_TYPES = ("病假", "事假")
+CASE_OPENING = "登记"
+CASE_ACTIONS = ("家访", "劝返", "发出限期复学通知书")
+CASE_OUTCOMES = ("复学", "转学", "外地就读", "送教上门", "死亡")
+CASE_STRIKE = "销号"
+CASE_EVENTS = (CASE_OPENING, *CASE_ACTIONS, *CASE_OUTCOMES, CASE_STRIKE)
+CASE_METHODS = ("感召", "感化", "行政", "法治")
+CASE_PLACEMENTS = ("插班", "单独编班", "普职融合", "个别辅导")
+POVERTY_CATEGORIES = ("脱贫户", "监测户", "低保户", "特困供养")
+DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上门", "未安置")
+
+def _text(nullable: bool = True) -> pa.Column:
+    return pa.Column(object, nullable=nullable, required=True)
+
+
+def _person_columns() -> dict[str, pa.Column]:
+    return {
+        "person_key": pa.Column(object, nullable=False),
+        "id_number": pa.Column(object, nullable=True),
+        "student_no": pa.Column(object, nullable=True),
+    }
+
+
+def _provenance_columns() -> dict[str, pa.Column]:
+    return {
+        "source_file": pa.Column(object, nullable=False),
+        "source_sheet": pa.Column(object, nullable=False),
+        "source_row": pa.Column("int64", pa.Check.ge(1)),
+    }
+
+
+def _date(nullable: bool = False) -> pa.Column:
+    return pa.Column("datetime64[ns]", nullable=nullable, coerce=True)
+
+
+def _int(nullable: bool = False, *checks: pa.Check) -> pa.Column:
+    return pa.Column("Int64", list(checks), nullable=nullable, coerce=True)
+
+
+def _bool() -> pa.Column:
+    return pa.Column(bool, coerce=True)
+
+
+def _one_of(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
+    return pa.Column(object, pa.Check.isin(list(values)), nullable=nullable)
+
+
+# Column order in each dict is the column order in the store.
+MODELS: dict[str, pa.DataFrameSchema] = {
+    "roster": pa.DataFrameSchema(
+        {
+            "school_year": _int(False, pa.Check.in_range(1990, 2100)),
+            **_person_columns(),
+            "name": _text(),
+            "gender": _text(),
+            "birth_date": _date(nullable=True),
+            "township": _text(nullable=False),
+            "school": _text(nullable=False),
+            "grade": _int(False, pa.Check.in_range(1, 9)),
+            "class_name": _text(),
+            "boarding": _bool(),
+            "status": _one_of(ROSTER_STATUSES),
+            "left_behind": _bool(),
+            "migrant": _bool(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "population": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "name": _text(),
+            "gender": _text(),
+            "birth_date": _date(nullable=True),
+            "township": _text(nullable=False),
+            "village": _text(),
+            "guardian": _text(),
+            "phone": _text(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "poverty": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "name": _text(),
+            "township": _text(),
+            "village": _text(),
+            "category": _text(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "disability": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "name": _text(),
+            "township": _text(),
+            "disability_type": _text(),
+            "disability_level": _text(),
+            "placement": _one_of(DISABILITY_PLACEMENTS, nullable=True),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "absence": pa.DataFrameSchema(
+        {
+            "date": _date(),
+            **_person_columns(),
+            "school": _text(),
+            "absence_type": _one_of(UNEXCUSED_TYPES + EXCUSED_TYPES),
+            "unexcused": _bool(),
+            "note": _text(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "cases": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "name": _text(),
+            "township": _text(),
+            "school": _text(),
+            "grade": _int(True, pa.Check.in_range(1, 9)),
+            "date": _date(),
+            "event": _one_of(CASE_EVENTS),
+            "cause": _text(),
+            "destination": _text(),
+            "admin_owner": _text(),
+            "edu_owner": _text(),
+            "method": _one_of(CASE_METHODS, nullable=True),
+            "placement": _one_of(CASE_PLACEMENTS, nullable=True),
+            "note": _text(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "home_teaching": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "date": _date(),
+            "hours": pa.Column(float, pa.Check.ge(0), coerce=True),
+            "teacher": _text(),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "subsidy": pa.DataFrameSchema(
+        {
+            **_person_columns(),
+            "term": pa.Column(object, pa.Check.str_matches(r"^\d{4}[秋春]$")),
+            "item": _text(),
+            "amount": pa.Column(float, pa.Check.ge(0), coerce=True),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+    "enrollment": pa.DataFrameSchema(
+        {
+            "school_year": _int(False, pa.Check.in_range(1990, 2100)),
+            "township": _text(nullable=False),
+            "school": _text(nullable=False),
+            "grade": _int(False, pa.Check.in_range(1, 9)),
+            "enrolled": _int(False, pa.Check.ge(0)),
+            "repeaters": _int(True, pa.Check.ge(0)),
+            "graduates": _int(True, pa.Check.ge(0)),
+            **_provenance_columns(),
+        },
+        strict=True,
+        ordered=True,
+    ),
+}
+
+
+def columns(kind: str) -> list[str]:
+    """The canonical column names of a kind, in store order."""
+    return list(MODELS[kind].columns)
+
+
+# Store tables beside the ledger kinds.
+REJECTED_COLUMNS = ("kind", "file", "sheet", "row", "column", "value", "reason")
+INGEST_LOG_COLUMNS = (
+    "kind",
+    "file",
+    "sha256",
+    "rows_read",
+    "rows_accepted",
+    "rows_rejected",
+    "seconds",
+    "ingested_at",
+    "error",
+)
