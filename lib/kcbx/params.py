@@ -23,6 +23,16 @@ class ParamsError(ValueError):
     """A params file that cannot be used, with the key at fault."""
 
 
+class _TextDatesLoader(yaml.SafeLoader):
+    """YAML without implicit timestamps: dates stay text, so a bad one is reported with its key."""
+
+
+_TextDatesLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
 def _date(value: Any, key: str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -79,7 +89,10 @@ def load_params(path: str | Path) -> Params:
     """Read and check a params file; raise ParamsError naming the key at fault."""
     path = Path(path).resolve()
     raw_bytes = path.read_bytes()
-    raw = yaml.safe_load(raw_bytes) or {}
+    try:
+        raw = yaml.load(raw_bytes, Loader=_TextDatesLoader) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of keys")
     base = path.parent

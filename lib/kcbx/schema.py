@@ -109,7 +109,9 @@ def _one_of(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
 MODELS: dict[str, pa.DataFrameSchema] = {
     "roster": pa.DataFrameSchema(
         {
-            "school_year": _int(False, pa.Check.in_range(1990, 2100)),
+            # NULL = no 学年 in the ledger: "the current school year", which
+            # depends on as_of, so the measures fill it (measures.common.roster_of_year).
+            "school_year": _int(True, pa.Check.in_range(1990, 2100)),
             **_person_columns(),
             "name": _text(),
             "gender": _text(),

@@ -1,0 +1,45 @@
+# The front door. `make report` and `make test` do all set-up on a fresh machine.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+AS_OF ?= 2021-10-15
+PARAMS ?= params/demo.yaml
+DEMO_STORE := build/demo.duckdb
+
+.PHONY: report test lab demo ingest bench clean
+
+# The venv is rebuilt when the dependencies change.
+$(STAMP): pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "need $(PYTHON) (Python 3.11)"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(DEMO_STORE): $(STAMP) $(wildcard lib/kcbx/demo.py lib/kcbx/ledgers/*.py lib/kcbx/ingest.py lib/kcbx/store.py lib/kcbx/schema.py)
+	$(BIN)/kcbx demo
+	$(BIN)/kcbx ingest --params params/demo.yaml --quiet
+
+demo: $(DEMO_STORE)
+
+## report: write the demo county, ingest it, render every township report and the county roll-up
+report: $(DEMO_STORE)
+	$(BIN)/kcbx run --params $(PARAMS) --as-of $(AS_OF)
+
+## test: the whole suite: unit, property, notebooks (nbval), end to end, browser
+test: $(DEMO_STORE)
+	$(BIN)/python -m pytest tests --nbval-lax notebooks -p no:cacheprovider
+
+## lab: JupyterLab on the notebooks, on the project's own environment
+lab: $(DEMO_STORE)
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+## bench: benchmarks (run by hand; they print their figures)
+bench: $(STAMP)
+	$(BIN)/python benchmarks/bench_ingest.py
+	$(BIN)/python benchmarks/bench_run.py
+
+clean:
+	rm -rf build outputs/*/ .pytest_cache

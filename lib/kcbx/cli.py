@@ -1,0 +1,117 @@
+"""The command line: ``kcbx demo | ingest | run | townships``.
+
+Each subcommand is a thin shell over one library function, so that the same
+work can be done from a notebook or a test without going through argparse.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from kcbx import __version__
+from kcbx.params import ParamsError, load_params, parse_as_of
+
+
+def _repo_root() -> Path:
+    """The project folder: where params/, build/ and outputs/ live for the demo."""
+    return Path.cwd()
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from kcbx.demo import write_demo
+
+    params_path = write_demo(Path(args.out), scale=args.scale, seed=args.seed)
+    print(f"demo county written; params file: {params_path}")
+    return 0
+
+
+def cmd_ingest(args: argparse.Namespace) -> int:
+    from kcbx.ingest import format_report, ingest_folder
+
+    params = load_params(args.params)
+    report = ingest_folder(params, progress=not args.quiet)
+    print(format_report(report))
+    return 0 if report.ok else 1
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from kcbx.metrics import townships_in_scope
+    from kcbx.run import run_county
+    from kcbx.store import load_tables
+
+    params = load_params(args.params)
+    as_of = parse_as_of(args.as_of)
+    if not params.store.exists():
+        print(f"no store at {params.store}: run `kcbx ingest --params {args.params}` first",
+              file=sys.stderr)
+        return 2
+    townships = list(args.township) or townships_in_scope(
+        load_tables(params.store, kinds=["roster", "population"]), params, as_of)
+    manifest = run_county(params, as_of, townships, workers=args.workers,
+                          progress=not args.quiet)
+    as_of_dir = params.outputs / params.county / as_of.isoformat()
+    failed = [t for t in manifest.townships if t.status != "ok"]
+    print(f"{len(manifest.townships) - len(failed)} of {len(manifest.townships)} reports ok "
+          f"in {manifest.seconds:.1f} s: {as_of_dir / 'index.html'}")
+    for t in failed:
+        print(f"  failed: {t.name}: {t.error}", file=sys.stderr)
+    return 0 if manifest.ok else 1
+
+
+def cmd_townships(args: argparse.Namespace) -> int:
+    from kcbx.metrics import townships_in_scope
+    from kcbx.store import load_tables
+
+    params = load_params(args.params)
+    tables = load_tables(params.store, kinds=["roster", "population"])
+    for name in townships_in_scope(tables, params, parse_as_of(args.as_of)):
+        print(name)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="kcbx", description="控辍保学 report workbook")
+    parser.add_argument("--version", action="version", version=f"kcbx {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="write the demo county's ledgers and params file")
+    demo.add_argument("--out", default=str(_repo_root()),
+                      help="project folder: ledgers go to build/ledgers, params to params/")
+    demo.add_argument("--scale", choices=["small", "tongjiang"], default="small")
+    demo.add_argument("--seed", type=int, default=20211015)
+    demo.set_defaults(func=cmd_demo)
+
+    ingest = sub.add_parser("ingest", help="read the ledger folder into the store")
+    ingest.add_argument("--params", required=True)
+    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.set_defaults(func=cmd_ingest)
+
+    run = sub.add_parser("run", help="render every township report and the county roll-up")
+    run.add_argument("--params", required=True)
+    run.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")
+    run.add_argument("--workers", type=int, default=2, help="townships run in parallel")
+    run.add_argument("--township", action="append", default=[],
+                     help="only this township (repeatable); default: every township")
+    run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.set_defaults(func=cmd_run)
+
+    towns = sub.add_parser("townships", help="list the townships a run would cover")
+    towns.add_argument("--params", required=True)
+    towns.add_argument("--as-of", required=True)
+    towns.set_defaults(func=cmd_townships)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except (ParamsError, FileNotFoundError, ValueError) as exc:
+        print(f"kcbx {args.command}: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

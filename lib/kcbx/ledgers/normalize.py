@@ -1,0 +1,538 @@
+"""Raw sheet rows -> canonical rows (schema.MODELS) and rejected rows with a reason.
+
+Contract: "Every data row is either accepted into the store or listed, with
+file, sheet, row and reason, among the rejected rows: rows read = rows
+accepted + rows rejected, per file. Rejected: an invalid key, a date that does
+not parse, an unknown 事件 or 年级, a negative 金额. Common spellings are read:
+学年 2021-2022 or 2021学年 as 2021; 学期 2021年秋季学期 as 2021秋."
+
+Each ``parse_*`` function reads one cell: it returns the canonical value (None
+for a blank cell) or raises CellError with the reason shown to the user. Text
+is only stripped, never evaluated: "=HYPERLINK(...)" stays that string.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Callable
+
+import pandas as pd
+import pandera.pandas as pa
+
+from kcbx import schema
+from kcbx.ledgers import headers
+from kcbx.ledgers.ids import WARNING_REGION, PersonKey, resolve_person_key
+from kcbx.ledgers.read import Finding, RawSheet
+from kcbx.store import typed
+
+
+class CellError(ValueError):
+    """A cell that cannot be read; the message is the rejection reason (Chinese)."""
+
+
+# --------------------------------------------------------------------------- cells
+
+def _is_blank(value: object) -> bool:
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return not value.strip()
+    return bool(pd.isna(value)) if isinstance(value, (float, type(pd.NaT))) else False
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as text: stripped, otherwise exactly as written; None when blank.
+
+    Numbers typed into text columns (phone numbers, 学籍号) keep their digits:
+    13800138000, never "1.38e10" or "13800138000.0".
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, dt.datetime):
+        return value.date().isoformat() if value.time() == dt.time(0) else value.isoformat(sep=" ")
+    return str(value)
+
+
+def _folded(value: object) -> str:
+    """Text with full-width digits and punctuation folded (２０２１ -> 2021) and no spaces."""
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
+
+
+def _whole_number(value: object) -> int | None:
+    """A numeric cell that holds a whole number, else None (bools are not numbers here)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+EXCEL_EPOCH = dt.date(1899, 12, 30)  # serial 1 = 1900-01-01 (Excel's 1900 leap-year bug absorbed)
+# Serials of 1900-01-01 .. 2099-12-31: a plain number outside is no date.
+EXCEL_SERIALS = range(1, 73051)
+DATE_TEXT = re.compile(
+    r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?"
+    r"(?:[T ]?\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?$"  # a time part, ignored
+)
+DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20210901
+REASON_DATE = "日期无法识别"
+
+
+def parse_date(value: object) -> dt.date | None:
+    """A date: an Excel date or serial number, 2021-09-01, 2021/9/1, 2021.9.1, 2021年9月1日, 20210901.
+
+    A time part (2021-09-01 08:00:00) is ignored. Raises CellError("日期无法识别").
+    """
+    if _is_blank(value):
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    serial = _whole_number(value)
+    if serial is not None and serial in EXCEL_SERIALS:
+        return EXCEL_EPOCH + dt.timedelta(days=serial)
+    if isinstance(value, float) and not math.isnan(value) and int(value) in EXCEL_SERIALS:
+        return EXCEL_EPOCH + dt.timedelta(days=int(value))  # a serial with a time fraction
+    text = _folded(value)
+    match = DATE_TEXT.match(text) or DATE_COMPACT.match(text)
+    if match:
+        try:
+            return dt.date(*(int(part) for part in match.groups()))
+        except ValueError:
+            pass
+    raise CellError(REASON_DATE)
+
+
+CHINESE_DIGITS = {c: i for i, c in enumerate("一二三四五六七八九", start=1)}
+GRADE_TEXT = re.compile(r"^(?:小学)?([1-9一二三四五六七八九])(?:年级|级)?$")
+JUNIOR_GRADE_TEXT = re.compile(r"^初(?:中)?([123一二三])(?:年级|级)?$")  # 初一 = grade 7
+REASON_GRADE = "年级无法识别"
+
+
+def parse_grade(value: object) -> int | None:
+    """年级 1–9: 1–9, 一年级…九年级, 7年级, 初一/初二/初三 (= 7/8/9, also 初一年级). Raises CellError."""
+    if _is_blank(value):
+        return None
+    number = _whole_number(value)
+    if number is not None:
+        if 1 <= number <= 9:
+            return number
+        raise CellError(REASON_GRADE)
+    text = _folded(value)
+    if match := GRADE_TEXT.match(text):
+        digit = match.group(1)
+        return CHINESE_DIGITS.get(digit) or int(digit)
+    if match := JUNIOR_GRADE_TEXT.match(text):
+        digit = match.group(1)
+        return 6 + (CHINESE_DIGITS.get(digit) or int(digit))
+    raise CellError(REASON_GRADE)
+
+
+SCHOOL_YEAR_TEXT = re.compile(r"^(\d{4})(?:[-—–~至/](\d{4}|\d{2}))?(?:学年度?|年度?)?$")
+REASON_SCHOOL_YEAR = "学年无法识别"
+
+
+def parse_school_year(value: object) -> int | None:
+    """学年 as its starting year: 2021, 2021-2022, 2021—2022学年, 2021学年, 2021-22 -> 2021.
+
+    A second year that does not follow the first is an error. Raises CellError.
+    """
+    if _is_blank(value):
+        return None
+    number = _whole_number(value)
+    if number is not None:
+        return number
+    match = SCHOOL_YEAR_TEXT.match(_folded(value))
+    if not match:
+        raise CellError(REASON_SCHOOL_YEAR)
+    start, end = int(match.group(1)), match.group(2)
+    if end is not None and int(end) != (start + 1) % 10 ** len(end):
+        raise CellError(REASON_SCHOOL_YEAR)
+    return start
+
+
+TERM_TEXT = re.compile(r"^(\d{4})年?(秋|春)季?(?:学期)?$")
+TERM_OF_SCHOOL_YEAR = re.compile(r"^(\d{4})[-—–~至](\d{4})学年度?第?([一二12])学期$")
+REASON_TERM = "学期无法识别"
+
+
+def parse_term(value: object) -> str | None:
+    """学期 label: 2021秋, 2021年秋季学期, 2022春, 2022年春季; 2021-2022学年第一学期 = 2021秋, 第二学期 = 2022春."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    if match := TERM_TEXT.match(text):
+        return f"{match.group(1)}{match.group(2)}"
+    if match := TERM_OF_SCHOOL_YEAR.match(text):
+        start, end, which = int(match.group(1)), int(match.group(2)), match.group(3)
+        if end == start + 1:
+            return f"{start}秋" if which in "一1" else f"{end}春"
+    raise CellError(REASON_TERM)
+
+
+def _number(value: object, label: str) -> float:
+    if isinstance(value, bool):
+        raise CellError(f"{label}无法识别")
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        text = _folded(value).replace(",", "").removesuffix("元").lstrip("¥")
+        try:
+            number = float(text)
+        except ValueError:
+            raise CellError(f"{label}无法识别") from None
+    if not math.isfinite(number):
+        raise CellError(f"{label}无法识别")
+    if number < 0:
+        raise CellError(f"{label}为负数")
+    return number
+
+
+def parse_amount(value: object, label: str = "金额") -> float | None:
+    """A non-negative quantity (金额 "1,000元" -> 1000.0, 课时). Raises CellError("金额为负数") etc."""
+    return None if _is_blank(value) else _number(value, label)
+
+
+def parse_count(value: object, label: str) -> int | None:
+    """A head count (在校生数 …): a whole number >= 0. Raises CellError."""
+    if _is_blank(value):
+        return None
+    number = _number(value, label)
+    if not number.is_integer():
+        raise CellError(f"{label}应为整数")
+    return int(number)
+
+
+YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "有", "寄宿"}
+NO = {"否", "n", "no", "false", "0", "×", "✗", "x", "无", "不是", "走读"}
+
+
+def parse_yes_no(value: object, label: str = "是否") -> bool:
+    """是/否 (also Y/N, 1/0, √/×; 寄宿/走读); a blank cell is 否. Raises CellError."""
+    if _is_blank(value):
+        return False
+    if isinstance(value, bool):
+        return value
+    text = _folded(cell_text(value)).lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise CellError(f"{label}应为是或否")
+
+
+EVENT_SPELLINGS = {
+    "疑似辍学登记": schema.CASE_OPENING,
+    "辍学登记": schema.CASE_OPENING,
+    "限期复学通知书": "发出限期复学通知书",
+    "发限期复学通知书": "发出限期复学通知书",
+    "下发限期复学通知书": "发出限期复学通知书",
+}
+REASON_EVENT = "未知事件"
+
+
+def parse_event(value: object) -> str | None:
+    """事件: one of schema.CASE_EVENTS; 疑似辍学登记 and 辍学登记 are 登记. Raises CellError("未知事件")."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    text = EVENT_SPELLINGS.get(text, text)
+    if text not in schema.CASE_EVENTS:
+        raise CellError(REASON_EVENT)
+    return text
+
+
+ABSENCE_SPELLINGS = {"无故缺勤": "无故", "无故缺课": "无故", "旷课缺勤": "旷课"}
+
+
+def parse_absence_type(value: object) -> str | None:
+    """缺勤类型: 无故, 旷课 (unexcused), 病假, 事假 (excused). Raises CellError("未知缺勤类型")."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    text = ABSENCE_SPELLINGS.get(text, text)
+    if text not in schema.UNEXCUSED_TYPES + schema.EXCUSED_TYPES:
+        raise CellError("未知缺勤类型")
+    return text
+
+
+STATUS_SPELLINGS = {"在校": "在读", "在籍": "在读", "转学": "转出", "已毕业": "毕业"}
+
+
+def parse_status(value: object) -> str:
+    """学籍状态: 在读 (the default for a blank cell), 休学, 转出, 毕业, 死亡. Raises CellError."""
+    if _is_blank(value):
+        return "在读"
+    text = _folded(value)
+    text = STATUS_SPELLINGS.get(text, text)
+    if text not in schema.ROSTER_STATUSES:
+        raise CellError("未知学籍状态")
+    return text
+
+
+def parse_choice(value: object, choices: tuple[str, ...], reason: str) -> str | None:
+    """One of a few canonical words, also inside a longer spelling (讲道理感召 -> 感召)."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    if text in choices:
+        return text
+    contained = [choice for choice in choices if choice in text]
+    if len(contained) == 1:
+        return contained[0]
+    raise CellError(reason)
+
+
+# --------------------------------------------------------------------------- columns
+
+def contract_header(kind: str, column: str) -> str:
+    """The contract's Chinese header of a canonical column (for reasons and messages)."""
+    if column == "person_key":
+        column = "id_number"
+    names = headers.BY_KIND.get(kind, {}).get(column) or headers.COMMON.get(column)
+    return names[0] if names else column
+
+
+def _parser(kind: str, column: str) -> Callable[[object], object]:
+    """How one canonical column's cells are read."""
+    label = contract_header(kind, column)
+    match column:
+        case "birth_date" | "date":
+            return parse_date
+        case "grade":
+            return parse_grade
+        case "school_year":
+            return parse_school_year
+        case "term":
+            return parse_term
+        case "amount" | "hours":
+            return lambda v: parse_amount(v, label)
+        case "enrolled" | "repeaters" | "graduates":
+            return lambda v: parse_count(v, label)
+        case "boarding" | "left_behind" | "migrant":
+            return lambda v: parse_yes_no(v, label)
+        case "status":
+            return parse_status
+        case "absence_type":
+            return parse_absence_type
+        case "event":
+            return parse_event
+        case "method":
+            return lambda v: parse_choice(v, schema.CASE_METHODS, "未知劝返方式")
+        case "placement":
+            choices = schema.CASE_PLACEMENTS if kind == "cases" else schema.DISABILITY_PLACEMENTS
+            return lambda v: parse_choice(v, choices, "未知安置方式")
+        case _:
+            return cell_text
+
+
+@dataclass(frozen=True)
+class _Bad:
+    reason: str
+
+
+def _read_column(raw: pd.Series, parse: Callable[[object], object]) -> pd.Series:
+    """Parse a column, once per distinct cell (ledgers repeat schools, dates, grades)."""
+    cache: dict[tuple[type, object], object] = {}
+
+    def parse_once(value: object) -> object:
+        key = (type(value), value)  # typed: the text "1" and the number 1 may read differently
+        if key not in cache:
+            try:
+                cache[key] = parse(value)
+            except CellError as exc:
+                cache[key] = _Bad(str(exc))
+        return cache[key]
+
+    # built as object on purpose: Series.map would turn None into NaN and infer dtypes
+    return pd.Series([parse_once(v) for v in raw], index=raw.index, dtype=object)
+
+
+def _raw(rows: pd.DataFrame, column: str) -> pd.Series:
+    """A column's raw cells; all blank when the file has no such column (it is optional)."""
+    return rows[column] if column in rows else pd.Series(None, index=rows.index, dtype=object)
+
+
+# Columns computed here rather than read from a cell.
+DERIVED = set(schema.PERSON) | set(schema.PROVENANCE) | {"unexcused"}
+
+
+# --------------------------------------------------------------------------- one sheet
+
+@dataclass
+class NormalizedSheet:
+    """A sheet read: ``accepted`` rows (the columns of schema.MODELS[kind], validated),
+    ``rejected`` rows (schema.REJECTED_COLUMNS) and row-level ``findings``."""
+
+    accepted: pd.DataFrame
+    rejected: pd.DataFrame
+    findings: list[Finding] = field(default_factory=list)
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.accepted) + len(self.rejected)
+
+
+class _Rejections:
+    """The first reason each row is rejected for (one rejected row per data row)."""
+
+    def __init__(self, sheet: RawSheet):
+        self.sheet = sheet
+        self.by_row: dict[int, tuple[str, str, str]] = {}  # row -> (column label, value, reason)
+
+    def label(self, column: str) -> str:
+        return self.sheet.header.labels.get(column) or contract_header(self.sheet.kind, column)
+
+    def add(self, row: int, column: str, reason: str) -> None:
+        if row not in self.by_row:
+            raw = self.sheet.rows.at[row, column] if column in self.sheet.rows else None
+            self.by_row[row] = (self.label(column), cell_text(raw) or "", reason)
+
+    def frame(self) -> pd.DataFrame:
+        rows = sorted(self.by_row)
+        return pd.DataFrame({
+            "kind": self.sheet.kind,
+            "file": self.sheet.file,
+            "sheet": self.sheet.sheet,
+            "row": pd.Series(rows, dtype="int64"),
+            "column": [self.by_row[r][0] for r in rows],
+            "value": [self.by_row[r][1] for r in rows],
+            "reason": [self.by_row[r][2] for r in rows],
+        }, columns=list(schema.REJECTED_COLUMNS)).astype(
+            {c: object for c in schema.REJECTED_COLUMNS if c != "row"})
+
+
+PANDERA_REASONS = {
+    "not_nullable": "{label}为空",
+    "isin": "{label}不在允许的取值中",
+    "in_range": "{label}超出范围",
+    "str_matches": "{label}格式错误",
+    "greater_than_or_equal_to": "{label}为负数",
+}
+
+
+def _pandera_reason(check: str, label: str) -> str:
+    name = check.split("(")[0]
+    return PANDERA_REASONS.get(name, "{label}未通过检查（" + check + "）").format(label=label)
+
+
+def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
+    """Canonical rows of one sheet, the rows rejected with their reason, and warnings.
+
+    Per row, the first problem found is its reason: the person key first, then
+    the columns in store order, then the pandera model's checks. ``today``
+    bounds birth dates in IDs.
+    """
+    kind, rows = sheet.kind, sheet.rows
+    model = schema.MODELS[kind]
+    rejections = _Rejections(sheet)
+    if sheet.missing:
+        for row in rows.index:
+            rejections.by_row[row] = ("表头", "", sheet.missing_message)
+        return NormalizedSheet(empty_table(kind), rejections.frame())
+
+    values: dict[str, pd.Series] = {}
+    warnings: dict[int, str] = {}
+    if kind in headers.PERSON_KEYED:
+        person, warnings = _person_columns(sheet, today, rejections)
+        values.update(person)
+
+    for column, spec in model.columns.items():
+        if column in DERIVED:
+            continue
+        parsed = _read_column(_raw(rows, column), _parser(kind, column))
+        for row, bad in parsed[parsed.map(lambda v: isinstance(v, _Bad))].items():
+            rejections.add(row, column, bad.reason)
+        if not spec.nullable:
+            for row in parsed.index[parsed.isna()]:
+                rejections.add(row, column, f"{rejections.label(column)}为空")
+        values[column] = parsed
+
+    if kind == "absence":
+        values["unexcused"] = values["absence_type"].isin(schema.UNEXCUSED_TYPES)
+    values["source_file"] = pd.Series(sheet.file, index=rows.index, dtype=object)
+    values["source_sheet"] = pd.Series(sheet.sheet, index=rows.index, dtype=object)
+    values["source_row"] = pd.Series(rows.index, index=rows.index, dtype="int64")
+
+    good = rows.index.difference(pd.Index(list(rejections.by_row), dtype=rows.index.dtype))
+    frame = pd.DataFrame({c: typed(values[c].loc[good], spec) for c, spec in model.columns.items()})
+    try:
+        accepted = model.validate(frame, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        failures = errors.failure_cases
+        if failures["index"].isna().any():  # a column-level failure is a bug here, not bad data
+            raise
+        for failure in failures.itertuples():
+            label = rejections.label(failure.column)
+            rejections.add(int(failure.index), failure.column, _pandera_reason(str(failure.check), label))
+        accepted = model.validate(frame.drop(index=list(rejections.by_row), errors="ignore"))
+    findings = _warning_findings(sheet, warnings, accepted)
+    return NormalizedSheet(accepted.reset_index(drop=True), rejections.frame(), findings)
+
+
+def _person_columns(sheet: RawSheet, today: dt.date,
+                    rejections: _Rejections) -> tuple[dict[str, pd.Series], dict[int, str]]:
+    """person_key, id_number, student_no of every row (see ids.resolve_person_key),
+    and the warnings of rows that are kept, by row."""
+    rows = sheet.rows
+    id_text = _read_column(_raw(rows, "id_number"), cell_text)
+    student_no = _read_column(_raw(rows, "student_no"), cell_text)
+    keys: dict[int, PersonKey] = {}
+    warnings: dict[int, str] = {}
+    resolved: dict[tuple[str | None, str | None], PersonKey] = {}  # a child recurs in absences, cases
+    for row, id_value, student_value in zip(rows.index, id_text, student_no):
+        pair = (id_value, student_value)
+        if pair not in resolved:
+            resolved[pair] = resolve_person_key(id_value, student_value, today)
+        key = keys[row] = resolved[pair]
+        if key.reason:
+            rejections.add(row, key.reason_column, key.reason)
+        elif key.warning:
+            warnings[row] = key.warning
+    columns = {name: pd.Series([getattr(keys[r], name) for r in rows.index], index=rows.index, dtype=object)
+               for name in schema.PERSON}
+    return columns, warnings
+
+
+def _warning_findings(sheet: RawSheet, warnings: dict[int, str], accepted: pd.DataFrame) -> list[Finding]:
+    """Findings for the accepted rows' warnings.
+
+    A region code unknown for the birth year is one finding per code (first row,
+    count): a county re-coded after its children were born would otherwise
+    flood the list with one line per child.
+    """
+    if not warnings:
+        return []  # also: a kind without a person has no id_number column
+    id_of_row = dict(zip(accepted["source_row"], accepted["id_number"]))  # accepted rows only
+    findings = []
+    by_region: dict[str, list[int]] = {}
+    for row, warning in warnings.items():
+        if row not in id_of_row:
+            continue
+        if warning == WARNING_REGION:
+            by_region.setdefault(id_of_row[row][:6], []).append(row)
+        else:
+            findings.append(Finding(sheet.kind, sheet.file, sheet.sheet, int(row), warning))
+    for region, rows in by_region.items():
+        findings.append(Finding(sheet.kind, sheet.file, sheet.sheet, int(rows[0]),
+                                f"{WARNING_REGION}：地区码 {region}，共 {len(rows)} 行"))
+    return findings
+
+
+def empty_table(kind: str) -> pd.DataFrame:
+    """A table of a kind with no rows, in the store's dtypes."""
+    model = schema.MODELS[kind]
+    return pd.DataFrame({c: typed(pd.Series([], dtype=object), spec) for c, spec in model.columns.items()})

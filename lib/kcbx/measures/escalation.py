@@ -1,0 +1,194 @@
+"""Escalation of unexcused absence: the "135" / "1357" mechanism (seeds 000, 004).
+
+A pupil absent without valid reason (无故/旷课) for 1 school day: the head
+teacher persuades; N consecutive school days: the next rung of the ladder. The
+thresholds are county parameters (``escalation: [1, 3, 5]``), so nothing here
+assumes three of them.
+
+Every function takes the canonical ``absence`` table and the term's school
+days (``kcbx.calendar.school_days``). Only unexcused rows dated on a school day
+count; a pupil absent twice on one day is absent once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Collection, Sequence
+
+import pandas as pd
+
+from kcbx.calendar import last_school_day_on_or_before
+from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of
+
+__all__ = [
+    "ESCALATION_ACTIONS",
+    "absence_streaks",
+    "escalation_levels",
+    "escalation_counts",
+    "absent_today",
+    "daily_unexcused",
+    "absence_findings",
+]
+
+# The action owed at each rung of the ladder, rung 1 first (seed 000's "135"
+# plus the notice of seed 004's "1357"). A county with fewer thresholds uses the
+# first rungs (崇明 1/2/3: head teacher, school, report); rungs beyond the
+# fourth keep the last action, the government's notice being the final step.
+ESCALATION_ACTIONS: tuple[str, ...] = (
+    "班主任劝返",
+    "学校专人劝返",
+    "报告乡镇政府和教育局",
+    "政府发出限期复学通知书",
+)
+
+STREAK_COLUMNS = ["person_key", "streak", "streak_start", "last_absent", "school"]
+TODAY_COLUMNS = ["person_key", "school", "absence_type", "note"]
+
+# The columns that make an absence row what it is; two rows equal on all of
+# them are one absence written twice (provenance columns always differ).
+_ABSENCE_DATA_COLUMNS = [
+    "date", "person_key", "id_number", "student_no", "school", "absence_type", "unexcused", "note",
+]
+
+
+def _counted_absences(absence: pd.DataFrame, school_days: pd.DatetimeIndex) -> pd.DataFrame:
+    """Unexcused absences on school days, one row per pupil and day (the first in file order)."""
+    dates = absence["date"].dt.normalize()
+    counted = absence[absence["unexcused"].astype(bool) & dates.isin(school_days)]
+    counted = counted.assign(date=dates[counted.index])
+    return counted.drop_duplicates(["person_key", "date"], keep="first")
+
+
+def absence_streaks(
+    absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date
+) -> pd.DataFrame:
+    """Each pupil's run of consecutive unexcused-absent school days ending on the last school day <= as_of.
+
+    Contract (escalation): "the run of consecutive unexcused-absent school days
+    ending on the last school day on or before as_of". Days between two school
+    days (weekends, holidays, days off) neither break nor lengthen a run.
+
+    Returns one row per pupil with at least one counted absence on or before
+    as_of: person_key, streak (int; 0 when not absent on that last school day),
+    streak_start (first day of the run; NaT when streak is 0), last_absent
+    (latest absent school day), school (of that latest absence).
+    """
+    last_day = last_school_day_on_or_before(school_days, as_of)
+    counted = _counted_absences(absence, school_days)
+    counted = counted[counted["date"] <= as_timestamp(as_of)]
+    if counted.empty or last_day is None:
+        return pd.DataFrame(
+            {
+                "person_key": pd.Series(dtype=object),
+                "streak": pd.Series(dtype="int64"),
+                "streak_start": pd.Series(dtype="datetime64[ns]"),
+                "last_absent": pd.Series(dtype="datetime64[ns]"),
+                "school": pd.Series(dtype=object),
+            }
+        )
+
+    # Number school days 0, 1, 2 …: consecutive school days differ by 1, so a
+    # run of absences is a stretch of positions that each follow the one before.
+    counted = counted.assign(position=school_days.get_indexer(counted["date"]))
+    counted = counted.sort_values(["person_key", "position"], kind="stable")
+    new_run = counted.groupby("person_key")["position"].diff().ne(1)
+    counted = counted.assign(run=new_run.cumsum())
+
+    latest = counted.groupby("person_key").tail(1).set_index("person_key")
+    runs = counted.groupby("run")["position"].agg(["min", "size"])
+    latest_run = runs.loc[latest["run"]].set_axis(latest.index)
+
+    ends_on_last_day = latest["position"] == school_days.get_loc(last_day)
+    streak = latest_run["size"].where(ends_on_last_day, 0).astype("int64")
+    run_start = pd.Series(school_days[latest_run["min"].to_numpy()], index=latest.index)
+    streak_start = run_start.where(ends_on_last_day)
+    return pd.DataFrame(
+        {
+            "streak": streak,
+            "streak_start": streak_start.astype("datetime64[ns]"),
+            "last_absent": latest["date"],
+            "school": latest["school"],
+        }
+    ).reset_index()[STREAK_COLUMNS]
+
+
+def escalation_levels(streaks: pd.DataFrame, thresholds: Sequence[int]) -> pd.DataFrame:
+    """The rung of the ladder each pupil's streak has reached, and the action it owes.
+
+    Adds `level` (the largest threshold the streak reaches, e.g. 3 for a streak
+    of 4 under "135"; 0 below the first), `rung` (1 for the first threshold,
+    2 for the second …; 0 below the first) and `action` (ESCALATION_ACTIONS of
+    the rung; rungs past the fourth keep the fourth's action; None at rung 0).
+    """
+    ordered = sorted(thresholds)
+    streak = streaks["streak"].to_numpy()
+    rung = pd.Series(0, index=streaks.index, dtype="int64")
+    level = pd.Series(0, index=streaks.index, dtype="int64")
+    for index, threshold in enumerate(ordered, start=1):
+        reached = streak >= threshold
+        rung[reached] = index
+        level[reached] = threshold
+    action = pd.Series(
+        [ESCALATION_ACTIONS[min(r, len(ESCALATION_ACTIONS)) - 1] if r else None for r in rung],
+        index=streaks.index,
+        dtype=object,
+    )
+    return streaks.assign(level=level, rung=rung, action=action)
+
+
+def escalation_counts(streaks: pd.DataFrame, thresholds: Sequence[int]) -> dict[str, int]:
+    """Contract `escalation`: for each threshold N, pupils whose streak is at least N: {"1": …, "3": …}."""
+    streak = streaks["streak"]
+    return {str(n): int((streak >= n).sum()) for n in sorted(thresholds)}
+
+
+def absent_today(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
+    """The daily report (日报告): pupils with an unexcused absence on as_of; empty if it is no school day.
+
+    Contract `absent_unexcused_today` is its row count. Returns person_key,
+    school, absence_type, note (of the pupil's first row that day, in file order).
+    """
+    counted = _counted_absences(absence, school_days)
+    today = counted[counted["date"] == as_timestamp(as_of)]
+    return today[TODAY_COLUMNS].reset_index(drop=True)
+
+
+def daily_unexcused(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
+    """Pupils with an unexcused absence on each school day of the term up to as_of (trend chart).
+
+    Returns date, pupils: one row per school day on or before as_of, 0 where nobody was absent.
+    """
+    days = school_days[school_days <= as_timestamp(as_of)]
+    per_day = _counted_absences(absence, school_days).groupby("date").size()
+    pupils = per_day.reindex(days, fill_value=0).astype("int64")
+    return pd.DataFrame({"date": days, "pupils": pupils.to_numpy()})
+
+
+def absence_findings(
+    absence: pd.DataFrame, school_days: pd.DatetimeIndex, current_roster_keys: Collection[str]
+) -> pd.DataFrame:
+    """Absence rows accepted but worth a look (contract: reported as data-quality findings).
+
+    - 重复的缺勤记录: an exact duplicate of an earlier row (the copies after the first);
+    - 缺勤日期不是上课日: an absence on a day that is no school day of the term;
+    - 学生不在本学年学籍中: an absence of a pupil with no current roster row.
+    Returns FINDING_COLUMNS (kind is "absence"); a row may have several findings.
+    """
+    duplicates = absence[absence.duplicated(_ABSENCE_DATA_COLUMNS, keep="first")]
+    not_school_day = absence[~absence["date"].dt.normalize().isin(school_days)]
+    off_roster = absence[~absence["person_key"].isin(set(current_roster_keys))]
+    return pd.concat(
+        [
+            findings_of(duplicates, "absence", "重复的缺勤记录", "与前面一行完全相同, 只计一次"),
+            findings_of(
+                not_school_day,
+                "absence",
+                "缺勤日期不是上课日",
+                not_school_day["date"].dt.strftime("%Y-%m-%d") + " 不是本学期的上课日",
+            ),
+            findings_of(
+                off_roster, "absence", "学生不在本学年学籍中", "学籍号/身份证号: " + off_roster["person_key"]
+            ),
+        ],
+        ignore_index=True,
+    )[list(FINDING_COLUMNS)]

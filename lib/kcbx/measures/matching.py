@@ -1,0 +1,296 @@
+"""Cross-registry matching (四查三比对): 户籍 against 学籍, the key registers against 学籍.
+
+The household register (population) lists the children a township answers for;
+the roster says who is at school; dropout cases say where the others went.
+A school-age child with no proof of schooling is a suspected out-of-school
+child (疑似失学); a child with 在读 rows at two schools is a duplicate (重复学籍).
+
+Every function is pure: canonical DataFrames (``kcbx.schema`` columns) in,
+DataFrames or numbers out. Pass the county's whole roster and case states
+even for a township run: a child of one township's 户籍 may be at school, or
+have a case, in another. ``case_states`` is one row per dropout case with at
+least ``person_key`` and ``state`` — the case's state on as_of, one of
+open, returned, transferred, home_teaching, died, closed (as
+``kcbx.measures.cases.case_table`` returns it for the same as_of).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kcbx.measures.common import current_roster, school_year_of
+from kcbx.schema import PROVENANCE
+
+__all__ = [
+    "CASE_OPEN",
+    "CASE_DIED",
+    "CASE_TRANSFERRED",
+    "IN_SCHOOL_STATUSES",
+    "ENROLLED_STATUS",
+    "in_file_order",
+    "first_row_per_person",
+    "school_age_reference_date",
+    "age_on",
+    "in_school_keys",
+    "settled_case_keys",
+    "open_case_keys",
+    "completed_compulsory_keys",
+    "absence_explanation",
+    "school_age_children",
+    "out_of_school",
+    "enrollment_rate",
+    "duplicate_enrollments",
+    "unenrolled_register_children",
+]
+
+# Case states on a date (contract: "A case's state on a date …").
+CASE_OPEN = "open"
+CASE_DIED = "died"
+CASE_TRANSFERRED = "transferred"
+
+# A current roster row with one of these statuses is proof of schooling.
+IN_SCHOOL_STATUSES = ("在读", "休学")
+ENROLLED_STATUS = "在读"
+GRADUATED_STATUS = "毕业"
+FINAL_GRADE = 9
+
+REASON_NO_ROSTER = "无学籍"
+REASON_OPEN_CASE = "有在办辍学案件"
+REASON_SEPARATOR = "；"
+LIST_SEPARATOR = "、"
+
+
+def in_file_order(frame: pd.DataFrame) -> pd.DataFrame:
+    """The rows sorted by (file, sheet, row); frames without provenance keep their order."""
+    provenance = [column for column in PROVENANCE if column in frame.columns]
+    return frame.sort_values(provenance, kind="stable") if provenance else frame
+
+
+def first_row_per_person(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row per person_key: the first in file order.
+
+    Registers list a child more than once (two villages' sheets, a re-sent file);
+    the first row decides the child's name, township and other details.
+    """
+    return in_file_order(frame).drop_duplicates("person_key", keep="first")
+
+
+def school_age_reference_date(as_of: dt.date) -> dt.date:
+    """31 August before the school year containing as_of: the age cut-off for school entry.
+
+    A child who is 6 on 31 August 2021 starts grade 1 in September 2021
+    (入学年龄: 年满六周岁, 以8月31日为界), so school year 2021 measures ages on 2021-08-31.
+    """
+    return dt.date(school_year_of(as_of), 8, 31)
+
+
+def age_on(
+    birth_date: pd.Series | None, id_number: pd.Series, reference_date: dt.date
+) -> pd.Series:
+    """Whole years of age on reference_date, per row (Int64, <NA> when unknown).
+
+    Contract: "age in whole years on 31 August of the school year (birth date
+    from 出生日期, else from the ID)". The ID's digits 7–14 are the birth date
+    YYYYMMDD (GB 11643; IDs were checked with stdnum.cn.ric at ingest).
+    birth_date None: registers without a 出生日期 column, the ID alone.
+    """
+    born = pd.to_datetime(
+        id_number.astype("string").str.slice(6, 14), format="%Y%m%d", errors="coerce"
+    )
+    if birth_date is not None:
+        born = pd.to_datetime(birth_date, errors="coerce").fillna(born)
+    reference = pd.Timestamp(reference_date)
+    # A child whose birthday falls after the reference day in the year is one year younger.
+    birthday_not_yet = (born.dt.month * 100 + born.dt.day) > (reference.month * 100 + reference.day)
+    age = reference.year - born.dt.year - birthday_not_yet.astype("Int64")
+    return age.astype("Int64")
+
+
+def _keys(frame: pd.DataFrame, mask: pd.Series) -> set[str]:
+    return set(frame.loc[mask, "person_key"].dropna())
+
+
+def in_school_keys(roster: pd.DataFrame, as_of: dt.date) -> set[str]:
+    """Children with a current 在读 or 休学 roster row."""
+    current = current_roster(roster, as_of)
+    return _keys(current, current["status"].isin(IN_SCHOOL_STATUSES))
+
+
+def completed_compulsory_keys(roster: pd.DataFrame) -> set[str]:
+    """Children with a roster row of any year showing grade 9 毕业 (compulsory schooling completed)."""
+    return _keys(roster, (roster["grade"] == FINAL_GRADE) & (roster["status"] == GRADUATED_STATUS))
+
+
+def _case_keys(case_states: pd.DataFrame | None, state: str, *, other_than: bool = False) -> set[str]:
+    """Children with a case in (or, other_than, not in) the given state on as_of."""
+    if case_states is None:
+        return set()
+    in_state = case_states["state"] == state
+    return _keys(case_states, ~in_state if other_than else in_state)
+
+
+def settled_case_keys(case_states: pd.DataFrame | None) -> set[str]:
+    """Children with a case whose state on as_of is other than open.
+
+    Contract: returned, transferred, home teaching or struck are proof enough.
+    """
+    return _case_keys(case_states, CASE_OPEN, other_than=True)
+
+
+def open_case_keys(case_states: pd.DataFrame | None) -> set[str]:
+    """Children with a case that is open on as_of."""
+    return _case_keys(case_states, CASE_OPEN)
+
+
+def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date) -> pd.Series:
+    """What the roster says about children who are not at school now, in Chinese.
+
+    "无学籍" (no roster row in any year); "学籍状态: 转出" (the statuses of
+    their current rows); "无本学年学籍（2020学年 6年级 毕业）" (only earlier
+    years: the latest row). Indexed like person_keys.
+    """
+    current_year = school_year_of(as_of)
+    years = roster["school_year"].astype("Int64").fillna(current_year)
+    rows = in_file_order(roster.assign(school_year=years))
+    rows = rows[rows["person_key"].isin(set(person_keys))]
+
+    current = rows[rows["school_year"] == current_year]
+    current_statuses = current.groupby("person_key")["status"].agg(
+        lambda statuses: LIST_SEPARATOR.join(dict.fromkeys(statuses))
+    )
+    earlier = rows[rows["school_year"] < current_year].sort_values("school_year", kind="stable")
+    latest_earlier = earlier.drop_duplicates("person_key", keep="last").set_index("person_key")
+
+    def reason(key: str) -> str:
+        if key in current_statuses.index:
+            return f"学籍状态: {current_statuses[key]}"
+        if key in latest_earlier.index:
+            row = latest_earlier.loc[key]
+            return f"无本学年学籍（{int(row['school_year'])}学年 {int(row['grade'])}年级 {row['status']}）"
+        return REASON_NO_ROSTER
+
+    return person_keys.map(reason)
+
+
+def absence_explanation(
+    person_keys: pd.Series,
+    roster: pd.DataFrame,
+    as_of: dt.date,
+    case_states: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Why children not at school still count, for the lists schools act on.
+
+    Returns, indexed like person_keys: has_open_case (bool) and reason — what the
+    roster says ("无学籍", "学籍状态: 转出", "无本学年学籍（2020学年 6年级 毕业）"),
+    followed by "；有在办辍学案件" when a case is open on as_of.
+    """
+    has_open_case = person_keys.isin(open_case_keys(case_states)).astype(bool)
+    reasons = _roster_reasons(person_keys, roster, as_of)
+    reasons = reasons.where(~has_open_case, reasons + REASON_SEPARATOR + REASON_OPEN_CASE)
+    return pd.DataFrame({"has_open_case": has_open_case, "reason": reasons.astype(object)})
+
+
+def school_age_children(
+    population: pd.DataFrame,
+    as_of: dt.date,
+    age_min: int,
+    age_max: int,
+    case_states: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The 适龄儿童台账: school_age_population.
+
+    Contract: "distinct children in population whose age in whole years on
+    31 August of the school year (birth date from 出生日期, else from the ID) is
+    within the school-age range, less those whose case state on as_of is died".
+
+    A child listed on several population rows is represented by the first row
+    in file order (its township, its birth date). A child with neither a birth
+    date nor an ID has no known age and is left out.
+
+    Returns one row per child: person_key, id_number, student_no, name, gender,
+    birth_date, township, village, guardian, phone, age.
+    """
+    children = first_row_per_person(population)
+    ages = age_on(children["birth_date"], children["id_number"], school_age_reference_date(as_of))
+    children = children.assign(age=ages)
+    within_range = children["age"].between(age_min, age_max).fillna(False).astype(bool)
+    alive = ~children["person_key"].isin(_case_keys(case_states, CASE_DIED))
+    columns = ["person_key", "id_number", "student_no", "name", "gender", "birth_date",
+               "township", "village", "guardian", "phone", "age"]
+    return children.loc[within_range & alive, columns].reset_index(drop=True)
+
+
+def out_of_school(
+    school_age: pd.DataFrame,
+    roster: pd.DataFrame,
+    as_of: dt.date,
+    case_states: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The 疑似失学 list: out_of_school_suspected.
+
+    Contract: "of those [school-age children], children with no current 在读 or
+    休学 roster row, no roster row of any year showing grade 9 毕业, and no case
+    whose state on as_of is other than open".
+
+    Returns the school_age columns of those children plus has_open_case and
+    reason (see absence_explanation).
+    """
+    accounted_for = (
+        in_school_keys(roster, as_of)
+        | completed_compulsory_keys(roster)
+        | settled_case_keys(case_states)
+    )
+    suspected = school_age[~school_age["person_key"].isin(accounted_for)].reset_index(drop=True)
+    return suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states))
+
+
+def enrollment_rate(n_school_age: int, n_out: int) -> float | None:
+    """入学率: (school_age_population − out_of_school_suspected) / school_age_population; None when 0."""
+    if not n_school_age:
+        return None
+    return (n_school_age - n_out) / n_school_age
+
+
+def duplicate_enrollments(current: pd.DataFrame) -> pd.DataFrame:
+    """重复学籍: children with 在读 rows at two or more schools (of the current roster given).
+
+    Returns one row per child: person_key, name (first row in file order),
+    schools and townships (distinct, sorted, joined with "、"), n_schools.
+    """
+    enrolled = in_file_order(current[current["status"] == ENROLLED_STATUS])
+    per_child = enrolled.groupby("person_key", sort=True).agg(
+        name=("name", "first"),
+        schools=("school", lambda schools: LIST_SEPARATOR.join(sorted(set(schools)))),
+        townships=("township", lambda townships: LIST_SEPARATOR.join(sorted(set(townships)))),
+        n_schools=("school", "nunique"),
+    )
+    return per_child[per_child["n_schools"] >= 2].reset_index()
+
+
+def unenrolled_register_children(
+    register: pd.DataFrame,
+    roster: pd.DataFrame,
+    as_of: dt.date,
+    case_states: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Children of a key register (poverty or disability) on no current 在读 or 休学 roster row.
+
+    The third comparison of 四查三比对 (脱贫户 database against 学籍). Every child
+    on the register is listed, whatever their age: the registers carry no birth
+    date of their own, so ``age`` (on 31 August, from the ID; <NA> without one)
+    is given for the reader to judge, rather than silently dropping children.
+    One row per child (first register row in file order): the register's
+    columns (less provenance) plus age, completed_grade_9 (bool), has_open_case
+    and reason (see absence_explanation).
+    """
+    children = first_row_per_person(register)
+    children = children[~children["person_key"].isin(in_school_keys(roster, as_of))]
+    children = children.drop(columns=[c for c in PROVENANCE if c in children.columns])
+    ages = age_on(None, children["id_number"], school_age_reference_date(as_of))
+    children = children.assign(
+        age=ages,
+        completed_grade_9=children["person_key"].isin(completed_compulsory_keys(roster)),
+    ).reset_index(drop=True)
+    return children.join(absence_explanation(children["person_key"], roster, as_of, case_states))

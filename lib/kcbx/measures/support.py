@@ -1,0 +1,261 @@
+"""Support for children at risk: 送教上门 (home teaching), 资助 (subsidies), 小升初 hand-over.
+
+Pure functions of canonical DataFrames and parameters (domain.md §6–8).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from kcbx.measures.common import roster_of_year, school_year_of
+from kcbx.measures.matching import (
+    ENROLLED_STATUS,
+    absence_explanation,
+    first_row_per_person,
+    in_school_keys,
+    settled_case_keys,
+)
+from kcbx.schema import PROVENANCE
+
+__all__ = [
+    "HOME_TEACHING",
+    "LIVING_ALLOWANCE",
+    "home_teaching_due",
+    "assessed_months",
+    "distinct_visits",
+    "home_teaching_compliance",
+    "home_teaching_summary",
+    "teacher_workload",
+    "term_label",
+    "school_level",
+    "subsidy_check",
+    "transition_missing",
+]
+
+HOME_TEACHING = "送教上门"
+# 项目 of the payments the subsidy standard is about; counties write it
+# "生活补助" or in full ("家庭经济困难寄宿生生活补助"), so it is matched as a substring.
+LIVING_ALLOWANCE = "生活补助"
+LAST_PRIMARY_GRADE = 6
+TRANSITION_GRADE = 6
+
+
+# --- 送教上门 ---------------------------------------------------------------
+
+def home_teaching_due(disability: pd.DataFrame) -> pd.DataFrame:
+    """Contract home_teaching_due: "children in disability with 安置方式 送教上门".
+
+    One row per child (the first 送教上门 row in file order decides the
+    township): person_key, id_number, student_no, name, township,
+    disability_type, disability_level.
+    """
+    placed_at_home = disability[disability["placement"] == HOME_TEACHING]
+    columns = ["person_key", "id_number", "student_no", "name", "township",
+               "disability_type", "disability_level"]
+    return first_row_per_person(placed_at_home)[columns].reset_index(drop=True)
+
+
+def assessed_months(term_start: dt.date, term_end: dt.date, as_of: dt.date) -> list[pd.Period]:
+    """Calendar months lying wholly inside the term whose last day is on or before as_of.
+
+    Term 2021-09-01..2022-01-14: September to December 2021 (January is cut short);
+    as_of 2021-10-15 leaves September only.
+    """
+    last_counted_day = pd.Timestamp(min(term_end, as_of))
+    return [
+        month
+        for month in pd.period_range(term_start, term_end, freq="M")
+        if month.start_time >= pd.Timestamp(term_start)
+        and month.end_time.normalize() <= last_counted_day
+    ]
+
+
+def distinct_visits(visits: pd.DataFrame) -> pd.DataFrame:
+    """Home-teaching visits with exact duplicate rows counted once (contract: counted once).
+
+    Rows are duplicates when every column but the provenance is equal.
+    """
+    content = [column for column in visits.columns if column not in PROVENANCE]
+    return visits.drop_duplicates(subset=content, keep="first")
+
+
+def home_teaching_compliance(
+    due: pd.DataFrame,
+    visits: pd.DataFrame,
+    term_start: dt.date,
+    term_end: dt.date,
+    as_of: dt.date,
+    visits_per_month: int = 2,
+    hours_per_visit: float = 3,
+) -> pd.DataFrame:
+    """Each due child's visits in each assessed month, against the 送教上门 rule.
+
+    Contract home_teaching_compliant: "at least 2 visits and 6 class hours in
+    every calendar month that lies wholly inside the term and whose last day is
+    on or before as_of" (2 = visits_per_month, 6 = visits_per_month × hours_per_visit).
+
+    Returns one row per child × assessed month (none before a month has ended):
+    person_key, name, township, month ("2021-09"), visits (int), hours (float),
+    compliant (bool).
+    """
+    months = assessed_months(term_start, term_end, as_of)
+    hours_needed = visits_per_month * hours_per_visit
+
+    counted = distinct_visits(visits)
+    counted = counted.assign(month=counted["date"].dt.to_period("M"))
+    counted = counted[counted["person_key"].isin(due["person_key"]) & counted["month"].isin(months)]
+    per_month = counted.groupby(["person_key", "month"]).agg(
+        visits=("date", "size"), hours=("hours", "sum")
+    )
+    # Every due child gets every assessed month, with 0 visits where none was made.
+    grid = pd.MultiIndex.from_product([due["person_key"], months], names=["person_key", "month"])
+    table = per_month.reindex(grid, fill_value=0).reset_index()
+    table = table.astype({"visits": "int64", "hours": "float64"})
+    table["compliant"] = (table["visits"] >= visits_per_month) & (table["hours"] >= hours_needed)
+    table["month"] = table["month"].astype(str)
+    child_details = due[["person_key", "name", "township"]]
+    return child_details.merge(table, on="person_key", how="inner")[
+        ["person_key", "name", "township", "month", "visits", "hours", "compliant"]
+    ]
+
+
+def home_teaching_summary(
+    due: pd.DataFrame, compliance: pd.DataFrame, funding_per_year: float = 6000
+) -> dict:
+    """Contract home_teaching_due and home_teaching_compliant, plus the funding due.
+
+    compliant: due children compliant in every assessed month — all of them
+    while no month has been assessed.
+    Returns {due, compliant, not_compliant, months_assessed (list of "YYYY-MM"),
+    funding_due (due × funding_per_year, yuan a year)}.
+    """
+    due_keys = set(due["person_key"])
+    failed_a_month = set(compliance.loc[~compliance["compliant"], "person_key"]) & due_keys
+    return {
+        "due": len(due_keys),
+        "compliant": len(due_keys) - len(failed_a_month),
+        "not_compliant": len(failed_a_month),
+        "months_assessed": sorted(set(compliance["month"])),
+        "funding_due": len(due_keys) * funding_per_year,
+    }
+
+
+def teacher_workload(visits: pd.DataFrame, workload_hours_per_visit: float = 4) -> pd.DataFrame:
+    """Per 送教教师: visits, children visited, class hours taught, workload hours.
+
+    Domain §6: "each visit counts 4 class hours of teacher workload"
+    (workload_hours_per_visit). Duplicate visit rows count once; pass the
+    visits of the period wanted. Visits with no teacher form one row with
+    teacher <NA>. Columns: teacher, visits, children, class_hours, workload_hours.
+    """
+    per_teacher = (
+        distinct_visits(visits)
+        .groupby("teacher", dropna=False, sort=True)
+        .agg(visits=("date", "size"), children=("person_key", "nunique"),
+             class_hours=("hours", "sum"))
+        .reset_index()
+    )
+    per_teacher["workload_hours"] = per_teacher["visits"] * workload_hours_per_visit
+    return per_teacher.astype({"visits": "int64", "children": "int64", "class_hours": "float64"})
+
+
+# --- 资助 -------------------------------------------------------------------
+
+def term_label(as_of: dt.date) -> str:
+    """学期 label of the term containing as_of: "2021秋" for September 2021 – January 2022,
+    "2022春" for February – August 2022."""
+    school_year = school_year_of(as_of)
+    return f"{school_year}秋" if as_of.month >= 9 or as_of.month == 1 else f"{school_year + 1}春"
+
+
+def school_level(grade: pd.Series) -> pd.Series:
+    """'primary' for grades 1–6, 'junior' for 7–9 (the keys of params.subsidy)."""
+    return grade.astype("Int64").gt(LAST_PRIMARY_GRADE).map({False: "primary", True: "junior"})
+
+
+def subsidy_check(
+    current: pd.DataFrame,
+    poverty: pd.DataFrame,
+    payments: pd.DataFrame,
+    as_of: dt.date,
+    standards: dict[str, dict[str, float]],
+) -> pd.DataFrame:
+    """应助尽助: each eligible pupil's 生活补助 of the term containing as_of, against half the yearly standard.
+
+    Contract subsidy_eligible: "在读 pupils in poverty"; subsidy_short: "eligible
+    pupils whose 生活补助 payments for the term containing as_of add up to
+    strictly less than half the yearly standard for their boarding status and
+    level (grades 1–6 primary, 7–9 junior)". Payments are summed, never merged:
+    two equal instalments are two payments.
+
+    standards: params.subsidy, {"boarding": {"primary": 1000, "junior": 1250}, "day": {…}}.
+    A pupil on two schools' current rosters gets one row, from their first 在读
+    row in file order (the duplicate is reported by duplicate_enrollments); pass
+    a township's roster rows to get that township's pupils.
+
+    Returns one row per eligible pupil: person_key, id_number, name, township,
+    school, grade, level, boarding, category (poverty 类别), term, due, paid,
+    short (bool), missing (yuan still owed, 0 when paid in full).
+    """
+    term = term_label(as_of)
+    poor = first_row_per_person(poverty).set_index("person_key")["category"]
+    enrolled = current[(current["status"] == ENROLLED_STATUS) & current["person_key"].isin(poor.index)]
+    pupils = first_row_per_person(enrolled).reset_index(drop=True)
+
+    level = school_level(pupils["grade"])
+    boarding = pupils["boarding"].fillna(False).astype(bool)
+    due = [standards["boarding" if b else "day"][lv] / 2 for b, lv in zip(boarding, level)]
+
+    is_living_allowance = payments["item"].astype("string").str.contains(
+        LIVING_ALLOWANCE, regex=False, na=False
+    )
+    living_allowance = payments[(payments["term"] == term) & is_living_allowance]
+    paid_per_pupil = living_allowance.groupby("person_key")["amount"].sum()
+
+    checked = pupils[["person_key", "id_number", "name", "township", "school", "grade"]].assign(
+        level=level.astype(object),
+        boarding=boarding,
+        category=pupils["person_key"].map(poor),
+        term=term,
+        due=pd.Series(due, index=pupils.index, dtype="float64"),
+        paid=pupils["person_key"].map(paid_per_pupil).fillna(0.0).astype("float64"),
+    )
+    return checked.assign(
+        short=checked["paid"] < checked["due"],
+        missing=(checked["due"] - checked["paid"]).clip(lower=0.0),
+    )
+
+
+# --- 小升初 -----------------------------------------------------------------
+
+def transition_missing(
+    roster: pd.DataFrame, as_of: dt.date, case_states: pd.DataFrame | None = None
+) -> pd.DataFrame | None:
+    """小升初 hand-over: last year's grade-6 pupils not found at school this year.
+
+    Contract transition_missing: "pupils in grade 6 (any status) of the previous
+    school year's roster who have no current 在读 or 休学 roster row and no case
+    whose state on as_of is other than open; null when the roster ledger has no
+    row of the previous school year at all".
+
+    Pass the county's whole roster (a pupil may go on to a junior school in
+    another township) and case states; filter the result by township.
+    Returns None when no roster row is of the previous school year, else one
+    row per pupil from their previous-year
+    grade-6 row (first in file order; the figure belongs to that row's
+    township): person_key, id_number, student_no, name, gender, township,
+    school, class_name, status (last year's), has_open_case, reason.
+    """
+    current_year = school_year_of(as_of)
+    previous = roster_of_year(roster, current_year - 1, current_year)
+    if previous.empty:
+        return None
+    finished_grade_6 = first_row_per_person(previous[previous["grade"] == TRANSITION_GRADE])
+    accounted_for = in_school_keys(roster, as_of) | settled_case_keys(case_states)
+    missing = finished_grade_6[~finished_grade_6["person_key"].isin(accounted_for)]
+    columns = ["person_key", "id_number", "student_no", "name", "gender", "township",
+               "school", "class_name", "status"]
+    missing = missing[columns].reset_index(drop=True)
+    return missing.join(absence_explanation(missing["person_key"], roster, as_of, case_states))

@@ -1,0 +1,308 @@
+"""Assembles every measure for one township (or the county) and metrics.json.
+
+The measures in ``kcbx.measures`` are computed over the whole county, then each
+figure is given to the township of the register it comes from (contract,
+"Each figure belongs to the township of the register it comes from"):
+
+- school side (enrolment, absences, subsidies, groups): the 乡镇 of the pupil's
+  current roster row — a pupil on two townships' rosters counts in each;
+- register side (school-age population, suspected out of school, 入学率): the
+  乡镇 of the child's population row;
+- a case: the 乡镇 of its 登记 event, else the child's roster township, else the
+  population township;
+- home teaching: the disability register's 乡镇; 小升初: last year's roster row;
+- 巩固率 and the cohort: the enrollment ledger's own 乡镇 column.
+
+The county run (township None) takes every row once, so a duplicate child counts once.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from kcbx.calendar import school_days_for
+from kcbx.measures import cases as case_measures
+from kcbx.measures import escalation, groups, matching, rates, support
+from kcbx.measures.common import current_roster, school_year_of
+from kcbx.params import Params
+
+CONTRACT_KEYS = (
+    "as_of", "county", "township", "enrolled", "school_age_population",
+    "out_of_school_suspected", "enrollment_rate", "duplicate_enrollments",
+    "absent_unexcused_today", "escalation", "cases_total", "cases_open",
+    "cases_open_poverty", "cases_returned", "return_rate", "closure_rate",
+    "notices_overdue", "retention_rate", "retention_flag", "cohort", "dropout_rate",
+    "groups", "home_teaching_due", "home_teaching_compliant", "subsidy_eligible",
+    "subsidy_short", "transition_missing", "rows_read", "rows_accepted", "rows_rejected",
+)
+
+ENROLLED = "在读"
+
+
+def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date) -> list[str]:
+    """Every township found in the current roster or the population ledger, unless params lists them."""
+    if params.townships:
+        return list(params.townships)
+    names = set(current_roster(tables["roster"], as_of)["township"].dropna())
+    names |= set(tables["population"]["township"].dropna())
+    return sorted(str(n) for n in names if str(n).strip())
+
+
+@dataclass
+class Analysis:
+    """Everything one report shows: metrics.json plus the tables behind each figure.
+
+    Tables hold full identities; ``kcbx.report`` masks them for the HTML.
+    """
+
+    params: Params
+    as_of: dt.date
+    township: str | None
+    metrics: dict
+    school_days: pd.DatetimeIndex
+    roster: pd.DataFrame                  # current roster rows of the township
+    enrolled_by_school_grade: pd.DataFrame
+    streaks: pd.DataFrame                 # pupils with a streak ≥ 1, level and action owed
+    absent_today: pd.DataFrame            # 日报: unexcused today
+    daily_unexcused: pd.DataFrame
+    cases: pd.DataFrame                   # one row per case (case_table), township attributed
+    case_events: pd.DataFrame             # the events of those cases, with case_id
+    case_breakdowns: dict[str, pd.DataFrame]
+    clearance: dict
+    states_over_time: pd.DataFrame
+    school_age: pd.DataFrame              # 适龄儿童台账
+    out_of_school: pd.DataFrame           # 疑似失学
+    duplicates: pd.DataFrame
+    unenrolled_poverty: pd.DataFrame
+    unenrolled_disability: pd.DataFrame
+    home_teaching: pd.DataFrame           # child × month compliance
+    home_teaching_summary: dict
+    teacher_workload: pd.DataFrame
+    subsidy: pd.DataFrame
+    transition: pd.DataFrame | None
+    person_groups: pd.DataFrame
+    findings: pd.DataFrame
+    rejected: pd.DataFrame
+    ingest_log: pd.DataFrame
+    extras: dict = field(default_factory=dict)
+
+    @property
+    def title(self) -> str:
+        return f"{self.params.county}{self.township or '全县'}"
+
+
+def _in_township(frame: pd.DataFrame, township: str | None, column: str = "township") -> pd.DataFrame:
+    if township is None or frame is None:
+        return frame
+    return frame[frame[column] == township]
+
+
+def _first_township_by_person(frame: pd.DataFrame) -> pd.Series:
+    """person_key → township of the person's first row in file order."""
+    ordered = matching.first_row_per_person(frame.dropna(subset=["township"]))
+    return ordered.set_index("person_key")["township"]
+
+
+def attribute_case_townships(cases: pd.DataFrame, roster_now: pd.DataFrame,
+                             population: pd.DataFrame) -> pd.DataFrame:
+    """A case's township: of its 登记 event, else the child's roster township, else population."""
+    fallback_roster = cases["person_key"].map(_first_township_by_person(roster_now))
+    fallback_population = cases["person_key"].map(_first_township_by_person(population))
+    township = cases["township"].where(cases["township"].notna(), fallback_roster)
+    township = township.where(township.notna(), fallback_population)
+    return cases.assign(township=township)
+
+
+def _files_of_township(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame,
+                       township: str) -> set[str]:
+    """Ledger files with a row of this township (by the row's 乡镇, else its pupil's roster row)."""
+    roster_township = _first_township_by_person(roster_now)
+    files: set[str] = set()
+    for kind in ("roster", "population", "poverty", "disability", "absence", "cases",
+                 "home_teaching", "subsidy", "enrollment"):
+        frame = tables[kind]
+        if frame.empty:
+            continue
+        if "township" in frame.columns:
+            township_of_row = frame["township"]
+            if "person_key" in frame.columns:
+                township_of_row = township_of_row.fillna(frame["person_key"].map(roster_township))
+        else:
+            township_of_row = frame["person_key"].map(roster_township)
+        files |= set(frame.loc[township_of_row == township, "source_file"])
+    return files
+
+
+def data_quality(tables: dict[str, pd.DataFrame], measured_findings: list[pd.DataFrame],
+                 roster_now: pd.DataFrame, township: str | None
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ingest log, rejected rows and findings of the township's files (all files for the county).
+
+    A file that gave no accepted row (unreadable, missing header) belongs to every township:
+    nobody can tell whose it is, and everybody should see it.
+    """
+    log = tables["ingest_log"]
+    rejected = tables["rejected_rows"]
+    stored = tables.get("findings", pd.DataFrame())
+    findings = pd.concat([f for f in [stored, *measured_findings] if f is not None and not f.empty],
+                         ignore_index=True) if any(
+        f is not None and not f.empty for f in [stored, *measured_findings]) else pd.DataFrame(
+        columns=["kind", "file", "sheet", "row", "finding", "detail"])
+    if township is None:
+        return log, rejected, findings
+    files = _files_of_township(tables, roster_now, township)
+    files |= set(log.loc[log["rows_accepted"].fillna(0) == 0, "file"])
+    return (log[log["file"].isin(files)], rejected[rejected["file"].isin(files)],
+            findings[findings["file"].isin(files)] if not findings.empty else findings)
+
+
+def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
+            township: str | None = None) -> Analysis:
+    """Every measure of the contract for one township (None: the county) on as_of."""
+    year = school_year_of(as_of)
+    days = school_days_for(params)
+    roster, population = tables["roster"], tables["population"]
+    poverty, disability = tables["poverty"], tables["disability"]
+
+    # --- school side: the current roster of the township -------------------------------
+    roster_now = current_roster(roster, as_of)
+    town_roster = _in_township(roster_now, township)
+    town_pupils = set(town_roster["person_key"])
+    enrolled = rates.enrolled_count(town_roster)
+
+    absence = tables["absence"]
+    town_absence = absence[absence["person_key"].isin(town_pupils)]
+    streaks = escalation.absence_streaks(town_absence, days, as_of)
+    streaks = escalation.escalation_levels(streaks[streaks["streak"] > 0], params.escalation)
+    escalation_counts = escalation.escalation_counts(streaks, params.escalation)
+    today = escalation.absent_today(town_absence, days, as_of)
+    daily = escalation.daily_unexcused(town_absence, days, as_of)
+
+    duplicates = matching.duplicate_enrollments(roster_now)
+    reading_keys = set(town_roster.loc[town_roster["status"] == ENROLLED, "person_key"])
+    duplicates = duplicates[duplicates["person_key"].isin(reading_keys)]
+
+    # --- cases --------------------------------------------------------------------------
+    events = tables["cases"]
+    all_cases = attribute_case_townships(
+        case_measures.case_table(events, as_of, params.notice_days), roster_now, population)
+    case_states = case_measures.case_states_on(all_cases)
+    town_cases = _in_township(all_cases, township)
+    poverty_keys = set(poverty["person_key"])
+    counts = case_measures.case_counts(town_cases, poverty_keys)
+    linked_events = case_measures.case_events(events)
+    town_events = linked_events[linked_events["case_id"].isin(set(town_cases["case_id"]))]
+
+    # --- register side: the population ledger --------------------------------------------
+    school_age = _in_township(matching.school_age_children(
+        population, as_of, params.school_age_min, params.school_age_max, case_states), township)
+    out = matching.out_of_school(school_age, roster, as_of, case_states)
+
+    # --- rates from the enrollment ledger ------------------------------------------------
+    town_enrollment = _in_township(tables["enrollment"], township)
+    retention = rates.retention_rate(town_enrollment, year)
+
+    # --- support -------------------------------------------------------------------------
+    home_teaching_due = _in_township(support.home_teaching_due(disability), township)
+    ht = params.home_teaching
+    compliance = support.home_teaching_compliance(
+        home_teaching_due, tables["home_teaching"], params.term_start, params.term_end, as_of,
+        visits_per_month=int(ht["visits_per_month"]), hours_per_visit=float(ht["hours_per_visit"]))
+    ht_summary = support.home_teaching_summary(home_teaching_due, compliance,
+                                               funding_per_year=float(ht["funding_per_year"]))
+    visits = tables["home_teaching"]
+    workload = support.teacher_workload(
+        visits[visits["person_key"].isin(set(home_teaching_due["person_key"]))],
+        workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
+    subsidy = support.subsidy_check(town_roster, poverty, tables["subsidy"], as_of, params.subsidy)
+    transition = support.transition_missing(roster, as_of, case_states)
+    if transition is not None:
+        transition = _in_township(transition, township)
+
+    # --- key groups ----------------------------------------------------------------------
+    person_groups = groups.person_groups(roster_now, poverty, disability, all_cases)
+    top = max(params.escalation)
+    escalated_keys = set(streaks.loc[streaks["streak"] >= top, "person_key"])
+    group_figures = groups.group_summary(
+        person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
+
+    # --- data quality --------------------------------------------------------------------
+    log, rejected, findings = data_quality(
+        tables,
+        [escalation.absence_findings(absence, days, set(roster_now["person_key"])),
+         case_measures.case_findings(events, as_of)],
+        roster_now, township)
+    totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
+
+    n_school_age, n_out = len(school_age), len(out)
+    metrics = {
+        "as_of": as_of.isoformat(),
+        "county": params.county,
+        "township": township,
+        "enrolled": int(enrolled),
+        "school_age_population": int(n_school_age),
+        "out_of_school_suspected": int(n_out),
+        "enrollment_rate": matching.enrollment_rate(n_school_age, n_out),
+        "duplicate_enrollments": int(len(duplicates)),
+        "absent_unexcused_today": int(len(today)),
+        "escalation": escalation_counts,
+        "cases_total": counts["cases_total"],
+        "cases_open": counts["cases_open"],
+        "cases_open_poverty": counts["cases_open_poverty"],
+        "cases_returned": counts["cases_returned"],
+        "return_rate": counts["return_rate"],
+        "closure_rate": counts["closure_rate"],
+        "notices_overdue": counts["notices_overdue"],
+        "retention_rate": retention["rate"],
+        "retention_flag": retention["flag"],
+        "cohort": rates.cohort(town_enrollment, year),
+        "dropout_rate": rates.dropout_rate(town_cases, enrolled, as_of),
+        "groups": group_figures,
+        "home_teaching_due": int(ht_summary["due"]),
+        "home_teaching_compliant": int(ht_summary["compliant"]),
+        "subsidy_eligible": int(len(subsidy)),
+        "subsidy_short": int(subsidy["short"].sum()) if len(subsidy) else 0,
+        "transition_missing": None if transition is None else int(len(transition)),
+        "rows_read": int(totals["rows_read"]),
+        "rows_accepted": int(totals["rows_accepted"]),
+        "rows_rejected": int(totals["rows_rejected"]),
+        # Beyond the contract: figures the report shows beside the fixed ones.
+        "cases_by_state": counts["cases_by_state"],
+        "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
+        "retention_detail": retention,
+        "home_teaching_funding_due": ht_summary.get("funding_due"),
+        "subsidy_missing_yuan": float(subsidy["missing"].sum()) if len(subsidy) else 0.0,
+        "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
+        "is_school_day": bool(pd.Timestamp(as_of) in days),
+    }
+
+    return Analysis(
+        params=params, as_of=as_of, township=township, metrics=metrics, school_days=days,
+        roster=town_roster,
+        enrolled_by_school_grade=rates.enrollment_by_school_grade(town_roster),
+        streaks=streaks, absent_today=today, daily_unexcused=daily,
+        cases=town_cases, case_events=town_events,
+        case_breakdowns={column: case_measures.breakdown(town_cases, column)
+                         for column in ("state", "cause", "method", "placement")},
+        clearance=metrics["clearance"],
+        states_over_time=case_measures.states_over_time(
+            town_events, days[days <= pd.Timestamp(as_of)], params.notice_days),
+        school_age=school_age, out_of_school=out, duplicates=duplicates,
+        unenrolled_poverty=_in_township(matching.unenrolled_register_children(
+            poverty, roster, as_of, case_states), township),
+        unenrolled_disability=_in_township(matching.unenrolled_register_children(
+            disability, roster, as_of, case_states), township),
+        home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
+        subsidy=subsidy, transition=transition, person_groups=person_groups,
+        findings=findings, rejected=rejected, ingest_log=log,
+    )
+
+
+def contract_metrics(analysis: Analysis) -> dict:
+    """metrics.json: every contract key first, then the extra figures."""
+    metrics = analysis.metrics
+    return {**{key: metrics[key] for key in CONTRACT_KEYS},
+            **{k: v for k, v in metrics.items() if k not in CONTRACT_KEYS}}

@@ -1,0 +1,86 @@
+"""Earlier runs' figures, for the trend charts of the 周通报 (weekly) and 月调度 (monthly) reviews.
+
+A run folder ``<outputs>/<county>/<as_of>/`` is complete once it has that name: the
+runner builds it under a dot-name and renames it when done. Its ``manifest.json`` says
+which notebooks succeeded; each of those wrote ``metrics.json``.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import warnings
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+MANIFEST_FILE = "manifest.json"
+METRICS_FILE = "metrics.json"
+# The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
+_PARAMETER_KEYS = ("as_of", "county", "township")
+
+
+def _read_json(path: Path) -> dict[str, Any] | None:
+    """A JSON object from ``path``; None when the file is missing or unreadable (warned)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    except (OSError, ValueError) as exc:
+        warnings.warn(f"history: skipping {path}: {exc}", stacklevel=3)
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _run_dates(county_output_dir: Path, up_to: dt.date) -> list[dt.date]:
+    """The as_of dates of the folder's complete runs, up to ``up_to``, oldest first."""
+    dates = []
+    for folder in county_output_dir.iterdir() if county_output_dir.is_dir() else ():
+        try:
+            as_of = dt.date.fromisoformat(folder.name)  # dot-named partial folders fail here
+        except ValueError:
+            continue
+        # Python 3.11 also reads "20211015": only the runner's own YYYY-MM-DD names count.
+        own_name = folder.name == as_of.isoformat()
+        if own_name and as_of <= up_to and (folder / MANIFEST_FILE).is_file():
+            dates.append(as_of)
+    return sorted(dates)
+
+
+def _metric_columns(metrics: dict[str, Any]) -> dict[str, Any]:
+    """The scalar metrics; nested objects flattened with '.' (escalation.5, groups.poverty.enrolled)."""
+    flat = pd.json_normalize({k: v for k, v in metrics.items() if k not in _PARAMETER_KEYS})
+    return flat.iloc[0].to_dict() if len(flat.columns) else {}
+
+
+def load_history(county_output_dir: str | Path, up_to: dt.date) -> pd.DataFrame:
+    """Every earlier figure of a county: one row per (as_of, township) of the complete runs
+    with as_of <= up_to, the county roll-up (township None) first within each date.
+
+    Columns: as_of (datetime64), township (None for the county), then one column per
+    scalar key of metrics.json (enrolled, cases_open, return_rate …); nested objects are
+    flattened with '.' (``escalation.5``, ``groups.poverty.cases_open``,
+    ``cohort.promotion.1``). Only notebooks the manifest records as ok are read; a
+    missing or unreadable metrics.json is skipped, so partial folders do no harm.
+    """
+    county_output_dir = Path(county_output_dir)
+    rows = []
+    for as_of in _run_dates(county_output_dir, up_to):
+        run_dir = county_output_dir / as_of.isoformat()
+        manifest = _read_json(run_dir / MANIFEST_FILE) or {}
+        notebooks = sorted(manifest.get("townships", []),
+                           key=lambda entry: entry.get("township") is not None)
+        for entry in notebooks:
+            folder = str(entry.get("dir", ""))
+            # A bare folder name only: a hand-edited manifest must not lead outside the run.
+            if entry.get("status") != "ok" or not folder or Path(folder).name != folder:
+                continue
+            metrics = _read_json(run_dir / folder / METRICS_FILE)
+            if metrics is None:
+                continue
+            rows.append({"as_of": as_of, "township": entry.get("township"),
+                         **_metric_columns(metrics)})
+    history = pd.DataFrame(rows, columns=None if rows else ["as_of", "township"])
+    history["as_of"] = pd.to_datetime(history["as_of"])
+    return history

@@ -1,0 +1,88 @@
+"""report.html: an executed notebook exported as one self-contained, offline, phone-readable page.
+
+Leadership open the reports on phones, often on poor connections or offline, so the
+page must not ask any other host for anything. nbconvert's stock lab/classic pages
+link require.js, MathJax and mermaid from a CDN and write ``lang="en"`` (which makes
+browsers draw Japanese glyph forms); ``templates/kcbx_report.html.j2`` keeps
+JupyterLab's cell markup but writes its own ``<head>``: our CSS inline, a
+Content-Security-Policy that blocks every script and every remote request, a phone
+viewport, and a provenance footer.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbconvert import HTMLExporter
+
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+REPORT_TEMPLATE = TEMPLATES_DIR / "kcbx_report.html.j2"
+# nbconvert checks the code against ISO 639-1: "zh-CN" is silently replaced by "en".
+LANGUAGE_CODE = "zh"
+
+
+def write_text_atomic(path: str | Path, text: str) -> None:
+    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
+
+    A reader (or a crash) never sees a half-written page: the old file stays until the
+    new one is complete.
+    """
+    path = Path(path)
+    # open(..., "x") rather than mkstemp: the file gets the usual umask permissions, not 0600.
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        with open(tmp, "x", encoding="utf-8", newline="\n") as out:
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def _report_exporter() -> HTMLExporter:
+    return HTMLExporter(
+        template_name="lab",  # the lab cell markup; our template file replaces its page shell
+        template_file=str(REPORT_TEMPLATE),
+        exclude_input=True,  # leadership read results, not code
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+        exclude_anchor_links=True,
+        embed_images=True,  # markdown images become data: URIs too
+        language_code=LANGUAGE_CODE,
+    )
+
+
+def export_html(
+    notebook_path: str | Path,
+    html_path: str | Path,
+    *,
+    provenance: Mapping[str, Any] | None = None,
+    title: str | None = None,
+) -> None:
+    """Export an executed notebook to a self-contained ``report.html`` (written atomically).
+
+    No code cell's input and no prompts; ``<html lang="zh">``; images embedded as
+    base64; no script and no request to any other host; readable on a 375-px phone
+    and printable. ``provenance`` (e.g. county, township, as_of, run time, params
+    sha256) is rendered, escaped, as a footer in its own order; ``title`` defaults to
+    the notebook's ``metadata.title``, else its file name.
+    """
+    notebook_path = Path(notebook_path)
+    notebook = nbformat.read(notebook_path, as_version=4)
+    page_title = title or notebook.metadata.get("title") or notebook_path.stem
+    resources = {
+        # metadata.path lets embed_images find images a markdown cell links relatively.
+        "metadata": {"name": page_title, "path": str(notebook_path.parent)},
+        "kcbx": {
+            "title": page_title,
+            "provenance": [(str(key), "" if value is None else str(value))
+                           for key, value in (provenance or {}).items()],
+        },
+    }
+    body, _ = _report_exporter().from_notebook_node(notebook, resources=resources)
+    write_text_atomic(html_path, body)

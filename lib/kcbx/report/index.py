@@ -1,0 +1,92 @@
+"""index.html of one run: every township's report (county roll-up first), or why it failed.
+
+The page is rendered from the manifest in its JSON form (``manifest.json``), so it can
+be rebuilt from a finished run folder alone; it shares report.html's head (inline CSS,
+no script, no remote request) and is readable on a phone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+from urllib.parse import quote
+
+import jinja2
+
+from kcbx.report.html import TEMPLATES_DIR, write_text_atomic
+
+if TYPE_CHECKING:
+    from kcbx.run import Manifest
+
+INDEX_FILE = "index.html"
+COUNTY_LABEL = "全县汇总"
+
+_environment = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(TEMPLATES_DIR),
+    autoescape=True,  # township names and error messages come from ledgers and notebooks
+    undefined=jinja2.StrictUndefined,
+    keep_trailing_newline=True,
+)
+
+
+def describe_error(error: Mapping[str, Any]) -> str:
+    """One line for a failed notebook: the failing cell (index in the source notebook,
+    first line of its source) when known, then the exception name and message."""
+    where = ""
+    if error.get("cell_index") is not None:
+        where = f'cell {error["cell_index"]} "{error.get("cell_first_line") or ""}": '
+    return f'{where}{error.get("exception", "Error")}: {error.get("message", "")}'
+
+
+def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    # The county roll-up first (township null), then townships in run order.
+    ordered = sorted(notebooks, key=lambda entry: entry.get("township") is not None)
+    return [
+        {
+            "label": COUNTY_LABEL if entry.get("township") is None else entry["name"],
+            "ok": entry["status"] == "ok",
+            # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
+            "href": quote(entry["dir"]),
+            "error": describe_error(entry.get("error") or {}) if entry["status"] != "ok" else "",
+        }
+        for entry in ordered
+    ]
+
+
+def render_index(manifest: Mapping[str, Any]) -> str:
+    """The index page's HTML for a manifest in its JSON form (see ``kcbx.run.Manifest.to_dict``)."""
+    notebooks = list(manifest["townships"])
+    ok = sum(entry["status"] == "ok" for entry in notebooks)
+    return _environment.get_template("run_index.html.j2").render(
+        county=manifest["county"],
+        as_of=manifest["as_of"],
+        started_at=manifest["started_at"],
+        finished_at=manifest["finished_at"],
+        seconds=f'{manifest["seconds"]:.0f}',
+        kcbx_version=manifest["kcbx_version"],
+        params_path=manifest["params_path"],
+        params_sha256=manifest["params_sha256"],
+        engine=manifest["engine"],
+        workers=manifest["workers"],
+        ok=ok,
+        failed=len(notebooks) - ok,
+        rows=_rows(notebooks),
+    )
+
+
+def write_index(as_of_dir: str | Path, manifest: Manifest | Mapping[str, Any] | None = None) -> Path:
+    """Write ``<as_of_dir>/index.html`` (atomically) and return its path.
+
+    ``manifest`` is a ``kcbx.run.Manifest`` or its JSON form; None reads the folder's
+    ``manifest.json`` (to rebuild the page of a finished run).
+    """
+    as_of_dir = Path(as_of_dir)
+    if manifest is None:
+        manifest = json.loads((as_of_dir / "manifest.json").read_text(encoding="utf-8"))
+    elif not isinstance(manifest, Mapping):
+        manifest = manifest.to_dict()
+    path = as_of_dir / INDEX_FILE
+    write_text_atomic(path, render_index(manifest))
+    return path

@@ -1,0 +1,255 @@
+"""The DuckDB store: one file per county, written once per ingest, read by every run.
+
+Tables: one per ledger kind with exactly the columns of schema.MODELS,
+``rejected_rows`` (schema.REJECTED_COLUMNS), ``ingest_log`` (one row per file:
+schema.INGEST_LOG_COLUMNS, then ``sheets``, ``warnings`` and ``rules``) and
+``findings`` (warnings that did not reject a row: kind, file, sheet, row, finding).
+
+Every row is tied to the file it came from, so one file's rows can be replaced
+or removed on their own (re-ingest is incremental). Readers open the file
+read-only, so parallel township runs do not block one another.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable
+
+import duckdb
+import pandas as pd
+import pandera.pandas as pa
+
+from kcbx import schema
+
+LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
+FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
+SIDE_TABLES = ("rejected_rows", "ingest_log", "findings")
+
+# Side tables' column types; ledger tables' come from the pandera models.
+_SIDE_TYPES: dict[str, dict[str, str]] = {
+    "rejected_rows": {**{c: "VARCHAR" for c in schema.REJECTED_COLUMNS}, "row": "BIGINT"},
+    "ingest_log": {
+        "kind": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR",
+        "rows_read": "BIGINT", "rows_accepted": "BIGINT", "rows_rejected": "BIGINT",
+        "seconds": "DOUBLE", "ingested_at": "TIMESTAMP", "error": "VARCHAR",
+        "sheets": "VARCHAR",  # JSON list of the sheet names read
+        "warnings": "BIGINT",  # findings recorded for the file
+        "rules": "VARCHAR",  # fingerprint of the reading rules (code version, synonyms)
+    },
+    "findings": {"kind": "VARCHAR", "file": "VARCHAR", "sheet": "VARCHAR", "row": "BIGINT",
+                 "finding": "VARCHAR"},
+}
+assert tuple(_SIDE_TYPES["ingest_log"]) == schema.INGEST_LOG_COLUMNS + LOG_EXTRA_COLUMNS
+assert tuple(_SIDE_TYPES["rejected_rows"]) == schema.REJECTED_COLUMNS
+
+
+def _sql_type(column: pa.Column) -> str:
+    dtype = str(column.dtype)
+    if dtype.startswith("datetime64"):
+        return "DATE"
+    return {"Int64": "BIGINT", "int64": "BIGINT", "bool": "BOOLEAN", "float64": "DOUBLE"}.get(dtype, "VARCHAR")
+
+
+def table_types() -> dict[str, dict[str, str]]:
+    """Every store table -> its columns and SQL types, in store order."""
+    ledger = {kind: {c: _sql_type(col) for c, col in schema.MODELS[kind].columns.items()}
+              for kind in schema.KINDS}
+    return {**ledger, **_SIDE_TYPES}
+
+
+def typed(values: pd.Series, column: pa.Column) -> pd.Series:
+    """Values in the store's dtype for a model column.
+
+    Dates datetime64[ns], whole numbers Int64, flags bool; text stays object
+    (pandas 3 would infer its ``str`` dtype, which the models do not accept).
+    """
+    dtype = str(column.dtype)
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(values).astype("datetime64[ns]")
+    if dtype in ("Int64", "bool", "float64", "int64"):
+        return values.astype(dtype)
+    return values.astype(object)
+
+
+def _q(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'  # "row" and "column" are SQL words
+
+
+# --------------------------------------------------------------------------- reading
+
+def _connect_read_only(store_path: Path) -> duckdb.DuckDBPyConnection:
+    if not Path(store_path).exists():
+        raise FileNotFoundError(f"store {store_path} does not exist: run `kcbx ingest` first")
+    return duckdb.connect(str(store_path), read_only=True)
+
+
+def _schema_matches(con: duckdb.DuckDBPyConnection) -> bool:
+    """Whether every table exists with exactly today's columns (else the store is rebuilt)."""
+    found: dict[str, list[str]] = {}
+    for table, column in con.execute(
+            "SELECT table_name, column_name FROM information_schema.columns "
+            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+        found.setdefault(table, []).append(column)
+    return all(found.get(t) == list(cols) for t, cols in table_types().items())
+
+
+def _as_store_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
+    if table in schema.MODELS:
+        columns = schema.MODELS[table].columns
+        return pd.DataFrame({c: typed(frame[c], col) for c, col in columns.items()})
+    converted = {}
+    for name, sql_type in _SIDE_TYPES[table].items():
+        values = frame[name]
+        if sql_type == "BIGINT":
+            converted[name] = values.astype("Int64")
+        elif sql_type == "TIMESTAMP":
+            converted[name] = values.astype("datetime64[ns]")
+        elif sql_type == "DOUBLE":
+            converted[name] = values.astype("float64")
+        else:
+            converted[name] = values.astype(object)
+    return pd.DataFrame(converted)
+
+
+_ORDER = {
+    "rejected_rows": "file, sheet, row",
+    "ingest_log": "kind, file",
+    "findings": "file NULLS FIRST, sheet, row NULLS FIRST",
+}
+
+
+def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
+    """The store's tables as DataFrames: every kind (or those in ``kinds``), plus
+    "rejected_rows", "ingest_log" and "findings".
+
+    Ledger rows come in file order (source_file, source_sheet, source_row), so
+    same-day case events keep the order they were written in. Dates are
+    datetime64[ns], flags bool, whole numbers Int64, text object: a ledger
+    table passes its schema.MODELS validation as loaded. Opens read-only.
+    """
+    wanted = list(schema.KINDS if kinds is None else kinds)
+    unknown = set(wanted) - set(schema.KINDS)
+    if unknown:
+        raise ValueError(f"unknown ledger kinds: {sorted(unknown)}")
+    with _connect_read_only(Path(store_path)) as con:
+        if not _schema_matches(con):
+            raise RuntimeError(f"store {store_path} was written by another kcbx version: run `kcbx ingest` again")
+        tables = {}
+        for table in [*wanted, *SIDE_TABLES]:
+            order = _ORDER.get(table, "source_file, source_sheet, source_row")
+            frame = con.execute(f"SELECT * FROM {_q(table)} ORDER BY {order}").df()
+            tables[table] = _as_store_dtypes(frame, table)
+    return tables
+
+
+def ingest_totals(store_path: str | Path) -> dict[str, int]:
+    """The county's ingest totals, from ingest_log: rows_read, rows_accepted, rows_rejected."""
+    with _connect_read_only(Path(store_path)) as con:
+        read, accepted, rejected = con.execute(
+            "SELECT COALESCE(SUM(rows_read), 0), COALESCE(SUM(rows_accepted), 0), "
+            "COALESCE(SUM(rows_rejected), 0) FROM ingest_log").fetchone()
+    return {"rows_read": int(read), "rows_accepted": int(accepted), "rows_rejected": int(rejected)}
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """What the store remembers of an ingested file (one ingest_log row)."""
+
+    kind: str
+    file: str
+    sha256: str
+    rules: str
+    sheets: tuple[str, ...]
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    seconds: float
+    error: str | None
+    warnings: int
+
+
+def stored_files(store_path: str | Path) -> dict[str, StoredFile]:
+    """The files in the store's ingest_log, by file; empty for a missing or outdated store."""
+    if not Path(store_path).exists():
+        return {}
+    with duckdb.connect(str(store_path), read_only=True) as con:
+        if not _schema_matches(con):
+            return {}
+        rows = con.execute(
+            "SELECT kind, file, sha256, rules, sheets, rows_read, rows_accepted, rows_rejected, "
+            "seconds, error, warnings FROM ingest_log").fetchall()
+    return {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
+                               *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]))
+            for row in rows}
+
+
+# --------------------------------------------------------------------------- writing
+
+@dataclass
+class StoreUpdate:
+    """One ingest's changes: files whose rows go (changed or gone), and the new rows.
+
+    ``ledger_rows`` maps a kind to its new rows (schema.MODELS columns);
+    ``rejected``, ``log`` and ``findings`` hold the side tables' new rows.
+    Findings with no kind are about the folder itself and are rewritten by
+    every ingest.
+    """
+
+    files_to_clear: list[str] = field(default_factory=list)
+    ledger_rows: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
+    rejected: list[pd.DataFrame] = field(default_factory=list)
+    log: list[pd.DataFrame] = field(default_factory=list)
+    findings: list[pd.DataFrame] = field(default_factory=list)
+
+
+def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
+    if not _schema_matches(con):
+        # Written by another version: drop everything, so every file is read again.
+        for (table,) in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = 'main'").fetchall():
+            con.execute(f"DROP TABLE {_q(table)}")
+    for table, columns in table_types().items():
+        body = ", ".join(f"{_q(c)} {t}" for c, t in columns.items())
+        con.execute(f"CREATE TABLE IF NOT EXISTS {_q(table)} ({body})")
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFrame]) -> None:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        return
+    batch = pd.concat(frames, ignore_index=True)
+    con.register("batch", batch)  # handed over as a DataFrame, not row by row
+    try:
+        columns = ", ".join(_q(c) for c in table_types()[table])
+        con.execute(f"INSERT INTO {_q(table)} ({columns}) SELECT {columns} FROM batch")
+    finally:
+        con.unregister("batch")
+
+
+def write_update(store_path: str | Path, update: StoreUpdate) -> None:
+    """Apply one ingest's changes in a single transaction (all or nothing)."""
+    store_path = Path(store_path)
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(store_path)) as con:
+        _create_tables(con)
+        con.execute("BEGIN TRANSACTION")
+        try:
+            cleared = pd.DataFrame({"file": pd.Series(update.files_to_clear, dtype=object)})
+            con.register("cleared", cleared)
+            for kind in schema.KINDS:
+                con.execute(f"DELETE FROM {_q(kind)} WHERE source_file IN (SELECT file FROM cleared)")
+            for table in SIDE_TABLES:
+                con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")
+            con.execute("DELETE FROM findings WHERE kind IS NULL")
+            con.unregister("cleared")
+            for kind, frames in update.ledger_rows.items():
+                _insert(con, kind, frames)
+            _insert(con, "rejected_rows", update.rejected)
+            _insert(con, "ingest_log", update.log)
+            _insert(con, "findings", update.findings)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise

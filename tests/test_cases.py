@@ -1,0 +1,326 @@
+"""Dropout cases: the event log replayed into cases and states; worked examples and properties."""
+
+import datetime as dt
+
+import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from kcbx.measures.cases import (
+    CASE_STATES,
+    OUTCOME_STATES,
+    breakdown,
+    build_cases,
+    case_counts,
+    case_events,
+    case_findings,
+    case_states_on,
+    case_table,
+    clearance_progress,
+    states_over_time,
+)
+from kcbx.schema import CASE_EVENTS, columns
+
+D = dt.date
+
+
+def event_frame(rows) -> pd.DataFrame:
+    """Canonical case events, in file order, from (person_key, date, event, {other columns}) tuples."""
+    records = []
+    for line, (person, date, event, *extra) in enumerate(rows, start=2):
+        record = {column: None for column in columns("cases")}
+        record.update(
+            person_key=person, id_number=person, date=pd.Timestamp(date), event=event,
+            source_file="劝返台账.xlsx", source_sheet="Sheet1", source_row=line,
+        )
+        record.update(extra[0] if extra else {})
+        records.append(record)
+    frame = pd.DataFrame(records, columns=columns("cases"))
+    return frame.astype({"date": "datetime64[ns]", "grade": "Int64", "source_row": "int64"})
+
+
+def one_case(table: pd.DataFrame, case_id: str) -> pd.Series:
+    return table.set_index("case_id").loc[case_id]
+
+
+# --- which case an event belongs to -------------------------------------------------------
+
+def test_registration_opens_a_new_case_and_later_events_join_it():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记"),
+        ("p1", "2021-09-03", "家访"),
+        ("p1", "2021-09-10", "复学"),
+        ("p1", "2021-11-01", "登记"),      # a second dropout: case 2
+        ("p1", "2021-11-02", "劝返"),
+    ])
+    assert case_events(events)["case_id"].tolist() == ["p1#1", "p1#1", "p1#1", "p1#2", "p1#2"]
+    cases = build_cases(events)
+    assert cases["case_id"].tolist() == ["p1#1", "p1#2"]
+    assert cases["event_rows"].tolist() == [[0, 1, 2], [3, 4]]
+
+
+def test_event_before_any_registration_opens_an_unregistered_case():
+    events = event_frame([
+        ("p2", "2021-09-05", "家访"),      # no 登记 before: opens p2#1 on 5 Sep
+        ("p2", "2021-09-06", "劝返"),      # joins p2#1
+        ("p2", "2021-09-20", "登记"),      # opens p2#2
+    ])
+    linked = case_events(events)
+    assert linked["case_id"].tolist() == ["p2#1", "p2#1", "p2#2"]
+    assert linked["unregistered"].tolist() == [True, False, False]
+    assert build_cases(events)["registered"].tolist() == [False, True]
+
+
+def test_events_are_sorted_by_date_but_same_day_keeps_file_order():
+    # The file lists 复学 (1 Oct) before 登记 (1 Sep): date order puts 登记 first -> one case.
+    events = event_frame([("p1", "2021-10-01", "复学"), ("p1", "2021-09-01", "登记")])
+    assert case_events(events)["case_id"].tolist() == ["p1#1", "p1#1"]
+    # Same day, file order 复学 then 登记: 复学 opens an unregistered case (returned),
+    # and 登记 opens a second one, open.
+    same_day = event_frame([("p1", "2021-09-01", "复学"), ("p1", "2021-09-01", "登记")])
+    table = case_table(same_day, D(2021, 9, 30), notice_days=7)
+    assert table["state"].tolist() == ["returned", "open"]
+
+
+def test_exact_duplicate_event_counts_once():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记"),
+        ("p1", "2021-09-01", "登记"),      # exact copy: not a second case
+        ("p1", "2021-09-02", "家访"),
+    ])
+    linked = case_events(events)
+    assert linked["case_id"].tolist() == ["p1#1", "p1#1", "p1#1"]
+    assert linked["duplicate"].tolist() == [False, True, False]
+    assert one_case(case_table(events, D(2021, 9, 30), 7), "p1#1")["events"] == 2
+
+
+# --- the state rule -----------------------------------------------------------------------
+
+def test_states_on_a_date():
+    events = event_frame([
+        ("a", "2021-09-01", "登记"), ("a", "2021-09-05", "复学"),
+        ("b", "2021-09-01", "登记"), ("b", "2021-09-05", "外地就读"),
+        ("c", "2021-09-01", "登记"), ("c", "2021-09-05", "销号"),
+        ("d", "2021-09-01", "登记"), ("d", "2021-09-05", "复学"), ("d", "2021-09-06", "销号"),
+        ("e", "2021-09-01", "登记"), ("e", "2021-09-05", "转学"), ("e", "2021-09-08", "复学"),
+        ("f", "2021-09-01", "登记"), ("f", "2021-09-05", "死亡"),
+        ("g", "2021-09-01", "登记"), ("g", "2021-09-05", "送教上门"),
+        ("h", "2021-09-01", "登记"), ("h", "2021-09-30", "复学"),   # after as_of
+        ("i", "2021-09-20", "登记"),                                # opened after as_of
+    ])
+    table = case_table(events, D(2021, 9, 10), notice_days=7).set_index("person_key")
+    assert table["state"].to_dict() == {
+        "a": "returned",        # 复学
+        "b": "transferred",     # 外地就读
+        "c": "closed",          # struck without outcome
+        "d": "returned",        # struck cases keep their outcome
+        "e": "returned",        # the last outcome wins
+        "f": "died",
+        "g": "home_teaching",
+        "h": "open",            # its 复学 lies after as_of
+    }                           # i: opened after as_of, no row
+    assert table.loc["d", "struck"] and table.loc["d", "struck_date"] == pd.Timestamp("2021-09-06")
+    assert table.loc["e", "outcome_event"] == "复学"
+    assert table.loc["e", "outcome_date"] == pd.Timestamp("2021-09-08")
+    assert not table.loc["a", "struck"] and pd.isna(table.loc["a", "struck_date"])
+    assert table.loc["b", "state_label"] == "转学/外地就读"
+
+
+def test_notice_overdue_is_more_than_notice_days_after_the_last_notice():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记"), ("p1", "2021-09-02", "发出限期复学通知书"),
+        ("p2", "2021-09-01", "登记"), ("p2", "2021-09-02", "发出限期复学通知书"), ("p2", "2021-09-05", "复学"),
+        ("p3", "2021-09-01", "登记"),                                          # no notice
+        ("p4", "2021-09-01", "登记"), ("p4", "2021-09-02", "发出限期复学通知书"),
+        ("p4", "2021-09-06", "发出限期复学通知书"),                               # renewed
+    ])
+    # 9 Sep: 7 days after p1's notice of 2 Sep -> not "more than" 7: not overdue.
+    on_9th = case_table(events, D(2021, 9, 9), notice_days=7).set_index("person_key")
+    assert not on_9th["notice_overdue"].any()
+    assert on_9th.loc["p1", "notice_due"] == pd.Timestamp("2021-09-09")
+    # 10 Sep: 8 days -> p1 overdue. p2 returned, p3 has no notice, p4's last notice
+    # is 6 Sep (4 days): only p1.
+    on_10th = case_table(events, D(2021, 9, 10), notice_days=7).set_index("person_key")
+    assert on_10th.index[on_10th["notice_overdue"]].tolist() == ["p1"]
+    assert on_10th.loc["p4", "last_notice"] == pd.Timestamp("2021-09-06")
+    assert case_counts(on_10th.reset_index())["notices_overdue"] == 1
+
+
+def test_case_details_owners_attempts_and_township():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记", {"township": "甲镇", "name": "张三", "grade": 8, "cause": "厌学",
+                                     "admin_owner": "王村长", "edu_owner": ""}),
+        ("p1", "2021-09-02", "家访", {"township": "乙镇", "edu_owner": "李老师", "method": "感召"}),
+        ("p1", "2021-09-03", "劝返", {"cause": "  ", "method": "行政"}),       # blank cause: keep 厌学
+        ("p1", "2021-09-04", "发出限期复学通知书"),
+        ("p1", "2021-09-08", "复学", {"placement": "插班"}),
+        ("p2", "2021-09-03", "家访", {"township": "丙镇", "admin_owner": "赵干部"}),  # no 登记
+    ])
+    table = case_table(events, D(2021, 9, 30), notice_days=7)
+    p1 = one_case(table, "p1#1")
+    assert (p1["name"], p1["grade"], p1["township"]) == ("张三", 8, "甲镇")   # township of the 登记 row
+    assert (p1["cause"], p1["admin_owner"], p1["edu_owner"]) == ("厌学", "王村长", "李老师")
+    assert not p1["missing_owner"]                      # each line filled on some event
+    assert (p1["method"], p1["placement"]) == ("行政", "插班")     # the latest non-blank
+    assert (p1["attempts"], p1["events"]) == (3, 5)     # 家访, 劝返, notice; five events
+    assert p1["opened"] == pd.Timestamp("2021-09-01") and p1["registered"]
+    p2 = one_case(table, "p2#1")
+    assert p2["township"] is None and not p2["registered"]   # no 登记: no case township
+    assert p2["missing_owner"]                               # no education-line owner
+
+
+# --- figures --------------------------------------------------------------------------------
+
+CASES = pd.DataFrame({
+    "person_key": ["a", "a", "b", "c", "d", "e"],
+    "state": ["open", "returned", "open", "transferred", "closed", "returned"],
+    "notice_overdue": [True, False, False, False, False, False],
+    "cause": ["厌学", "厌学", None, "外出务工", "厌学", ""],
+})
+
+
+def test_case_counts():
+    counts = case_counts(CASES, poverty_keys={"a", "c"})
+    # 6 cases: 2 open (a, b), 2 returned; open ones in poverty: a's only.
+    assert counts["cases_total"] == 6
+    assert counts["cases_open"] == 2
+    assert counts["cases_open_poverty"] == 1
+    assert counts["cases_returned"] == 2
+    assert counts["return_rate"] == 2 / 6
+    assert counts["closure_rate"] == (6 - 2) / 6
+    assert counts["cases_by_state"] == {
+        "open": 2, "returned": 2, "transferred": 1, "home_teaching": 0, "died": 0, "closed": 1,
+    }
+    empty = case_counts(CASES.iloc[:0])
+    assert (empty["cases_total"], empty["return_rate"], empty["closure_rate"]) == (0, None, None)
+    assert empty["cases_open_poverty"] is None   # poverty keys not given
+
+
+def test_clearance_progress():
+    # Two open cases, 20 days before the 30 Sep target.
+    assert clearance_progress(CASES, D(2021, 9, 10), D(2021, 9, 30)) == {
+        "open_cases": 2, "target_date": "2021-09-30", "days_remaining": 20, "met": False, "overdue": False,
+    }
+    # 5 days after the target, still open: overdue.
+    late = clearance_progress(CASES, D(2021, 10, 5), D(2021, 9, 30))
+    assert (late["days_remaining"], late["overdue"]) == (-5, True)
+    cleared = clearance_progress(CASES[CASES["state"] != "open"], D(2021, 10, 5), D(2021, 9, 30))
+    assert cleared["met"] and not cleared["overdue"]
+
+
+def test_breakdown_by_cause_and_state():
+    by_cause = breakdown(CASES, "cause")
+    # 厌学: 3 cases (open, returned, closed); 未填写 (None and ""): 2; 外出务工: 1.
+    assert by_cause[["cause", "cases", "open", "returned", "closed"]].values.tolist() == [
+        ["厌学", 3, 1, 1, 1], ["未填写", 2, 1, 1, 0], ["外出务工", 1, 0, 0, 0],
+    ]
+    by_state = breakdown(CASES, "state").set_index("state")["cases"]
+    assert by_state.to_dict() == {"open": 2, "returned": 2, "transferred": 1, "home_teaching": 0, "died": 0, "closed": 1}
+
+
+def test_case_states_on():
+    assert case_states_on(CASES).values.tolist() == [
+        ["a", "open"], ["a", "returned"], ["b", "open"], ["c", "transferred"], ["d", "closed"], ["e", "returned"],
+    ]
+
+
+def test_case_findings():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记"),        # row 2
+        ("p1", "2021-09-05", "销号"),        # row 3
+        ("p1", "2021-09-07", "家访"),        # row 4: after the strike
+        ("p2", "2021-09-02", "劝返"),        # row 5: no 登记 before
+        ("p2", "2021-09-03", "家访"),        # row 6: joins p2's case, not reported again
+        ("p2", "2021-09-03", "家访"),        # row 7: exact copy of row 6
+        ("p3", "2021-10-09", "家访"),        # row 8: after as_of, not looked at
+    ])
+    findings = case_findings(events, D(2021, 9, 30))
+    assert sorted(zip(findings["row"], findings["finding"])) == [
+        (4, "销号后仍有事件"), (5, "案件缺少登记"), (7, "重复的劝返事件"),
+    ]
+    assert set(findings["kind"]) == {"cases"}
+
+
+def test_states_over_time():
+    events = event_frame([
+        ("p1", "2021-09-01", "登记"), ("p1", "2021-09-02", "发出限期复学通知书"), ("p1", "2021-09-12", "复学"),
+        ("p2", "2021-09-03", "登记"), ("p2", "2021-09-05", "销号"),
+    ])
+    days = pd.DatetimeIndex(["2021-08-31", "2021-09-01", "2021-09-04", "2021-09-05", "2021-09-10", "2021-09-12"])
+    table = states_over_time(events, days, notice_days=7).set_index("date")
+    # 31 Aug: nothing opened. 1 Sep: p1 open. 4 Sep: p1, p2 open. 5 Sep: p2 struck.
+    # 10 Sep: p1's notice (2 Sep) is 8 days old -> overdue. 12 Sep: p1 returned.
+    assert table["open"].tolist() == [0, 1, 2, 1, 1, 0]
+    assert table["closed"].tolist() == [0, 0, 0, 1, 1, 1]
+    assert table["returned"].tolist() == [0, 0, 0, 0, 0, 1]
+    assert table["notices_overdue"].tolist() == [0, 0, 0, 0, 1, 0]
+
+
+# --- properties: against a brute-force replay of the log ----------------------------------
+
+def brute_force_replay(rows, as_of: pd.Timestamp) -> dict[str, tuple[str, pd.Timestamp | None]]:
+    """Replay the contract's words, event by event: case_id -> (state, last notice) on as_of."""
+    seen, log = set(), []
+    for row in rows:                      # exact duplicates count once
+        if row not in seen:
+            seen.add(row)
+            log.append(row)
+    log.sort(key=lambda row: row[1])      # stable: same-day events keep file order
+    case_of_event, cases_per_child, current = [], {}, {}
+    for person, date, event in log:
+        if event == "登记" or person not in current:
+            cases_per_child[person] = cases_per_child.get(person, 0) + 1
+            current[person] = f"{person}#{cases_per_child[person]}"
+        case_of_event.append(current[person])
+    replayed = {}
+    for case_id in dict.fromkeys(case_of_event):
+        mine = [(d, e) for (p, d, e), c in zip(log, case_of_event) if c == case_id and d <= as_of]
+        if not mine:
+            continue
+        outcomes = [e for d, e in mine if e in OUTCOME_STATES]
+        if outcomes:
+            state = OUTCOME_STATES[outcomes[-1]]
+        else:
+            state = "closed" if any(e == "销号" for d, e in mine) else "open"
+        notices = [d for d, e in mine if e == "发出限期复学通知书"]
+        replayed[case_id] = (state, notices[-1] if notices else None)
+    return replayed
+
+
+def brute_force_states(rows, as_of: pd.Timestamp) -> dict[str, str]:
+    return {case_id: state for case_id, (state, _) in brute_force_replay(rows, as_of).items()}
+
+
+event_logs = st.lists(
+    st.tuples(
+        st.sampled_from(["p1", "p2"]),
+        st.integers(0, 9).map(lambda n: pd.Timestamp("2021-09-01") + pd.Timedelta(days=n)),
+        st.sampled_from(CASE_EVENTS),
+    ),
+    max_size=14,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=event_logs, as_of_offset=st.integers(-1, 10))
+def test_case_states_match_a_replay_of_the_log(rows, as_of_offset):
+    as_of = pd.Timestamp("2021-09-01") + pd.Timedelta(days=as_of_offset)
+    table = case_table(event_frame(rows), as_of.date(), notice_days=3)
+    assert dict(zip(table["case_id"], table["state"])) == brute_force_states(rows, as_of)
+
+
+@settings(max_examples=100, deadline=None)
+@given(rows=event_logs)
+def test_states_over_time_match_a_replay_on_every_day(rows):
+    days = pd.date_range("2021-08-31", "2021-09-11", freq="D", unit="ns")
+    over_time = states_over_time(event_frame(rows), days, notice_days=3).set_index("date")
+    for day in days:
+        expected = pd.Series(brute_force_states(rows, day), dtype=object).value_counts()
+        expected = expected.reindex(list(CASE_STATES), fill_value=0)
+        assert over_time.loc[day, list(CASE_STATES)].tolist() == expected.tolist()
+        # Overdue: open, and the last notice more than 3 days before the day.
+        overdue = sum(
+            state == "open" and notice is not None and (day - notice).days > 3
+            for state, notice in brute_force_replay(rows, day).values()
+        )
+        assert over_time.loc[day, "notices_overdue"] == overdue

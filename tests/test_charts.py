@@ -1,0 +1,174 @@
+"""Charts draw Chinese with the bundled Noto font, without tofu, and survive empty input."""
+
+from __future__ import annotations
+
+import io
+import logging
+import warnings
+from pathlib import Path
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import font_manager
+from matplotlib.figure import Figure
+
+from kcbx.report import charts
+from kcbx.report.fonts import cjk_font_path, use_cjk_font
+
+
+def render_png(figure: Figure) -> tuple[bytes, list[str]]:
+    """The figure as PNG, and every warning message drawing it raised."""
+    buffer = io.BytesIO()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.savefig(buffer, format="png")
+    return buffer.getvalue(), [str(warning.message) for warning in caught]
+
+
+def chinese_figure(text: str = "控辍保学") -> Figure:
+    figure = Figure(figsize=(3, 1))
+    figure.text(0.1, 0.5, text)
+    return figure
+
+
+# --- fonts -------------------------------------------------------------------------
+
+
+def test_use_cjk_font_resolves_the_bundled_noto_font():
+    family = use_cjk_font()
+    assert family == "Noto Sans CJK SC"
+    resolved = font_manager.findfont(font_manager.FontProperties(family=["sans-serif"]),
+                                     fallback_to_default=False)
+    assert Path(resolved) == cjk_font_path()
+    assert "DejaVu" not in resolved
+    assert "SimHei" not in str(cjk_font_path())  # proprietary: never used
+
+
+def test_use_cjk_font_is_idempotent():
+    use_cjk_font()
+    use_cjk_font()
+    sans = matplotlib.rcParams["font.sans-serif"]
+    assert sans[0] == "Noto Sans CJK SC"
+    assert sans.count("Noto Sans CJK SC") == 1
+    assert matplotlib.rcParams["axes.unicode_minus"] is False
+
+
+def test_chinese_renders_without_missing_glyphs():
+    use_cjk_font()
+    png, messages = render_png(chinese_figure("控辍保学 −1"))
+    assert png.startswith(b"\x89PNG")
+    assert not [m for m in messages if "missing from font" in m], messages
+
+
+def test_the_missing_glyph_check_does_catch_tofu():
+    # Control for the test above: with DejaVu Sans alone, matplotlib does warn.
+    with matplotlib.rc_context({"font.family": "sans-serif", "font.sans-serif": ["DejaVu Sans"]}):
+        _, messages = render_png(chinese_figure())
+    assert any("missing from font" in m for m in messages)
+
+
+# --- charts --------------------------------------------------------------------------
+
+DAYS = pd.date_range("2021-09-01", periods=5, freq="B")
+CHARTS = {
+    "bar_by_school_grade": lambda: charts.bar_by_school_grade(pd.DataFrame(
+        {"school": ["城厢镇中心小学", "城厢镇中心小学", "百都乡中学"],
+         "grade": [1, 2, 7], "pupils": [40, 38, 120]})),
+    "escalation_funnel": lambda: charts.escalation_funnel(
+        {"1": 12, "3": 5, "5": 2}, ["班主任劝返", "学校包保", "报告乡镇和教育局"]),
+    "case_states_over_time": lambda: charts.case_states_over_time(pd.DataFrame(
+        {"date": list(DAYS) * 2, "state": ["open"] * 5 + ["returned"] * 5,
+         "cases": [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]}), {"open": "未返校", "returned": "已复学"}),
+    "daily_trend": lambda: charts.daily_trend(pd.DataFrame({"date": DAYS, "pupils": [3, 2, 4, 1, 0]})),
+    "township_ranking": lambda: charts.township_ranking(pd.DataFrame(
+        {"township": ["城厢镇", "百都乡"], "rate": [0.95, 0.991]}), "rate", "入学率", percent=True),
+}
+EMPTY_CHARTS = {
+    "bar_by_school_grade": lambda: charts.bar_by_school_grade(
+        pd.DataFrame(columns=["school", "grade", "pupils"])),
+    "escalation_funnel": lambda: charts.escalation_funnel({}, []),
+    "case_states_over_time": lambda: charts.case_states_over_time(
+        pd.DataFrame(columns=["date", "state", "cases"])),
+    "daily_trend": lambda: charts.daily_trend(pd.DataFrame(columns=["date", "pupils"])),
+    "township_ranking": lambda: charts.township_ranking(
+        pd.DataFrame(columns=["township", "rate"]), "rate", "入学率"),
+}
+
+
+def texts_of(figure: Figure) -> list[str]:
+    found = [text.get_text() for text in figure.findobj(matplotlib.text.Text)]
+    return [text for text in found if text]
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS))
+def test_chart_renders_chinese_without_warnings(name, caplog):
+    with caplog.at_level(logging.WARNING, logger="matplotlib"):
+        figure = CHARTS[name]()
+        png, messages = render_png(figure)
+    assert png.startswith(b"\x89PNG")
+    assert messages == []
+    assert caplog.records == []  # e.g. "findfont: Failed to find font weight bold"
+    assert tuple(figure.get_size_inches()) == pytest.approx(charts.FIGSIZE)
+    assert figure.dpi == charts.DPI
+    # Every chart has a Chinese title.
+    assert any("\u4e00" <= ch <= "\u9fff" for ch in figure.axes[0].get_title(loc="left"))
+
+
+@pytest.mark.parametrize("name", sorted(EMPTY_CHARTS))
+def test_empty_input_gives_a_figure_saying_no_data(name):
+    figure = EMPTY_CHARTS[name]()
+    png, messages = render_png(figure)
+    assert png.startswith(b"\x89PNG")
+    assert messages == []
+    assert "暂无数据" in texts_of(figure)
+
+
+def test_school_bars_stack_grades_and_put_the_largest_school_on_top():
+    # 城厢镇中心小学: 40 + 38 = 78 pupils; 百都乡中学: 120 -> 百都乡中学 on top
+    # (barh draws its first category at the bottom).
+    figure = CHARTS["bar_by_school_grade"]()
+    axes = figure.axes[0]
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["城厢镇中心小学", "百都乡中学"]
+    # The grade-2 segment of 城厢镇中心小学 starts where grade 1 ends (40).
+    grade_2 = [bar for bar in axes.patches if bar.get_y() < 0.5 and bar.get_width() == 38]
+    assert [bar.get_x() for bar in grade_2] == [40]
+    legend_labels = [t.get_text() for t in figure.legends[0].get_texts()]
+    assert legend_labels == ["一年级", "二年级", "七年级"]
+
+
+def test_funnel_rungs_in_threshold_order_with_counts():
+    figure = charts.escalation_funnel({"5": 2, "1": 12, "3": 5},
+                                      ["班主任劝返", "学校包保", "报告乡镇和教育局"])
+    axes = figure.axes[0]
+    # Rungs run top-down from the smallest threshold, whatever the dict's order.
+    rungs = sorted(zip(axes.get_yticks(), (t.get_text() for t in axes.get_yticklabels())),
+                   reverse=True)
+    assert [label for _, label in rungs] == ["≥1天 班主任劝返", "≥3天 学校包保", "≥5天 报告乡镇和教育局"]
+    assert sorted(bar.get_width() for bar in axes.patches) == [2, 5, 12]
+    assert {"12人", "5人", "2人"} <= set(texts_of(figure))
+
+
+def test_funnel_needs_one_action_per_threshold():
+    with pytest.raises(ValueError):
+        charts.escalation_funnel({"1": 3, "3": 1}, ["班主任劝返"])
+
+
+def test_ranking_lists_a_null_township_last_as_no_data():
+    df = pd.DataFrame({"township": ["城厢镇", "百都乡", "坡荷乡"], "rate": [0.95, np.nan, 0.991]})
+    figure = charts.township_ranking(df, "rate", "入学率", percent=True)
+    axes = figure.axes[0]
+    # Bottom to top: the null one, then 95.0 %, then 99.1 % at the top.
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["百都乡", "城厢镇", "坡荷乡"]
+    assert {"无数据", "95.0%", "99.1%"} <= set(texts_of(figure))
+
+
+def test_case_states_use_the_chinese_labels_in_mapping_order():
+    figure = CHARTS["case_states_over_time"]()
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["未返校", "已复学"]
+
+
+def test_a_chart_missing_a_column_says_which():
+    with pytest.raises(KeyError, match="pupils"):
+        charts.daily_trend(pd.DataFrame({"date": DAYS}))

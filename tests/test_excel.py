@@ -1,0 +1,264 @@
+"""forms.xlsx: the official forms' shape, and no ledger text turned into a formula."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zipfile
+
+import openpyxl
+import pandas as pd
+import pytest
+
+from kcbx.report.excel import (
+    FORM_FIELDS,
+    Column,
+    FormSheet,
+    PupilForm,
+    TableSheet,
+    history_from_case_events,
+    write_workbook,
+)
+
+FORMULA_LIKE = ["=1+1", "@SUM(A1)", "+1", "-1+2", '=HYPERLINK("http://x")']
+
+COLUMNS = [
+    Column("学校", "school"),
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("在校生", "enrolled", group="人数", kind="int"),
+    Column("辍学", "dropouts", group="人数", kind="int"),
+    Column("巩固率", "retention", kind="percent"),
+    Column("登记日期", "date", kind="date"),
+]
+
+
+def statistics_sheet(rows: pd.DataFrame) -> TableSheet:
+    return TableSheet("附件1", "附件1 控辍保学统计表", COLUMNS, rows,
+                      subtitle="示例县 城厢镇 截至 2021-09-30", notes="说明：人数为在读学生。")
+
+
+def one_row(**changes) -> dict:
+    row = {"school": "城厢镇中心小学", "name": "张三", "id_number": "45262620100101123X",
+           "enrolled": 300, "dropouts": 1, "retention": 0.985,
+           "date": pd.Timestamp("2021-09-01")}
+    return {**row, **changes}
+
+
+@pytest.fixture
+def statistics(tmp_path):
+    rows = pd.DataFrame([one_row()] + [one_row(name=value, school=value, id_number=value)
+                                       for value in FORMULA_LIKE])
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [statistics_sheet(rows)])
+    return path
+
+
+def test_table_sheet_layout(statistics):
+    sheet = openpyxl.load_workbook(statistics)["附件1"]
+    # Row 1 title and row 2 subtitle span the 7 columns A–G.
+    assert sheet["A1"].value == "附件1 控辍保学统计表"
+    assert sheet["A2"].value == "示例县 城厢镇 截至 2021-09-30"
+    merged = {str(cell_range) for cell_range in sheet.merged_cells.ranges}
+    assert {"A1:G1", "A2:G2"} <= merged
+    # Header rows 3–4: 人数 spans D3:E3 above 在校生 and 辍学; ungrouped headers merge down.
+    assert "D3:E3" in merged and sheet["D3"].value == "人数"
+    assert (sheet["D4"].value, sheet["E4"].value) == ("在校生", "辍学")
+    assert {"A3:A4", "B3:B4", "C3:C4", "F3:F4", "G3:G4"} <= merged
+    # Data start on row 5: panes frozen there, header rows printed on every page.
+    assert sheet.freeze_panes == "A5"
+    assert sheet.print_title_rows == "$3:$4"
+    assert sheet.page_setup.orientation == "landscape"
+    assert sheet.page_setup.paperSize == 9  # A4
+    assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
+    assert sheet.page_setup.fitToHeight == 0  # as many pages tall as needed
+    assert sheet.page_setup.fitToWidth in (None, 1)  # one page wide (1 is the default)
+    # 1 + 5 data rows on rows 5–10, then the note on row 11, merged across.
+    assert sheet["A11"].value == "说明：人数为在读学生。" and "A11:G11" in merged
+
+
+def test_ids_and_formula_like_text_stay_text(statistics):
+    sheet = openpyxl.load_workbook(statistics)["附件1"]
+    id_cell = sheet["C5"]
+    assert (id_cell.value, id_cell.data_type) == ("45262620100101123X", "s")
+    for row, value in enumerate(FORMULA_LIKE, start=6):
+        for column in "ABC":
+            cell = sheet[f"{column}{row}"]
+            assert (cell.value, cell.data_type) == (value, "s")
+    # And no formula anywhere in the file.
+    with zipfile.ZipFile(statistics) as archive:
+        xml = archive.read("xl/worksheets/sheet1.xml").decode()
+    assert "<f>" not in xml and "<f " not in xml
+
+
+def test_numbers_and_dates_are_typed(statistics):
+    sheet = openpyxl.load_workbook(statistics)["附件1"]
+    assert (sheet["D5"].value, sheet["D5"].data_type) == (300, "n")
+    assert sheet["F5"].value == pytest.approx(0.985)
+    assert sheet["F5"].number_format == "0.0%"
+    assert sheet["G5"].is_date
+    assert sheet["G5"].value == dt.datetime(2021, 9, 1)
+    assert sheet["G5"].number_format == "yyyy-mm-dd"
+
+
+def test_missing_values_are_blank_cells(tmp_path):
+    rows = pd.DataFrame([one_row(name=None, enrolled=None, retention=float("nan"), date=pd.NaT)])
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [statistics_sheet(rows)])
+    sheet = openpyxl.load_workbook(path)["附件1"]
+    assert [sheet[f"{c}5"].value for c in "BDFG"] == [None, None, None, None]
+
+
+def test_text_in_a_number_column_is_written_as_text(tmp_path):
+    rows = pd.DataFrame([one_row(enrolled="=2*3")])
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [statistics_sheet(rows)])
+    cell = openpyxl.load_workbook(path)["附件1"]["D5"]
+    assert (cell.value, cell.data_type) == ("=2*3", "s")
+
+
+def test_widths_count_chinese_characters_double_and_are_capped(tmp_path):
+    rows = pd.DataFrame({"school": ["那坡县城厢镇中心小学"], "note": ["备注" * 40],
+                         "code": ["AB12"], "grade": [7]})
+    columns = [Column("学校", "school"), Column("备注", "note"),
+               Column("代码", "code"), Column("年级", "grade", kind="int", width=5)]
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [TableSheet("附件3", "附件3 登记汇总表", columns, rows)])
+    widths = openpyxl.load_workbook(path)["附件3"].column_dimensions
+    # xlsxwriter stores a width w as w + 0.71 (the cell padding in pixels).
+    assert widths["A"].width == pytest.approx(22.71, abs=0.01)  # 10 CJK chars = 20, + 2 padding
+    assert widths["B"].width == pytest.approx(40.71, abs=0.01)  # 160 wide: capped at 40
+    assert widths["C"].width == pytest.approx(6.71, abs=0.01)   # header 代码 = 4 > "AB12" = 4; + 2
+    assert widths["D"].width == pytest.approx(5.71, abs=0.01)   # the Column's own width
+
+
+def test_without_groups_the_header_is_one_row(tmp_path):
+    columns = [Column("学校", "school"), Column("在校生", "enrolled", kind="int")]
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [TableSheet("附件3", "附件3 登记汇总表", columns,
+                                     pd.DataFrame([one_row()]))])
+    sheet = openpyxl.load_workbook(path)["附件3"]
+    # Title on row 1, no subtitle, header on row 2, data from row 3.
+    assert [sheet["A2"].value, sheet["B2"].value] == ["学校", "在校生"]
+    assert sheet.freeze_panes == "A3"
+    assert sheet.print_title_rows == "$2:$2"
+    assert sheet["B3"].value == 300
+
+
+def test_a_missing_column_is_named(tmp_path):
+    with pytest.raises(KeyError, match="id_number"):
+        write_workbook(tmp_path / "forms.xlsx",
+                       [statistics_sheet(pd.DataFrame([one_row()]).drop(columns="id_number"))])
+
+
+# --- 附件2: one form per pupil ---------------------------------------------------------------
+
+CASE_EVENTS = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2021-09-10", "2021-09-03", "2021-09-10"]),
+        "event": ["劝返", "登记", "家访"],
+        "admin_owner": ["李乡长", None, "李乡长"],
+        "edu_owner": ["王老师", "王老师", None],
+        "method": ["感召", None, None],
+        "placement": [None, None, None],
+        "note": ["家长同意返校", "", "=cmd|' /C calc'!A0"],
+    }
+)
+
+
+def test_history_from_case_events():
+    history = history_from_case_events(CASE_EVENTS)
+    # Sorted by date; the two 10 Sep events keep file order (劝返 before 家访).
+    assert history["event"].tolist() == ["登记", "劝返", "家访"]
+    assert history["owner"].tolist() == ["王老师", "李乡长；王老师", "李乡长"]
+    assert history["result"].tolist() == ["", "感召；家长同意返校", "=cmd|' /C calc'!A0"]
+
+
+def dropout_forms(tmp_path):
+    first = PupilForm(
+        {"姓名": "张三", "性别": "男", "身份证号": "45262620100101123X", "学校": "城厢镇中学",
+         "辍学(离校)时间": dt.date(2021, 9, 3), "家庭住址": "城厢镇那布村12号", "联系电话": "13812341234"},
+        history_from_case_events(CASE_EVENTS),
+    )
+    second = PupilForm({"姓名": "李四", "辍学原因": "=1+1"})
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", [first, second],
+                                    subtitle="示例县 城厢镇")])
+    return openpyxl.load_workbook(path)["附件2"]
+
+
+def test_one_form_per_pupil_with_a_page_break_between(tmp_path):
+    sheet = dropout_forms(tmp_path)
+    # Form 1: title row 1, subtitle row 2, the 10 lines of fields on rows 3–12,
+    # 劝返记录 on row 13, its header on row 14, 3 events on rows 15–17.
+    # Form 2 starts on row 18, so the one page break falls after row 17.
+    titles = [row for row in range(1, sheet.max_row + 1)
+              if sheet.cell(row, 1).value == "附件2 辍学学生登记表"]
+    assert titles == [1, 18]
+    assert [brk.id for brk in sheet.row_breaks.brk] == [17]
+    assert sheet.page_setup.orientation == "portrait"
+    assert sheet.sheet_properties.pageSetUpPr is None or not sheet.sheet_properties.pageSetUpPr.fitToPage
+
+
+def test_form_fields_are_labelled_and_typed(tmp_path):
+    sheet = dropout_forms(tmp_path)
+    assert [sheet["A3"].value, sheet["B3"].value, sheet["C3"].value, sheet["D3"].value] == \
+        ["姓名", "张三", "性别", "男"]
+    id_cell = sheet["B4"]
+    assert (id_cell.value, id_cell.data_type) == ("45262620100101123X", "s")
+    assert sheet["D6"].value == dt.datetime(2021, 9, 3) and sheet["D6"].is_date  # 辍学(离校)时间
+    # 家庭住址 (row 7) is a full-width line: its value spans B–D.
+    assert sheet["A7"].value == "家庭住址" and sheet["B7"].value == "城厢镇那布村12号"
+    assert "B7:D7" in {str(r) for r in sheet.merged_cells.ranges}
+    # Every label of the form appears once in form 1 (rows 3–12).
+    labels = [sheet.cell(row, col).value for row in range(3, 13) for col in (1, 3)]
+    assert [label for label in labels if label] == list(FORM_FIELDS)
+
+
+def test_form_history_rows_and_formula_safety(tmp_path):
+    sheet = dropout_forms(tmp_path)
+    assert [sheet.cell(14, col).value for col in range(1, 5)] == ["日期", "事件", "责任人", "结果/备注"]
+    assert [sheet.cell(row, 2).value for row in (15, 16, 17)] == ["登记", "劝返", "家访"]
+    assert sheet["A15"].value == dt.datetime(2021, 9, 3)
+    assert (sheet["D17"].value, sheet["D17"].data_type) == ("=cmd|' /C calc'!A0", "s")
+    # Form 2 (from row 18): 辍学原因 on its 6th line of fields, row 18 + 2 + 5 = 25.
+    assert sheet["A25"].value == "辍学原因"
+    assert (sheet["B25"].value, sheet["B25"].data_type) == ("=1+1", "s")
+    # No events: 3 blank bordered lines for handwriting, rows 32–34, after 劝返记录 (30) and header (31).
+    assert sheet["A30"].value == "劝返记录"
+    assert all(sheet.cell(row, 1).border.left.style == "thin" for row in (32, 33, 34))
+    assert sheet.max_row == 34
+
+
+def test_unknown_form_field_is_refused():
+    with pytest.raises(ValueError, match="身份证"):
+        PupilForm({"身份证": "45262620100101123X"})
+
+
+def test_an_empty_form_sheet_says_so(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", [])])
+    sheet = openpyxl.load_workbook(path)["附件2"]
+    assert sheet["A1"].value == "附件2 辍学学生登记表"
+    assert sheet["A2"].value == "（本期无辍学学生）"
+
+
+# --- atomic write ---------------------------------------------------------------------------
+
+
+def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    path.write_bytes(b"old")
+    write_workbook(path, [statistics_sheet(pd.DataFrame([one_row()]))])
+    assert zipfile.is_zipfile(path)
+    assert [p.name for p in tmp_path.iterdir()] == ["forms.xlsx"]
+
+
+def test_a_failed_write_keeps_the_old_file(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    path.write_bytes(b"old")
+    good = statistics_sheet(pd.DataFrame([one_row()]))
+    bad = TableSheet("附件[3]", "附件3", COLUMNS, pd.DataFrame([one_row()]))  # [] not allowed
+    with pytest.raises(Exception, match="附件"):
+        write_workbook(path, [good, bad])
+    assert path.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["forms.xlsx"]

@@ -1,0 +1,335 @@
+"""The runner: real papermill runs of toy notebooks, folder names, and the run history.
+
+The toy notebooks follow the notebook protocol (a `parameters` cell with params,
+township, as_of, output_dir) and write metrics.json and forms.xlsx like the real ones.
+Each papermill run costs about 2 s, so one module-wide run of three townships serves
+most tests; the others run the county notebook alone.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import quote
+
+import nbformat
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import kcbx.run
+from kcbx.params import load_params
+from kcbx.report.history import load_history
+from kcbx.run import run_county, safe_dirname
+
+AS_OF = dt.date(2021, 10, 15)
+
+# Cell 1 (the 2nd cell) writes metrics.json and kernel.txt, then fails for 乙镇:
+# the runner must then remove those partial outputs and keep only the notebook.
+FAILING_CELL_FIRST_LINE = "# 写出指标；乙镇的台账有错，在这一格失败"
+TOY_CELLS = [
+    "params = None\ntownship = None\nas_of = None\noutput_dir = None",
+    FAILING_CELL_FIRST_LINE + "\n"
+    "import json, pathlib, sys\n"
+    "ENROLLED = {'甲镇': 120, '乙镇': 80, '丙镇': 95, None: 295}\n"
+    "out = pathlib.Path(output_dir)\n"
+    "metrics = {'as_of': as_of, 'county': '示例县', 'township': township,\n"
+    "           'enrolled': ENROLLED[township], 'return_rate': 0.5,\n"
+    "           'escalation': {'1': 3, '5': 1}}\n"
+    "(out / 'metrics.json').write_text(json.dumps(metrics, ensure_ascii=False), encoding='utf-8')\n"
+    "(out / 'kernel.txt').write_text(sys.executable, encoding='utf-8')\n"
+    "if township == '乙镇':\n"
+    "    raise ValueError('乙镇的台账有错')",
+    "(out / 'forms.xlsx').write_bytes(b'toy workbook')\n"
+    "print(f'{township or \"全县\"} 在校生 {ENROLLED[township]} 人')",
+]
+
+
+def write_toy_notebook(path: Path) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in TOY_CELLS]
+    notebook.cells[0].metadata["tags"] = ["parameters"]
+    nbformat.write(notebook, path)
+
+
+def write_params(folder: Path) -> Path:
+    path = folder / "params" / "demo.yaml"
+    path.parent.mkdir(parents=True)
+    path.write_text(
+        "county: 示例县\ncounty_code: '452626'\nledgers: ../ledgers\n"
+        "store: ../build/demo.duckdb\noutputs: ../outputs\n"
+        "term: {start: 2021-09-01, end: 2022-01-14}\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="module")
+def project(tmp_path_factory) -> Path:
+    """A project folder with the toy notebooks and a params file (outputs under outputs/)."""
+    root = tmp_path_factory.mktemp("project")
+    (root / "notebooks").mkdir()
+    write_toy_notebook(root / "notebooks" / "township.ipynb")
+    write_toy_notebook(root / "notebooks" / "county.ipynb")
+    write_params(root)
+    return root
+
+
+@pytest.fixture(scope="module")
+def three_townships(project):
+    """One run of 甲镇, 乙镇 (fails in its 2nd cell) and 丙镇, then the county."""
+    params = load_params(project / "params" / "demo.yaml")
+    manifest = run_county(params, AS_OF, ["甲镇", "乙镇", "丙镇"], workers=2, progress=False,
+                          notebooks_dir=project / "notebooks")
+    return params, manifest
+
+
+def copy_of_project(project: Path, tmp_path: Path):
+    """The module project with its outputs, copied so that a test may change them."""
+    shutil.copytree(project, tmp_path / "project")
+    return load_params(tmp_path / "project" / "params" / "demo.yaml")
+
+
+def dead_pid() -> int:
+    """The pid of a process that has ended."""
+    child = subprocess.Popen([sys.executable, "-c", "pass"])
+    child.wait()
+    return child.pid
+
+
+# ---------------------------------------------------------------------------------------
+# Real runs
+
+@pytest.mark.slow
+def test_a_failing_township_keeps_only_its_notebook_and_the_others_complete(three_townships):
+    params, manifest = three_townships
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    assert [(t.name, t.status) for t in manifest.townships] == [
+        ("甲镇", "ok"), ("乙镇", "failed"), ("丙镇", "ok"), ("county", "ok")]
+    assert manifest.ok is False
+    # The failing notebook wrote metrics.json and kernel.txt before raising: both removed.
+    assert sorted(os.listdir(run_dir / "乙镇")) == ["notebook.ipynb"]
+    for folder in ("甲镇", "丙镇", "county"):
+        assert sorted(os.listdir(run_dir / folder)) == [
+            "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+    # Only the published folder: no partial or aside folder is left beside it.
+    assert os.listdir(run_dir.parent) == ["2021-10-15"]
+    assert sorted(os.listdir(run_dir)) == [
+        "county", "index.html", "manifest.json", "丙镇", "乙镇", "甲镇"]
+
+
+@pytest.mark.slow
+def test_manifest_records_the_failing_cell(three_townships):
+    params, manifest = three_townships
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    failed = manifest.townships[1]
+    # Cell 0 is `parameters`; the raise is in cell 1 of the source notebook (papermill's
+    # injected-parameters and error-marker cells in the saved notebook are not counted).
+    assert failed.error.to_dict() == {"cell_index": 1, "cell_first_line": FAILING_CELL_FIRST_LINE,
+                                      "exception": "ValueError", "message": "乙镇的台账有错"}
+    on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert on_disk == manifest.to_dict()
+    assert (on_disk["county"], on_disk["as_of"], on_disk["engine"], on_disk["ok"]) == (
+        "示例县", "2021-10-15", "papermill", False)
+    assert on_disk["params_sha256"] == params.sha256
+    assert on_disk["kcbx_version"] == kcbx.__version__
+    assert on_disk["townships"][3] == {**on_disk["townships"][3], "name": "county",
+                                       "township": None, "dir": "county", "error": None}
+    # The executed notebook of the failure still shows the error, for whoever fixes it.
+    saved = nbformat.read(run_dir / "乙镇" / "notebook.ipynb", as_version=4)
+    errors = [o for c in saved.cells for o in c.get("outputs", []) if o.output_type == "error"]
+    assert [e.evalue for e in errors] == ["乙镇的台账有错"]
+
+
+@pytest.mark.slow
+def test_the_kernel_is_this_interpreter(three_townships):
+    params, _ = three_townships
+    kernel_executable = params.outputs / "示例县" / "2021-10-15" / "甲镇" / "kernel.txt"
+    assert kernel_executable.read_text(encoding="utf-8") == sys.executable
+
+
+@pytest.mark.slow
+def test_index_and_report_of_the_run(three_townships):
+    params, _ = three_townships
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert index.index("全县汇总") < index.index("甲镇")
+    assert f'href="{quote("甲镇")}/report.html"' in index
+    assert f'href="{quote("乙镇")}/notebook.ipynb"' in index
+    assert 'cell 1 &#34;# 写出指标；乙镇的台账有错，在这一格失败&#34;: ValueError: 乙镇的台账有错' in index
+    report = (run_dir / "甲镇" / "report.html").read_text(encoding="utf-8")
+    assert "甲镇 在校生 120 人" in report  # the printed output ...
+    assert "ENROLLED" not in report  # ... but not the code
+    assert "<title>示例县甲镇 控辍保学报告（截至 2021-10-15）</title>" in report
+
+
+@pytest.mark.slow
+def test_history_reads_the_run(three_townships):
+    params, _ = three_townships
+    history = load_history(params.outputs / "示例县", up_to=AS_OF)
+    # County first, then the townships that succeeded (乙镇 failed: it has no metrics).
+    assert history["township"].tolist()[1:] == ["甲镇", "丙镇"]
+    assert history["township"].isna().tolist() == [True, False, False]
+    assert history["enrolled"].tolist() == [295, 120, 95]
+    assert history["escalation.5"].tolist() == [1, 1, 1]
+
+
+@pytest.mark.slow
+def test_rerun_replaces_the_as_of_folder_and_removes_leftovers(project, three_townships, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    county_dir = params.outputs / "示例县"
+    leftover = county_dir / f".2021-10-14.partial-{dead_pid()}"  # a run killed yesterday
+    leftover.mkdir()
+    manifest = run_county(params, AS_OF, ["丙镇"], progress=False,
+                          notebooks_dir=params.path.parent.parent / "notebooks")
+    assert manifest.ok is True
+    assert os.listdir(county_dir) == ["2021-10-15"]
+    # The second run covered 丙镇 only: 甲镇 and 乙镇 of the first run are gone.
+    assert sorted(os.listdir(county_dir / "2021-10-15")) == [
+        "county", "index.html", "manifest.json", "丙镇"]
+    on_disk = json.loads((county_dir / "2021-10-15" / "manifest.json").read_text(encoding="utf-8"))
+    assert [t["name"] for t in on_disk["townships"]] == ["丙镇", "county"]
+
+
+@pytest.mark.slow
+def test_a_crashed_first_run_leaves_no_as_of_folder(project, tmp_path, monkeypatch):
+    params = copy_of_project(project, tmp_path)
+    shutil.rmtree(params.outputs)
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash after the notebooks ran")
+
+    monkeypatch.setattr(kcbx.run, "write_index", crash)
+    with pytest.raises(RuntimeError, match="simulated crash"):
+        run_county(params, AS_OF, [], progress=False,
+                   notebooks_dir=params.path.parent.parent / "notebooks")
+    assert os.listdir(params.outputs / "示例县") == []
+
+
+@pytest.mark.slow
+def test_a_crashed_rerun_keeps_the_previous_run(project, three_townships, tmp_path, monkeypatch):
+    params = copy_of_project(project, tmp_path)
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    before = (run_dir / "manifest.json").read_text(encoding="utf-8")
+
+    def crash(*args, **kwargs):
+        raise RuntimeError("simulated crash after the notebooks ran")
+
+    monkeypatch.setattr(kcbx.run, "write_index", crash)
+    with pytest.raises(RuntimeError):
+        run_county(params, AS_OF, [], progress=False,
+                   notebooks_dir=params.path.parent.parent / "notebooks")
+    assert os.listdir(run_dir.parent) == ["2021-10-15"]
+    assert (run_dir / "manifest.json").read_text(encoding="utf-8") == before
+    assert sorted(os.listdir(run_dir / "甲镇")) == [
+        "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+
+
+def test_unknown_engine_and_missing_notebooks_fail_before_anything_is_written(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    shutil.rmtree(params.outputs)
+    with pytest.raises(ValueError, match="unknown engine 'dask'"):
+        run_county(params, AS_OF, ["甲镇"], engine="dask", notebooks_dir=project / "notebooks")
+    with pytest.raises(FileNotFoundError, match="township.ipynb"):
+        run_county(params, AS_OF, ["甲镇"], notebooks_dir=tmp_path)
+    assert not params.outputs.exists()
+
+
+# ---------------------------------------------------------------------------------------
+# Folder names
+
+@pytest.mark.parametrize(("name", "expected"), [
+    ("城厢镇", "城厢镇"),  # a normal name is kept as it is
+    ("../evil", "_evil-"),  # "/" -> "_", then the leading dots go
+    ("a/b", "a_b-"),
+    ("a\\b", "a_b-"),
+    (".hidden", "hidden-"),
+    ("", "未命名-"),
+    ("..", "未命名-"),
+    ("county", "county-"),  # the county roll-up's own folder
+    ("CON", "CON-"),  # a Windows device name
+    ("镇\x00名", "镇_名-"),
+])
+def test_safe_dirname(name, expected):
+    result = safe_dirname(name)
+    if expected.endswith("-"):  # changed: an 8-hex-digit hash of the original is appended
+        assert result.startswith(expected) and len(result) == len(expected) + 8
+    else:
+        assert result == expected
+
+
+def test_safe_dirname_keeps_distinct_names_distinct():
+    # "a_b" is a legal name and kept; "a/b" and "a\\b" sanitise to the same text, so the
+    # hash of each original tells them apart.
+    names = ["a_b", "a/b", "a\\b", "a:b"]
+    assert len({safe_dirname(name) for name in names}) == 4
+
+
+@given(st.text())
+def test_safe_dirname_never_leaves_the_folder(name):
+    result = safe_dirname(name)
+    assert result and result not in (".", "..") and not result.startswith(".")
+    assert not set(result) & {"/", "\\", "\x00"}
+    root = Path("/srv/outputs")
+    assert (root / result).parent == root and len(result.encode("utf-8", "surrogatepass")) < 255
+
+
+@given(st.text(), st.text())
+def test_safe_dirname_is_one_to_one(first, second):
+    if first != second:
+        assert safe_dirname(first) != safe_dirname(second)
+
+
+# ---------------------------------------------------------------------------------------
+# History from hand-made folders
+
+def write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+
+
+def test_history_reads_only_complete_runs_up_to_the_date(tmp_path):
+    county_dir = tmp_path / "示例县"
+    entries = [{"name": "甲镇", "township": "甲镇", "dir": "甲镇", "status": "ok"},
+               {"name": "乙镇", "township": "乙镇", "dir": "乙镇", "status": "failed"},
+               {"name": "county", "township": None, "dir": "county", "status": "ok"}]
+    for day, open_cases in (("2021-10-08", 7), ("2021-10-15", 5), ("2021-10-22", 2)):
+        write_json(county_dir / day / "manifest.json", {"townships": entries})
+        write_json(county_dir / day / "甲镇" / "metrics.json",
+                   {"as_of": day, "township": "甲镇", "cases_open": open_cases,
+                    "return_rate": None, "groups": {"poverty": {"cases_open": 1}}})
+        write_json(county_dir / day / "county" / "metrics.json",
+                   {"as_of": day, "township": None, "cases_open": open_cases + 10})
+        # A failed township's stray metrics are not read: the manifest says it failed.
+        write_json(county_dir / day / "乙镇" / "metrics.json", {"cases_open": 99})
+    # Not runs: a partial folder, a dated folder without manifest, a folder of another name.
+    write_json(county_dir / ".2021-10-09.partial-123" / "county" / "metrics.json", {"cases_open": 99})
+    write_json(county_dir / "2021-10-10" / "county" / "metrics.json", {"cases_open": 99})
+    write_json(county_dir / "20211011" / "manifest.json", {"townships": entries})
+    # A complete run whose county metrics.json is corrupt: its 甲镇 row still counts.
+    write_json(county_dir / "2021-10-01" / "manifest.json", {"townships": entries})
+    write_json(county_dir / "2021-10-01" / "甲镇" / "metrics.json", {"cases_open": 9})
+    (county_dir / "2021-10-01" / "county" / "metrics.json").parent.mkdir()
+    (county_dir / "2021-10-01" / "county" / "metrics.json").write_text("{not json")
+
+    with pytest.warns(UserWarning, match="skipping"):
+        history = load_history(county_dir, up_to=dt.date(2021, 10, 15))
+
+    # 10-01: 甲镇 only; 10-08 and 10-15: county (cases + 10) then 甲镇; 10-22 is after up_to.
+    assert [d.date().isoformat() for d in history["as_of"]] == [
+        "2021-10-01", "2021-10-08", "2021-10-08", "2021-10-15", "2021-10-15"]
+    assert history["township"].isna().tolist() == [False, True, False, True, False]
+    assert history["cases_open"].tolist() == [9, 17, 7, 15, 5]
+    assert history["groups.poverty.cases_open"].fillna(-1).tolist() == [-1, -1, 1, -1, 1]
+
+
+def test_history_of_a_county_without_runs_is_empty(tmp_path):
+    history = load_history(tmp_path / "no such county", up_to=AS_OF)
+    assert history.empty and list(history.columns) == ["as_of", "township"]
