@@ -30,7 +30,7 @@ report: $(DEMO_STORE)
 
 ## test: the whole suite: unit, property, notebooks (nbval), end to end, browser
 test: $(DEMO_STORE)
-	$(BIN)/python -m pytest tests --nbval-lax notebooks -p no:cacheprovider
+	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 ## lab: JupyterLab on the notebooks, on the project's own environment
 lab: $(DEMO_STORE)

@@ -3,7 +3,6 @@
 import datetime as dt
 
 import pandas as pd
-from stdnum.cn import ric
 
 from kcbx.measures.matching import (
     age_on,
@@ -14,27 +13,13 @@ from kcbx.measures.matching import (
     school_age_reference_date,
     unenrolled_register_children,
 )
-from kcbx.schema import columns
+from builders import resident_id, table
 
 AS_OF = dt.date(2021, 10, 15)  # school year 2021: ages are taken on 2021-08-31
-DATE_COLUMNS = {"birth_date", "date", "opened"}
 
 
-def resident_id(birth: str, serial: str = "123") -> str:
-    """A checksum-valid ID of county 452626 born on birth (YYYYMMDD)."""
-    body = f"452626{birth}{serial}"
-    return body + ric.calc_check_digit(body)
 
 
-def table(kind: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical store table: unspecified columns NULL, provenance in the order given."""
-    frame = pd.DataFrame(
-        [{"source_file": "t.xlsx", "source_sheet": "", "source_row": n + 2, **row} for n, row in enumerate(rows)],
-        columns=columns(kind),
-    )
-    for column in DATE_COLUMNS & set(frame.columns):
-        frame[column] = pd.to_datetime(frame[column])
-    return frame
 
 
 def cases(*pairs: tuple[str, str]) -> pd.DataFrame:

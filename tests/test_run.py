@@ -19,6 +19,7 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
+from jupyter_client.kernelspec import KernelSpecManager
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -230,6 +231,21 @@ def test_a_crashed_rerun_keeps_the_previous_run(project, three_townships, tmp_pa
     assert (run_dir / "manifest.json").read_text(encoding="utf-8") == before
     assert sorted(os.listdir(run_dir / "甲镇")) == [
         "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+
+
+def test_an_installed_python3_kernelspec_cannot_replace_this_interpreter(tmp_path, monkeypatch):
+    # Another Jupyter's "python3" kernelspec, first on the search path (JUPYTER_PATH):
+    # a plain KernelSpecManager would start that Python; the runner's kernel manager
+    # only knows ipykernel's built-in spec for sys.executable.
+    foreign = tmp_path / "kernels" / "python3"
+    foreign.mkdir(parents=True)
+    (foreign / "kernel.json").write_text(json.dumps(
+        {"argv": ["/opt/other/bin/python", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+         "display_name": "Other Python", "language": "python"}))
+    monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
+    assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/opt/other/bin/python"
+    manager = kcbx.run.ProjectKernelManager(kernel_name=kcbx.run.KERNEL_NAME)
+    assert manager.kernel_spec.argv[0] == sys.executable
 
 
 def test_unknown_engine_and_missing_notebooks_fail_before_anything_is_written(project, tmp_path):

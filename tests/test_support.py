@@ -17,21 +17,12 @@ from kcbx.measures.support import (
     transition_missing,
 )
 from kcbx.params import DEFAULT_SUBSIDY
-from kcbx.schema import columns
+from builders import table
 
 TERM_START, TERM_END = dt.date(2021, 9, 1), dt.date(2022, 1, 14)
 AS_OF = dt.date(2021, 10, 15)
 
 
-def table(kind: str, rows: list[dict]) -> pd.DataFrame:
-    """A canonical store table: unspecified columns NULL, provenance in the order given."""
-    frame = pd.DataFrame(
-        [{"source_file": "t.xlsx", "source_sheet": "", "source_row": n + 2, **row} for n, row in enumerate(rows)],
-        columns=columns(kind),
-    )
-    if "date" in frame.columns:
-        frame["date"] = pd.to_datetime(frame["date"])
-    return frame
 
 
 def visit(key: str, day: str, hours: float, teacher: str = "王老师") -> dict:

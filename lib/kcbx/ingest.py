@@ -121,13 +121,16 @@ class _FileResult:
 
 
 def _read_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary, today: dt.date) -> _FileResult:
-    """Read, normalise and validate one file; a file that cannot be read becomes an error, not an exception."""
+    """Read, normalise and validate one file.
+
+    A file that cannot be read becomes an error naming the file, not an exception.
+    """
     started = time.perf_counter()
     try:
         sheets, findings = read_ledger_file(ledger_file, vocabulary)
     except LedgerReadError as exc:
         report = FileReport(ledger_file.kind, ledger_file.relative, [], 0, 0, 0,
-                            time.perf_counter() - started, error=str(exc))
+                            time.perf_counter() - started, error=f"{ledger_file.relative}：{exc}")
         return _FileResult(report, [], [], [])
     accepted, rejected, errors = [], [], []
     for sheet in sheets:
@@ -259,7 +262,7 @@ def format_report(report: IngestReport) -> str:
            "  ".join("-" * w for w in widths), render(lines[-1])]
     errors = [f for f in report.files if f.error]
     if errors:
-        out += ["", "错误 errors:"] + [f"  {f.file}: {f.error}" for f in errors]
+        out += ["", "错误 errors:"] + [f"  {f.error}" for f in errors]  # each names its file
     if report.removed:
         out += ["", "已移除（文件不再存在）removed:"] + [f"  {name}" for name in report.removed]
     if report.folder_findings:

@@ -53,7 +53,7 @@ from traitlets import default
 from kcbx import __version__
 from kcbx.params import Params
 from kcbx.report.html import export_html
-from kcbx.report.index import describe_error, write_index
+from kcbx.report.index import describe_error, readable_time, write_index
 
 NOTEBOOK_FILE = "notebook.ipynb"
 REPORT_FILE = "report.html"
@@ -100,7 +100,7 @@ def safe_dirname(name: str) -> str:
     cleaned = _UNSAFE_EDGES.sub("", _UNSAFE_CHARS.sub("_", name)[:MAX_DIRNAME_CHARS])
     reserved = (cleaned.split(".")[0].casefold() in _WINDOWS_DEVICES
                 or cleaned.casefold() in _LAYOUT_NAMES)
-    if cleaned == name and not reserved:
+    if cleaned and cleaned == name and not reserved:
         return name
     digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
     return f"{cleaned or '未命名'}-{digest}"
@@ -245,6 +245,8 @@ def execute_with_papermill(job: NotebookJob) -> None:
     )
 
 
+# Engines run inside spawned worker processes, which see only what importing this module
+# registers: add an engine here (or in a module imported here), not at run time.
 ENGINES: dict[str, Callable[[NotebookJob], None]] = {"papermill": execute_with_papermill}
 
 
@@ -389,7 +391,7 @@ def _jobs(params: Params, as_of: dt.date, townships: Sequence[str], run_dir: Pat
         output_dir = run_dir / folder
         provenance = {
             "县": params.county, "乡镇": name or "全县", "截至日期": as_of.isoformat(),
-            "运行时间": started_at, "kcbx 版本": __version__,
+            "运行时间": readable_time(started_at), "kcbx 版本": __version__,
             "参数文件": params.path.name, "参数 sha256": params.sha256,
         }
         title = (f"{params.county}{name} 控辍保学报告（截至 {as_of.isoformat()}）" if name

@@ -70,7 +70,13 @@ def typed(values: pd.Series, column: pa.Column) -> pd.Series:
         return pd.to_datetime(values).astype("datetime64[ns]")
     if dtype in ("Int64", "bool", "float64", "int64"):
         return values.astype(dtype)
-    return values.astype(object)
+    return _text(values)
+
+
+def _text(values: pd.Series) -> pd.Series:
+    """Text as object with None for missing (DuckDB hands pandas 3 ``str`` with NaN)."""
+    values = values.astype(object)
+    return values.where(values.notna(), None)
 
 
 def _q(name: str) -> str:
@@ -109,7 +115,7 @@ def _as_store_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         elif sql_type == "DOUBLE":
             converted[name] = values.astype("float64")
         else:
-            converted[name] = values.astype(object)
+            converted[name] = _text(values)
     return pd.DataFrame(converted)
 
 

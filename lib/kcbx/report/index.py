@@ -7,6 +7,7 @@ no script, no remote request) and is readable on a phone.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
@@ -40,6 +41,14 @@ def describe_error(error: Mapping[str, Any]) -> str:
     return f'{where}{error.get("exception", "Error")}: {error.get("message", "")}'
 
 
+def readable_time(iso: str) -> str:
+    """"2021-10-15T17:02:09+08:00" -> "2021-10-15 17:02" for people; manifest.json keeps ISO."""
+    try:
+        return dt.datetime.fromisoformat(iso).strftime("%Y-%m-%d %H:%M")
+    except (TypeError, ValueError):
+        return str(iso)
+
+
 def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     # The county roll-up first (township null), then townships in run order.
     ordered = sorted(notebooks, key=lambda entry: entry.get("township") is not None)
@@ -62,8 +71,8 @@ def render_index(manifest: Mapping[str, Any]) -> str:
     return _environment.get_template("run_index.html.j2").render(
         county=manifest["county"],
         as_of=manifest["as_of"],
-        started_at=manifest["started_at"],
-        finished_at=manifest["finished_at"],
+        started_at=readable_time(manifest["started_at"]),
+        finished_at=readable_time(manifest["finished_at"]),
         seconds=f'{manifest["seconds"]:.0f}',
         kcbx_version=manifest["kcbx_version"],
         params_path=manifest["params_path"],

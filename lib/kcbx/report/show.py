@@ -89,6 +89,10 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     for column in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
             shown[column] = shown[column].dt.strftime("%Y-%m-%d")
+        elif pd.api.types.is_bool_dtype(shown[column]):
+            shown[column] = shown[column].map({True: "是", False: "否"})
+    shown = shown.astype(object)
+    shown = shown.where(shown.notna(), "")
     more = ""
     if len(shown) > limit:
         more = f'<p class="kcbx-more">共 {len(shown)} 行，此处显示前 {limit} 行；完整名单见 forms.xlsx。</p>'

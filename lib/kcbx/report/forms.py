@@ -1,0 +1,677 @@
+"""forms.xlsx: the official forms of one township (or the county), for schools to act on.
+
+A working document (domain.md, "Care with the data"): full identities, no
+masking. This module only declares the sheets — which rows, which Chinese
+headers — from an ``Analysis``; ``kcbx.report.excel`` writes them, ledger text
+always as text, never as a formula.
+
+Sheets, in order:
+
+1. 附件1 统计表 — figures by school, then a 合计 row (seed 000);
+2. 附件2 辍学学生登记表 — one form per case, 一生一表 (seed 000);
+3. 附件3 登记汇总表 — one line per case (seed 000);
+4–6. the three ledgers of 四查三比对: 适龄儿童台账, 疑似辍学台账, 辍学台账;
+7. 日报 未到校学生名册 — the daily list of pupils absent without leave;
+8. 送教上门, and the teachers' workload; 9. 资助核对; 10. 小升初;
+11. 数据问题 (rejected rows and findings), and the files read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from kcbx.measures.cases import CASE_STATES
+from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
+from kcbx.metrics import Analysis
+from kcbx.report.excel import Column, FormSheet, PupilForm, TableSheet, history_from_case_events, write_workbook
+from kcbx.schema import KIND_LABELS
+
+__all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
+
+# 劝返方式 as the 四个一批 names them (seed 001): "讲道理感召一批, 特殊关爱感化一批…".
+METHOD_WORDING: dict[str, str] = {
+    "感召": "讲道理感召",
+    "感化": "特殊关爱感化",
+    "行政": "行政措施劝返",
+    "法治": "法治手段兜底",
+}
+TOTAL_LABEL = "合计"
+NO_SCHOOL = "（未填学校）"
+COUNTY_LABEL = "全县"
+YES, NO = "是", "否"
+LIST_SEPARATOR = "、"
+# A school-age child who is neither at school in this township's roster nor suspected:
+# at school elsewhere, compulsory schooling completed, or a case with proof of where they went.
+NOT_SUSPECTED = "非疑似失学（外乡镇就读、已完成义务教育或有去向佐证）"
+ID_OR_STUDENT_NO = "身份证号/学籍号"  # person_key: the ID, else the 学籍号 (contract)
+
+
+# --- the workbook ----------------------------------------------------------------
+
+
+def write_forms(analysis: Analysis, path: str | Path) -> None:
+    """Write the township's (or, township None, the county's) forms.xlsx at path, atomically."""
+    write_workbook(path, form_sheets(analysis))
+
+
+def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
+    """Every sheet of forms.xlsx, in the order schools use them."""
+    people = _people(analysis)
+    subtitle = _subtitle(analysis)
+    cases = _cases_with_child(analysis, people)
+    return [
+        _statistics_sheet(analysis, subtitle),
+        FormSheet("附件2 辍学学生登记表", "附件2 辍学学生登记表", _registration_forms(analysis, cases),
+                  subtitle=subtitle),
+        _summary_sheet(cases, subtitle),
+        _school_age_sheet(analysis, subtitle),
+        _suspected_sheet(analysis, people, subtitle),
+        _case_ledger_sheet(cases, subtitle),
+        _daily_sheet(analysis, people, subtitle),
+        *_home_teaching_sheets(analysis, subtitle),
+        _subsidy_sheet(analysis, subtitle),
+        _transition_sheet(analysis, subtitle),
+        *_data_quality_sheets(analysis, subtitle),
+    ]
+
+
+def _subtitle(analysis: Analysis) -> str:
+    return f"{analysis.params.county} {analysis.township or COUNTY_LABEL}  截至 {analysis.as_of.isoformat()}"
+
+
+# --- shared lookups ----------------------------------------------------------------
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (pd.api.types.is_scalar(value) and bool(pd.isna(value))) \
+        or (isinstance(value, str) and not value.strip())
+
+
+def _first_present(*values: Any) -> Any:
+    """The first value that is neither missing nor blank text; None when there is none."""
+    return next((value for value in values if not _is_blank(value)), None)
+
+
+def _yes_no(flags: pd.Series) -> pd.Series:
+    """True/False as 是/否; missing stays blank."""
+    return flags.map(lambda flag: None if _is_blank(flag) else (YES if flag else NO)).astype(object)
+
+
+def _grade_and_class(grade: Any, class_name: Any) -> str | None:
+    """年级班级 as a form writes it: "7年级2班" (a bare class number gets its 班)."""
+    parts = []
+    if not _is_blank(grade):
+        parts.append(f"{int(grade)}年级")
+    if not _is_blank(class_name):
+        text = str(class_name).strip()
+        parts.append(f"{text}班" if text.isdigit() else text)
+    return "".join(parts) or None
+
+
+# What a form needs to know about a child, and where each field is looked up first.
+_PEOPLE_COLUMNS = ["id_number", "student_no", "name", "gender", "township", "school", "grade",
+                   "class_name", "home_township", "village", "guardian", "phone"]
+
+
+def _people(analysis: Analysis) -> pd.DataFrame:
+    """One row per child known to the analysis, indexed by person_key (columns _PEOPLE_COLUMNS).
+
+    Each field comes from the first source that fills it: the current roster
+    (first row in file order), then the population register (the school-age
+    children of the township: guardian, village, phone), then the case events.
+    """
+    roster = first_row_per_person(analysis.roster)
+    population = analysis.school_age.rename(columns={"township": "home_township"})
+    events = first_row_per_person(analysis.case_events[~analysis.case_events["duplicate"]])
+    people = pd.DataFrame(columns=_PEOPLE_COLUMNS, dtype=object)
+    for source in (roster, population, events):
+        found = source.drop_duplicates("person_key").set_index("person_key")
+        found = found[[column for column in _PEOPLE_COLUMNS if column in found.columns]].astype(object)
+        people = people.combine_first(found)
+    return people[_PEOPLE_COLUMNS].astype(object).rename_axis("person_key")
+
+
+def _details(people: pd.DataFrame, person_keys: pd.Series) -> pd.DataFrame:
+    """The people rows of person_keys, aligned with them (all blank for an unknown child)."""
+    return people.reindex(person_keys.to_numpy()).set_axis(person_keys.index)
+
+
+def _numbered(rows: pd.DataFrame) -> pd.DataFrame:
+    """rows with 序号 (column "number": 1, 2 …) first and a fresh index."""
+    rows = rows.reset_index(drop=True)
+    return rows.assign(number=range(1, len(rows) + 1))
+
+
+NUMBER = Column("序号", "number", kind="int", width=6)
+
+
+# --- 附件1 统计表 --------------------------------------------------------------------
+
+
+def _pupil_schools(roster: pd.DataFrame) -> pd.DataFrame:
+    """(township, school, person_key): the schools each pupil counts at.
+
+    Those of the pupil's 在读 rows — a pupil on two schools' rosters counts at
+    each (the duplicate is a finding) — or, for a pupil with no 在读 row (休学,
+    转出 …), those of all their current rows.
+    """
+    reading = roster["status"].eq(ENROLLED_STATUS)
+    has_reading = reading.groupby(roster["person_key"]).transform("any")
+    counted = roster[reading | ~has_reading]
+    return counted[["township", "school", "person_key"]].drop_duplicates()
+
+
+def school_statistics(analysis: Analysis) -> pd.DataFrame:
+    """附件1 统计表 as a frame: one row per school, by township then school, then the 合计 row.
+
+    Columns: township, school; enrolled (在校生数: 在读 pupils); absent_today
+    (无故缺勤 today); streak_N for each escalation threshold N (pupils whose run
+    of unexcused school days is at least N); cases_open, cases_returned,
+    cases_total (the cases of the case table's school, states on as_of);
+    poverty_pupils (在读 pupils in the poverty ledger); subsidy_due,
+    subsidy_short (资助 应发 and 少发 pupils: the school of the subsidy check).
+
+    A pupil counts at each school of their current roster rows
+    (``_pupil_schools``); the 合计 row counts every pupil and case once, so it
+    gives metrics.json's figures (enrolled, absent_unexcused_today, escalation,
+    cases_open, cases_returned, cases_total, subsidy_eligible, subsidy_short)
+    even when a pupil is on two schools' rosters. The schools are those of the
+    current roster, plus any school only a case names.
+    """
+    pupils = _pupil_schools(analysis.roster)
+    reading = set(analysis.roster.loc[analysis.roster["status"].eq(ENROLLED_STATUS), "person_key"])
+    poverty = analysis.person_groups.loc[analysis.person_groups["poverty"].astype(bool), "person_key"]
+    streaks = analysis.streaks
+
+    def of_pupils(keys) -> pd.DataFrame:
+        return pupils[pupils["person_key"].isin(set(keys))].rename(columns={"person_key": "unit"})
+
+    cases = analysis.cases.assign(school=analysis.cases["school"].fillna(NO_SCHOOL))
+    case_units = cases[["township", "school", "case_id", "state"]].rename(columns={"case_id": "unit"})
+    subsidy = analysis.subsidy[["township", "school", "person_key", "short"]].rename(
+        columns={"person_key": "unit"})
+
+    counted: dict[str, pd.DataFrame] = {
+        "enrolled": of_pupils(reading),
+        "absent_today": of_pupils(analysis.absent_today["person_key"]),
+        **{f"streak_{n}": of_pupils(streaks.loc[streaks["streak"] >= n, "person_key"])
+           for n in sorted(analysis.params.escalation)},
+        "cases_open": case_units[case_units["state"].eq("open")],
+        "cases_returned": case_units[case_units["state"].eq("returned")],
+        "cases_total": case_units,
+        "poverty_pupils": of_pupils(reading & set(poverty)),
+        "subsidy_due": subsidy,
+        "subsidy_short": subsidy[subsidy["short"].astype(bool)],
+    }
+    place = ["township", "school"]
+    schools = pd.concat([analysis.roster[place], *(units[place] for units in counted.values())])
+    schools = pd.MultiIndex.from_frame(schools.drop_duplicates().sort_values(place))
+    by_school = pd.DataFrame(
+        {name: units.groupby(place)["unit"].nunique().reindex(schools, fill_value=0)
+         for name, units in counted.items()},
+        index=schools,
+    ).reset_index()
+    total = {"township": TOTAL_LABEL, "school": None,
+             **{name: units["unit"].nunique() for name, units in counted.items()}}
+    table = pd.concat([by_school, pd.DataFrame([total])], ignore_index=True)
+    return table.astype({name: "int64" for name in counted})
+
+
+def _statistics_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+    thresholds = sorted(analysis.params.escalation)
+    columns = [
+        Column("乡镇", "township"),
+        Column("学校", "school"),
+        Column("在校生数(在读)", "enrolled", kind="int"),
+        Column("今日无故缺勤", "absent_today", kind="int"),
+        *(Column(f"≥{n}天", f"streak_{n}", group="连续无故缺勤(人)", kind="int") for n in thresholds),
+        Column("在办", "cases_open", group="辍学案件(件)", kind="int"),
+        Column("已复学", "cases_returned", group="辍学案件(件)", kind="int"),
+        Column("合计", "cases_total", group="辍学案件(件)", kind="int"),
+        Column("脱贫户学生数", "poverty_pupils", kind="int"),
+        Column("应发", "subsidy_due", group="资助(人)", kind="int"),
+        Column("少发", "subsidy_short", group="资助(人)", kind="int"),
+    ]
+    return TableSheet(
+        "附件1 统计表", "附件1 控辍保学工作统计表", columns, school_statistics(analysis), subtitle=subtitle,
+        notes=[
+            "说明：学生数按本学年学籍计；同一学生在两所学校学籍中的，在两校各计一次，合计只计一次。",
+            f"连续无故缺勤按上课日计，截至 {analysis.as_of.isoformat()} 前最后一个上课日；"
+            "辍学案件按登记学校计，状态为截至当日。",
+            "资助：在读脱贫户学生本学期生活补助应发人数，实发不足年标准一半的为少发。",
+        ],
+    )
+
+
+# --- the cases: 附件2, 附件3, 辍学台账 ------------------------------------------------
+
+
+def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
+    """The case table with what the forms add about the child, in case-table order.
+
+    Adds id_number, gender, class_name, guardian, village, home_township, phone
+    (from ``_people``); name, school and grade fall back on the child's roster
+    row when the case events leave them blank; method_wording (四个一批);
+    returned_on (the outcome date of a returned case); notice_overdue_text
+    (是/否 once a notice was sent, else blank).
+    """
+    cases = analysis.cases.reset_index(drop=True)
+    child = _details(people, cases["person_key"])
+    returned = cases["state"].eq("returned")
+    return cases.assign(
+        name=cases["name"].where(cases["name"].notna(), child["name"]),
+        school=cases["school"].where(cases["school"].notna(), child["school"]),
+        grade=cases["grade"].astype(object).where(cases["grade"].notna(), child["grade"]),
+        **{column: child[column] for column in
+           ("id_number", "gender", "class_name", "guardian", "village", "home_township", "phone")},
+        method_wording=cases["method"].map(lambda method: METHOD_WORDING.get(method, method)),
+        returned_on=cases["outcome_date"].where(returned),
+        notice_overdue_text=_yes_no(cases["notice_overdue"]).where(cases["last_notice"].notna()),
+    )
+
+
+def _open_first(cases: pd.DataFrame) -> pd.DataFrame:
+    """Open cases first, then the others, each in case-table order (opened, case_id)."""
+    return cases.sort_values("state", key=lambda state: state.ne("open"), kind="stable")
+
+
+def _case_history(analysis: Analysis) -> dict[str, pd.DataFrame]:
+    """case_id → its 劝返记录 (history_from_case_events) from its events on or before as_of.
+
+    Duplicate event rows are left out: the measures count them once.
+    """
+    events = analysis.case_events
+    events = events[~events["duplicate"] & (events["date"] <= pd.Timestamp(analysis.as_of))]
+    return {case_id: history_from_case_events(case_events)
+            for case_id, case_events in events.groupby("case_id", sort=False)}
+
+
+def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilForm]:
+    """附件2: one 辍学学生登记表 per case (一生一表), open cases first."""
+    history = _case_history(analysis)
+    forms = []
+    for case in _open_first(cases).to_dict("records"):
+        address = "".join(str(part) for part in (case["home_township"], case["village"])
+                          if not _is_blank(part)) or None
+        fields = {
+            "姓名": case["name"],
+            "性别": case["gender"],
+            "身份证号": case["id_number"],
+            "学校": case["school"],
+            "年级班级": _grade_and_class(case["grade"], case["class_name"]),
+            "监护人姓名": case["guardian"],
+            "家庭住址": address,
+            "联系电话": case["phone"],
+            "辍学(离校)时间": case["opened"],
+            "辍学原因": case["cause"],
+            "去向": case["destination"],
+            "包保教师": case["edu_owner"],
+            "包保干部": case["admin_owner"],
+            "处理措施": case["method_wording"],
+            "复学时间": case["returned_on"],
+            "安置方式": case["placement"],
+        }
+        forms.append(PupilForm({label: value for label, value in fields.items() if not _is_blank(value)},
+                               **({"history": history[case["case_id"]]} if case["case_id"] in history else {})))
+    return forms
+
+
+_NOTICE = "限期复学通知书"
+_NOTICE_COLUMNS = [
+    Column("最近发出", "last_notice", group=_NOTICE, kind="date"),
+    Column("复学期限", "notice_due", group=_NOTICE, kind="date"),
+    Column("逾期", "notice_overdue_text", group=_NOTICE),
+]
+_SUMMARY_COLUMNS = [
+    NUMBER,
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("辍学时间", "opened", kind="date"),
+    Column("辍学原因", "cause"),
+    Column("当前状态", "state_label"),
+    Column("劝返次数", "attempts", kind="int"),
+    Column("包保干部", "admin_owner"),
+    Column("包保教师", "edu_owner"),
+    Column("劝返方式", "method_wording"),
+    Column("安置方式", "placement"),
+    *_NOTICE_COLUMNS,
+]
+
+
+def _summary_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
+    """附件3: one line per case, in the order of the 附件2 forms."""
+    return TableSheet("附件3 登记汇总表", "附件3 辍学学生登记汇总表", _SUMMARY_COLUMNS,
+                      _numbered(_open_first(cases)), subtitle=subtitle,
+                      notes="序号与附件2登记表的顺序一致：在办案件在前。")
+
+
+_OWNERS = "包保责任人"
+_CASE_LEDGER_COLUMNS = [
+    NUMBER,
+    Column("案件编号", "case_id"),
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("登记日期", "opened", kind="date"),
+    Column("当前状态", "state_label"),
+    Column("结果", "outcome_event"),
+    Column("结果日期", "outcome_date", kind="date"),
+    Column("销号日期", "struck_date", kind="date"),
+    Column("辍学原因", "cause"),
+    Column("去向", "destination"),
+    Column("行政线(包保干部)", "admin_owner", group=_OWNERS),
+    Column("教育线(包保教师)", "edu_owner", group=_OWNERS),
+    Column("劝返方式", "method_wording"),
+    Column("安置方式", "placement"),
+    Column("劝返次数", "attempts", kind="int"),
+    *_NOTICE_COLUMNS,
+    Column("需核实", "problems"),
+]
+
+
+def _case_ledger_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
+    """辍学台账: every case opened on or before as_of, closed ones included (动态销号)."""
+    problems = [
+        LIST_SEPARATOR.join(problem for problem, present in (
+            ("无登记事件", not registered), ("缺包保责任人", missing_owner)) if present) or None
+        for registered, missing_owner in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))
+    ]
+    rows = _numbered(cases.assign(problems=pd.Series(problems, index=cases.index, dtype=object)))
+    states = "；".join(f"{label}" for label in CASE_STATES.values())
+    return TableSheet("辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows, subtitle=subtitle,
+                      notes=[f"状态：{states}。已销号案件保留其结果（动态销号）。",
+                             "需核实：案件没有登记事件（以首个事件日期立案），或行政线、教育线责任人未填。"])
+
+
+# --- 适龄儿童台账, 疑似辍学台账 ---------------------------------------------------------
+
+
+def _schooling(analysis: Analysis, person_keys: pd.Series) -> pd.Series:
+    """就学情况 of each child: "在读（XX小学）" from the current roster, else why they are suspected."""
+    roster = analysis.roster
+    at_school = roster[roster["status"].isin(IN_SCHOOL_STATUSES)]
+    places = (at_school["status"] + "（" + at_school["school"].astype(str) + "）")
+    in_school = places.groupby(at_school["person_key"]).agg(lambda texts: LIST_SEPARATOR.join(dict.fromkeys(texts)))
+    suspected = analysis.out_of_school.set_index("person_key")["reason"]
+    return person_keys.map(in_school).fillna(person_keys.map("疑似失学：" + suspected)).fillna(NOT_SUSPECTED)
+
+
+_SCHOOL_AGE_COLUMNS = [
+    NUMBER,
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("学籍号", "student_no"),
+    Column("出生日期", "birth_date", kind="date"),
+    Column("年龄", "age", kind="int"),
+    Column("乡镇", "township"),
+    Column("村(社区)", "village"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+    Column("就学情况", "schooling"),
+    Column("疑似失学", "suspected"),
+]
+
+
+def _school_age_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+    """适龄儿童台账: the township's school-age children (户籍) and whether each is at school."""
+    children = analysis.school_age
+    rows = children.assign(
+        schooling=_schooling(analysis, children["person_key"]),
+        suspected=_yes_no(children["person_key"].isin(set(analysis.out_of_school["person_key"]))),
+    )
+    params = analysis.params
+    return TableSheet("适龄儿童台账", "适龄儿童台账", _SCHOOL_AGE_COLUMNS, _numbered(rows), subtitle=subtitle,
+                      notes=f"适龄：{params.school_age_min}–{params.school_age_max} 周岁（按学年开始前8月31日计），"
+                            "户籍所在乡镇；已死亡的不列。")
+
+
+_SUSPECTED_COLUMNS = [
+    NUMBER,
+    Column("类型", "kind"),
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column(ID_OR_STUDENT_NO, "person_key"),
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("村(社区)", "village"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+    Column("连续无故缺勤(天)", "streak", kind="int"),
+    Column("缺勤起始日", "streak_start", kind="date"),
+    Column("情况", "reason"),
+    Column("应采取措施", "action"),
+]
+
+
+def _suspected_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) -> TableSheet:
+    """疑似辍学台账: suspected out of school (户籍 × 学籍) and pupils at the top escalation level."""
+    top = max(analysis.params.escalation)
+    out = analysis.out_of_school
+    unregistered = out.assign(kind="户籍比对：疑似失学", school=None, grade=None, streak=None,
+                              streak_start=None, action="入户核查，登记劝返")
+    absent = analysis.streaks[analysis.streaks["level"] == top]
+    child = _details(people, absent["person_key"])
+    open_keys = set(analysis.cases.loc[analysis.cases["state"].eq("open"), "person_key"])
+    absentees = absent.assign(
+        kind=f"连续无故缺勤≥{top}天",
+        **{column: child[column] for column in ("name", "gender", "township", "grade", "village", "guardian", "phone")},
+        school=child["school"].where(child["school"].notna(), absent["school"]),
+        reason=absent["person_key"].isin(open_keys).map({True: "已有在办辍学案件", False: "尚未登记辍学案件"}),
+    )
+    rows = pd.concat([frame[[column.key for column in _SUSPECTED_COLUMNS[1:]]]
+                      for frame in (unregistered, absentees)], ignore_index=True)
+    return TableSheet("疑似辍学台账", "疑似辍学台账", _SUSPECTED_COLUMNS, _numbered(rows), subtitle=subtitle,
+                      notes=["户籍比对：适龄儿童无本学年在读、休学学籍，无九年级毕业记录，也无已有结果的辍学案件。",
+                             f"连续无故缺勤：截至最后一个上课日连续无故缺勤达 {top} 个上课日（最高一级）。"])
+
+
+# --- 日报 ----------------------------------------------------------------------------
+
+
+_DAILY_COLUMNS = [
+    NUMBER,
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("班级", "class_name"),
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("缺勤类型", "absence_type"),
+    Column("备注", "note"),
+    Column("连续无故缺勤(天)", "streak", kind="int"),
+    Column("应采取措施", "action"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+]
+
+
+def _daily_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) -> TableSheet:
+    """日报 未到校学生名册: pupils absent without leave today, with their streak and the action owed."""
+    today = analysis.absent_today
+    child = _details(people, today["person_key"])
+    streak = analysis.streaks.set_index("person_key")
+    rows = today.assign(
+        **{column: child[column] for column in ("grade", "class_name", "name", "gender", "id_number",
+                                                "guardian", "phone")},
+        school=child["school"].where(child["school"].notna(), today["school"]),
+        streak=today["person_key"].map(streak["streak"]),
+        action=today["person_key"].map(streak["action"]),
+    ).sort_values(["school", "grade", "class_name"], kind="stable", na_position="last")
+    school_day = pd.Timestamp(analysis.as_of) in analysis.school_days
+    notes = ["每个上课日17:00前报送（日报告）。"] if school_day else \
+        [f"{analysis.as_of.isoformat()} 不是上课日，无需日报。"]
+    return TableSheet("日报 未到校学生名册", "未到校学生名册（日报）", _DAILY_COLUMNS, _numbered(rows),
+                      subtitle=subtitle, notes=notes)
+
+
+# --- 送教上门, 资助, 小升初 ---------------------------------------------------------------
+
+
+_HOME_TEACHING_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("姓名", "name"),
+    Column(ID_OR_STUDENT_NO, "person_key"),
+    Column("月份", "month"),
+    Column("送教次数", "visits", kind="int"),
+    Column("课时", "hours", kind="float"),
+    Column("达标", "compliant_text"),
+]
+_WORKLOAD_COLUMNS = [
+    Column("送教教师", "teacher"),
+    Column("送教次数", "visits", kind="int"),
+    Column("送教学生数", "children", kind="int"),
+    Column("授课课时", "class_hours", kind="float"),
+    Column("计工作量课时", "workload_hours", kind="float"),
+]
+
+
+def _home_teaching_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
+    """送教上门: each child × assessed month against the rule; then the teachers' workload."""
+    rule = analysis.params.home_teaching
+    summary = analysis.home_teaching_summary
+    per_visit = float(rule["hours_per_visit"])
+    months = "、".join(summary.get("months_assessed", [])) or "尚无已结束的整月"
+    funding = (f"应拨付送教经费 {summary.get('funding_due', 0):,.0f} 元/年"
+               f"（{summary['due']} 人 × {float(rule['funding_per_year']):,.0f} 元）。")
+    rows = analysis.home_teaching.assign(compliant_text=_yes_no(analysis.home_teaching["compliant"]))
+    compliance = TableSheet(
+        "送教上门", "送教上门落实情况", _HOME_TEACHING_COLUMNS, _numbered(rows), subtitle=subtitle,
+        notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}。",
+               f"标准：每月至少 {int(rule['visits_per_month'])} 次、每次 {per_visit:g} 课时，"
+               f"每学年不少于 {float(rule['hours_per_year']):g} 课时。",
+               funding])
+    workload = TableSheet(
+        "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
+        subtitle=subtitle,
+        notes=[f"每次送教计 {float(rule['workload_hours_per_visit']):g} 课时工作量；重复记录只计一次。", funding])
+    return [compliance, workload]
+
+
+_SUBSIDY_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("年级", "grade", kind="int"),
+    Column("学段", "level_text"),
+    Column("寄宿", "boarding_text"),
+    Column("脱贫户类别", "category"),
+    Column("学期", "term"),
+    Column("应发(元)", "due", group="生活补助", kind="float"),
+    Column("实发(元)", "paid", group="生活补助", kind="float"),
+    Column("少发(元)", "missing", group="生活补助", kind="float"),
+    Column("是否足额", "in_full"),
+]
+_LEVELS = {"primary": "小学", "junior": "初中"}
+
+
+def _subsidy_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+    """资助核对 (应助尽助): each eligible pupil's 生活补助 this term against half the yearly standard."""
+    subsidy = analysis.subsidy
+    rows = subsidy.assign(
+        level_text=subsidy["level"].map(_LEVELS),
+        boarding_text=_yes_no(subsidy["boarding"]),
+        in_full=_yes_no(~subsidy["short"].astype(bool)),
+    ).sort_values(["township", "school"], kind="stable")
+    standard = analysis.params.subsidy
+    return TableSheet(
+        "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows), subtitle=subtitle,
+        notes=["应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {0[boarding][primary]:g}、初中 "
+               "{0[boarding][junior]:g}；非寄宿生 小学 {0[day][primary]:g}、初中 {0[day][junior]:g}。"
+               .format(standard)])
+
+
+_TRANSITION_COLUMNS = [
+    NUMBER,
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("学籍号", "student_no"),
+    Column("乡镇", "township"),
+    Column("原小学", "school"),
+    Column("原班级", "class_name"),
+    Column("上学年学籍状态", "status"),
+    Column("有在办辍学案件", "open_case_text"),
+    Column("情况", "reason"),
+]
+
+
+def _transition_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+    """小升初: last year's grade-6 pupils not found at school this year (or: last year's roster is missing)."""
+    title = "小升初衔接核对表"
+    if analysis.transition is None:
+        empty = pd.DataFrame(columns=[column.key for column in _TRANSITION_COLUMNS])
+        return TableSheet("小升初", title, _TRANSITION_COLUMNS, empty, subtitle=subtitle,
+                          notes="缺少上一学年的学籍台账：无法核对小升初衔接。请补报上一学年学籍。")
+    transition = analysis.transition
+    rows = transition.assign(open_case_text=_yes_no(transition["has_open_case"]))
+    return TableSheet("小升初", title, _TRANSITION_COLUMNS, _numbered(rows), subtitle=subtitle,
+                      notes="上一学年六年级学生，本学年无在读、休学学籍，也无已有结果的辍学案件。")
+
+
+# --- 数据问题 -----------------------------------------------------------------------------
+
+
+_PROBLEM_COLUMNS = [
+    NUMBER,
+    Column("类型", "type"),
+    Column("台账", "kind_label"),
+    Column("文件", "file"),
+    Column("工作表", "sheet"),
+    Column("行号", "row", kind="int"),
+    Column("列", "column"),
+    Column("值", "value"),
+    Column("原因", "reason"),
+]
+_FILE_COLUMNS = [
+    Column("台账", "kind_label"),
+    Column("文件", "file"),
+    Column("读入", "rows_read", group="行数", kind="int"),
+    Column("接受", "rows_accepted", group="行数", kind="int"),
+    Column("拒绝", "rows_rejected", group="行数", kind="int"),
+    Column("错误", "error"),
+]
+
+
+def _kind_labels(kinds: pd.Series) -> pd.Series:
+    return kinds.map(lambda kind: KIND_LABELS.get(kind, kind)).astype(object)
+
+
+def _data_quality_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
+    """数据问题: rejected rows (拒绝) then findings (提示); then every file's rows read, accepted, rejected."""
+    rejected = analysis.rejected.reindex(columns=["kind", "file", "sheet", "row", "column", "value", "reason"])
+    findings = analysis.findings.reindex(columns=["kind", "file", "sheet", "row", "finding", "detail"])
+    explained = [finding if _is_blank(detail) else f"{finding}：{detail}"
+                 for finding, detail in zip(findings["finding"], findings["detail"])]
+    problems = pd.concat(
+        [rejected.assign(type="拒绝"),
+         findings.assign(type="提示", column=None, value=None,
+                         reason=pd.Series(explained, index=findings.index, dtype=object))],
+        ignore_index=True,
+    )
+    problems = problems.assign(kind_label=_kind_labels(problems["kind"]))
+    log = analysis.ingest_log
+    files = log.assign(kind_label=_kind_labels(log["kind"])).reset_index(drop=True)
+    read, accepted, refused = (int(log[column].fillna(0).sum())
+                               for column in ("rows_read", "rows_accepted", "rows_rejected"))
+    return [
+        TableSheet("数据问题", "数据问题清单", _PROBLEM_COLUMNS, _numbered(problems), subtitle=subtitle,
+                   notes=["拒绝：该行未读入（身份证号无效、日期无法识别、未知事件或年级、金额为负）；请更正后重报。",
+                          "提示：该行已读入，但需核实（重复记录、非上课日缺勤、无学籍学生缺勤、案件缺少登记等）。"]),
+        TableSheet("数据问题 文件读入", "台账文件读入情况", _FILE_COLUMNS, files, subtitle=subtitle,
+                   notes=f"共读入 {read} 行：接受 {accepted} 行，拒绝 {refused} 行（读入 = 接受 + 拒绝）。"),
+    ]

@@ -1,0 +1,29 @@
+"""Small canonical tables for tests: the store's columns, unspecified ones NULL."""
+
+import pandas as pd
+from stdnum.cn import ric
+
+from kcbx.schema import columns
+
+DATE_COLUMNS = {"birth_date", "date", "opened"}
+
+
+def resident_id(birth: str, serial: str = "123", region: str = "452626") -> str:
+    """A checksum-valid resident ID born on birth (YYYYMMDD)."""
+    body = f"{region}{birth}{serial}"
+    return body + ric.calc_check_digit(body)
+
+
+def table(kind: str, rows: list[dict]) -> pd.DataFrame:
+    """A canonical store table: unspecified columns NULL, provenance in the order given."""
+    frame = pd.DataFrame(
+        [{"source_file": "t.xlsx", "source_sheet": "", "source_row": n + 2, **row}
+         for n, row in enumerate(rows)],
+        columns=columns(kind),
+    )
+    for column in DATE_COLUMNS & set(frame.columns):
+        frame[column] = pd.to_datetime(frame[column])
+    for column in ("boarding", "left_behind", "migrant", "unexcused"):
+        if column in frame.columns:
+            frame[column] = frame[column].astype(object).where(frame[column].notna(), False).astype(bool)
+    return frame

@@ -1,0 +1,177 @@
+"""report.html and index.html: self-contained, Chinese, no code, escaped, phone-readable.
+
+The notebook here is built with its outputs already in place (as a kernel would have
+left them), so these tests need no kernel and run in well under a second.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+import matplotlib
+import nbformat
+import pandas as pd
+import pytest
+
+from kcbx.report.html import export_html
+from kcbx.report.index import render_index, write_index
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+LEDGER_TEXT = "<script>alert(1)</script>"  # a 姓名 cell as a hostile ledger might hold it
+
+
+def png_base64() -> str:
+    figure, axes = plt.subplots(figsize=(2, 1))
+    axes.plot([1, 2, 3])
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png")
+    plt.close(figure)
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def executed_notebook() -> nbformat.NotebookNode:
+    table = pd.DataFrame({"姓名": [LEDGER_TEXT, "张*明"], "缺勤天数": [5, 3]})
+    v4 = nbformat.v4
+    cells = [
+        v4.new_markdown_cell("# 甲镇 控辍保学日报"),
+        v4.new_code_cell("SECRET_CODE_MARKER = 1\ntable", execution_count=1, outputs=[
+            v4.new_output("execute_result", data={"text/html": table._repr_html_(),
+                                                  "text/plain": repr(table)}, execution_count=1)]),
+        v4.new_code_cell("print('打印输出')", execution_count=2, outputs=[
+            v4.new_output("stream", name="stdout", text="打印输出\n")]),
+        v4.new_code_cell("chart", execution_count=3, outputs=[
+            v4.new_output("display_data", data={"image/png": png_base64(), "text/plain": "<Figure>"})]),
+        v4.new_code_cell("Javascript('alert(3)')", execution_count=4, outputs=[
+            v4.new_output("display_data", data={"application/javascript": "alert(3)"})]),
+    ]
+    notebook = v4.new_notebook(cells=cells)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3",
+                                       "language": "python"}
+    return notebook
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory) -> str:
+    folder = tmp_path_factory.mktemp("report")
+    nbformat.write(executed_notebook(), folder / "notebook.ipynb")
+    export_html(folder / "notebook.ipynb", folder / "report.html", title="甲镇 报告",
+                provenance={"县": "示例县", "参数文件": "<b>demo.yaml</b>"})
+    return (folder / "report.html").read_text(encoding="utf-8")
+
+
+def test_report_asks_no_other_host(report):
+    assert not re.search(r"https?:|//cdn|@import", report, re.IGNORECASE)
+    assert "<script" not in report.lower()  # no require.js, MathJax, mermaid, nor the JS output
+    assert "alert(3)" not in report
+    sources = re.findall(r'src="([^"]*)"', report)
+    assert sources and all(source.startswith("data:") for source in sources)
+    # and the browser is told so: nothing but inline styles and data: images may load.
+    assert "default-src 'none'; img-src data:; style-src 'unsafe-inline'" in report
+
+
+def test_report_is_chinese_with_a_phone_viewport_and_print_css(report):
+    assert '<html lang="zh">' in report
+    # (nbconvert re-serialises the page with BeautifulSoup: attribute order may change)
+    metas = re.findall(r"<meta [^>]*>", report)
+    assert any('name="viewport"' in meta and "width=device-width" in meta for meta in metas)
+    assert "overflow-x: auto" in report  # wide tables scroll in their own box
+    assert "img, svg, video { max-width: 100%; height: auto; }" in report
+    assert "@media print" in report
+
+
+def test_report_shows_outputs_not_code_nor_prompts(report):
+    assert "SECRET_CODE_MARKER" not in report
+    assert "print(" not in report
+    assert "In&nbsp;[" not in report and "Out[" not in report
+    assert "打印输出" in report
+    assert "<h1>甲镇 控辍保学日报</h1>" in report
+    assert 'src="data:image/png;base64,' in report
+
+
+def test_ledger_text_shows_as_text(report):
+    assert "<td>&lt;script&gt;alert(1)&lt;/script&gt;</td>" in report
+    assert LEDGER_TEXT not in report
+
+
+def test_title_and_provenance_footer_are_escaped(report):
+    assert "<title>甲镇 报告</title>" in report
+    assert "<dt>县</dt><dd>示例县</dd>" in report
+    assert "<dt>参数文件</dt><dd>&lt;b&gt;demo.yaml&lt;/b&gt;</dd>" in report
+
+
+def test_export_replaces_the_old_page_whole(tmp_path):
+    nbformat.write(executed_notebook(), tmp_path / "notebook.ipynb")
+    (tmp_path / "report.html").write_text("old page", encoding="utf-8")
+    with pytest.raises(FileNotFoundError):
+        export_html(tmp_path / "missing.ipynb", tmp_path / "report.html")
+    assert (tmp_path / "report.html").read_text(encoding="utf-8") == "old page"
+    export_html(tmp_path / "notebook.ipynb", tmp_path / "report.html")
+    page = (tmp_path / "report.html").read_text(encoding="utf-8")
+    assert "<title>notebook</title>" in page  # no title given: the notebook's file name
+    assert sorted(os.listdir(tmp_path)) == ["notebook.ipynb", "report.html"]  # no temp file left
+
+
+# ---------------------------------------------------------------------------------------
+# index.html
+
+def manifest_json(county: str = "示例县") -> dict:
+    return {
+        "county": county, "as_of": "2021-10-15",
+        "started_at": "2021-10-15T16:40:05+08:00", "finished_at": "2021-10-15T16:41:07+08:00",
+        "seconds": 62.4, "kcbx_version": "0.1.0", "params_path": "/srv/kcbx/params/demo.yaml",
+        "params_sha256": "ab" * 32, "engine": "papermill", "workers": 2, "ok": False,
+        "townships": [
+            {"name": "甲镇", "township": "甲镇", "dir": "甲镇", "status": "ok",
+             "seconds": 20.1, "error": None},
+            {"name": "<i>乙镇</i>", "township": "<i>乙镇</i>", "dir": "_i_乙镇__i_-1a2b3c4d",
+             "status": "failed", "seconds": 3.2,
+             "error": {"cell_index": 4, "cell_first_line": "cases = load('<b>')",
+                       "exception": "KeyError", "message": "'<b>'"}},
+            {"name": "county", "township": None, "dir": "county", "status": "ok",
+             "seconds": 30.0, "error": None},
+        ],
+    }
+
+
+def test_index_lists_the_county_first_then_every_township():
+    page = render_index(manifest_json())
+    assert page.index("全县汇总") < page.index("甲镇") < page.index("乙镇")
+    assert f'<a href="{quote("甲镇")}/report.html">' in page
+    assert f'<a href="{quote("甲镇")}/forms.xlsx">' in page
+    assert '<a href="county/report.html">' in page
+    # 62.4 s rounds to 62; 2 of the 3 notebooks succeeded.
+    assert "截至 2021-10-15 · 生成于 2021-10-15 16:41 · 用时 62 秒" in page
+    assert "1 份失败</span>，2 份成功" in page
+
+
+def test_index_shows_a_failure_escaped_with_its_notebook():
+    page = render_index(manifest_json())
+    assert "<td>&lt;i&gt;乙镇&lt;/i&gt;</td>" in page and "<i>乙镇" not in page
+    assert ('cell 4 &#34;cases = load(&#39;&lt;b&gt;&#39;)&#34;: KeyError: &#39;&lt;b&gt;&#39;'
+            in page)
+    assert f'<a href="{quote("_i_乙镇__i_-1a2b3c4d")}/notebook.ipynb">' in page
+    assert f'{quote("_i_乙镇__i_-1a2b3c4d")}/report.html' not in page
+
+
+def test_index_is_self_contained_and_escapes_the_county():
+    page = render_index(manifest_json(county="<script>x</script>县"))
+    assert "<script" not in page.lower()
+    assert not re.search(r"https?:", page)
+    assert '<html lang="zh">' in page and 'name="viewport"' in page
+
+
+def test_write_index_rebuilds_the_page_from_manifest_json(tmp_path):
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest_json(), ensure_ascii=False),
+                                            encoding="utf-8")
+    path = write_index(tmp_path)
+    assert path == tmp_path / "index.html"
+    assert path.read_text(encoding="utf-8") == render_index(manifest_json())
+    assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["index.html", "manifest.json"]

@@ -1,0 +1,140 @@
+"""metrics.json assembled for a township and for the county: the attribution rules, by hand.
+
+A two-township county, as_of Friday 15 October 2021 (school year 2021; ages on 2021-08-31):
+
+  K1  甲镇 roster (甲小学, grade 3, 在读), population 甲镇, born 2013 (8)
+  K2  甲镇 roster (甲中学, grade 8, 在读, 留守), population 甲镇, born 2008 (13)
+  K3  乙镇 roster (乙小学, grade 5, 在读) AND 甲镇 roster (甲小学, 在读): a duplicate; population 乙镇 (10)
+  K4  乙镇 roster (乙中学, grade 9, 休学); not in population
+  K5  population 乙镇 only, born 2012 (9), poverty register; an open case registered in 乙镇
+  K6  population 甲镇, born 2000 (21): outside the school age
+Absences (unexcused): K1 on Thu 14 and Fri 15 Oct (streak 2), K3 on Fri 15 Oct (streak 1).
+"""
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from builders import resident_id, table
+from kcbx.metrics import CONTRACT_KEYS, analyse, contract_metrics, townships_in_scope
+from kcbx.params import Params
+
+AS_OF = dt.date(2021, 10, 15)
+K1, K2, K3, K4, K5, K6 = (resident_id(b) for b in
+                          ("20130501", "20080301", "20110101", "20060601", "20120601", "20000101"))
+
+
+@pytest.fixture(scope="module")
+def county():
+    params = Params(path=None, county="测试县", county_code="452626", ledgers=None, store=None,
+                    outputs=None, term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
+                    target_date=dt.date(2021, 12, 31))
+    roster = table("roster", [
+        dict(school_year=2021, person_key=K1, name="甲一", township="甲镇", school="甲小学", grade=3, status="在读"),
+        dict(school_year=2021, person_key=K2, name="甲二", township="甲镇", school="甲中学", grade=8, status="在读",
+             left_behind=True),
+        dict(school_year=2021, person_key=K3, name="乙三", township="乙镇", school="乙小学", grade=5, status="在读"),
+        dict(school_year=2021, person_key=K3, name="乙三", township="甲镇", school="甲小学", grade=5, status="在读"),
+        dict(school_year=2021, person_key=K4, name="乙四", township="乙镇", school="乙中学", grade=9, status="休学"),
+    ])
+    population = table("population", [
+        dict(person_key=K1, township="甲镇", birth_date="2013-05-01"),
+        dict(person_key=K2, township="甲镇", birth_date="2008-03-01"),
+        dict(person_key=K3, township="乙镇", birth_date="2011-01-01"),
+        dict(person_key=K5, township="乙镇", birth_date="2012-06-01"),
+        dict(person_key=K6, township="甲镇", birth_date="2000-01-01"),
+    ])
+    absence = table("absence", [
+        dict(date="2021-10-14", person_key=K1, school="甲小学", absence_type="无故", unexcused=True),
+        dict(date="2021-10-15", person_key=K1, school="甲小学", absence_type="旷课", unexcused=True),
+        dict(date="2021-10-15", person_key=K3, school="乙小学", absence_type="无故", unexcused=True),
+    ])
+    cases = table("cases", [
+        dict(person_key=K5, township="乙镇", date="2021-09-10", event="登记", admin_owner="王干部",
+             edu_owner="李老师"),
+    ])
+    tables = {
+        "roster": roster, "population": population, "absence": absence, "cases": cases,
+        "poverty": table("poverty", [dict(person_key=K5, township="乙镇", category="脱贫户")]),
+        "disability": table("disability", []), "home_teaching": table("home_teaching", []),
+        "subsidy": table("subsidy", []), "enrollment": table("enrollment", []),
+        "rejected_rows": pd.DataFrame(columns=["kind", "file", "sheet", "row", "column", "value", "reason"]),
+        "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding", "detail"]),
+        "ingest_log": pd.DataFrame([dict(kind="roster", file="t.xlsx", sha256="x", rows_read=20,
+                                         rows_accepted=18, rows_rejected=2, seconds=0.1,
+                                         ingested_at=None, error=None)]),
+    }
+    return tables, params
+
+
+def metrics_of(county, township):
+    tables, params = county
+    return contract_metrics(analyse(tables, params, AS_OF, township))
+
+
+def test_townships_come_from_the_current_roster_and_population(county):
+    tables, params = county
+    assert townships_in_scope(tables, params, AS_OF) == sorted(["甲镇", "乙镇"])
+
+
+def test_every_contract_key_is_present(county):
+    metrics = metrics_of(county, "甲镇")
+    assert list(metrics)[: len(CONTRACT_KEYS)] == list(CONTRACT_KEYS)
+
+
+def test_enrolment_counts_a_duplicate_in_each_township_and_once_in_the_county(county):
+    # 甲镇: K1, K2 and K3 (on 甲小学's roster too); 乙镇: K3 (K4 is 休学); county: K1, K2, K3.
+    assert metrics_of(county, "甲镇")["enrolled"] == 3
+    assert metrics_of(county, "乙镇")["enrolled"] == 1
+    assert metrics_of(county, None)["enrolled"] == 3
+    # K3 is the one duplicate, seen from both townships and once by the county.
+    assert [metrics_of(county, t)["duplicate_enrollments"] for t in ("甲镇", "乙镇", None)] == [1, 1, 1]
+
+
+def test_register_side_figures_follow_the_population_township(county):
+    jia, yi, whole = (metrics_of(county, t) for t in ("甲镇", "乙镇", None))
+    # 甲镇: K1 (8) and K2 (13); K6 is 21. Both at school.
+    assert (jia["school_age_population"], jia["out_of_school_suspected"], jia["enrollment_rate"]) == (2, 0, 1.0)
+    # 乙镇: K3 (10) at school, K5 (9) on no roster with only an open case: suspected.
+    assert (yi["school_age_population"], yi["out_of_school_suspected"], yi["enrollment_rate"]) == (2, 1, 0.5)
+    assert (whole["school_age_population"], whole["out_of_school_suspected"]) == (4, 1)
+
+
+def test_absences_follow_the_pupils_roster_townships(county):
+    jia, yi, whole = (metrics_of(county, t) for t in ("甲镇", "乙镇", None))
+    # K1 absent Thu and Fri (streak 2); K3 absent Fri (streak 1) and on both townships' rosters.
+    assert jia["escalation"] == {"1": 2, "3": 0, "5": 0}
+    assert jia["absent_unexcused_today"] == 2
+    assert yi["escalation"] == {"1": 1, "3": 0, "5": 0}
+    assert whole["absent_unexcused_today"] == 2
+
+
+def test_cases_follow_the_registration_township(county):
+    jia, yi, whole = (metrics_of(county, t) for t in ("甲镇", "乙镇", None))
+    assert (jia["cases_total"], jia["cases_open"], jia["return_rate"]) == (0, 0, None)
+    # K5's case: open, in the poverty register -> open poverty case; nothing returned.
+    assert (yi["cases_total"], yi["cases_open"], yi["cases_open_poverty"]) == (1, 1, 1)
+    assert (yi["return_rate"], yi["closure_rate"]) == (0.0, 0.0)
+    # 乙镇's in-year dropout rate: 1 case opened 10 Sep over 1 enrolled pupil.
+    assert yi["dropout_rate"] == 1.0
+    assert whole["cases_open"] == 1
+
+
+def test_groups_split_the_runs_own_figures(county):
+    jia, yi = metrics_of(county, "甲镇"), metrics_of(county, "乙镇")
+    # K2 is 留守 and in grade 8: enrolled in 甲镇; nobody reaches 5 days.
+    assert jia["groups"]["left_behind"] == {"enrolled": 1, "cases_open": 0, "escalated": 0}
+    assert jia["groups"]["grades_8_9"]["enrolled"] == 1
+    # K5 is poor and not enrolled; his open case is 乙镇's.
+    assert yi["groups"]["poverty"] == {"enrolled": 0, "cases_open": 1, "escalated": 0}
+
+
+def test_missing_rows_give_nulls_not_zeros(county):
+    metrics = metrics_of(county, "甲镇")
+    # No enrollment ledger rows: retention and cohort are null; no 2020 roster: transition null.
+    assert metrics["retention_rate"] is None and metrics["retention_flag"] is None
+    assert metrics["cohort"]["survival_to_grade_9"] is None
+    assert metrics["transition_missing"] is None
+    # Ingest totals are the county's, in every run.
+    assert (metrics["rows_read"], metrics["rows_accepted"], metrics["rows_rejected"]) == (20, 18, 2)
