@@ -6,8 +6,6 @@ taken straight from the DuckDB store with SQL (not through kcbx's measures).
 
 import datetime as dt
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import duckdb
@@ -17,29 +15,8 @@ from kcbx.metrics import CONTRACT_KEYS
 
 pytestmark = pytest.mark.slow
 
-AS_OF = "2021-10-15"
+from conftest import AS_OF
 SCHOOL_YEAR = 2021
-
-
-def kcbx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "kcbx.cli", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=900)
-
-
-@pytest.fixture(scope="module")
-def county_run(tmp_path_factory):
-    root = tmp_path_factory.mktemp("county")
-    assert kcbx("demo", "--out", str(root), cwd=root).returncode == 0
-    params = root / "params" / "demo.yaml"
-    ingest = kcbx("ingest", "--params", str(params), "--quiet", cwd=root)
-    assert ingest.returncode == 0, ingest.stderr
-    towns = kcbx("townships", "--params", str(params), "--as-of", AS_OF, cwd=root)
-    townships = towns.stdout.split()[:2]
-    assert len(townships) == 2, towns.stdout
-    run = kcbx("run", "--params", str(params), "--as-of", AS_OF, "--quiet",
-               *[arg for t in townships for arg in ("--township", t)], cwd=root)
-    assert run.returncode == 0, run.stdout + run.stderr
-    return root, townships
 
 
 def store(root: Path):

@@ -329,7 +329,8 @@ class _Builder:
         self.truth: dict[int, str] = {}
         # Filled once the 2021 roster exists: where each pupil's row is, and the pupils by township.
         self._row_of: dict[int, int] = {}
-        self._pupils_of: dict[str, pd.DataFrame] = {}
+        self._pupils_of: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._grade6_sizes: dict[str, int] = {}
 
     # -- people and roster rows ------------------------------------------
 
@@ -362,7 +363,7 @@ class _Builder:
         ages = 5 + plan["grade"].to_numpy() + repeater + late - early
         # The county seat's junior school also takes pupils from other townships.
         home = plan["township"].to_numpy().copy()
-        seat_junior = (plan["township"] == t[0].name) & (plan["grade"] >= 7) & (rng.random(n) < 0.12)
+        seat_junior = (plan["township"] == t[0].name) & (plan["grade"] >= 7) & (rng.random(n) < 0.06)
         others = [x.name for x in t[1:]] or [t[0].name]
         home[seat_junior.to_numpy()] = rng.choice(others, int(seat_junior.sum()))
         villages_of = {x.name: x.villages for x in t}
@@ -389,7 +390,9 @@ class _Builder:
         self.add_roster_rows(roster.drop(columns=["kind", "school_village"]))
         self._row_of = dict(zip(self.roster["person"], self.roster.index))
         pupils = self.roster[self.roster["status"] == "在读"]
-        self._pupils_of = {name: rows for name, rows in pupils.groupby("township", sort=False)}
+        self._pupils_of = {name: (rows["person"].to_numpy(), rows["grade"].to_numpy())
+                           for name, rows in pupils.groupby("township", sort=False)}
+        self._grade6_sizes = self.roster[self.roster["grade"] == 6].groupby("school").size().to_dict()
 
     # -- choosing children for roles --------------------------------------
 
@@ -399,10 +402,10 @@ class _Builder:
 
     def take_pupils(self, role: str, count: int, township: str, grades=range(1, 10)) -> list[int]:
         """Give a role to `count` 在读 pupils of a township (and grades) on the household register, with no role yet."""
-        pool = self._pupils_of[township]
-        persons = pool["person"].to_numpy()
-        free = (self.people["role"].to_numpy()[persons] == "") & self.people["in_population"].to_numpy()[persons]
-        persons = persons[free & pool["grade"].isin(list(grades)).to_numpy()]
+        persons, pupil_grades = self._pupils_of[township]
+        # people's index is positional (0..n-1), so take() finds each pupil's row.
+        free = (self.people["role"].take(persons).to_numpy() == "") & self.people["in_population"].take(persons).to_numpy()
+        persons = persons[free & np.isin(pupil_grades, list(grades))]
         chosen = persons[np.sort(self.rng.choice(len(persons), count, replace=False))]
         self.people.loc[chosen, "role"] = role
         return chosen.tolist()
@@ -423,8 +426,7 @@ class _Builder:
     def primary_school_of(self, township: str) -> str:
         """A school teaching grade 6 in a township, drawn by its size."""
         options = [s.name for s in self.townships[self.township_index(township)].schools if 6 in s.grades]
-        sizes = self.roster[(self.roster["school_year"] == SCHOOL_YEAR) & (self.roster["grade"] == 6)]
-        weight = np.array([max(int((sizes["school"] == s).sum()), 1) for s in options], float)
+        weight = np.array([max(self._grade6_sizes.get(s, 0), 1) for s in options], float)
         return options[int(self.rng.choice(len(options), p=weight / weight.sum()))]
 
     def new_vanished(self, township: str, count: int) -> np.ndarray:
@@ -460,7 +462,7 @@ def _previous_year(b: _Builder) -> None:
     current = b.pupils_2021()
     for township in b.townships:
         here = current[current["township"] == township.name]
-        b.new_vanished(township.name, max(2, round(int((here["grade"] == 7).sum()) * 0.012)))
+        b.new_vanished(township.name, max(1, round(int((here["grade"] == 7).sum()) * 0.012)))
         count = max(1, round(int((here["grade"] == 9).sum()) * rng.uniform(0.9, 1.1)))
         graduates = b.new_children(township.name, 15 + (rng.random(count) < 0.1), role="graduate")
         b.add_roster_rows(pd.DataFrame({
@@ -852,16 +854,15 @@ def _enrollment(b: _Builder) -> pd.DataFrame:
         lo, hi = (0.995, 1.005) if flagged else (0.965, 0.99)
         here_now = now[now["township"] == township.name]
         here_before = before[before["township"] == township.name]
-        per_school = {(s.name, g, SCHOOL_YEAR): int(((here_now["school"] == s.name) & (here_now["grade"] == g)).sum())
+        counted_now = here_now.groupby(["school", "grade"]).size().to_dict()
+        repeaters_now = here_now[here_now["repeater"]].groupby(["school", "grade"]).size().to_dict()
+        counted_before = here_before.groupby(["school", "grade"]).size().to_dict()
+        per_school = {(s.name, g, SCHOOL_YEAR): counted_now.get((s.name, g), 0)
                       for s in township.schools for g in s.grades}
-        repeat = {(s.name, g, SCHOOL_YEAR): int(((here_now["school"] == s.name) & (here_now["grade"] == g)
-                                                 & here_now["repeater"]).sum())
+        repeat = {(s.name, g, SCHOOL_YEAR): repeaters_now.get((s.name, g), 0)
                   for s in township.schools for g in s.grades}
-        for g in (6, 9):
-            for s in township.schools:
-                if g in s.grades:
-                    per_school[(s.name, g, SCHOOL_YEAR - 1)] = int(((here_before["school"] == s.name)
-                                                                   & (here_before["grade"] == g)).sum())
+        per_school.update({(s.name, g, SCHOOL_YEAR - 1): counted_before.get((s.name, g), 0)
+                           for s in township.schools for g in (6, 9) if g in s.grades})
         total = {(g, SCHOOL_YEAR): sum(v for (s, gg, y), v in per_school.items() if gg == g and y == SCHOOL_YEAR)
                  for g in range(1, 10)}
         total_r = {(g, SCHOOL_YEAR): sum(v for (s, gg, y), v in repeat.items() if gg == g and y == SCHOOL_YEAR)

@@ -409,8 +409,8 @@ def _jobs(params: Params, as_of: dt.date, townships: Sequence[str], run_dir: Pat
     return jobs
 
 
-def _execute(pool: Executor, jobs: Sequence[NotebookJob], engine: str,
-             bar: tqdm) -> list[NotebookRecord]:
+def _submit(pool: Executor, jobs: Sequence[NotebookJob], engine: str,
+            bar: tqdm) -> list[NotebookRecord]:
     """Run jobs on the pool; records in job order, the bar advanced as each finishes."""
     futures = {pool.submit(render_notebook, job, engine): position
                for position, job in enumerate(jobs)}
@@ -421,6 +421,22 @@ def _execute(pool: Executor, jobs: Sequence[NotebookJob], engine: str,
         bar.set_postfix_str(f"{record.name} {'✓' if record.status == 'ok' else '失败'}")
         bar.update(1)
     return records  # type: ignore[return-value]
+
+
+def _execute_all(township_jobs: Sequence[NotebookJob], county_job: NotebookJob, engine: str,
+                 workers: int, progress: bool, label: str) -> list[NotebookRecord]:
+    """The township notebooks ``workers`` at a time in worker processes, then the county's."""
+    # spawn, not fork: a forked worker would inherit this process's threads (tqdm, zmq).
+    pool = ProcessPoolExecutor(max_workers=workers,
+                               mp_context=multiprocessing.get_context("spawn"))
+    try:
+        with tqdm(total=len(township_jobs) + 1, desc=label, unit="份", disable=not progress) as bar:
+            records = _submit(pool, township_jobs, engine, bar)
+            return records + _submit(pool, [county_job], engine, bar)
+    finally:
+        # On an error or Ctrl-C, queued notebooks are cancelled; running ones finish first,
+        # so that no worker still writes into the folder when the caller removes it.
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def run_county(
@@ -459,14 +475,9 @@ def run_county(
     shutil.rmtree(partial_dir, ignore_errors=True)  # our own pid: a leftover of this process
     partial_dir.mkdir()
     pool_size = max(1, min(workers, len(township_jobs)))
-    # spawn, not fork: a forked worker would inherit this process's threads (tqdm, zmq).
-    pool = ProcessPoolExecutor(max_workers=pool_size,
-                               mp_context=multiprocessing.get_context("spawn"))
     try:
-        with tqdm(total=len(township_jobs) + 1, desc=f"{params.county} {as_of.isoformat()}",
-                  unit="份", disable=not progress) as bar:
-            records = _execute(pool, township_jobs, engine, bar)
-            records += _execute(pool, [county_job], engine, bar)
+        records = _execute_all(township_jobs, county_job, engine, pool_size, progress,
+                               label=f"{params.county} {as_of.isoformat()}")
         manifest = Manifest(
             county=params.county, as_of=as_of, started_at=started_at, finished_at=_now(),
             seconds=time.perf_counter() - started, kcbx_version=__version__,
@@ -478,11 +489,6 @@ def run_county(
         write_index(partial_dir, manifest)
         _publish(partial_dir, as_of_dir)
     except BaseException:
-        # Queued notebooks are cancelled; running ones finish first, so that no worker
-        # still writes into the folder while it is removed.
-        pool.shutdown(wait=True, cancel_futures=True)
-        shutil.rmtree(partial_dir, ignore_errors=True)
+        shutil.rmtree(partial_dir, ignore_errors=True)  # only a killed run leaves a partial folder
         raise
-    finally:
-        pool.shutdown(wait=True)
     return manifest

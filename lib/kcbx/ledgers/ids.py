@@ -15,11 +15,12 @@ stdnum's own helpers so the two cases can be told apart.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import re
 from dataclasses import dataclass
 
 from stdnum.cn import ric
 from stdnum.exceptions import ValidationError
-from stdnum.util import isdigits
 
 ID_LENGTH = 18
 EARLIEST_BIRTH_YEAR = 1900  # an ID "born" before this is a typo, not a person
@@ -51,17 +52,36 @@ class IdCheck:
     warning: str | None = None
 
 
+CLEAN_ID = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: \d would accept other scripts
+
+
+@functools.lru_cache(maxsize=4096)
+def _region_known(region: str, birth_year: int) -> bool:
+    """Whether stdnum knows the region code as assigned in that year.
+
+    It depends on these two only, and a county's IDs share a handful of codes,
+    so it is asked once per pair (stdnum's table lookup costs ~60 µs).
+    """
+    try:
+        ric.get_birth_place(f"{region}{birth_year:04d}0101000X")  # only code and year are read
+    except ValidationError:
+        return False
+    return True
+
+
 def check_resident_id(value: str, today: dt.date) -> IdCheck:
     """Check a resident ID: 18 characters, checksum valid, a real birth date not after today.
 
     A region code unknown for the birth year is a warning, not a rejection.
     """
-    # compact maps full-width characters and x -> X; spaces inside are typing noise
-    number = ric.compact(value).replace(" ", "")
-    if len(number) != ID_LENGTH:
-        return IdCheck(None, REASON_LENGTH)
-    if not isdigits(number[:-1]) or not (isdigits(number[-1]) or number[-1] == "X"):
-        return IdCheck(None, REASON_FORMAT)
+    number = value.strip().upper()
+    if not CLEAN_ID.match(number):
+        # compact folds full-width characters; spaces inside are typing noise
+        number = ric.compact(value).replace(" ", "")
+        if len(number) != ID_LENGTH:
+            return IdCheck(None, REASON_LENGTH)
+        if not CLEAN_ID.match(number):
+            return IdCheck(None, REASON_FORMAT)
     if number[-1] != ric.calc_check_digit(number):
         return IdCheck(None, REASON_CHECKSUM)
     try:
@@ -72,9 +92,7 @@ def check_resident_id(value: str, today: dt.date) -> IdCheck:
         return IdCheck(None, REASON_BIRTH_DATE)
     if birth > today:
         return IdCheck(None, REASON_FUTURE_BIRTH)
-    try:
-        ric.get_birth_place(number)
-    except ValidationError:
+    if not _region_known(number[:6], birth.year):
         return IdCheck(number, warning=WARNING_REGION)
     return IdCheck(number)
 

@@ -329,45 +329,38 @@ def missing_headers(header: Header, vocabulary: HeaderVocabulary) -> list[str]:
 
 # --------------------------------------------------------------------------- data rows
 
-def _blank(column: pd.Series) -> pd.Series:
-    text = column.where(column.notna(), "").astype(str)
-    return text.str.strip().eq("")
+def _stripped_text(column: pd.Series) -> pd.Series:
+    """Every cell as stripped text ("" when blank), vectorised."""
+    return column.where(column.notna(), "").astype(str).str.strip()
 
 
-def _total_row(grid: pd.DataFrame) -> pd.Series:
-    """Rows with a 合计/小计/总计 cell anywhere (often under 序号 or 学校)."""
-    flags = pd.Series(False, index=grid.index)
-    for _, column in grid.items():
-        text = column[column.map(type) == str].str.lstrip()
-        text = text[text.str[:1].isin(["合", "小", "总"])]  # cheap filter before the regex
-        text = text.str.replace(r"\s+", "", regex=True)
-        flags.loc[text.index[text.str.match(TOTAL_ROW)]] = True
-    return flags
+def _total_rows(grid: pd.DataFrame) -> pd.Series:
+    """Rows with a 合计/小计/总计 cell anywhere (often under 序号 or 学校, which may be unmapped)."""
 
+    def is_total(cell: object) -> bool:
+        return (type(cell) is str and cell.lstrip()[:1] in "合小总"  # cheap test before the regex
+                and TOTAL_ROW.match(re.sub(r"\s+", "", cell)) is not None)
 
-def _repeated_header(body: pd.DataFrame, header: Header) -> pd.Series:
-    """Rows that repeat the header's texts (sheets pasted together) in at least MIN_HEADER_MATCHES cells."""
-    hits = pd.Series(0, index=body.index)
-    for column, position in header.columns.items():
-        hits += body[position].map(lambda v: v.strip() if isinstance(v, str) else v).eq(header.labels[column])
-    return hits >= MIN_HEADER_MATCHES
+    return pd.Series([any(map(is_total, row)) for row in grid.to_numpy(dtype=object)],
+                     index=grid.index, dtype=bool)
 
 
 def data_rows(grid: pd.DataFrame, header: Header) -> pd.DataFrame:
     """The data rows below the header, as raw cells under canonical column names.
 
     Not data rows: rows whose known columns are all blank (templates often
-    pre-fill a 序号 column), 合计/小计/总计 rows, and repeats of the header.
+    pre-fill a 序号 column), 合计/小计/总计 rows, and rows repeating the
+    header's texts in at least MIN_HEADER_MATCHES cells (sheets pasted together).
     The index is the row number the user sees.
     """
     body = grid.loc[grid.index > max(header.rows)]
-    positions = list(header.columns.values())
-    known = body[positions]
-    blank = pd.concat([_blank(known[p]) for p in positions], axis=1).all(axis=1)
-    skip = blank | _total_row(body) | _repeated_header(body, header)
-    rows = known.loc[~skip]
-    rows.columns = list(header.columns.keys())
-    return rows.astype(object)
+    known = body[list(header.columns.values())]
+    known.columns = list(header.columns.keys())
+    texts = {column: _stripped_text(known[column]) for column in known.columns}
+    blank = pd.concat([text.eq("") for text in texts.values()], axis=1).all(axis=1)
+    header_repeats = sum(texts[column].eq(header.labels[column]).astype(int) for column in texts)
+    skip = blank | _total_rows(body) | (header_repeats >= MIN_HEADER_MATCHES)
+    return known.loc[~skip].astype(object)
 
 
 # --------------------------------------------------------------------------- one file

@@ -18,8 +18,6 @@ Sheets, in order:
 
 from __future__ import annotations
 
-import datetime as dt
-from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -217,7 +215,7 @@ def school_statistics(analysis: Analysis) -> pd.DataFrame:
         index=schools,
     ).reset_index()
     total = {"township": TOTAL_LABEL, "school": None,
-             **{name: units["unit"].nunique() for name, units in counted.items()}}
+             **{name: len(units) for name, units in counted.items()}}
     table = pd.concat([by_school, pd.DataFrame([total])], ignore_index=True)
     return table.astype({name: "int64" for name in counted})
 
@@ -316,8 +314,9 @@ def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilFo
             "复学时间": case["returned_on"],
             "安置方式": case["placement"],
         }
-        forms.append(PupilForm({label: value for label, value in fields.items() if not _is_blank(value)},
-                               **({"history": history[case["case_id"]]} if case["case_id"] in history else {})))
+        filled = {label: value for label, value in fields.items() if not _is_blank(value)}
+        case_history = history.get(case["case_id"])
+        forms.append(PupilForm(filled) if case_history is None else PupilForm(filled, case_history))
     return forms
 
 
@@ -387,7 +386,7 @@ def _case_ledger_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
         for registered, missing_owner in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))
     ]
     rows = _numbered(cases.assign(problems=pd.Series(problems, index=cases.index, dtype=object)))
-    states = "；".join(f"{label}" for label in CASE_STATES.values())
+    states = "；".join(CASE_STATES.values())
     return TableSheet("辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows, subtitle=subtitle,
                       notes=[f"状态：{states}。已销号案件保留其结果（动态销号）。",
                              "需核实：案件没有登记事件（以首个事件日期立案），或行政线、教育线责任人未填。"])
