@@ -21,7 +21,7 @@ def kcbx(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 def _write_injection_case(ledgers: Path, township: str) -> str:
     """One more 劝返 file, as a school might send it, whose cells look like code."""
     body = "452626201001011" + "23"
-    child = body + ric.calc_check_digit(body)
+    child = body + ric.calc_check_digit(body + "0")  # it ignores the last character
     lines = ["身份证号,姓名,乡镇,学校,年级,日期,事件,辍学原因,行政线责任人,教育线责任人",
              f"{child},测试童,{township},测试学校,5,2021-10-08,登记,"
              f"{INJECTED['cause']},{INJECTED['admin_owner']},{INJECTED['edu_owner']}"]

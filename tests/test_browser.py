@@ -7,6 +7,7 @@ import json
 import re
 import shutil
 from pathlib import Path
+from urllib.parse import unquote
 
 import duckdb
 import openpyxl
@@ -86,9 +87,10 @@ def test_index_links_every_report(county_run, browser, tmp_path):
     page, requests, errors = open_page(browser, index, tmp_path / "index.png")
     assert [url for url in requests if not url.startswith("data:")] == [index.as_uri()]
     assert errors == []
-    links = page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")
+    links = [unquote(link or "") for link in
+             page.eval_on_selector_all("a", "links => links.map(a => a.getAttribute('href'))")]
     for name in [*townships, "county"]:
-        assert any(link and link.startswith(f"{name}/") and link.endswith("report.html") for link in links), name
+        assert any(link.startswith(f"{name}/") and link.endswith("report.html") for link in links), name
     page.close()
 
 

@@ -8,7 +8,8 @@ National Day holidays and Saturday 9 October a make-up school day, so the
 school days of 11–15 October are five consecutive ones. Escalation 1/3/5.
 
 城关镇 (the township under test)
-  A 张三   城关小学 3年级1班 在读                  absent (无故) 15 Oct          → streak 1
+  A 张三   城关小学 3年级1班 在读 (and an old 转出 row at 城关中学)
+                                                 absent (无故) 15 Oct          → streak 1
   B "=1+1" 在读 at 城关小学 (6年级) AND 城关中学 (7年级) — a duplicate
                                                  absent (旷课) 11–15 Oct       → streak 5
   C "@SUM(A1)" 城关中学 8年级 在读, 脱贫户        病假 15 Oct (excused: not counted);
@@ -97,6 +98,7 @@ def county_tables() -> dict[str, pd.DataFrame]:
     tables = {
         "roster": ledger("roster", [
             pupil(ID_A, "张三", "城关小学", 3),
+            pupil(ID_A, "张三", "城关中学", 3, status="转出"),
             pupil(ID_B, "=1+1", "城关小学", 6),
             pupil(ID_B, "=1+1", "城关中学", 7),
             pupil(ID_C, "@SUM(A1)", "城关中学", 8),
@@ -155,7 +157,7 @@ def county_tables() -> dict[str, pd.DataFrame]:
         "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding"]),
     }
     files = [(kind, f"{kind}/{TOWN}.xlsx") for kind in schema.KINDS] + [("cases", "cases/河西乡.xlsx")]
-    read = {f"roster/{TOWN}.xlsx": 8}  # 7 accepted + 1 rejected
+    read = {f"roster/{TOWN}.xlsx": 9}  # 8 accepted + 1 rejected
     tables["ingest_log"] = pd.DataFrame([
         {"kind": kind, "file": file, "rows_read": read.get(file, (tables[kind]["source_file"] == file).sum()),
          "rows_accepted": (tables[kind]["source_file"] == file).sum(),
@@ -251,7 +253,8 @@ def test_statistics_by_school_and_total(workbook, town):
     # 在读: 小学 A, B; 中学 B, C (D is 休学). B counts at both schools, once in 合计: A, B, C = 3.
     assert (primary["在校生数(在读)"], middle["在校生数(在读)"], total["在校生数(在读)"]) == (2, 2, 3)
     assert total["在校生数(在读)"] == town.metrics["enrolled"] == 3
-    # Unexcused today: A (小学) and B (both); C's 病假 does not count → 2, 1, total 2.
+    # Unexcused today: A (小学 only: not where A is 转出) and B (both); C's 病假 does not
+    # count → 2, 1, total 2.
     assert (primary["今日无故缺勤"], middle["今日无故缺勤"], total["今日无故缺勤"]) == (2, 1, 2)
     assert total["今日无故缺勤"] == town.metrics["absent_unexcused_today"]
     # Streaks: A 1, B 5 → ≥1: A, B; ≥3 and ≥5: B only.
@@ -322,6 +325,9 @@ def test_form_history_lists_each_event_once_up_to_as_of(town):
     assert list(history["event"]) == ["登记", "家访", "发出限期复学通知书"]
     assert list(history["date"]) == [pd.Timestamp("2021-09-10"), pd.Timestamp("2021-09-15"),
                                      pd.Timestamp("2021-09-20")]
+    # Methods are worded as on the form's 处理措施: case 2's 劝返 by 感召.
+    returned = form_sheet.forms[1].history
+    assert returned.loc[returned["event"] == "劝返", "result"].tolist() == ["讲道理感召"]
 
 
 def test_summary_sheet_one_line_per_case_with_notice(workbook):
@@ -427,5 +433,18 @@ def test_data_problems_and_files_read(workbook, town):
     assert "重复的劝返事件：与前面一行完全相同, 只计一次" in hints
     files = {r["文件"]: r for r in records(workbook["数据问题 文件读入"])}
     assert (files[f"roster/{TOWN}.xlsx"]["读入"], files[f"roster/{TOWN}.xlsx"]["接受"],
-            files[f"roster/{TOWN}.xlsx"]["拒绝"]) == (8, 7, 1)
+            files[f"roster/{TOWN}.xlsx"]["拒绝"]) == (9, 8, 1)
     assert "cases/河西乡.xlsx" not in files  # another township's file
+
+
+def test_a_township_with_nothing_to_report_still_gets_every_sheet(tmp_path):
+    # No roster, register, absence or case row names 无名乡: every table is empty, 附件1 is
+    # only its 合计 row of zeros, and 附件2 says there is no form.
+    empty = analyse(county_tables(), PARAMS, AS_OF, "无名乡")
+    write_forms(empty, tmp_path / "forms.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "forms.xlsx")
+    assert len(book.sheetnames) == 13
+    total = records(book["附件1 统计表"])
+    assert len(total) == 1 and total[0]["乡镇"] == "合计" and total[0]["在校生数(在读)"] == 0
+    assert any(cell.value == "（本期无辍学学生）" for cell in cells(book["附件2 辍学学生登记表"]))
+    assert records(book["附件3 登记汇总表"]) == []

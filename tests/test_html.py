@@ -48,7 +48,8 @@ def executed_notebook() -> nbformat.NotebookNode:
         v4.new_code_cell("print('打印输出')", execution_count=2, outputs=[
             v4.new_output("stream", name="stdout", text="打印输出\n")]),
         v4.new_code_cell("chart", execution_count=3, outputs=[
-            v4.new_output("display_data", data={"image/png": png_base64(), "text/plain": "<Figure>"})]),
+            v4.new_output("display_data",
+                          data={"image/png": png_base64(), "text/plain": "<Figure>"})]),
         v4.new_code_cell("Javascript('alert(3)')", execution_count=4, outputs=[
             v4.new_output("display_data", data={"application/javascript": "alert(3)"})]),
     ]

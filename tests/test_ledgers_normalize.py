@@ -222,3 +222,11 @@ def test_enrollment_counts():
     result = nz.normalize_sheet(sheet, TODAY)
     assert list(result.accepted["enrolled"]) == [120]
     assert list(result.rejected["reason"]) == ["在校生数应为整数"]
+
+
+def test_id_stored_as_a_number_is_rejected_with_its_own_reason():
+    # Excel keeps 15 significant digits: 110105201003010014 typed as a number reads back ...010000.
+    sheet = raw_sheet("population", [{"id_number": 110105201003010000, "township": "甲镇"}])
+    result = nz.normalize_sheet(sheet, TODAY)
+    assert list(result.rejected["reason"]) == [nz.REASON_ID_AS_NUMBER]
+    assert list(result.rejected["value"]) == ["110105201003010000"]

@@ -16,6 +16,7 @@ from kcbx.report.privacy import (
     COMPOUND_SURNAMES,
     mask_frame,
     mask_id,
+    mask_ids_in_text,
     mask_name,
     mask_phone,
     safe_table_html,
@@ -144,7 +145,7 @@ def test_masked_name_never_shows_the_whole_name(name):
 
 def _resident_id(region: str, birth: dt.date, sequence: int) -> str:
     body = f"{region}{birth:%Y%m%d}{sequence:03d}"
-    return body + ric.calc_check_digit(body)
+    return body + ric.calc_check_digit(body + "0")  # it ignores the last character
 
 
 resident_ids = st.builds(
@@ -172,3 +173,10 @@ def test_masked_id_never_shows_the_birth_date(resident_id, as_student_no):
 def test_other_student_numbers_keep_only_their_ends(student_no):
     hidden = len(student_no) - 4
     assert mask_id(student_no) == student_no[:2] + "*" * hidden + student_no[-2:]
+
+
+def test_ids_inside_free_text_are_masked():
+    # A finding's detail names the pupil by ID; the page must not.
+    text = "学籍号/身份证号: 45262620100101123X；另 G452626201001011234 与 1234567890"
+    assert mask_ids_in_text(text) == ("学籍号/身份证号: 452626********123X；另 G452626********1234 与 1234567890")
+    assert mask_ids_in_text(None) == ""

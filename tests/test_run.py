@@ -326,7 +326,8 @@ def test_history_reads_only_complete_runs_up_to_the_date(tmp_path):
         # A failed township's stray metrics are not read: the manifest says it failed.
         write_json(county_dir / day / "乙镇" / "metrics.json", {"cases_open": 99})
     # Not runs: a partial folder, a dated folder without manifest, a folder of another name.
-    write_json(county_dir / ".2021-10-09.partial-123" / "county" / "metrics.json", {"cases_open": 99})
+    write_json(county_dir / ".2021-10-09.partial-123" / "county" / "metrics.json",
+               {"cases_open": 99})
     write_json(county_dir / "2021-10-10" / "county" / "metrics.json", {"cases_open": 99})
     write_json(county_dir / "20211011" / "manifest.json", {"townships": entries})
     # A complete run whose county metrics.json is corrupt: its 甲镇 row still counts.

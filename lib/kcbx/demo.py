@@ -928,7 +928,8 @@ def generate_demo(scale: str = "small", seed: int = DEFAULT_SEED) -> DemoCounty:
     grade_order = pd.to_numeric(b.roster["grade"], errors="coerce").fillna(10)    # 高一 last
     roster = _person_columns(b, b.roster.assign(_grade=grade_order).sort_values(
         ["school_year", "school", "_grade", "class_name"], kind="stable").drop(columns="_grade"))
-    _finish_roster_faults(roster)
+    # The third township sends one CSV for all its schools: the clerk there types a lower-case x.
+    _finish_roster_faults(roster, b.townships[2 % len(b.townships)].name)
     frames = {
         "roster": roster,
         **{k: _person_columns(b, v.rename_axis("person").reset_index()) for k, v in registers.items()},
@@ -963,11 +964,20 @@ def _canonical(kind: str, frame: pd.DataFrame) -> pd.DataFrame:
     return frame[wanted + extras].reset_index(drop=True)
 
 
-def _finish_roster_faults(roster: pd.DataFrame) -> None:
-    """Apply the faults that live in the written ID itself, after IDs exist."""
+def _finish_roster_faults(roster: pd.DataFrame, lower_x_township: str) -> None:
+    """Apply the faults that live in the written ID itself, after IDs exist.
+
+    A mistyped check digit (the row must be rejected), and one ID typed with a
+    lower-case x in a township's CSV (read as X: accepted).
+    """
     bad = roster["defect"] == "bad_checksum"
     roster.loc[bad, "id_number"] = roster.loc[bad, "id_number"].map(_mistype)
     roster.loc[bad, "student_no"] = ""
+    ends_in_x = (roster["township"] == lower_x_township) & roster["id_number"].str.endswith("X") \
+        & (roster["defect"] == "") & (roster["school_year"] == SCHOOL_YEAR)
+    if ends_in_x.any():
+        first = ends_in_x.idxmax()
+        roster.loc[first, ["id_number", "defect"]] = [roster.at[first, "id_number"].lower(), "lowercase_x"]
 
 
 # ---------------------------------------------------------------------------

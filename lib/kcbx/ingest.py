@@ -189,13 +189,14 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
     vocabularies = {kind: header_vocabulary(kind, params.synonyms) for kind in schema.KINDS}
 
     hashes = {f.relative: _sha256(f.path) for f in files}
+    # A file's path names its kind folder, so same path + same bytes + same rules = same rows.
     to_read = [f for f in files if not (f.relative in previous and previous[f.relative].sha256 == hashes[f.relative]
-                                        and previous[f.relative].rules == rules
-                                        and previous[f.relative].kind == f.kind)]
+                                        and previous[f.relative].rules == rules)]
     present = {f.relative for f in files}
+    removed = sorted(name for name in previous if name not in present)
     reading = {f.relative for f in to_read}
     update = store.StoreUpdate(
-        files_to_clear=[f.relative for f in to_read] + [name for name in previous if name not in present],
+        files_to_clear=[f.relative for f in to_read] + removed,
         findings=[_findings_frame(folder_findings)],
     )
     reports: dict[str, FileReport] = {f.relative: _unchanged_report(previous[f.relative])
@@ -214,7 +215,7 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
         store=str(params.store),
         ledgers=str(params.ledgers),
         files=[reports[f.relative] for f in files],
-        removed=sorted(name for name in previous if name not in present),
+        removed=removed,
         folder_findings=[f"{f.file}: {f.finding}" for f in folder_findings],
         seconds=time.perf_counter() - started,
     )

@@ -2,7 +2,7 @@
 
 Layout (contract)::
 
-    <outputs>/<county>/<as_of>/<township dir>/  notebook.ipynb · report.html · forms.xlsx · metrics.json
+    <outputs>/<county>/<as_of>/<township dir>/  notebook.ipynb report.html forms.xlsx metrics.json
     <outputs>/<county>/<as_of>/county/          the same for the county roll-up
     <outputs>/<county>/<as_of>/index.html · manifest.json
 

@@ -85,8 +85,9 @@ def check_resident_id(value: str, today: dt.date) -> IdCheck:
     if number[-1] != ric.calc_check_digit(number):
         return IdCheck(None, REASON_CHECKSUM)
     try:
-        birth = ric.get_birth_date(number)
-    except ValidationError:
+        # what ric.get_birth_date does, without re-cleaning the number (~20 µs a call)
+        birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
         return IdCheck(None, REASON_BIRTH_DATE)
     if birth.year < EARLIEST_BIRTH_YEAR:
         return IdCheck(None, REASON_BIRTH_DATE)
@@ -113,11 +114,11 @@ class PersonKey:
     warning: str | None = None
 
 
-def _id_inside_student_no(student_no: str, today: dt.date) -> IdCheck | None:
-    """The ID carried by a 学籍号 of the form G + ID, checked; None if it has not that form."""
+def _id_inside_student_no(student_no: str) -> str | None:
+    """The ID part of a 学籍号 of the form G + ID (unchecked), else None."""
     compact = student_no.strip().upper()
     if len(compact) == ID_LENGTH + 1 and compact.startswith("G"):
-        return check_resident_id(compact[1:], today)
+        return compact[1:]
     return None
 
 
@@ -127,20 +128,19 @@ def resolve_person_key(id_number: str | None, student_no: str | None, today: dt.
     Both inputs are cleaned text or None. A present but invalid ID rejects the
     row even when a 学籍号 is there; a row with neither is rejected.
     """
+    inside = _id_inside_student_no(student_no) if student_no else None
     if id_number:
         checked = check_resident_id(id_number, today)
         if checked.number is None:
             return PersonKey(None, None, student_no, checked.reason, "id_number")
         warning = checked.warning
-        if student_no:
-            inside = _id_inside_student_no(student_no, today)
-            if inside is not None and inside.number is not None and inside.number != checked.number:
-                warning = warning or WARNING_STUDENT_NO_MISMATCH
+        if inside is not None and inside != checked.number and check_resident_id(inside, today).number:
+            warning = warning or WARNING_STUDENT_NO_MISMATCH
         return PersonKey(checked.number, checked.number, student_no, warning=warning)
     if student_no:
-        inside = _id_inside_student_no(student_no, today)
-        if inside is not None and inside.number is not None:
-            return PersonKey(inside.number, inside.number, student_no, warning=inside.warning)
-        warning = WARNING_G_STUDENT_NO_INVALID if inside is not None else None
+        checked = check_resident_id(inside, today) if inside is not None else None
+        if checked is not None and checked.number is not None:
+            return PersonKey(checked.number, checked.number, student_no, warning=checked.warning)
+        warning = WARNING_G_STUDENT_NO_INVALID if checked is not None else None
         return PersonKey(student_no, None, student_no, warning=warning)
     return PersonKey(None, None, None, REASON_NO_KEY, "id_number")

@@ -387,7 +387,11 @@ class NormalizedSheet:
 
 
 class _Rejections:
-    """The first reason each row is rejected for (one rejected row per data row)."""
+    """The first reason each row is rejected for (one rejected row per data row).
+
+    Reasons use the contract's header names (stable, so they can be counted);
+    the ``column`` shown is the header as written in the file.
+    """
 
     def __init__(self, sheet: RawSheet):
         self.sheet = sheet
@@ -458,7 +462,7 @@ def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
             rejections.add(row, column, bad.reason)
         if not spec.nullable:
             for row in parsed.index[parsed.isna()]:
-                rejections.add(row, column, f"{rejections.label(column)}为空")
+                rejections.add(row, column, f"{contract_header(kind, column)}为空")
         values[column] = parsed
 
     if kind == "absence":
@@ -476,8 +480,8 @@ def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
         if failures["index"].isna().any():  # a column-level failure is a bug here, not bad data
             raise
         for failure in failures.itertuples():
-            label = rejections.label(failure.column)
-            rejections.add(int(failure.index), failure.column, _pandera_reason(str(failure.check), label))
+            reason = _pandera_reason(str(failure.check), contract_header(kind, failure.column))
+            rejections.add(int(failure.index), failure.column, reason)
         accepted = model.validate(frame.drop(index=list(rejections.by_row), errors="ignore"))
     findings = _warning_findings(sheet, warnings, accepted)
     return NormalizedSheet(accepted.reset_index(drop=True), rejections.frame(), findings)
@@ -488,23 +492,35 @@ def _person_columns(sheet: RawSheet, today: dt.date,
     """person_key, id_number, student_no of every row (see ids.resolve_person_key),
     and the warnings of rows that are kept, by row."""
     rows = sheet.rows
-    id_text = _read_column(_raw(rows, "id_number"), cell_text)
+    id_raw = _raw(rows, "id_number")
+    id_text = _read_column(id_raw, cell_text)
     student_no = _read_column(_raw(rows, "student_no"), cell_text)
     keys: dict[int, PersonKey] = {}
     warnings: dict[int, str] = {}
     resolved: dict[tuple[str | None, str | None], PersonKey] = {}  # a child recurs in absences, cases
-    for row, id_value, student_value in zip(rows.index, id_text, student_no):
+    for row, raw, id_value, student_value in zip(rows.index, id_raw, id_text, student_no):
         pair = (id_value, student_value)
         if pair not in resolved:
             resolved[pair] = resolve_person_key(id_value, student_value, today)
         key = keys[row] = resolved[pair]
-        if key.reason:
+        if _id_stored_as_number(raw):
+            rejections.add(row, "id_number", REASON_ID_AS_NUMBER)
+        elif key.reason:
             rejections.add(row, key.reason_column, key.reason)
         elif key.warning:
             warnings[row] = key.warning
     columns = {name: pd.Series([getattr(keys[r], name) for r in rows.index], index=rows.index, dtype=object)
                for name in schema.PERSON}
     return columns, warnings
+
+
+REASON_ID_AS_NUMBER = "身份证号被存为数字，后几位已丢失（请把该列设为文本后重新填写）"
+
+
+def _id_stored_as_number(raw: object) -> bool:
+    """An ID typed into a numeric Excel cell: Excel keeps 15 significant digits, so it is lost."""
+    number = _whole_number(raw)
+    return number is not None and number >= 10 ** 15
 
 
 def _warning_findings(sheet: RawSheet, warnings: dict[int, str], accepted: pd.DataFrame) -> list[Finding]:

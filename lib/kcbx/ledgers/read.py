@@ -35,6 +35,8 @@ HEADER_SEARCH_ROWS = 10
 # (a lone "备注" in an instructions sheet is not a table).
 MIN_HEADER_MATCHES = 2
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
+# Row-number columns every template has: not worth a finding when left unread.
+SERIAL_HEADERS = {"序号", "编号", "No", "No."}
 TOTAL_ROW = re.compile(r"^(合计|小计|总计)([:：(（].*)?$")
 
 
@@ -295,8 +297,11 @@ def detect_header(grid: pd.DataFrame, vocabulary: HeaderVocabulary) -> Header | 
 
     header_cells = top.iloc[sorted(header_rows)]
     labels = {col: _label_at(header_cells[pos], vocabulary) for col, pos in columns.items()}
-    unknown = [label for pos in header_cells.columns if pos not in merged
-               for label in ["/".join(_texts(header_cells[pos]))] if label]
+    unknown = []
+    for position in header_cells.columns:
+        text = "/".join(_texts(header_cells[position]))
+        if position not in merged and text and normalize_header(text) not in SERIAL_HEADERS:
+            unknown.append(text)
     return Header(
         rows=tuple(int(i) for i in header_cells.index),
         columns=columns,

@@ -26,7 +26,14 @@ import pandas as pd
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
 from kcbx.metrics import Analysis
-from kcbx.report.excel import Column, FormSheet, PupilForm, TableSheet, history_from_case_events, write_workbook
+from kcbx.report.excel import (
+    Column,
+    FormSheet,
+    PupilForm,
+    TableSheet,
+    history_from_case_events,
+    write_workbook,
+)
 from kcbx.schema import KIND_LABELS
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
@@ -90,11 +97,6 @@ def _is_blank(value: Any) -> bool:
         or (isinstance(value, str) and not value.strip())
 
 
-def _first_present(*values: Any) -> Any:
-    """The first value that is neither missing nor blank text; None when there is none."""
-    return next((value for value in values if not _is_blank(value)), None)
-
-
 def _yes_no(flags: pd.Series) -> pd.Series:
     """True/False as 是/否; missing stays blank."""
     return flags.map(lambda flag: None if _is_blank(flag) else (YES if flag else NO)).astype(object)
@@ -140,7 +142,7 @@ def _details(people: pd.DataFrame, person_keys: pd.Series) -> pd.DataFrame:
 
 
 def _numbered(rows: pd.DataFrame) -> pd.DataFrame:
-    """rows with 序号 (column "number": 1, 2 …) first and a fresh index."""
+    """rows with a fresh index and 序号 (column "number": 1, 2 … in row order)."""
     rows = rows.reset_index(drop=True)
     return rows.assign(number=range(1, len(rows) + 1))
 
@@ -215,7 +217,7 @@ def school_statistics(analysis: Analysis) -> pd.DataFrame:
         index=schools,
     ).reset_index()
     total = {"township": TOTAL_LABEL, "school": None,
-             **{name: len(units) for name, units in counted.items()}}
+             **{name: units["unit"].nunique() for name, units in counted.items()}}
     table = pd.concat([by_school, pd.DataFrame([total])], ignore_index=True)
     return table.astype({name: "int64" for name in counted})
 
@@ -253,8 +255,8 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
     """The case table with what the forms add about the child, in case-table order.
 
     Adds id_number, gender, class_name, guardian, village, home_township, phone
-    (from ``_people``); name, school and grade fall back on the child's roster
-    row when the case events leave them blank; method_wording (四个一批);
+    (from ``_people``); name, school and grade fall back on ``_people`` (the
+    roster row first) when the case events leave them blank; method_wording (四个一批);
     returned_on (the outcome date of a returned case); notice_overdue_text
     (是/否 once a notice was sent, else blank).
     """
@@ -267,10 +269,15 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
         grade=cases["grade"].astype(object).where(cases["grade"].notna(), child["grade"]),
         **{column: child[column] for column in
            ("id_number", "gender", "class_name", "guardian", "village", "home_township", "phone")},
-        method_wording=cases["method"].map(lambda method: METHOD_WORDING.get(method, method)),
+        method_wording=cases["method"].map(_method_wording),
         returned_on=cases["outcome_date"].where(returned),
         notice_overdue_text=_yes_no(cases["notice_overdue"]).where(cases["last_notice"].notna()),
     )
+
+
+def _method_wording(method: Any) -> Any:
+    """A 劝返方式 as 四个一批 words it (感召 → 讲道理感召); other values unchanged."""
+    return METHOD_WORDING.get(method, method)
 
 
 def _open_first(cases: pd.DataFrame) -> pd.DataFrame:
@@ -281,10 +288,12 @@ def _open_first(cases: pd.DataFrame) -> pd.DataFrame:
 def _case_history(analysis: Analysis) -> dict[str, pd.DataFrame]:
     """case_id → its 劝返记录 (history_from_case_events) from its events on or before as_of.
 
-    Duplicate event rows are left out: the measures count them once.
+    Duplicate event rows are left out: the measures count them once. Methods
+    are worded as on the form's 处理措施 (四个一批).
     """
     events = analysis.case_events
     events = events[~events["duplicate"] & (events["date"] <= pd.Timestamp(analysis.as_of))]
+    events = events.assign(method=events["method"].map(_method_wording))
     return {case_id: history_from_case_events(case_events)
             for case_id, case_events in events.groupby("case_id", sort=False)}
 
@@ -378,13 +387,17 @@ _CASE_LEDGER_COLUMNS = [
 ]
 
 
+def _case_problems(registered: bool, missing_owner: bool) -> str | None:
+    """需核实 of a case: opened by an event other than 登记, or an owner line left blank."""
+    problems = [text for text, present in (("无登记事件", not registered), ("缺包保责任人", missing_owner))
+                if present]
+    return LIST_SEPARATOR.join(problems) or None
+
+
 def _case_ledger_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
     """辍学台账: every case opened on or before as_of, closed ones included (动态销号)."""
-    problems = [
-        LIST_SEPARATOR.join(problem for problem, present in (
-            ("无登记事件", not registered), ("缺包保责任人", missing_owner)) if present) or None
-        for registered, missing_owner in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))
-    ]
+    problems = [_case_problems(registered, missing_owner) for registered, missing_owner
+                in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))]
     rows = _numbered(cases.assign(problems=pd.Series(problems, index=cases.index, dtype=object)))
     states = "；".join(CASE_STATES.values())
     return TableSheet("辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows, subtitle=subtitle,
@@ -400,7 +413,8 @@ def _schooling(analysis: Analysis, person_keys: pd.Series) -> pd.Series:
     roster = analysis.roster
     at_school = roster[roster["status"].isin(IN_SCHOOL_STATUSES)]
     places = (at_school["status"] + "（" + at_school["school"].astype(str) + "）")
-    in_school = places.groupby(at_school["person_key"]).agg(lambda texts: LIST_SEPARATOR.join(dict.fromkeys(texts)))
+    in_school = places.groupby(at_school["person_key"]).agg(
+        lambda texts: LIST_SEPARATOR.join(dict.fromkeys(texts)))
     suspected = analysis.out_of_school.set_index("person_key")["reason"]
     return person_keys.map(in_school).fillna(person_keys.map("疑似失学：" + suspected)).fillna(NOT_SUSPECTED)
 
@@ -465,7 +479,8 @@ def _suspected_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) ->
     open_keys = set(analysis.cases.loc[analysis.cases["state"].eq("open"), "person_key"])
     absentees = absent.assign(
         kind=f"连续无故缺勤≥{top}天",
-        **{column: child[column] for column in ("name", "gender", "township", "grade", "village", "guardian", "phone")},
+        **{column: child[column]
+           for column in ("name", "gender", "township", "grade", "village", "guardian", "phone")},
         school=child["school"].where(child["school"].notna(), absent["school"]),
         reason=absent["person_key"].isin(open_keys).map({True: "已有在办辍学案件", False: "尚未登记辍学案件"}),
     )

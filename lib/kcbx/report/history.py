@@ -49,7 +49,7 @@ def _run_dates(county_output_dir: Path, up_to: dt.date) -> list[dt.date]:
 
 
 def _metric_columns(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The scalar metrics; nested objects flattened with '.' (escalation.5, groups.poverty.enrolled)."""
+    """The scalar metrics; nested objects flattened with '.' (escalation.5, groups.x.enrolled)."""
     flat = pd.json_normalize({k: v for k, v in metrics.items() if k not in _PARAMETER_KEYS})
     return flat.iloc[0].to_dict() if len(flat.columns) else {}
 

@@ -85,7 +85,8 @@ def render_index(manifest: Mapping[str, Any]) -> str:
     )
 
 
-def write_index(as_of_dir: str | Path, manifest: Manifest | Mapping[str, Any] | None = None) -> Path:
+def write_index(as_of_dir: str | Path,
+                manifest: Manifest | Mapping[str, Any] | None = None) -> Path:
     """Write ``<as_of_dir>/index.html`` (atomically) and return its path.
 
     ``manifest`` is a ``kcbx.run.Manifest`` or its JSON form; None reads the folder's

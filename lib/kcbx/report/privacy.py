@@ -152,3 +152,14 @@ def safe_table_html(df: pd.DataFrame, **to_html_kwargs: Any) -> str:
         raise ValueError("safe_table_html does not turn ledger text into links")
     options = {"index": False, "na_rep": "", "border": 0, **to_html_kwargs}
     return df.to_html(escape=True, **options)
+
+
+# An 18-character resident ID (or its G-prefixed 学籍号) inside free text, such as a finding's detail.
+_ID_IN_TEXT = re.compile(r"(?<![0-9A-Za-z])G?\d{17}[\dXx](?![0-9A-Za-z])")
+
+
+def mask_ids_in_text(text: Any) -> str:
+    """Free text with every resident ID in it masked like mask_id; missing → ''."""
+    if _is_missing(text):
+        return ""
+    return _ID_IN_TEXT.sub(lambda match: mask_id(match.group(0)), str(text))

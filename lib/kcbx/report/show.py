@@ -314,7 +314,7 @@ def _mask_rejected_value(frame: pd.DataFrame) -> pd.DataFrame:
     is_name = column.str.contains("姓名|监护人|name|guardian", regex=True)
     masked = value.where(~is_id, value.map(privacy.mask_id))
     masked = masked.where(~is_name, value.map(privacy.mask_name))
-    return frame.assign(value=masked)
+    return frame.assign(value=masked.map(privacy.mask_ids_in_text))
 
 
 def data_quality(a: Analysis) -> Section:
@@ -332,7 +332,8 @@ def data_quality(a: Analysis) -> Section:
                      {"file": "文件", "sheet": "工作表", "row": "行号", "column": "列", "value": "值",
                       "reason": "原因"}, empty="无"),
         "<h3>已接受但需核查</h3>",
-        masked_table(a.findings, {"file": "文件", "sheet": "工作表", "row": "行号", "finding": "问题",
+        masked_table(a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
+                     if len(a.findings) else a.findings, {"file": "文件", "sheet": "工作表", "row": "行号", "finding": "问题",
                                   "detail": "说明"}, empty="无"))
 
 
