@@ -69,7 +69,7 @@ def main() -> None:
 
     print(f"ledgers: {params.ledgers} ({len(report.files)} files)")
     print(line("kcbx ingest (read+check+store)", report.rows_read, ingest_seconds))
-    print(line("  of which accepted", report.rows_accepted, ingest_seconds))
+    print(f"{'  accepted / rejected':<34} {report.rows_accepted:>10,} / {report.rows_rejected:,}")
     print(line("kcbx read_grids only", grid_rows, grid_seconds))
     print(line("pandas + calamine read only", read_rows, read_seconds))
     slowest = sorted(report.files, key=lambda f: f.seconds, reverse=True)[:5]

@@ -276,7 +276,8 @@ def test_county_statistics_by_township_then_school(county, tmp_path):
     assert list(zip(table["township"], table["school"])) == [
         (TOWN, "城关中学"), (TOWN, "城关小学"), ("河西乡", "河西小学"), ("合计", None)]
     total = table.iloc[-1]
-    # The county adds E: enrolled A, B, C, E = 4; absent today A, B, E = 3; cases 1, 2, 3 (1 and 3 open).
+    # The county adds E: enrolled A, B, C, E = 4; absent today A, B, E = 3;
+    # cases 1, 2, 3 (1 and 3 open).
     assert (total["enrolled"], total["absent_today"], total["cases_open"], total["cases_total"]) == (4, 3, 2, 3)
     assert total["enrolled"] == county.metrics["enrolled"]
     write_forms(county, tmp_path / "forms.xlsx")

@@ -229,8 +229,8 @@ def _birth_dates(rng: np.random.Generator, ages: np.ndarray) -> np.ndarray:
     return start + (rng.random(len(ages)) * span).astype(int)
 
 
-def _people(rng: np.random.Generator, names: dict, ages, townships, villages,
-            left_behind=None, migrant=None, region_codes=None, scale: DemoScale | None = None) -> pd.DataFrame:
+def _people(rng: np.random.Generator, names: dict, scale: DemoScale, ages, townships, villages,
+            left_behind=None, migrant=None) -> pd.DataFrame:
     """New children: name, gender, birth date, 户籍 township and village, guardian, phone, region.
 
     `ages` are whole years on 31 August 2021. Regions are the county's code for
@@ -264,11 +264,8 @@ def _people(rng: np.random.Generator, names: dict, ages, townships, villages,
     prefixes = np.array(["138", "139", "135", "150", "158", "187", "177", "180", "189", "199"])
     phones = [p + f"{d:08d}" for p, d in zip(rng.choice(prefixes, n), rng.integers(0, 10**8, n))]
     blank_phone = rng.random(n) < 0.03
-    if region_codes is None:
-        neighbour = rng.random(n) < 0.08
-        regions = np.where(neighbour, rng.choice(list(scale.neighbour_codes), n), scale.county_code)
-    else:
-        regions = np.asarray(region_codes)
+    neighbour = rng.random(n) < 0.08
+    regions = np.where(neighbour, rng.choice(list(scale.neighbour_codes), n), scale.county_code)
     regions = np.where(migrant, rng.choice(list(MIGRANT_REGION_CODES), n), regions)
     return pd.DataFrame({
         "name": [s + g for s, g in zip(surnames, given)],
@@ -297,9 +294,10 @@ def _assign_ids(people: pd.DataFrame, rng: np.random.Generator) -> pd.DataFrame:
     people = people.copy()
     births = pd.to_datetime(people["birth_date"]).dt.strftime("%Y%m%d")
     group = people["region"] + births
-    base = pd.Series(rng.integers(0, 400, len(people)), index=people.index)
-    rank = people.assign(g=group, male=people["gender"] == "男").groupby(["g", "male"]).cumcount()
-    order = (base.groupby([group, people["gender"]]).transform("first") + rank) * 2 + (people["gender"] == "男")
+    # Children sharing region, birth date and sex get consecutive order codes from a random start.
+    same = group + people["gender"]
+    start = pd.Series(rng.integers(0, 400, len(people)), index=people.index).groupby(same).transform("first")
+    order = (start + same.groupby(same).cumcount()) * 2 + (people["gender"] == "男")
     ids = [_with_check_digit(g + f"{o:03d}") for g, o in zip(group, order)]
     people["id_number"] = ids
     people["student_no"] = ["G" + i for i in ids]
@@ -319,7 +317,6 @@ class _Builder:
 
     def __init__(self, scale: DemoScale, seed: int):
         self.scale = scale
-        self.seed = seed
         self.rng = np.random.default_rng(seed)
         self.names = _names_data()
         self.townships = _plan_county(scale, self.rng, self.names)
@@ -373,7 +370,7 @@ class _Builder:
         village[own_village] = plan["school_village"].to_numpy()[own_village]
         migrant = rng.random(n) < 0.05
         left_behind = (rng.random(n) < 0.21) & ~migrant
-        people = _people(rng, self.names, ages, home, village, left_behind, migrant, scale=self.scale)
+        people = _people(rng, self.names, self.scale, ages, home, village, left_behind, migrant)
         ids = self.add_people(people)
         boarding_rate = np.select(
             [plan["grade"] >= 7, plan["kind"] == "village", plan["kind"] == "nine_year"], [0.65, 0.05, 0.3], 0.25)
@@ -397,8 +394,9 @@ class _Builder:
     # -- choosing children for roles --------------------------------------
 
     def pupils_2021(self) -> pd.DataFrame:
+        """Sound 2021 roster rows, with each child's role and whether they are on the household register."""
         rows = self.roster[(self.roster["school_year"] == SCHOOL_YEAR) & (self.roster["defect"] == "")]
-        return rows.join(self.people[["role", "migrant", "in_population"]], on="person")
+        return rows.join(self.people[["role", "in_population"]], on="person")
 
     def take_pupils(self, role: str, count: int, township: str, grades=range(1, 10)) -> list[int]:
         """Give a role to `count` 在读 pupils of a township (and grades) on the household register, with no role yet."""
@@ -439,11 +437,11 @@ class _Builder:
         return persons
 
     def new_children(self, township: str, ages, role: str = "") -> np.ndarray:
-        """Children on the household register of a township who are on no 2021 roster."""
+        """New children on the household register of a township (the caller adds any roster rows)."""
         villages = self.townships[self.township_index(township)].villages
         n = len(ages)
-        frame = _people(self.rng, self.names, np.asarray(ages), [township] * n,
-                        self.rng.choice(list(villages), n), scale=self.scale)
+        frame = _people(self.rng, self.names, self.scale, np.asarray(ages), [township] * n,
+                        self.rng.choice(list(villages), n))
         return self.add_people(frame.assign(role=role))
 
 
@@ -725,9 +723,9 @@ def _cases(b: _Builder, runs: dict[tuple[int, int], int]) -> pd.DataFrame:
             township = b.townships[(index + 3 * copy) % n_town].name
             person, school, grade = _case_child(b, scenario, copy, township, runs)
             b.truth[person] = scenario.name
-            b.people.at[person, "poor"] = scenario.poor
-            township = b.people.at[person, "home_township"] if scenario.child in ("vanished", "dropout") else \
-                b.schools[school].township
+            if scenario.poor:
+                b.people.at[person, "poor"] = True
+            township = b.schools[school].township        # the case belongs to its 登记's township
             admin = "" if scenario.missing_admin_owner else \
                 f"{_adult_name(b, rng)}（{_stem(township)}{rng.choice(['副镇长', '副乡长', '村支书', '驻村工作队员'])}）"
             edu = f"{_adult_name(b, rng)}（{rng.choice(['班主任', '包保教师', '校长'])}）"
@@ -907,9 +905,11 @@ def _enrollment(b: _Builder) -> pd.DataFrame:
 def generate_demo(scale: str = "small", seed: int = DEFAULT_SEED) -> DemoCounty:
     """Build the demo county in memory (no I/O besides reading the name list).
 
-    Tables (canonical columns, see schema.py, plus ``defect`` and ``township``):
-    roster, population, poverty, disability, absence, cases, home_teaching,
-    subsidy, enrollment.
+    Tables: the kind's canonical columns that its files carry (schema.py, without
+    provenance, person_key and derived flags), then ``name``/``school`` where the
+    files carry them beyond the contract, ``township`` (the file it goes to),
+    roster ``repeater``, cases ``scenario`` and ``defect``. ``truth`` maps the
+    key of every hand-made case child to its scenario name.
     """
     b = _Builder(SCALES[scale], seed)
     term_days = school_days(TERM_START, TERM_END)

@@ -217,7 +217,7 @@ def parse_count(value: object, label: str) -> int | None:
 
 
 YES = {"是", "y", "yes", "true", "1", "√", "✓", "✔", "有", "寄宿"}
-NO = {"否", "n", "no", "false", "0", "×", "✗", "x", "无", "不是", "走读"}
+NO = {"否", "n", "no", "false", "0", "×", "✗", "无", "不是", "走读"}
 
 
 def parse_yes_no(value: object, label: str = "是否") -> bool:

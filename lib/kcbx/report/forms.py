@@ -24,6 +24,7 @@ from typing import Any
 import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
+from kcbx.measures.common import FINDING_COLUMNS
 from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
 from kcbx.metrics import Analysis
 from kcbx.report.excel import (
@@ -34,7 +35,7 @@ from kcbx.report.excel import (
     history_from_case_events,
     write_workbook,
 )
-from kcbx.schema import KIND_LABELS
+from kcbx.schema import KIND_LABELS, REJECTED_COLUMNS
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
 
@@ -667,8 +668,8 @@ def _kind_labels(kinds: pd.Series) -> pd.Series:
 
 def _data_quality_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
     """数据问题: rejected rows (拒绝) then findings (提示); then every file's rows read, accepted, rejected."""
-    rejected = analysis.rejected.reindex(columns=["kind", "file", "sheet", "row", "column", "value", "reason"])
-    findings = analysis.findings.reindex(columns=["kind", "file", "sheet", "row", "finding", "detail"])
+    rejected = analysis.rejected.reindex(columns=list(REJECTED_COLUMNS))
+    findings = analysis.findings.reindex(columns=list(FINDING_COLUMNS))  # stored ones have no detail
     explained = [finding if _is_blank(detail) else f"{finding}：{detail}"
                  for finding, detail in zip(findings["finding"], findings["detail"])]
     problems = pd.concat(
