@@ -65,6 +65,8 @@ CASE_OUTCOMES = ("复学", "转学", "外地就读", "送教上门", "死亡")
 CASE_STRIKE = "销号"
 CASE_EVENTS = (CASE_OPENING, *CASE_ACTIONS, *CASE_OUTCOMES, CASE_STRIKE)
 CASE_METHODS = ("感召", "感化", "行政", "法治")
+# 劝返方式 as the 四个一批 names them (seed 001): "讲道理感召一批, 特殊关爱感化一批…".
+CASE_METHOD_NAMES = {"感召": "讲道理感召", "感化": "特殊关爱感化", "行政": "行政措施劝返", "法治": "法治手段兜底"}
 CASE_PLACEMENTS = ("插班", "单独编班", "普职融合", "个别辅导")
 POVERTY_CATEGORIES = ("脱贫户", "监测户", "低保户", "特困供养")
 DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上门", "未安置")

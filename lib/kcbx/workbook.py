@@ -93,3 +93,38 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     metrics = folder / "metrics.json"
     _write_atomic(metrics, metrics_json(analysis))
     return [metrics, forms]
+
+
+RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
+                "absent_unexcused_today", "enrolled")
+
+
+def township_figures(params: str | Path, as_of: str | dt.date,
+                     output_dir: str | Path | None = None) -> pd.DataFrame:
+    """One row per township with the figures of the weekly ranking (周通报).
+
+    In a run (output_dir set) the township notebooks have already written their
+    metrics.json beside the county's folder: read them. Interactively, compute them.
+    """
+    loaded = load_params(params)
+    day = parse_as_of(as_of)
+    rows = []
+    if output_dir is not None:
+        for path in sorted(Path(output_dir).parent.glob("*/metrics.json")):
+            metrics = json.loads(path.read_text(encoding="utf-8"))
+            if metrics.get("township") is not None:
+                rows.append(metrics)
+    else:
+        tables = tables_of(loaded)
+        rows = [analyse(tables, loaded, day, township).metrics
+                for township in townships_in_scope(tables, loaded, day)]
+    columns = ["township", *RANKING_KEYS]
+    return pd.DataFrame([{key: row.get(key) for key in columns} for row in rows], columns=columns)
+
+
+def history(params: str | Path, as_of: str | dt.date) -> pd.DataFrame:
+    """The county's figures in earlier complete runs (as_of ≤ this one), for 周通报 and 月调度 trends."""
+    from kcbx.report.history import load_history
+
+    loaded = load_params(params)
+    return load_history(loaded.outputs / loaded.county, parse_as_of(as_of))

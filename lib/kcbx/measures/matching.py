@@ -20,6 +20,7 @@ import datetime as dt
 
 import pandas as pd
 
+from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.common import current_roster, school_year_of
 from kcbx.schema import PROVENANCE
 
@@ -45,10 +46,9 @@ __all__ = [
     "unenrolled_register_children",
 ]
 
-# Case states on a date (contract: "A case's state on a date …").
-CASE_OPEN = "open"
-CASE_DIED = "died"
-CASE_TRANSFERRED = "transferred"
+# Case states on a date (contract: "A case's state on a date …"), the codes of cases.CASE_STATES.
+CASE_OPEN, CASE_DIED, CASE_TRANSFERRED = "open", "died", "transferred"
+assert {CASE_OPEN, CASE_DIED, CASE_TRANSFERRED} <= set(CASE_STATES)
 
 # A current roster row with one of these statuses is proof of schooling.
 IN_SCHOOL_STATUSES = ("在读", "休学")

@@ -35,17 +35,11 @@ from kcbx.report.excel import (
     history_from_case_events,
     write_workbook,
 )
-from kcbx.schema import KIND_LABELS, REJECTED_COLUMNS
+from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, REJECTED_COLUMNS
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
 
-# 劝返方式 as the 四个一批 names them (seed 001): "讲道理感召一批, 特殊关爱感化一批…".
-METHOD_WORDING: dict[str, str] = {
-    "感召": "讲道理感召",
-    "感化": "特殊关爱感化",
-    "行政": "行政措施劝返",
-    "法治": "法治手段兜底",
-}
+METHOD_WORDING = CASE_METHOD_NAMES  # kept for readers of this module
 TOTAL_LABEL = "合计"
 NO_SCHOOL = "（未填学校）"
 COUNTY_LABEL = "全县"

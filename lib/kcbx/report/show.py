@@ -17,15 +17,14 @@ import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import ESCALATION_ACTIONS
+from kcbx.measures.groups import GROUPS
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
 from kcbx.report.fonts import use_cjk_font
+from kcbx.schema import CASE_METHOD_NAMES
 
 MAX_ROWS = 40  # longer lists are in forms.xlsx; the page stays readable on a phone
 
-GROUP_LABELS = {"poverty": "脱贫户(建档立卡)", "left_behind": "留守儿童", "migrant": "随迁子女",
-                "disabled": "残疾儿童", "grades_8_9": "八、九年级"}
-METHOD_LABELS = {"感召": "讲道理感召", "感化": "特殊关爱感化", "行政": "行政措施劝返", "法治": "法治手段兜底"}
 ID_COLUMNS = ("person_key", "id_number", "student_no", "身份证号", "学籍号")
 NAME_COLUMNS = ("name", "guardian", "姓名", "监护人")
 
@@ -200,7 +199,7 @@ def cases(a: Analysis) -> Section:
     for column, label in (("cause", "辍学原因"), ("method", "劝返方式(四个一批)"), ("placement", "复学安置方式")):
         frame = a.case_breakdowns[column]
         if column == "method":
-            frame = frame.assign(method=frame["method"].map(lambda v: METHOD_LABELS.get(v, v)))
+            frame = frame.assign(method=frame["method"].map(lambda v: CASE_METHOD_NAMES.get(v, v)))
         shown = frame[[column, "cases"]].rename(columns={column: label, "cases": "案件数"})
         breakdowns.append(f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>')
     summary = (f"案件 {m['cases_total']} 件：在办 {m['cases_open']}（脱贫户 {m['cases_open_poverty']}），"
@@ -261,7 +260,7 @@ def rates(a: Analysis) -> Section:
 
 
 def key_groups(a: Analysis) -> Section:
-    rows = [{"群体": GROUP_LABELS[g], "在读": v["enrolled"], "在办案件": v["cases_open"],
+    rows = [{"群体": GROUPS[g], "在读": v["enrolled"], "在办案件": v["cases_open"],
              f"连续缺勤≥{max(a.params.escalation)}天": v["escalated"]}
             for g, v in a.metrics["groups"].items()]
     return _section("重点群体", f'<div class="kcbx-table">{privacy.safe_table_html(pd.DataFrame(rows))}</div>')
@@ -344,3 +343,50 @@ TOWNSHIP_SECTIONS = (header, escalation, cases, matching, rates, key_groups, hom
 def report(a: Analysis, sections: Iterable = TOWNSHIP_SECTIONS) -> Section:
     """Every section in report order (for a quick look in JupyterLab)."""
     return Section("".join(section(a).body for section in sections))
+
+
+RANKING_VIEWS = (("cases_open", "在办案件", False), ("cases_open_poverty", "脱贫户在办案件", False),
+                 ("notices_overdue", "通知书逾期", False), ("enrollment_rate", "入学率", True))
+
+
+def ranking(a: Analysis, figures: pd.DataFrame) -> Section:
+    """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
+
+    The page runs no script, so each order is its own view: open the one you need.
+    """
+    if figures.empty:
+        return _section("乡镇排名（周通报）", _p("暂无乡镇数据"))
+    shown = figures.assign(enrollment_rate=figures["enrollment_rate"].map(percent)).rename(columns={
+        "township": "乡镇", "cases_open": "在办案件", "cases_open_poverty": "脱贫户在办",
+        "notices_overdue": "通知书逾期", "enrollment_rate": "入学率",
+        "absent_unexcused_today": "今日无故缺勤", "enrolled": "在读"})
+    views = []
+    for index, (key, label, is_rate) in enumerate(RANKING_VIEWS):
+        # Most to push first: most open cases, lowest 入学率.
+        order = figures[key].astype(float).sort_values(ascending=is_rate, na_position="last").index
+        table = privacy.safe_table_html(shown.loc[order])
+        views.append(f'<details class="kcbx-view"{" open" if index == 0 else ""}>'
+                     f'<summary>按{_e(label)}排序</summary><div class="kcbx-table">{table}</div></details>')
+    chart = _chart(charts.township_ranking, figures, "cases_open", "各乡镇在办辍学案件", alt="各乡镇在办辍学案件")
+    return _section("乡镇排名（周通报）", "".join(views), chart)
+
+
+TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无故缺勤",
+              "out_of_school_suspected": "疑似失学"}
+
+
+def trends(a: Analysis, history: pd.DataFrame) -> Section:
+    """周通报 / 月调度: the county's figures at the last run of each week and of each month."""
+    county = history[history["township"].isna()] if len(history) else history
+    if len(county) < 2:
+        return _section("趋势（周通报、月调度）", _p("早于本次的完整运行不足两次，暂无趋势。"))
+    county = county.sort_values("as_of")
+    parts = []
+    for title, period in (("按周（每周最后一次运行）", "W"), ("按月（每月最后一次运行）", "M")):
+        last = county.groupby(county["as_of"].dt.to_period(period)).tail(1)
+        table = last[["as_of", *TREND_KEYS]].rename(columns={"as_of": "日期", **TREND_KEYS})
+        table["日期"] = table["日期"].dt.strftime("%Y-%m-%d")
+        parts.append(f"<h3>{_e(title)}</h3><div class='kcbx-table'>{privacy.safe_table_html(table)}</div>")
+    daily = county.rename(columns={"as_of": "date", "cases_open": "pupils"})[["date", "pupils"]]
+    chart = _chart(charts.daily_trend, daily, title="全县在办辍学案件（历次运行）", alt="在办案件趋势")
+    return _section("趋势（周通报、月调度）", *parts, chart)
