@@ -78,6 +78,10 @@ def test_township_report_is_self_contained_and_shows_the_metrics(county_run, bro
     text = page.inner_text("body")
     assert f"其中脱贫户 {metrics['cases_open_poverty']} 件" in text
     assert page.evaluate("document.documentElement.lang") == "zh"
+    # Provenance footer: the params hash, every ledger file with its hash and counts, run time.
+    footer = page.inner_text("footer")
+    assert "参数 sha256" in footer and "执行耗时" in footer
+    assert "台账 劝返/注入测试.csv" in footer and "拒收" in footer
     page.close()
 
 

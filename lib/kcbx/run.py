@@ -317,8 +317,9 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
         error = _missing_outputs(job)
     if error is None:
         try:
+            took = {"执行耗时": f"{time.perf_counter() - started:.1f} 秒"}
             export_html(job.executed_path, job.output_dir / REPORT_FILE,
-                        provenance=job.provenance, title=job.title)
+                        provenance={**job.provenance, **took}, title=job.title)
         except Exception as exc:  # noqa: BLE001
             error = NotebookError(None, None, type(exc).__name__,
                                   f"report.html export: {exc}"[:_MAX_MESSAGE_CHARS])
@@ -380,19 +381,32 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
+def ledger_provenance(params: Params) -> dict[str, str]:
+    """Each ledger file the store was built from: its sha256 (first 16) and rows read/accepted/rejected."""
+    from kcbx.store import load_tables
+
+    if not params.store.exists():
+        return {}
+    log = load_tables(params.store, kinds=[])["ingest_log"]
+    return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "
+                                f"接受 {row.rows_accepted} · 拒收 {row.rows_rejected}")
+            for row in log.itertuples()}
+
+
 def _jobs(params: Params, as_of: dt.date, townships: Sequence[str], run_dir: Path,
           notebooks_dir: Path, started_at: str) -> list[NotebookJob]:
     """One job per township, in the given order, then the county's."""
     dirs = [safe_dirname(name) for name in townships]
     if len(set(dirs)) != len(dirs):  # safe_dirname keeps distinct names distinct: a bug if not
         raise ValueError(f"township folder names collide: {dirs}")
+    ledgers = ledger_provenance(params)
     jobs = []
     for name, folder in [*zip(townships, dirs), (None, COUNTY_NAME)]:
         output_dir = run_dir / folder
         provenance = {
             "县": params.county, "乡镇": name or "全县", "截至日期": as_of.isoformat(),
             "运行时间": readable_time(started_at), "kcbx 版本": __version__,
-            "参数文件": params.path.name, "参数 sha256": params.sha256,
+            "参数文件": params.path.name, "参数 sha256": params.sha256, **ledgers,
         }
         title = (f"{params.county}{name} 控辍保学报告（截至 {as_of.isoformat()}）" if name
                  else f"{params.county} 控辍保学汇总报告（截至 {as_of.isoformat()}）")
