@@ -26,7 +26,7 @@ import pandas as pd
 from kcbx.calendar import school_days_for
 from kcbx.measures import cases as case_measures
 from kcbx.measures import escalation, groups, matching, rates, support
-from kcbx.measures.common import current_roster, school_year_of
+from kcbx.measures.common import FINDING_COLUMNS, current_roster, school_year_of
 from kcbx.params import Params
 
 CONTRACT_KEYS = (
@@ -146,11 +146,9 @@ def data_quality(tables: dict[str, pd.DataFrame], measured_findings: list[pd.Dat
     """
     log = tables["ingest_log"]
     rejected = tables["rejected_rows"]
-    stored = tables.get("findings", pd.DataFrame())
-    findings = pd.concat([f for f in [stored, *measured_findings] if f is not None and not f.empty],
-                         ignore_index=True) if any(
-        f is not None and not f.empty for f in [stored, *measured_findings]) else pd.DataFrame(
-        columns=["kind", "file", "sheet", "row", "finding", "detail"])
+    found = [f for f in [tables.get("findings"), *measured_findings] if f is not None and len(f)]
+    findings = (pd.concat(found, ignore_index=True) if found
+                else pd.DataFrame(columns=list(FINDING_COLUMNS)))
     if township is None:
         return log, rejected, findings
     files = _files_of_township(tables, roster_now, township)
