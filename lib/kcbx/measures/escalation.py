@@ -22,6 +22,7 @@ from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of
 
 __all__ = [
     "ESCALATION_ACTIONS",
+    "action_of_rung",
     "absence_streaks",
     "escalation_levels",
     "escalation_counts",
@@ -112,6 +113,11 @@ def absence_streaks(
     ).reset_index()[STREAK_COLUMNS]
 
 
+def action_of_rung(rung: int) -> str | None:
+    """The action owed at a rung (1 = first threshold); rungs past the last action keep it; None at 0."""
+    return ESCALATION_ACTIONS[min(rung, len(ESCALATION_ACTIONS)) - 1] if rung else None
+
+
 def escalation_levels(streaks: pd.DataFrame, thresholds: Sequence[int]) -> pd.DataFrame:
     """The rung of the ladder each pupil's streak has reached, and the action it owes.
 
@@ -128,11 +134,7 @@ def escalation_levels(streaks: pd.DataFrame, thresholds: Sequence[int]) -> pd.Da
         reached = streak >= threshold
         rung[reached] = index
         level[reached] = threshold
-    action = pd.Series(
-        [ESCALATION_ACTIONS[min(r, len(ESCALATION_ACTIONS)) - 1] if r else None for r in rung],
-        index=streaks.index,
-        dtype=object,
-    )
+    action = pd.Series([action_of_rung(r) for r in rung], index=streaks.index, dtype=object)
     return streaks.assign(level=level, rung=rung, action=action)
 
 

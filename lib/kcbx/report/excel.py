@@ -326,13 +326,7 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
         raise KeyError(f"TableSheet {sheet.name!r}: rows lack columns {missing}")
     last_col = len(columns) - 1
 
-    row = 0
-    worksheet.set_row(row, 28)
-    _write_merged_text(worksheet, row, 0, last_col, sheet.title, styles.title)
-    row += 1
-    if sheet.subtitle:
-        _write_merged_text(worksheet, row, 0, last_col, sheet.subtitle, styles.subtitle)
-        row += 1
+    row = _write_heading(worksheet, 0, last_col, sheet.title, sheet.subtitle, styles)
 
     header_first = row
     header_last = _write_table_header(worksheet, header_first, columns, styles)
@@ -449,16 +443,21 @@ def _write_form_sheet(worksheet: Worksheet, sheet: FormSheet, styles: _Styles) -
     worksheet.set_h_pagebreaks(form_starts[1:])
 
 
-def _write_form_heading(worksheet: Worksheet, row: int, sheet: FormSheet, styles: _Styles) -> int:
-    """The title (and subtitle) above a form; return the next free row."""
-    last_col = len(FORM_WIDTHS) - 1
+def _write_heading(worksheet: Worksheet, row: int, last_col: int, title: str,
+                   subtitle: str | None, styles: _Styles) -> int:
+    """A merged title row (and subtitle row) across the sheet; return the next free row."""
     worksheet.set_row(row, 28)
-    _write_merged_text(worksheet, row, 0, last_col, sheet.title, styles.title)
+    _write_merged_text(worksheet, row, 0, last_col, title, styles.title)
     row += 1
-    if sheet.subtitle:
-        _write_merged_text(worksheet, row, 0, last_col, sheet.subtitle, styles.subtitle)
+    if subtitle:
+        _write_merged_text(worksheet, row, 0, last_col, subtitle, styles.subtitle)
         row += 1
     return row
+
+
+def _write_form_heading(worksheet: Worksheet, row: int, sheet: FormSheet, styles: _Styles) -> int:
+    """The title (and subtitle) above a form; return the next free row."""
+    return _write_heading(worksheet, row, len(FORM_WIDTHS) - 1, sheet.title, sheet.subtitle, styles)
 
 
 def _write_form_value(worksheet: Worksheet, row: int, first_col: int, last_col: int,

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
-from kcbx.measures.escalation import ESCALATION_ACTIONS
+from kcbx.measures.escalation import action_of_rung
 from kcbx.measures.groups import GROUPS
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
@@ -156,7 +156,7 @@ def enrolment(a: Analysis) -> Section:
 
 def escalation(a: Analysis) -> Section:
     thresholds = list(a.params.escalation)
-    actions = [ESCALATION_ACTIONS[min(i, len(ESCALATION_ACTIONS) - 1)] for i in range(len(thresholds))]
+    actions = [action_of_rung(rung) for rung in range(1, len(thresholds) + 1)]
     counts = a.metrics["escalation"]
     ladder = pd.DataFrame({"连续无故缺勤(上课日)": [f"≥{n} 天" for n in thresholds],
                            "学生数": [counts[str(n)] for n in thresholds],
