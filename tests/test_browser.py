@@ -13,7 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from conftest import AS_OF, INJECTED
+from conftest import AS_OF, INJECTED, kcbx
+from kcbx.report.html import SORT_SCRIPT
 
 pytestmark = pytest.mark.slow
 
@@ -129,7 +130,8 @@ def test_ledger_text_stays_text_in_html_and_excel(county_run):
     html = (folder / "report.html").read_text(encoding="utf-8")
     assert "<script>alert(1)</script>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
-    assert not re.search(r"<script\b", html)
+    # The only script on the page is kcbx's own table sorter, word for word.
+    assert re.findall(r"<script\b[^>]*>(.*?)</script>", html, re.S) == [SORT_SCRIPT]
 
     workbook = openpyxl.load_workbook(folder / "forms.xlsx")
     found = {}
@@ -140,3 +142,72 @@ def test_ledger_text_stays_text_in_html_and_excel(county_run):
                 if cell.value in INJECTED.values():
                     found[cell.value] = cell.data_type
     assert found == {value: "s" for value in INJECTED.values()}
+
+
+def ranking_rows(page) -> list[list[str]]:
+    return page.eval_on_selector_all(
+        "table.kcbx-sortable tbody tr",
+        "rows => rows.map(r => Array.from(r.cells, c => c.textContent.trim()))")
+
+
+def test_county_ranking_sorts_by_a_click_on_its_headings(county_run, browser, tmp_path):
+    root, townships = county_run
+    folder = as_of_dir(root) / "county"
+    page, requests, errors = open_page(browser, folder / "report.html", tmp_path / "county.png")
+    assert [url for url in requests if not url.startswith("data:")] == [(folder / "report.html").as_uri()]
+    assert errors == []  # a CSP refusal of the sorter would show here
+    figures = {t: json.loads((as_of_dir(root) / t / "metrics.json").read_text(encoding="utf-8"))
+               for t in townships}
+    headings = page.eval_on_selector_all("table.kcbx-sortable thead th",
+                                         "cells => cells.map(c => c.textContent.trim())")
+    assert [h.rstrip("↕↑↓ ") for h in headings][:5] == ["乡镇", "在办案件", "脱贫户在办", "通知书逾期", "入学率"]
+
+    def click_and_read(label, column_key, expect_descending):
+        page.locator("table.kcbx-sortable thead button", has_text=label).click()
+        rows = ranking_rows(page)
+        assert sorted(r[0] for r in rows) == sorted(townships)
+        expected = sorted(townships, key=lambda t: (figures[t][column_key] is None,
+                                                    (-1 if expect_descending else 1) * (figures[t][column_key] or 0)))
+        assert [r[0] for r in rows] == expected, (label, rows)
+        state = page.locator("table.kcbx-sortable thead th", has_text=label).get_attribute("aria-sort")
+        assert state == ("descending" if expect_descending else "ascending")
+
+    # First click: the most urgent first (most poverty cases; lowest 入学率); second click reverses.
+    click_and_read("脱贫户在办", "cases_open_poverty", True)
+    click_and_read("入学率", "enrollment_rate", False)
+    click_and_read("入学率", "enrollment_rate", True)
+    # Each row still shows its own township's figures after sorting.
+    for row in ranking_rows(page):
+        assert row[1] == str(figures[row[0]]["cases_open"]) and row[4] == percent(figures[row[0]]["enrollment_rate"])
+    page.close()
+
+
+LATER = "2021-10-22"
+
+
+@pytest.fixture(scope="module")
+def second_run(county_run, tmp_path_factory):
+    """A copy of the demo county run again a week later, so its county report has a trend."""
+    root, townships = county_run
+    later_root = tmp_path_factory.mktemp("later") / "county"
+    shutil.copytree(root, later_root)
+    run = kcbx("run", "--params", str(later_root / "params" / "demo.yaml"), "--as-of", LATER,
+               "--quiet", "--township", townships[0], cwd=later_root)
+    assert run.returncode == 0, run.stdout + run.stderr
+    return later_root
+
+
+def test_county_report_shows_the_trend_across_runs(second_run, browser, tmp_path):
+    county_dir = second_run / "outputs" / "示例县"
+    earlier = json.loads((county_dir / AS_OF / "county" / "metrics.json").read_text(encoding="utf-8"))
+    latest = json.loads((county_dir / LATER / "county" / "metrics.json").read_text(encoding="utf-8"))
+    page, _, errors = open_page(browser, county_dir / LATER / "county" / "report.html", tmp_path / "trend.png")
+    assert errors == []
+    section = page.locator("section.kcbx-section", has_text="趋势（周通报、月调度）")
+    weekly = section.locator("table").first
+    rows = weekly.locator("tbody tr").all_inner_texts()
+    # 15 and 22 October are in different ISO weeks: both are shown, each with its run's figures.
+    assert [r.split("\t")[:2] for r in rows] == [[AS_OF, str(earlier["cases_open"])],
+                                                 [LATER, str(latest["cases_open"])]]
+    assert section.locator("img.kcbx-chart").count() == 1
+    page.close()

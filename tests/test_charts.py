@@ -172,3 +172,11 @@ def test_case_states_use_the_chinese_labels_in_mapping_order():
 def test_a_chart_missing_a_column_says_which():
     with pytest.raises(KeyError, match="pupils"):
         charts.daily_trend(pd.DataFrame({"date": DAYS}))
+
+
+def test_ranking_of_counts_has_whole_number_ticks():
+    df = pd.DataFrame({"township": ["城厢镇", "百都乡", "坡荷乡"], "cases_open": [2, 1, 0]})
+    figure = charts.township_ranking(df, "cases_open", "在办案件")
+    figure.canvas.draw()
+    ticks = figure.axes[0].get_xticks()
+    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)

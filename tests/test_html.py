@@ -7,6 +7,7 @@ left them), so these tests need no kernel and run in well under a second.
 from __future__ import annotations
 
 import base64
+import hashlib
 import io
 import json
 import os
@@ -19,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kcbx.report.html import export_html
+from kcbx.report.html import SORT_SCRIPT, export_html
 from kcbx.report.index import render_index, write_index
 
 matplotlib.use("Agg")
@@ -70,12 +71,17 @@ def report(tmp_path_factory) -> str:
 
 def test_report_asks_no_other_host(report):
     assert not re.search(r"https?:|//cdn|@import", report, re.IGNORECASE)
-    assert "<script" not in report.lower()  # no require.js, MathJax, mermaid, nor the JS output
+    # No require.js, MathJax, mermaid, nor the JS output: the one script is kcbx's table sorter …
+    scripts = re.findall(r"<script\b[^>]*>(.*?)</script>", report, re.S | re.IGNORECASE)
+    assert scripts == [SORT_SCRIPT] and report.lower().count("<script") == 1
     assert "alert(3)" not in report
     sources = re.findall(r'src="([^"]*)"', report)
     assert sources and all(source.startswith("data:") for source in sources)
-    # and the browser is told so: nothing but inline styles and data: images may load.
-    assert "default-src 'none'; img-src data:; style-src 'unsafe-inline'" in report
+    # … and the browser is told so: inline styles, data: images, and only the script whose
+    # sha256 is that of the text on the page.
+    digest = base64.b64encode(hashlib.sha256(scripts[0].encode("utf-8")).digest()).decode()
+    assert (f"default-src 'none'; script-src 'sha256-{digest}'; img-src data:; "
+            "style-src 'unsafe-inline'") in report
 
 
 def test_report_is_chinese_with_a_phone_viewport_and_print_css(report):
@@ -165,6 +171,7 @@ def test_index_shows_a_failure_escaped_with_its_notebook():
 def test_index_is_self_contained_and_escapes_the_county():
     page = render_index(manifest_json(county="<script>x</script>县"))
     assert "<script" not in page.lower()
+    assert "default-src 'none'; img-src data:;" in page  # and no script may run at all
     assert not re.search(r"https?:", page)
     assert '<html lang="zh">' in page and 'name="viewport"' in page
 

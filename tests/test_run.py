@@ -350,3 +350,15 @@ def test_history_reads_only_complete_runs_up_to_the_date(tmp_path):
 def test_history_of_a_county_without_runs_is_empty(tmp_path):
     history = load_history(tmp_path / "no such county", up_to=AS_OF)
     assert history.empty and list(history.columns) == ["as_of", "township"]
+
+
+def test_kernel_manager_skips_the_interrupt_before_shutdown():
+    import asyncio
+
+    manager = kcbx.run.ProjectKernelManager()
+    # No kernel runs: an interrupt that really happens fails loudly …
+    with pytest.raises(RuntimeError):
+        asyncio.run(manager._async_interrupt_kernel())
+    # … but during shutdown none is sent (it only made the kernel log a spurious ERROR).
+    manager.shutting_down = True
+    assert asyncio.run(manager._async_interrupt_kernel()) is None

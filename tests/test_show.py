@@ -1,8 +1,18 @@
 """Report sections that need no store: trends from earlier runs, the ranking, percentages."""
 
+import datetime as dt
+from types import SimpleNamespace
+
 import pandas as pd
 
 from kcbx.report import show
+
+
+def this_run(as_of, cases_open, absent_today, out_of_school):
+    """The county analysis of the run being rendered: only its date and figures matter here."""
+    return SimpleNamespace(as_of=dt.date.fromisoformat(as_of), metrics={
+        "cases_open": cases_open, "absent_unexcused_today": absent_today,
+        "out_of_school_suspected": out_of_school})
 
 
 def history(rows):
@@ -13,11 +23,14 @@ def history(rows):
 
 def test_trends_take_the_last_run_of_each_week_and_month():
     # Mon 4 and Fri 8 Oct are one ISO week; Fri 15 Oct the next; all three in October.
+    # The earlier runs, plus a stale run of the same day (replaced by this one) and a later one.
     runs = history([
         ("2021-10-04", None, 9, 3, 5), ("2021-10-04", "甲镇", 4, 1, 2),
-        ("2021-10-08", None, 7, 2, 5), ("2021-10-15", None, 6, 4, 4),
+        ("2021-10-08", None, 7, 2, 5), ("2021-10-15", None, 99, 99, 99), ("2021-10-22", None, 1, 1, 1),
     ])
-    page = show.trends(None, runs).body
+    page = show.trends(this_run("2021-10-15", 6, 4, 4), runs).body
+    tables = page.split("<img")[0]
+    assert "<td>99</td>" not in tables and "2021-10-22" not in tables
     weekly, monthly = page.split("按月")
     # Weekly: 8 Oct (7 open) closes its week, 15 Oct (6) the next; 4 Oct is not shown.
     assert "2021-10-08" in weekly and "2021-10-15" in weekly and "2021-10-04" not in weekly
@@ -26,25 +39,23 @@ def test_trends_take_the_last_run_of_each_week_and_month():
     assert "<img" in page  # the trend chart
 
 
-def test_trends_need_two_earlier_runs():
-    page = show.trends(None, history([("2021-10-15", None, 6, 4, 4)])).body
-    assert "暂无趋势" in page
+def test_trends_need_an_earlier_run():
+    only_today = history([("2021-10-15", None, 6, 4, 4), ("2021-10-08", "甲镇", 1, 1, 1)])
+    assert "暂无趋势" in show.trends(this_run("2021-10-15", 6, 4, 4), only_today).body
+    assert "暂无趋势" in show.trends(this_run("2021-10-15", 6, 4, 4), history([])).body
 
 
-def test_ranking_views_put_the_most_urgent_first():
+def test_ranking_is_one_sortable_table_most_open_cases_first():
     figures = pd.DataFrame({
         "township": ["甲镇", "乙镇", "丙乡"], "cases_open": [1, 3, 0], "cases_open_poverty": [1, 0, 0],
         "notices_overdue": [0, 0, 2], "enrollment_rate": [0.99, 0.97, None],
         "absent_unexcused_today": [0, 1, 2], "enrolled": [100, 200, 50]})
-    views = show.ranking(None, figures).body.split("<details")[1:]
-    assert len(views) == 4
-    # By open cases: 乙镇 (3), 甲镇 (1), 丙乡 (0).
-    first = views[0]
-    assert first.index("乙镇") < first.index("甲镇") < first.index("丙乡")
-    # By 入学率: lowest first, 乙镇 97.0% before 甲镇 99.0%; 丙乡 has no rate and comes last.
-    last = views[3]
-    assert last.index("乙镇") < last.index("甲镇") < last.index("丙乡")
-    assert "97.0%" in last and "—" in last
+    page = show.ranking(None, figures).body
+    assert page.count("<table") == 1
+    assert 'class="dataframe kcbx-sortable"' in page and 'data-ascending-first="乡镇|入学率"' in page
+    # Written by open cases: 乙镇 (3), 甲镇 (1), 丙乡 (0); 丙乡 has no 入学率, shown as a dash.
+    assert page.index("乙镇") < page.index("甲镇") < page.index("丙乡")
+    assert "97.0%" in page and "—" in page
 
 
 def test_percent_shows_null_as_a_dash():

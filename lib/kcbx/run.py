@@ -227,6 +227,14 @@ class ProjectKernelManager(AsyncKernelManager):
         # (which also silences ipykernel's "running over TCP without encryption").
         return "auto" if zmq.has("curve") else "disabled"
 
+    async def _async_interrupt_kernel(self) -> None:
+        # jupyter_client interrupts every kernel before shutting it down; an idle kernel
+        # then prints "ERROR | KeyboardInterrupt caught in kernel" into the run's output,
+        # which reads like a failure. A kernel being shut down needs no interrupt.
+        if self.shutting_down:
+            return
+        await super()._async_interrupt_kernel()
+
 
 def execute_with_papermill(job: NotebookJob) -> None:
     """Run one notebook in a fresh kernel with papermill, which saves the executed

@@ -218,6 +218,8 @@ def township_ranking(
                       textcoords="offset points", va="center", fontsize=8)
     if percent:
         axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
+    else:  # counts: no 0.25 of a case on the axis
+        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.margins(x=0.12)
     return figure
 

@@ -5,12 +5,14 @@ page must not ask any other host for anything. nbconvert's stock lab/classic pag
 link require.js, MathJax and mermaid from a CDN and write ``lang="en"`` (which makes
 browsers draw Japanese glyph forms); ``templates/kcbx_report.html.j2`` keeps
 JupyterLab's cell markup but writes its own ``<head>``: our CSS inline, a
-Content-Security-Policy that blocks every script and every remote request, a phone
-viewport, and a provenance footer.
+Content-Security-Policy that blocks every remote request and every script but our
+own table sorter (admitted by its sha256), a phone viewport, and a provenance footer.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import uuid
 from collections.abc import Mapping
@@ -22,6 +24,10 @@ from nbconvert import HTMLExporter
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = TEMPLATES_DIR / "kcbx_report.html.j2"
+# The page's only script: click-to-sort for table.kcbx-sortable (the 周通报 ranking).
+SORT_SCRIPT = (TEMPLATES_DIR / "kcbx_sort.js").read_text(encoding="utf-8")
+# The CSP admits exactly this text, so nothing a notebook output carries can run.
+SORT_SCRIPT_SHA256 = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode("ascii")
 # nbconvert checks the code against ISO 639-1: "zh-CN" is silently replaced by "en".
 LANGUAGE_CODE = "zh"
 
@@ -67,7 +73,7 @@ def export_html(
     """Export an executed notebook to a self-contained ``report.html`` (written atomically).
 
     No code cell's input and no prompts; ``<html lang="zh">``; images embedded as
-    base64; no script and no request to any other host; readable on a 375-px phone
+    base64; no request to any other host and no script but the table sorter; readable on a 375-px phone
     and printable. ``provenance`` (e.g. county, township, as_of, run time, params
     sha256) is rendered, escaped, as a footer in its own order; ``title`` defaults to
     the notebook's ``metadata.title``, else its file name.
@@ -80,6 +86,8 @@ def export_html(
         "metadata": {"name": page_title, "path": str(notebook_path.parent)},
         "kcbx": {
             "title": page_title,
+            "script": SORT_SCRIPT,
+            "script_sha256": SORT_SCRIPT_SHA256,
             "provenance": [(str(key), "" if value is None else str(value))
                            for key, value in (provenance or {}).items()],
         },

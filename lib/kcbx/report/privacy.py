@@ -10,8 +10,9 @@ Missing values (None, NaN, NA, NaT) become "" so a masked table shows a blank.
 
 from __future__ import annotations
 
+import html
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import pandas as pd
@@ -138,20 +139,28 @@ def mask_frame(
     return masked
 
 
-def safe_table_html(df: pd.DataFrame, **to_html_kwargs: Any) -> str:
+def safe_table_html(df: pd.DataFrame, *, table_attributes: Mapping[str, str] | None = None,
+                    **to_html_kwargs: Any) -> str:
     """df as an HTML table whose cell text is always escaped.
 
     Ledger text such as ``<script>alert(1)</script>`` stays text. Keyword
     arguments go to ``DataFrame.to_html``; the defaults are index=False,
     na_rep="" and border=0. ``escape=False`` is refused, and so is
     ``render_links=True`` (ledger text must not become a link either).
+    ``table_attributes`` are added, escaped, to the ``<table>`` tag
+    (``data-ascending-first`` for the sorter).
     """
     if to_html_kwargs.pop("escape", True) is not True:
         raise ValueError("safe_table_html always escapes; escape=False is not allowed")
     if to_html_kwargs.get("render_links"):
         raise ValueError("safe_table_html does not turn ledger text into links")
     options = {"index": False, "na_rep": "", "border": 0, **to_html_kwargs}
-    return df.to_html(escape=True, **options)
+    table = df.to_html(escape=True, **options)
+    if table_attributes:
+        extra = "".join(f' {html.escape(name)}="{html.escape(value)}"'
+                        for name, value in table_attributes.items())
+        table = table.replace("<table", "<table" + extra, 1)
+    return table
 
 
 # An 18-character resident ID (or its G-prefixed 学籍号) inside free text, such as a finding's detail.

@@ -345,30 +345,30 @@ def report(a: Analysis, sections: Iterable = TOWNSHIP_SECTIONS) -> Section:
     return Section("".join(section(a).body for section in sections))
 
 
-RANKING_VIEWS = (("cases_open", "在办案件", False), ("cases_open_poverty", "脱贫户在办案件", False),
-                 ("notices_overdue", "通知书逾期", False), ("enrollment_rate", "入学率", True))
+RANKING_COLUMNS = {"township": "乡镇", "cases_open": "在办案件", "cases_open_poverty": "脱贫户在办",
+                   "notices_overdue": "通知书逾期", "enrollment_rate": "入学率",
+                   "absent_unexcused_today": "今日无故缺勤", "enrolled": "在读"}
+# The sorter's first click puts the most urgent first: the largest count, but the lowest 入学率.
+RANKING_ASCENDING_FIRST = ("乡镇", "入学率")
 
 
 def ranking(a: Analysis, figures: pd.DataFrame) -> Section:
     """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
 
-    The page runs no script, so each order is its own view: open the one you need.
+    One table, written most open cases first (as printed); in the page a click on a column
+    heading re-sorts it (kcbx_sort.js).
     """
     if figures.empty:
         return _section("乡镇排名（周通报）", _p("暂无乡镇数据"))
-    shown = figures.assign(enrollment_rate=figures["enrollment_rate"].map(percent)).rename(columns={
-        "township": "乡镇", "cases_open": "在办案件", "cases_open_poverty": "脱贫户在办",
-        "notices_overdue": "通知书逾期", "enrollment_rate": "入学率",
-        "absent_unexcused_today": "今日无故缺勤", "enrolled": "在读"})
-    views = []
-    for index, (key, label, is_rate) in enumerate(RANKING_VIEWS):
-        # Most to push first: most open cases, lowest 入学率.
-        order = figures[key].astype(float).sort_values(ascending=is_rate, na_position="last").index
-        table = privacy.safe_table_html(shown.loc[order])
-        views.append(f'<details class="kcbx-view"{" open" if index == 0 else ""}>'
-                     f'<summary>按{_e(label)}排序</summary><div class="kcbx-table">{table}</div></details>')
+    order = figures.assign(_open=figures["cases_open"].astype(float)).sort_values(
+        ["_open", "township"], ascending=[False, True], na_position="last").index
+    shown = figures.loc[order, list(RANKING_COLUMNS)]
+    shown = shown.assign(enrollment_rate=shown["enrollment_rate"].map(percent)).rename(columns=RANKING_COLUMNS)
+    table = privacy.safe_table_html(shown, classes="kcbx-sortable", table_attributes={
+        "data-ascending-first": "|".join(RANKING_ASCENDING_FIRST)})
     chart = _chart(charts.township_ranking, figures, "cases_open", "各乡镇在办辍学案件", alt="各乡镇在办辍学案件")
-    return _section("乡镇排名（周通报）", "".join(views), chart)
+    return _section("乡镇排名（周通报）", _p("按在办案件从多到少排列；点击列标题可按该列排序，再点一次反向。"),
+                    f'<div class="kcbx-table">{table}</div>', chart)
 
 
 TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无故缺勤",
@@ -376,11 +376,17 @@ TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无
 
 
 def trends(a: Analysis, history: pd.DataFrame) -> Section:
-    """周通报 / 月调度: the county's figures at the last run of each week and of each month."""
-    county = history[history["township"].isna()] if len(history) else history
-    if len(county) < 2:
-        return _section("趋势（周通报、月调度）", _p("早于本次的完整运行不足两次，暂无趋势。"))
-    county = county.sort_values("as_of")
+    """周通报 / 月调度: the county's figures at the last run of each week and of each month.
+
+    ``history`` holds earlier runs (``kcbx.report.history.load_history``); this run's own
+    figures are the latest point and replace an earlier run of the same as_of.
+    """
+    this_run = pd.DataFrame([{"as_of": pd.Timestamp(a.as_of), **{k: a.metrics.get(k) for k in TREND_KEYS}}])
+    earlier = history[history["township"].isna() & (history["as_of"] < this_run["as_of"][0])] \
+        if len(history) else history
+    if earlier.empty:
+        return _section("趋势（周通报、月调度）", _p("本次之前没有完整的运行，暂无趋势。"))
+    county = pd.concat([earlier[["as_of", *TREND_KEYS]], this_run], ignore_index=True).sort_values("as_of")
     parts = []
     for title, period in (("按周（每周最后一次运行）", "W"), ("按月（每月最后一次运行）", "M")):
         last = county.groupby(county["as_of"].dt.to_period(period)).tail(1)
