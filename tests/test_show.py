@@ -62,3 +62,12 @@ def test_percent_shows_null_as_a_dash():
     assert show.percent(None) == "—"
     assert show.percent(0.5) == "50.0%"
     assert show.percent(1.1) == "110.0%"  # never capped
+
+
+def test_county_lists_say_which_township_each_child_is_in():
+    columns = {"name": "姓名", "school": "学校"}
+    county, township = SimpleNamespace(township=None), SimpleNamespace(township="甲镇")
+    assert list(show._with_township(county, columns).items()) == [
+        ("name", "姓名"), ("township", "乡镇"), ("school", "学校")]
+    assert show._with_township(township, columns) == columns
+    assert list(show._with_township(county, {"month": "月份"})) == ["township", "month"]

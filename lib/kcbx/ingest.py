@@ -17,7 +17,6 @@ import dataclasses
 import datetime as dt
 import hashlib
 import json
-import os
 import time
 import unicodedata
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from tqdm import tqdm
 
 import kcbx
 from kcbx import schema, store
+from kcbx.files import write_text_atomic
 from kcbx.ledgers.normalize import normalize_sheet
 from kcbx.ledgers.read import (Finding, HeaderVocabulary, LedgerFile, LedgerReadError,
                                find_ledger_files, header_vocabulary, read_ledger_file,
@@ -219,15 +219,9 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
         folder_findings=[f"{f.file}: {f.finding}" for f in folder_findings],
         seconds=time.perf_counter() - started,
     )
-    _write_json(report_path(params.store), report.to_dict())
+    write_text_atomic(report_path(params.store),
+                      json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     return report
-
-
-def _write_json(path: Path, content: dict) -> None:
-    """Write to a temporary name, then rename: a reader never sees half a report."""
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(content, ensure_ascii=False, indent=2), encoding="utf-8")
-    os.replace(temporary, path)
 
 
 # --------------------------------------------------------------------------- printing

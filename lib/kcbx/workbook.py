@@ -8,13 +8,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
-import os
-import tempfile
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
+from kcbx.files import write_text_atomic
 from kcbx.metrics import Analysis, analyse, contract_metrics, townships_in_scope
 from kcbx.params import Params, load_params, parse_as_of
 from kcbx.store import load_tables
@@ -73,13 +72,6 @@ def metrics_json(analysis: Analysis) -> str:
     return json.dumps(_json_ready(contract_metrics(analysis)), ensure_ascii=False, indent=2)
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
-
-
 def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Path]:
     """Write metrics.json and forms.xlsx into output_dir (nothing when None: interactive use)."""
     if output_dir is None:
@@ -91,7 +83,7 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     forms = folder / "forms.xlsx"
     write_forms(analysis, forms)
     metrics = folder / "metrics.json"
-    _write_atomic(metrics, metrics_json(analysis))
+    write_text_atomic(metrics, metrics_json(analysis))
     return [metrics, forms]
 
 

@@ -16,11 +16,9 @@ import datetime as dt
 import numbers
 import os
 import re
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
-from pathlib import Path
 from typing import Any, Literal
 
 import pandas as pd
@@ -28,6 +26,8 @@ import xlsxwriter
 from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
+
+from kcbx.files import replacing
 
 __all__ = [
     "Column",
@@ -206,11 +206,7 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
     """
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
-    target = Path(path)
-    # A unique hidden name beside the target (os.replace needs the same file
-    # system); not mkstemp, whose 0600 mode would stay on the published file.
-    temporary = target.with_name(f".{target.name}.{uuid.uuid4().hex}.tmp")
-    try:
+    with replacing(path) as temporary:
         workbook = xlsxwriter.Workbook(
             str(temporary),
             # Belt and braces: write() would never be called on ledger text,
@@ -226,10 +222,6 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
             else:
                 _write_form_sheet(worksheet, sheet, styles)
         workbook.close()
-        os.replace(temporary, target)
-    except BaseException:
-        temporary.unlink(missing_ok=True)
-        raise
 
 
 class _Styles:

@@ -13,14 +13,14 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import os
-import uuid
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import nbformat
 from nbconvert import HTMLExporter
+
+from kcbx.files import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = TEMPLATES_DIR / "kcbx_report.html.j2"
@@ -30,24 +30,6 @@ SORT_SCRIPT = (TEMPLATES_DIR / "kcbx_sort.js").read_text(encoding="utf-8")
 SORT_SCRIPT_SHA256 = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode("ascii")
 # nbconvert checks the code against ISO 639-1: "zh-CN" is silently replaced by "en".
 LANGUAGE_CODE = "zh"
-
-
-def write_text_atomic(path: str | Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder and ``os.replace``.
-
-    A reader (or a crash) never sees a half-written page: the old file stays until the
-    new one is complete.
-    """
-    path = Path(path)
-    # open(..., "x") rather than mkstemp: the file gets the usual umask permissions, not 0600.
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    try:
-        with open(tmp, "x", encoding="utf-8", newline="\n") as out:
-            out.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
 
 
 def _report_exporter() -> HTMLExporter:

@@ -16,7 +16,8 @@ from urllib.parse import quote
 
 import jinja2
 
-from kcbx.report.html import TEMPLATES_DIR, write_text_atomic
+from kcbx.files import write_text_atomic
+from kcbx.report.html import TEMPLATES_DIR
 
 if TYPE_CHECKING:
     from kcbx.run import Manifest

@@ -99,6 +99,15 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     return f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>{more}'
 
 
+def _with_township(a: Analysis, columns: Mapping[str, str]) -> dict[str, str]:
+    """The county report lists children of every township: say which, first after the name."""
+    if a.township is not None:
+        return dict(columns)
+    items = list(columns.items())
+    at = 1 if items and items[0][0] == "name" else 0
+    return dict([*items[:at], ("township", "乡镇"), *items[at:]])
+
+
 def _section(title: str, *parts: str) -> Section:
     return Section(f'<section class="kcbx-section"><h2>{_e(title)}</h2>{"".join(parts)}</section>')
 
@@ -164,19 +173,18 @@ def escalation(a: Analysis) -> Section:
     funnel = _chart(charts.escalation_funnel, counts, actions, alt="连续无故缺勤分级预警")
     trend = _chart(charts.daily_trend, a.daily_unexcused, alt="每日无故缺勤人数")
     streaks = a.streaks.sort_values(["streak", "school"], ascending=[False, True])
-    streaks = streaks.merge(a.roster[["person_key", "name", "grade", "class_name"]]
-                            .drop_duplicates("person_key"), on="person_key", how="left")
-    today = a.absent_today.merge(a.roster[["person_key", "name", "grade"]]
-                                 .drop_duplicates("person_key"), on="person_key", how="left")
+    pupils = a.roster[["person_key", "name", "township", "grade"]].drop_duplicates("person_key")
+    streaks = streaks.merge(pupils, on="person_key", how="left")
+    today = a.absent_today.merge(pupils, on="person_key", how="left")
     return _section(
         "缺勤预警（“135”分级）",
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
         "<h3>连续无故缺勤学生</h3>",
-        masked_table(streaks, {"name": "姓名", "school": "学校", "grade": "年级",
-                               "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"}),
+        masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
+                               "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"})),
         "<h3>日报：今日无故未到校</h3>",
-        masked_table(today, {"name": "姓名", "school": "学校", "grade": "年级",
-                             "absence_type": "类型", "note": "备注"},
+        masked_table(today, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
+                             "absence_type": "类型", "note": "备注"}),
                      empty="今日无无故缺勤" if a.metrics["is_school_day"] else "今日非上课日"),
         trend)
 
@@ -210,14 +218,14 @@ def cases(a: Analysis) -> Section:
         "辍学案件（一生一案、动态销号）", _p(summary),
         f'<div class="kcbx-table">{privacy.safe_table_html(state_table)}</div>', over_time,
         "<h3>在办案件与双线责任人</h3>",
-        masked_table(open_cases, {"name": "姓名", "school": "学校", "grade": "年级", "opened": "登记日",
+        masked_table(open_cases, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "opened": "登记日",
                                   "cause": "辍学原因", "admin_owner": "行政线责任人",
                                   "edu_owner": "教育线责任人", "attempts": "劝返次数",
-                                  "notice_due": "复学期限", "notice_overdue": "通知书逾期"},
+                                  "notice_due": "复学期限", "notice_overdue": "通知书逾期"}),
                      empty="无在办案件"),
         "<h3>责任人缺失（双线未落实）</h3>",
-        masked_table(missing_owner, {"name": "姓名", "school": "学校", "admin_owner": "行政线责任人",
-                                     "edu_owner": "教育线责任人", "state_label": "状态"}, empty="无"),
+        masked_table(missing_owner, _with_township(a, {"name": "姓名", "school": "学校", "admin_owner": "行政线责任人",
+                                     "edu_owner": "教育线责任人", "state_label": "状态"}), empty="无"),
         "<h3>原因、方式与安置</h3>", "".join(breakdowns))
 
 
@@ -228,14 +236,15 @@ def matching(a: Analysis) -> Section:
         _p(f"户籍适龄儿童 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人，"
            f"入学率 {percent(m['enrollment_rate'])}；重复学籍 {m['duplicate_enrollments']} 人。"),
         "<h3>疑似失学（户籍有、学籍无）</h3>",
-        masked_table(a.out_of_school, {"name": "姓名", "village": "村", "age": "年龄", "reason": "原因"},
+        masked_table(a.out_of_school, _with_township(a, {"name": "姓名", "village": "村", "age": "年龄", "reason": "原因"}),
                      empty="无疑似失学儿童"),
         "<h3>重复学籍</h3>",
         masked_table(a.duplicates, {"name": "姓名", "schools": "学校", "n_schools": "学校数"}, empty="无"),
         "<h3>脱贫户、残疾儿童无学籍</h3>",
         masked_table(pd.concat([a.unenrolled_poverty.assign(register="脱贫户"),
                                 a.unenrolled_disability.assign(register="残疾")], ignore_index=True),
-                     {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}, empty="无"))
+                     _with_township(a, {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}),
+                     empty="无"))
 
 
 def rates(a: Analysis) -> Section:
@@ -276,7 +285,7 @@ def home_teaching(a: Analysis) -> Section:
            f"{a.params.home_teaching['visits_per_month']} 次、每次 {a.params.home_teaching['hours_per_visit']} 课时）；"
            f"经费应拨 {s.get('funding_due', 0):,.0f} 元/年。"),
         "<h3>未达标月份</h3>",
-        masked_table(not_ok, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"},
+        masked_table(not_ok, _with_township(a, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"}),
                      empty="全部达标"),
         "<h3>送教教师工作量</h3>",
         masked_table(a.teacher_workload, {c: c for c in a.teacher_workload.columns}, empty="无送教记录"))
@@ -289,8 +298,8 @@ def subsidy(a: Analysis) -> Section:
         "资助（应助尽助）",
         _p(f"应资助（在读脱贫户学生）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
            f"合计少发 {m['subsidy_missing_yuan']:,.0f} 元。"),
-        masked_table(short, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
-                             "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}, empty="全部足额"))
+        masked_table(short, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
+                             "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}), empty="全部足额"))
 
 
 def transition(a: Analysis) -> Section:
@@ -299,8 +308,8 @@ def transition(a: Analysis) -> Section:
         return _section("小升初衔接", _p("学籍台账中没有上一学年的记录，无法核对。"))
     return _section(
         "小升初衔接", _p(f"上学年六年级学生中，本学年未见在读、亦无佐证的 {missing} 人。"),
-        masked_table(a.transition, {"name": "姓名", "school": "原学校", "status": "上学年状态",
-                                    "reason": "原因"}, empty="全部衔接"))
+        masked_table(a.transition, _with_township(a, {"name": "姓名", "school": "原学校", "status": "上学年状态",
+                                    "reason": "原因"}), empty="全部衔接"))
 
 
 def _mask_rejected_value(frame: pd.DataFrame) -> pd.DataFrame:

@@ -1,0 +1,37 @@
+"""Publishing a file whole or not at all.
+
+Every file kcbx writes for people (report.html, forms.xlsx, metrics.json, index.html,
+the ingest report) is written under a hidden temporary name in the same folder and
+renamed over the target, so a reader or a crash never sees half a file, and a failed
+write leaves any earlier file intact.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+@contextmanager
+def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+    """A temporary path beside ``path``: write it in the block; it replaces ``path`` when
+    the block ends normally and is removed when the block raises."""
+    target = Path(path)
+    # Beside the target (os.replace needs one file system); not mkstemp, whose 0600 mode
+    # would stay on the published file.
+    temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    try:
+        yield temporary
+        os.replace(temporary, target)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
+    """Write UTF-8 ``text`` to ``path`` whole (see ``replacing``), with '\\n' line ends."""
+    with replacing(path) as temporary, open(temporary, "x", encoding="utf-8", newline="\n") as out:
+        out.write(text)
