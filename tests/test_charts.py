@@ -73,7 +73,7 @@ def test_the_missing_glyph_check_does_catch_tofu():
 
 DAYS = pd.date_range("2021-09-01", periods=5, freq="B")
 CHARTS = {
-    "bar_by_school_grade": lambda: charts.bar_by_school_grade(pd.DataFrame(
+    "enrolled_by_grade": lambda: charts.enrolled_by_grade(pd.DataFrame(
         {"school": ["城厢镇中心小学", "城厢镇中心小学", "百都乡中学"],
          "grade": [1, 2, 7], "pupils": [40, 38, 120]})),
     "escalation_funnel": lambda: charts.escalation_funnel(
@@ -86,7 +86,7 @@ CHARTS = {
         {"township": ["城厢镇", "百都乡"], "rate": [0.95, 0.991]}), "rate", "入学率", percent=True),
 }
 EMPTY_CHARTS = {
-    "bar_by_school_grade": lambda: charts.bar_by_school_grade(
+    "enrolled_by_grade": lambda: charts.enrolled_by_grade(
         pd.DataFrame(columns=["school", "grade", "pupils"])),
     "escalation_funnel": lambda: charts.escalation_funnel({}, []),
     "case_states_over_time": lambda: charts.case_states_over_time(
@@ -128,7 +128,7 @@ def test_empty_input_gives_a_figure_saying_no_data(name):
 def test_school_bars_stack_grades_and_put_the_largest_school_on_top():
     # 城厢镇中心小学: 40 + 38 = 78 pupils; 百都乡中学: 120 -> 百都乡中学 on top
     # (barh draws its first category at the bottom).
-    figure = CHARTS["bar_by_school_grade"]()
+    figure = CHARTS["enrolled_by_grade"]()
     axes = figure.axes[0]
     assert [t.get_text() for t in axes.get_yticklabels()] == ["城厢镇中心小学", "百都乡中学"]
     # The grade-2 segment of 城厢镇中心小学 starts where grade 1 ends (40).
@@ -180,3 +180,32 @@ def test_ranking_of_counts_has_whole_number_ticks():
     figure.canvas.draw()
     ticks = figure.axes[0].get_xticks()
     assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
+
+
+def test_county_bars_are_townships():
+    df = pd.DataFrame({"township": ["城厢镇", "城厢镇", "百都乡"], "school": ["甲小", "乙小", "丙小"],
+                       "grade": [1, 1, 7], "pupils": [40, 38, 50]})
+    figure = charts.enrolled_by_grade(df, by="township", title="各乡镇在校生（按年级）")
+    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["百都乡", "城厢镇"]
+    # 城厢镇's two schools make one grade-1 bar of 78.
+    assert sorted(bar.get_width() for bar in figure.axes[0].patches if bar.get_width()) == [50, 78]
+
+
+def test_report_charts_are_palette_pngs_that_keep_their_colours():
+    import base64
+    import io
+
+    from PIL import Image
+
+    from kcbx.report.show import figure_html
+
+    figure = CHARTS["enrolled_by_grade"]()
+    tag = figure_html(figure, alt="在校生")
+    png = base64.b64decode(tag.split("base64,")[1].split('"')[0])
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.mode == "P"
+        colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 16)}
+    # Each grade's bar colour survives the palette exactly.
+    for grade in (1, 2, 7):
+        r, g, b, _ = charts._grade_colors()[grade - 1]
+        assert (round(r * 255), round(g * 255), round(b * 255)) in colours

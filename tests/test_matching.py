@@ -3,6 +3,8 @@
 import datetime as dt
 
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from kcbx.measures.matching import (
     age_on,
@@ -141,6 +143,27 @@ def test_duplicate_enrollments_one_row_per_child():
         "person_key": "P1", "name": "张三",
         "schools": "城关小学、石桥小学", "townships": "城关镇、石桥镇", "n_schools": 2,
     }]
+
+
+ROSTER_ROWS = st.lists(st.tuples(st.sampled_from(["P1", "P2", "P3", "P4"]),
+                                 st.sampled_from(["城关小学", "石桥小学", "民主小学"]),
+                                 st.sampled_from(["在读", "转出"])), max_size=14)
+
+
+@settings(max_examples=80, deadline=None)
+@given(ROSTER_ROWS)
+def test_duplicate_enrollments_against_brute_force(rows):
+    township = {"城关小学": "城关镇", "石桥小学": "石桥镇", "民主小学": "城关镇"}
+    current = table("roster", [{"person_key": key, "name": f"童{key}", "status": status, "school": school,
+                                "township": township[school], "grade": 3} for key, school, status in rows])
+    expected = []
+    for key in sorted({key for key, _, _ in rows}):
+        schools = {school for k, school, status in rows if k == key and status == "在读"}
+        if len(schools) >= 2:
+            expected.append({"person_key": key, "name": f"童{key}", "schools": "、".join(sorted(schools)),
+                             "townships": "、".join(sorted({township[s] for s in schools})),
+                             "n_schools": len(schools)})
+    assert duplicate_enrollments(current).to_dict("records") == expected
 
 
 # --- 脱贫户/残疾 against 学籍 -------------------------------------------------------

@@ -260,6 +260,9 @@ def duplicate_enrollments(current: pd.DataFrame) -> pd.DataFrame:
     schools and townships (distinct, sorted, joined with "、"), n_schools.
     """
     enrolled = in_file_order(current[current["status"] == ENROLLED_STATUS])
+    # Only the few children at two schools reach the per-child text joins below.
+    n_schools = enrolled.groupby("person_key")["school"].transform("nunique")
+    enrolled = enrolled[n_schools >= 2]
     per_child = enrolled.groupby("person_key", sort=True).agg(
         name=("name", "first"),
         schools=("school", lambda schools: LIST_SEPARATOR.join(sorted(set(schools)))),

@@ -25,7 +25,7 @@ __all__ = [
     "FIGSIZE",
     "DPI",
     "GRADE_LABELS",
-    "bar_by_school_grade",
+    "enrolled_by_grade",
     "case_states_over_time",
     "daily_trend",
     "escalation_funnel",
@@ -72,17 +72,19 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str], chart: str) -> No
         raise KeyError(f"{chart} needs columns {list(columns)}; missing {missing}")
 
 
-def bar_by_school_grade(df: pd.DataFrame, title: str = "各校在校生（按年级）") -> Figure:
-    """Enrolled pupils by school, one horizontal bar per school stacked by grade.
+def enrolled_by_grade(df: pd.DataFrame, by: str = "school", title: str = "各校在校生（按年级）") -> Figure:
+    """Enrolled pupils by school (or by township: ``by="township"``), one horizontal bar
+    each, stacked by grade.
 
-    Input columns: school, grade (1–9), pupils. Schools are sorted by their
-    total, the largest at the top.
+    Input columns: ``by``, grade (1–9), pupils. Bars are sorted by their total, the
+    largest at the top. The county draws townships: a bar per school would make a
+    chart (and an image) taller than anyone reads.
     """
-    _require_columns(df, ("school", "grade", "pupils"), "bar_by_school_grade")
-    counts = df.dropna(subset=["school", "grade"])
+    _require_columns(df, (by, "grade", "pupils"), "enrolled_by_grade")
+    counts = df.dropna(subset=[by, "grade"])
     if counts.empty:
         return _no_data(title)
-    table = counts.pivot_table(index="school", columns="grade", values="pupils",
+    table = counts.pivot_table(index=by, columns="grade", values="pupils",
                                aggfunc="sum", fill_value=0)
     table = table.loc[table.sum(axis=1).sort_values().index]  # barh draws bottom-up
     figure, axes = _figure(title, rows=len(table))

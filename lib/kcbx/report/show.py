@@ -14,6 +14,7 @@ import io
 from collections.abc import Iterable, Mapping, Sequence
 
 import pandas as pd
+from PIL import Image
 
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import action_of_rung
@@ -53,11 +54,23 @@ def percent(value: float | None, digits: int = 1) -> str:
     return f"{value * 100:.{digits}f}%"
 
 
+def _palette_png(png: bytes) -> bytes:
+    """The PNG with a 256-colour palette: a chart has few colours, and the county page on a
+    phone over a poor connection weighs a third as much (a 98 kB chart becomes about 26 kB)."""
+    with Image.open(io.BytesIO(png)) as image:
+        # No dithering: flat bars and crisp text; the fast octree keeps a run's time flat.
+        paletted = image.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,
+                                                 dither=Image.Dither.NONE)
+    out = io.BytesIO()
+    paletted.save(out, format="PNG")
+    return out.getvalue()
+
+
 def figure_html(figure, alt: str) -> str:
     """A matplotlib figure as an embedded PNG: the page needs no other file and no other host."""
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", bbox_inches="tight")
-    encoded = base64.b64encode(buffer.getvalue()).decode("ascii")
+    encoded = base64.b64encode(_palette_png(buffer.getvalue())).decode("ascii")
     return f'<img class="kcbx-chart" alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
 
 
@@ -147,17 +160,20 @@ def header(a: Analysis) -> Section:
 
 
 def enrolment(a: Analysis) -> Section:
+    """在校生 by school and grade; the county's chart draws a bar per township."""
     by = a.enrolled_by_school_grade
-    pivot = (by.pivot_table(index="school", columns="grade", values="enrolled", aggfunc="sum",
+    rows = ["school"] if a.township else ["township", "school"]
+    pivot = (by.pivot_table(index=rows, columns="grade", values="enrolled", aggfunc="sum",
                             fill_value=0) if len(by) else pd.DataFrame())
     if len(pivot):
         pivot.columns = [f"{g}年级" for g in pivot.columns]
         pivot["合计"] = pivot.sum(axis=1)
-        pivot = pivot.reset_index().rename(columns={"school": "学校"})
+        pivot = pivot.reset_index().rename(columns={"township": "乡镇", "school": "学校"})
     table = (f'<div class="kcbx-table">{privacy.safe_table_html(pivot)}</div>'
              if len(pivot) else _p("无在读学生"))
-    chart = _chart(charts.bar_by_school_grade, by.rename(columns={"enrolled": "pupils"}),
-                   alt="各校在校生（按年级）")
+    bar, title = ("school", "各校在校生（按年级）") if a.township else ("township", "各乡镇在校生（按年级）")
+    chart = _chart(charts.enrolled_by_grade, by.rename(columns={"enrolled": "pupils"}), by=bar,
+                   title=title, alt=title)
     return _section("在校生（按学校、年级）",
                     _p(f"在读学生 {a.metrics['enrolled']} 人（去重），重复学籍 "
                        f"{a.metrics['duplicate_enrollments']} 人。"), table, chart)
