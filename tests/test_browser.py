@@ -118,10 +118,15 @@ def test_no_name_and_no_full_id_in_any_html(county_run):
     assert len(names) > 1000 and len(keys) > 1000
     pages = list(as_of_dir(root).rglob("*.html"))
     assert len(pages) >= 4
+    # Any form: as stored, with a lower-case x, or any ID-shaped token at all (old
+    # 15-digit IDs included), whatever the ledgers hold.
+    lower = {k.lower() for k in keys}
+    id_shaped = re.compile(r"(?<![0-9A-Za-z])(?:G?\d{17}[\dXx]|\d{15})(?![0-9A-Za-z])")
     for page in pages:
         text = page.read_text(encoding="utf-8")
-        assert not [k for k in keys if k in text], page
+        assert not [k for k in keys | lower if k in text], page
         assert not [n for n in names if n in text], page
+        assert not id_shaped.findall(text), page
 
 
 def test_ledger_text_stays_text_in_html_and_excel(county_run):
