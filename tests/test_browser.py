@@ -161,6 +161,7 @@ def test_county_ranking_sorts_by_a_click_on_its_headings(county_run, browser, tm
     page, requests, errors = open_page(browser, folder / "report.html", tmp_path / "county.png")
     assert [url for url in requests if not url.startswith("data:")] == [(folder / "report.html").as_uri()]
     assert errors == []  # a CSP refusal of the sorter would show here
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375  # the phone again
     figures = {t: json.loads((as_of_dir(root) / t / "metrics.json").read_text(encoding="utf-8"))
                for t in townships}
     headings = page.eval_on_selector_all("table.kcbx-sortable thead th",
