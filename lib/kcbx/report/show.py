@@ -162,7 +162,7 @@ def header(a: Analysis) -> Section:
 def enrolment(a: Analysis) -> Section:
     """在校生 by school and grade; the county's chart draws a bar per township."""
     by = a.enrolled_by_school_grade
-    rows = ["school"] if a.township else ["township", "school"]
+    rows = ["school"] if a.township is not None else ["township", "school"]
     pivot = (by.pivot_table(index=rows, columns="grade", values="enrolled", aggfunc="sum",
                             fill_value=0) if len(by) else pd.DataFrame())
     if len(pivot):
@@ -171,7 +171,7 @@ def enrolment(a: Analysis) -> Section:
         pivot = pivot.reset_index().rename(columns={"township": "乡镇", "school": "学校"})
     table = (f'<div class="kcbx-table">{privacy.safe_table_html(pivot)}</div>'
              if len(pivot) else _p("无在读学生"))
-    bar, title = ("school", "各校在校生（按年级）") if a.township else ("township", "各乡镇在校生（按年级）")
+    bar, title = ("school", "各校在校生（按年级）") if a.township is not None else ("township", "各乡镇在校生（按年级）")
     chart = _chart(charts.enrolled_by_grade, by.rename(columns={"enrolled": "pupils"}), by=bar,
                    title=title, alt=title)
     return _section("在校生（按学校、年级）",
