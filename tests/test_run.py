@@ -1,9 +1,10 @@
 """The runner: real papermill runs of toy notebooks, folder names, and the run history.
 
 The toy notebooks follow the notebook protocol (a `parameters` cell with params,
-township, as_of, output_dir) and write metrics.json and forms.xlsx like the real ones.
-Each papermill run costs about 2 s, so one module-wide run of three townships serves
-most tests; the others run the county notebook alone.
+township, as_of, output_dir, prepared) and write metrics.json and forms.xlsx like the
+real ones; the run still measures the county, from a copy of the demo county's store.
+One module-wide run of three townships serves most tests; the others run the county
+notebook alone.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from jupyter_client.kernelspec import KernelSpecManager
 from hypothesis import given
 from hypothesis import strategies as st
 
+import kcbx.engine
 import kcbx.run
 from kcbx.params import load_params
 from kcbx.report.history import load_history
@@ -34,7 +36,7 @@ AS_OF = dt.date(2021, 10, 15)
 # the runner must then remove those partial outputs and keep only the notebook.
 FAILING_CELL_FIRST_LINE = "# 写出指标；乙镇的台账有错，在这一格失败"
 TOY_CELLS = [
-    "params = None\ntownship = None\nas_of = None\noutput_dir = None",
+    "params = None\ntownship = None\nas_of = None\noutput_dir = None\nprepared = None",
     FAILING_CELL_FIRST_LINE + "\n"
     "import json, pathlib, sys\n"
     "ENROLLED = {'甲镇': 120, '乙镇': 80, '丙镇': 95, None: 295}\n"
@@ -72,14 +74,20 @@ def write_params(folder: Path) -> Path:
     return path
 
 
+DEMO_STORE = Path(__file__).resolve().parents[1] / "build" / "demo.duckdb"  # `make test` builds it
+
+
 @pytest.fixture(scope="module")
 def project(tmp_path_factory) -> Path:
-    """A project folder with the toy notebooks and a params file (outputs under outputs/)."""
+    """A project folder with the toy notebooks, a params file and a copy of the demo
+    county's store (outputs under outputs/)."""
     root = tmp_path_factory.mktemp("project")
     (root / "notebooks").mkdir()
     write_toy_notebook(root / "notebooks" / "township.ipynb")
     write_toy_notebook(root / "notebooks" / "county.ipynb")
     write_params(root)
+    (root / "build").mkdir()
+    shutil.copyfile(DEMO_STORE, root / "build" / "demo.duckdb")
     return root
 
 
@@ -138,7 +146,7 @@ def test_manifest_records_the_failing_cell(three_townships):
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert on_disk == manifest.to_dict()
     assert (on_disk["county"], on_disk["as_of"], on_disk["engine"], on_disk["ok"]) == (
-        "示例县", "2021-10-15", "papermill", False)
+        "示例县", "2021-10-15", "warm", False)
     assert on_disk["params_sha256"] == params.sha256
     assert on_disk["kcbx_version"] == kcbx.__version__
     assert on_disk["townships"][3] == {**on_disk["townships"][3], "name": "county",
@@ -244,7 +252,7 @@ def test_an_installed_python3_kernelspec_cannot_replace_this_interpreter(tmp_pat
          "display_name": "Other Python", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/opt/other/bin/python"
-    manager = kcbx.run.ProjectKernelManager(kernel_name=kcbx.run.KERNEL_NAME)
+    manager = kcbx.engine.ProjectKernelManager(kernel_name=kcbx.engine.KERNEL_NAME)
     assert manager.kernel_spec.argv[0] == sys.executable
 
 
@@ -355,7 +363,7 @@ def test_history_of_a_county_without_runs_is_empty(tmp_path):
 def test_kernel_manager_skips_the_interrupt_before_shutdown():
     import asyncio
 
-    manager = kcbx.run.ProjectKernelManager()
+    manager = kcbx.engine.ProjectKernelManager()
     # No kernel runs: an interrupt that really happens fails loudly …
     with pytest.raises(RuntimeError):
         asyncio.run(manager._async_interrupt_kernel())

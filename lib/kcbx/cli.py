@@ -37,9 +37,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kcbx.metrics import townships_in_scope
     from kcbx.run import run_county
-    from kcbx.store import load_tables
 
     params = load_params(args.params)
     as_of = parse_as_of(args.as_of)
@@ -47,17 +45,22 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"no store at {params.store}: run `kcbx ingest --params {args.params}` first",
               file=sys.stderr)
         return 2
-    townships = list(args.township) or townships_in_scope(
-        load_tables(params.store, kinds=["roster", "population"]), params, as_of)
-    manifest = run_county(params, as_of, townships, workers=args.workers,
-                          progress=not args.quiet)
-    as_of_dir = params.outputs / params.county / as_of.isoformat()
-    failed = [t for t in manifest.townships if t.status != "ok"]
-    print(f"{len(manifest.townships) - len(failed)} of {len(manifest.townships)} reports ok "
-          f"in {manifest.seconds:.1f} s: {as_of_dir / 'index.html'}")
-    for t in failed:
-        print(f"  failed: {t.name}: {t.error}", file=sys.stderr)
+    manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
+                          progress=not args.quiet, engine=args.engine, force=args.force)
+    print(summary(manifest))
+    for t in manifest.townships:
+        if not t.succeeded:
+            print(f"  failed: {t.name}: {t.error}", file=sys.stderr)
     return 0 if manifest.ok else 1
+
+
+def summary(manifest) -> str:
+    """One line for a finished run: reports ok (of them reused), seconds, where index.html is."""
+    records = manifest.townships
+    ok = sum(t.succeeded for t in records)
+    reused = sum(t.status == "reused" for t in records)
+    return (f"{ok} of {len(records)} reports ok ({reused} reused) in {manifest.seconds:.1f} s: "
+            f"{manifest.as_of_dir / 'index.html'}")
 
 
 def cmd_townships(args: argparse.Namespace) -> int:
@@ -95,6 +98,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--township", action="append", default=[],
                      help="only this township (repeatable); default: every township")
     run.add_argument("--quiet", action="store_true", help="no progress bar")
+    run.add_argument("--force", action="store_true",
+                     help="render every report, even those whose inputs did not change")
+    run.add_argument("--engine", choices=["warm", "papermill"], default="warm",
+                     help="warm: one kernel per worker, reused (default); papermill: a fresh kernel per notebook")
     run.set_defaults(func=cmd_run)
 
     towns = sub.add_parser("townships", help="list the townships a run would cover")

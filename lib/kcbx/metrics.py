@@ -100,6 +100,11 @@ def _in_township(frame: pd.DataFrame, township: str | None, column: str = "towns
     return frame[frame[column] == township]
 
 
+def _of_people(frame: pd.DataFrame, keys: set[str] | None) -> pd.DataFrame:
+    """The rows of these people; all rows when keys is None (the county)."""
+    return frame if keys is None else frame[frame["person_key"].isin(keys)]
+
+
 def _first_township_by_person(frame: pd.DataFrame) -> pd.Series:
     """person_key → township of the person's first row in file order."""
     ordered = matching.first_row_per_person(frame.dropna(subset=["township"]))
@@ -116,13 +121,15 @@ def attribute_case_townships(cases: pd.DataFrame, roster_now: pd.DataFrame,
     return cases.assign(township=township)
 
 
-def _files_of_township(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame,
-                       township: str) -> set[str]:
-    """Ledger files with a row of this township (by the row's 乡镇, else its pupil's roster row)."""
+LEDGER_KINDS_BY_FILE = ("roster", "population", "poverty", "disability", "absence", "cases",
+                        "home_teaching", "subsidy", "enrollment")
+
+
+def files_by_township(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> dict[str, set[str]]:
+    """township → ledger files with a row of it (by the row's 乡镇, else its pupil's roster row)."""
     roster_township = _first_township_by_person(roster_now)
-    files: set[str] = set()
-    for kind in ("roster", "population", "poverty", "disability", "absence", "cases",
-                 "home_teaching", "subsidy", "enrollment"):
+    pairs = []
+    for kind in LEDGER_KINDS_BY_FILE:
         frame = tables[kind]
         if frame.empty:
             continue
@@ -132,108 +139,196 @@ def _files_of_township(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame
                 township_of_row = township_of_row.fillna(frame["person_key"].map(roster_township))
         else:
             township_of_row = frame["person_key"].map(roster_township)
-        files |= set(frame.loc[township_of_row == township, "source_file"])
-    return files
+        pairs.append(pd.DataFrame({"township": township_of_row, "file": frame["source_file"]})
+                     .dropna().drop_duplicates())
+    if not pairs:
+        return {}
+    found = pd.concat(pairs, ignore_index=True).drop_duplicates()
+    return {str(name): set(files) for name, files in found.groupby("township")["file"]}
 
 
-def data_quality(tables: dict[str, pd.DataFrame], measured_findings: list[pd.DataFrame],
-                 roster_now: pd.DataFrame, township: str | None
-                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Ingest log, rejected rows and findings of the township's files (all files for the county).
+def data_quality(tables: dict[str, pd.DataFrame], findings: pd.DataFrame,
+                 township_files: set[str] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ingest log, rejected rows and findings of the township's files (all files for the county,
+    ``township_files`` None).
 
     A file that gave no accepted row (unreadable, missing header) belongs to every township:
     nobody can tell whose it is, and everybody should see it.
     """
     log = tables["ingest_log"]
     rejected = tables["rejected_rows"]
-    found = [f for f in [tables.get("findings"), *measured_findings] if f is not None and len(f)]
-    findings = (pd.concat(found, ignore_index=True) if found
-                else pd.DataFrame(columns=list(FINDING_COLUMNS)))
-    if township is None:
+    if township_files is None:
         return log, rejected, findings
-    files = _files_of_township(tables, roster_now, township)
-    files |= set(log.loc[log["rows_accepted"].fillna(0) == 0, "file"])
+    files = township_files | set(log.loc[log["rows_accepted"].fillna(0) == 0, "file"])
     return (log[log["file"].isin(files)], rejected[rejected["file"].isin(files)],
             findings[findings["file"].isin(files)] if not findings.empty else findings)
 
 
-def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
-            township: str | None = None) -> Analysis:
-    """Every measure of the contract for one township (None: the county) on as_of."""
-    year = school_year_of(as_of)
+@dataclass
+class CountyPass:
+    """The measures of one county on one day, computed once; each township's Analysis is cut
+    from them by ``analysis(township)`` (architecture: "Compute once, render many").
+
+    Measures that need the whole county (case attribution, duplicates, the registers'
+    matching, key groups, findings) are always county-wide. Measures made of one row per
+    pupil or child (absence streaks, 疑似失学, home-teaching months) cover ``scope``: every
+    pupil of the county (None, a run), or one township's (``analyse`` for one township),
+    which is how a test checks that cutting a county-wide measure equals measuring a
+    township alone.
+    """
+
+    tables: dict[str, pd.DataFrame]
+    params: Params
+    as_of: dt.date
+    scope: str | None
+    school_days: pd.DatetimeIndex
+    roster_now: pd.DataFrame
+    streaks: pd.DataFrame        # pupils of scope with a streak ≥ 1, level and action
+    absent_today: pd.DataFrame
+    duplicates: pd.DataFrame     # county-wide
+    cases: pd.DataFrame          # case_table of the county, township attributed
+    case_states: pd.DataFrame
+    case_events: pd.DataFrame    # every event with its case_id
+    school_age: pd.DataFrame     # county-wide 适龄儿童台账
+    out_of_school: pd.DataFrame  # of scope's school-age children
+    home_teaching_due: pd.DataFrame
+    home_teaching: pd.DataFrame  # scope's due children × month
+    transition: pd.DataFrame | None
+    unenrolled_poverty: pd.DataFrame
+    unenrolled_disability: pd.DataFrame
+    person_groups: pd.DataFrame
+    findings: pd.DataFrame
+    township_files: dict[str, set[str]]
+    ingest_totals: dict[str, int]
+
+    def townships(self) -> list[str]:
+        """The townships a run covers (contract: every township of the current roster or
+        the population ledger, unless params lists them)."""
+        return townships_in_scope(self.tables, self.params, self.as_of)
+
+    def analysis(self, township: str | None) -> Analysis:
+        """The township's Analysis (None: the county), cut from the county-wide measures."""
+        if self.scope is not None and township != self.scope:
+            raise ValueError(f"measured for {self.scope}, not for {township or '全县'}")
+        return _cut(self, township)
+
+
+def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
+                   scope: str | None = None) -> CountyPass:
+    """Every county-wide measure on as_of, once (see CountyPass; scope: None or a township)."""
     days = school_days_for(params)
     roster, population = tables["roster"], tables["population"]
     poverty, disability = tables["poverty"], tables["disability"]
-
-    # --- school side: the current roster of the township -------------------------------
     roster_now = current_roster(roster, as_of)
-    town_roster = _in_township(roster_now, township)
-    town_pupils = set(town_roster["person_key"])
-    enrolled = rates.enrolled_count(town_roster)
+    scope_pupils = (None if scope is None
+                    else set(_in_township(roster_now, scope)["person_key"]))
 
     absence = tables["absence"]
-    town_absence = absence[absence["person_key"].isin(town_pupils)]
-    streaks = escalation.absence_streaks(town_absence, days, as_of)
+    pupils_absence = absence[absence["person_key"].isin(
+        set(roster_now["person_key"]) if scope_pupils is None else scope_pupils)]
+    streaks = escalation.absence_streaks(pupils_absence, days, as_of)
     streaks = escalation.escalation_levels(streaks[streaks["streak"] > 0], params.escalation)
-    escalation_counts = escalation.escalation_counts(streaks, params.escalation)
-    today = escalation.absent_today(town_absence, days, as_of)
-    daily = escalation.daily_unexcused(town_absence, days, as_of)
 
-    duplicates = matching.duplicate_enrollments(roster_now)
+    events = tables["cases"]
+    cases = attribute_case_townships(
+        case_measures.case_table(events, as_of, params.notice_days), roster_now, population)
+    case_states = case_measures.case_states_on(cases)
+
+    school_age = matching.school_age_children(
+        population, as_of, params.school_age_min, params.school_age_max, case_states)
+    home_teaching_due = support.home_teaching_due(disability)
+    ht = params.home_teaching
+    compliance = support.home_teaching_compliance(
+        _in_township(home_teaching_due, scope), tables["home_teaching"], params.term_start,
+        params.term_end, as_of, visits_per_month=int(ht["visits_per_month"]),
+        hours_per_visit=float(ht["hours_per_visit"]))
+
+    measured_findings = [tables.get("findings"),
+                         escalation.absence_findings(absence, days, set(roster_now["person_key"])),
+                         case_measures.case_findings(events, as_of)]
+    found = [f for f in measured_findings if f is not None and len(f)]
+    totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
+    return CountyPass(
+        tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
+        roster_now=roster_now, streaks=streaks,
+        absent_today=escalation.absent_today(pupils_absence, days, as_of),
+        duplicates=matching.duplicate_enrollments(roster_now),
+        cases=cases, case_states=case_states, case_events=case_measures.case_events(events),
+        school_age=school_age,
+        out_of_school=matching.out_of_school(_in_township(school_age, scope), roster, as_of,
+                                             case_states),
+        home_teaching_due=home_teaching_due, home_teaching=compliance,
+        transition=support.transition_missing(roster, as_of, case_states),
+        unenrolled_poverty=matching.unenrolled_register_children(poverty, roster, as_of, case_states),
+        unenrolled_disability=matching.unenrolled_register_children(
+            disability, roster, as_of, case_states),
+        person_groups=groups.person_groups(roster_now, poverty, disability, cases),
+        findings=(pd.concat(found, ignore_index=True) if found
+                  else pd.DataFrame(columns=list(FINDING_COLUMNS))),
+        township_files=files_by_township(tables, roster_now),
+        ingest_totals={key: int(totals[key]) for key in ("rows_read", "rows_accepted", "rows_rejected")},
+    )
+
+
+def _cut(county: CountyPass, township: str | None) -> Analysis:
+    """One township's Analysis (None: the county) from the county pass: each figure given to
+    the township of the register it comes from (see the module's docstring)."""
+    params, as_of, days, tables = county.params, county.as_of, county.school_days, county.tables
+    year = school_year_of(as_of)
+
+    # --- school side: the current roster of the township -------------------------------
+    town_roster = _in_township(county.roster_now, township)
+    town_pupils = None if township is None else set(town_roster["person_key"])
+    enrolled = rates.enrolled_count(town_roster)
+    streaks = _of_people(county.streaks, town_pupils)
+    today = _of_people(county.absent_today, town_pupils).reset_index(drop=True)
+    absence = tables["absence"]
+    town_absence = absence[absence["person_key"].isin(
+        set(county.roster_now["person_key"]) if town_pupils is None else town_pupils)]
     reading_keys = set(town_roster.loc[town_roster["status"] == ENROLLED, "person_key"])
-    duplicates = duplicates[duplicates["person_key"].isin(reading_keys)]
+    duplicates = county.duplicates[county.duplicates["person_key"].isin(reading_keys)]
 
     # --- cases --------------------------------------------------------------------------
-    events = tables["cases"]
-    all_cases = attribute_case_townships(
-        case_measures.case_table(events, as_of, params.notice_days), roster_now, population)
-    case_states = case_measures.case_states_on(all_cases)
-    town_cases = _in_township(all_cases, township)
-    poverty_keys = set(poverty["person_key"])
-    counts = case_measures.case_counts(town_cases, poverty_keys)
-    linked_events = case_measures.case_events(events)
+    town_cases = _in_township(county.cases, township)
+    counts = case_measures.case_counts(town_cases, set(tables["poverty"]["person_key"]))
+    linked_events = county.case_events
     town_events = linked_events[linked_events["case_id"].isin(set(town_cases["case_id"]))]
 
     # --- register side: the population ledger --------------------------------------------
-    school_age = _in_township(matching.school_age_children(
-        population, as_of, params.school_age_min, params.school_age_max, case_states), township)
-    out = matching.out_of_school(school_age, roster, as_of, case_states)
+    school_age = _in_township(county.school_age, township)
+    out = _in_township(county.out_of_school, township).reset_index(drop=True)
 
     # --- rates from the enrollment ledger ------------------------------------------------
     town_enrollment = _in_township(tables["enrollment"], township)
     retention = rates.retention_rate(town_enrollment, year)
 
     # --- support -------------------------------------------------------------------------
-    home_teaching_due = _in_township(support.home_teaching_due(disability), township)
+    home_teaching_due = _in_township(county.home_teaching_due, township)
+    due_keys = set(home_teaching_due["person_key"])
+    compliance = county.home_teaching[county.home_teaching["person_key"].isin(due_keys)]
     ht = params.home_teaching
-    compliance = support.home_teaching_compliance(
-        home_teaching_due, tables["home_teaching"], params.term_start, params.term_end, as_of,
-        visits_per_month=int(ht["visits_per_month"]), hours_per_visit=float(ht["hours_per_visit"]))
     ht_summary = support.home_teaching_summary(home_teaching_due, compliance,
                                                funding_per_year=float(ht["funding_per_year"]))
     visits = tables["home_teaching"]
     workload = support.teacher_workload(
-        visits[visits["person_key"].isin(set(home_teaching_due["person_key"]))],
+        visits[visits["person_key"].isin(due_keys)],
         workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
-    subsidy = support.subsidy_check(town_roster, poverty, tables["subsidy"], as_of, params.subsidy)
-    transition = support.transition_missing(roster, as_of, case_states)
+    subsidy = support.subsidy_check(town_roster, tables["poverty"], tables["subsidy"], as_of,
+                                    params.subsidy)
+    transition = county.transition
     if transition is not None:
         transition = _in_township(transition, township)
 
     # --- key groups ----------------------------------------------------------------------
-    person_groups = groups.person_groups(roster_now, poverty, disability, all_cases)
     top = max(params.escalation)
     escalated_keys = set(streaks.loc[streaks["streak"] >= top, "person_key"])
     group_figures = groups.group_summary(
-        person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
+        county.person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
 
     # --- data quality --------------------------------------------------------------------
     log, rejected, findings = data_quality(
-        tables,
-        [escalation.absence_findings(absence, days, set(roster_now["person_key"])),
-         case_measures.case_findings(events, as_of)],
-        roster_now, township)
-    totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
+        tables, county.findings,
+        None if township is None else county.township_files.get(township, set()))
 
     n_school_age, n_out = len(school_age), len(out)
     metrics = {
@@ -246,7 +341,7 @@ def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
         "enrollment_rate": matching.enrollment_rate(n_school_age, n_out),
         "duplicate_enrollments": int(len(duplicates)),
         "absent_unexcused_today": int(len(today)),
-        "escalation": escalation_counts,
+        "escalation": escalation.escalation_counts(streaks, params.escalation),
         "cases_total": counts["cases_total"],
         "cases_open": counts["cases_open"],
         "cases_open_poverty": counts["cases_open_poverty"],
@@ -264,9 +359,7 @@ def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
         "subsidy_eligible": int(len(subsidy)),
         "subsidy_short": int(subsidy["short"].sum()) if len(subsidy) else 0,
         "transition_missing": None if transition is None else int(len(transition)),
-        "rows_read": int(totals["rows_read"]),
-        "rows_accepted": int(totals["rows_accepted"]),
-        "rows_rejected": int(totals["rows_rejected"]),
+        **county.ingest_totals,
         # Beyond the contract: figures the report shows beside the fixed ones.
         "cases_by_state": counts["cases_by_state"],
         "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
@@ -281,7 +374,8 @@ def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
         params=params, as_of=as_of, township=township, metrics=metrics, school_days=days,
         roster=town_roster,
         enrolled_by_school_grade=rates.enrollment_by_school_grade(town_roster),
-        streaks=streaks, absent_today=today, daily_unexcused=daily,
+        streaks=streaks, absent_today=today,
+        daily_unexcused=escalation.daily_unexcused(town_absence, days, as_of),
         cases=town_cases, case_events=town_events,
         case_breakdowns={column: case_measures.breakdown(town_cases, column)
                          for column in ("state", "cause", "method", "placement")},
@@ -289,14 +383,19 @@ def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
         states_over_time=case_measures.states_over_time(
             town_events, days[days <= pd.Timestamp(as_of)], params.notice_days),
         school_age=school_age, out_of_school=out, duplicates=duplicates,
-        unenrolled_poverty=_in_township(matching.unenrolled_register_children(
-            poverty, roster, as_of, case_states), township),
-        unenrolled_disability=_in_township(matching.unenrolled_register_children(
-            disability, roster, as_of, case_states), township),
+        unenrolled_poverty=_in_township(county.unenrolled_poverty, township),
+        unenrolled_disability=_in_township(county.unenrolled_disability, township),
         home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
-        subsidy=subsidy, transition=transition, person_groups=person_groups,
+        subsidy=subsidy, transition=transition, person_groups=county.person_groups,
         findings=findings, rejected=rejected, ingest_log=log,
     )
+
+
+def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
+            township: str | None = None) -> Analysis:
+    """Every measure of the contract for one township (None: the county) on as_of, measured
+    for that township alone (a run measures the county once instead: ``measure_county``)."""
+    return measure_county(tables, params, as_of, scope=township).analysis(township)
 
 
 def contract_metrics(analysis: Analysis) -> dict:

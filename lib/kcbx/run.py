@@ -1,4 +1,4 @@
-"""``kcbx run``: every township notebook, then the county notebook, into one as_of folder.
+"""``kcbx run``: every township's report and the county's, into one as_of folder.
 
 Layout (contract)::
 
@@ -6,19 +6,30 @@ Layout (contract)::
     <outputs>/<county>/<as_of>/county/          the same for the county roll-up
     <outputs>/<county>/<as_of>/index.html · manifest.json
 
-Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
-``township`` (None for the county notebook), ``as_of`` (ISO date) and ``output_dir``
-(None = interactive use); given a folder, the notebook writes ``metrics.json`` and
-``forms.xlsx`` there. The runner saves the executed notebook beside them and exports
-``report.html`` from it.
+Compute once, render many (architecture.md):
 
-How one notebook is executed lives behind ``ENGINES`` (as papermill's own engine
-registry): an engine is a function ``(NotebookJob) -> None`` that runs
-``job.input_path`` with ``job.parameters`` in a kernel of this interpreter and saves
-the executed notebook at ``job.executed_path`` - also when a cell fails - raising on
-failure. Everything else is the runner's, so every engine gets it for free: the
-worker pool, timing, locating the failing cell in the saved notebook, report.html,
-removing a failed notebook's partial outputs, the progress bar and the manifest.
+1. The run's fingerprint covers the store snapshot, the params, the notebooks, the kcbx
+   version, as_of and the earlier runs the trends read. Equal to the previous complete
+   run's of this as_of: every report is reused as it is, nothing is computed.
+2. Otherwise ``kcbx.prepared`` measures the county once and cuts one slice per notebook,
+   each with its own fingerprint. A notebook whose fingerprint equals the previous run's
+   is reused (its folder copied); the others run on the engine, ``workers`` at a time,
+   each as soon as its slice is cut, the county's first once its slice is ready.
+3. manifest.json and index.html; the folder is published whole or not at all.
+
+Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
+``township`` (None for the county notebook), ``as_of`` (ISO date), ``output_dir`` (None =
+interactive use) and ``prepared`` (the pickled slice; None = compute on demand); given a
+folder, the notebook writes ``metrics.json`` and ``forms.xlsx`` there. The runner saves
+the executed notebook beside them and exports ``report.html`` from it.
+
+How one notebook is executed lives behind ``ENGINES``: a function ``(NotebookJob) ->
+None`` that runs ``job.input_path`` with ``job.parameters`` and saves the executed
+notebook at ``job.executed_path`` - also when a cell fails - raising on failure.
+"warm" (the default) reuses one kernel per worker (``kcbx.engine``); "papermill" starts a
+fresh kernel per notebook. Everything else is the runner's, so every engine gets it for
+free: the worker pool, timing, the failing cell, report.html, removing a failed
+notebook's partial outputs, the progress bar and the manifest.
 
 Atomic outputs: the as_of folder is built as ``.<as_of>.partial-<pid>`` beside its
 final place and renamed when complete; a previous run of the same as_of is renamed
@@ -35,34 +46,35 @@ import multiprocessing
 import os
 import re
 import shutil
+import socket
 import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Executor, ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
-import nbformat
-import papermill
-import zmq
-from jupyter_client.kernelspec import KernelSpecManager
-from jupyter_client.manager import AsyncKernelManager
 from tqdm import tqdm
-from traitlets import default
 
 from kcbx import __version__
+from kcbx.files import write_text_atomic
+from kcbx.manifest import (FAILED, MANIFEST_FILE, OK, REUSED, SUCCEEDED, Manifest, NotebookError,
+                           NotebookRecord, read_manifest)
 from kcbx.params import Params
-from kcbx.report.html import export_html
-from kcbx.report.index import describe_error, readable_time, write_index
+from kcbx.report.index import readable_time, write_index
 
 NOTEBOOK_FILE = "notebook.ipynb"
 REPORT_FILE = "report.html"
 FORMS_FILE = "forms.xlsx"
 METRICS_FILE = "metrics.json"
-MANIFEST_FILE = "manifest.json"
 INDEX_FILE = "index.html"
 # What the notebook itself must have written for its report to count as complete.
 NOTEBOOK_OUTPUTS = (METRICS_FILE, FORMS_FILE)
+# What a reused notebook's folder must hold.
+REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
+PREPARED_DIR = ".prepared"  # the run's slices, inside the partial folder; never published
 
 COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
 TOWNSHIP_NOTEBOOK = "township.ipynb"
@@ -70,9 +82,9 @@ COUNTY_NOTEBOOK = "county.ipynb"
 # lib/kcbx/run.py -> the project folder's notebooks/ (an editable install or PYTHONPATH=lib).
 DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
 
-KERNEL_NAME = "python3"
 # A hung cell must not hold the daily run (due at 17:00) forever; a real cell takes seconds.
 CELL_TIMEOUT_SECONDS = 1800
+DEFAULT_ENGINE = "warm"
 
 
 # ---------------------------------------------------------------------------------------
@@ -120,142 +132,57 @@ class NotebookJob:
     parameters: dict[str, Any]
     title: str  # of report.html
     provenance: dict[str, str]  # footer of report.html
+    fingerprint: str | None = None  # of its inputs (kcbx.prepared); None: never reused
+    cell_timeout: int = CELL_TIMEOUT_SECONDS
 
     @property
     def executed_path(self) -> Path:
         return self.output_dir / NOTEBOOK_FILE
 
 
-@dataclass(frozen=True)
-class NotebookError:
-    """Why a notebook failed: the failing cell when one is known, and the exception."""
-
-    cell_index: int | None  # 0-based, in the source notebook (papermill's added cells not counted)
-    cell_first_line: str | None
-    exception: str  # the exception's class name, e.g. "KeyError"
-    message: str
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"cell_index": self.cell_index, "cell_first_line": self.cell_first_line,
-                "exception": self.exception, "message": self.message}
-
-    def __str__(self) -> str:
-        return describe_error(self.to_dict())
-
-
-@dataclass(frozen=True)
-class NotebookRecord:
-    """How one notebook went: one entry of the manifest's ``townships`` list."""
-
-    name: str
-    township: str | None  # None for the county notebook
-    dir: str  # folder name inside the as_of folder
-    status: str  # "ok" | "failed"
-    seconds: float
-    error: NotebookError | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "township": self.township, "dir": self.dir,
-                "status": self.status, "seconds": round(self.seconds, 3),
-                "error": self.error.to_dict() if self.error else None}
-
-
-@dataclass(frozen=True)
-class Manifest:
-    """``manifest.json``: what ran, with what, and how each notebook went.
-
-    ``townships`` lists every township's notebook in run order, then the county's
-    (name "county", township None).
-    """
-
-    county: str
-    as_of: dt.date
-    started_at: str  # ISO 8601, local time with offset
-    finished_at: str
-    seconds: float
-    kcbx_version: str
-    params_path: str
-    params_sha256: str
-    engine: str
-    workers: int
-    townships: tuple[NotebookRecord, ...]
-    as_of_dir: Path = field(compare=False)  # where the run was published; not written to JSON
-
-    @property
-    def ok(self) -> bool:
-        """True when every notebook, the county's included, succeeded."""
-        return all(record.status == "ok" for record in self.townships)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "county": self.county, "as_of": self.as_of.isoformat(),
-            "started_at": self.started_at, "finished_at": self.finished_at,
-            "seconds": round(self.seconds, 3), "kcbx_version": self.kcbx_version,
-            "params_path": self.params_path, "params_sha256": self.params_sha256,
-            "engine": self.engine, "workers": self.workers, "ok": self.ok,
-            "townships": [record.to_dict() for record in self.townships],
-        }
-
-
 # ---------------------------------------------------------------------------------------
 # Engines
 
-class ProjectKernelSpecManager(KernelSpecManager):
-    """Knows one kernel: ipykernel's own spec for this interpreter (``sys.executable``).
+def execute_with_papermill(job: NotebookJob, engine_name: str | None = None) -> None:
+    """Run one notebook with papermill (``engine_name`` None: a fresh kernel), which saves
+    the executed notebook - the failing cell marked - also when a cell raises."""
+    import papermill
 
-    A "python3" kernelspec installed elsewhere (a user's or the system's Jupyter) would
-    otherwise win the lookup and run the reports in another Python; with no kernel
-    folder to search, jupyter_client falls back to ipykernel's built-in spec, whose
-    argv[0] is ``sys.executable``. Nothing to install by hand.
-    """
+    from kcbx.engine import KERNEL_NAME, ProjectKernelManager
 
-    @default("kernel_dirs")
-    def _no_installed_kernels(self) -> list[str]:
-        return []
-
-
-class ProjectKernelManager(AsyncKernelManager):
-    """nbclient's kernel manager, limited to the project's interpreter."""
-
-    @default("kernel_spec_manager")
-    def _project_kernel_specs(self) -> KernelSpecManager:
-        return ProjectKernelSpecManager()
-
-    @default("transport_encryption")
-    def _encrypt_when_possible(self) -> str:
-        # Children's records cross the kernel's sockets: CurveZMQ when pyzmq has it
-        # (which also silences ipykernel's "running over TCP without encryption").
-        return "auto" if zmq.has("curve") else "disabled"
-
-    async def _async_interrupt_kernel(self) -> None:
-        # jupyter_client interrupts every kernel before shutting it down; an idle kernel
-        # then prints "ERROR | KeyboardInterrupt caught in kernel" into the run's output,
-        # which reads like a failure. A kernel being shut down needs no interrupt.
-        if self.shutting_down:
-            return
-        await super()._async_interrupt_kernel()
-
-
-def execute_with_papermill(job: NotebookJob) -> None:
-    """Run one notebook in a fresh kernel with papermill, which saves the executed
-    notebook - the failing cell marked - also when a cell raises."""
     papermill.execute_notebook(
         str(job.input_path),
         str(job.executed_path),
         parameters=job.parameters,
+        engine_name=engine_name,
         kernel_name=KERNEL_NAME,
         language="python",
         cwd=str(job.input_path.parent),  # as in JupyterLab: relative paths from notebooks/
         progress_bar=False,
         log_output=False,
-        execution_timeout=CELL_TIMEOUT_SECONDS,
+        execution_timeout=job.cell_timeout,
         kernel_manager_class=ProjectKernelManager,
     )
 
 
 # Engines run inside spawned worker processes, which see only what importing this module
 # registers: add an engine here (or in a module imported here), not at run time.
-ENGINES: dict[str, Callable[[NotebookJob], None]] = {"papermill": execute_with_papermill}
+ENGINES: dict[str, Callable[[NotebookJob], None]] = {
+    "warm": partial(execute_with_papermill, engine_name="kcbx"),  # kcbx.engine.WarmKernelEngine
+    "papermill": execute_with_papermill,
+}
+
+
+def start_worker(engine: str) -> None:
+    """A worker process's start: its warm kernel starts now, while the county is measured."""
+    if engine == "warm":
+        from kcbx.engine import warm_kernel
+
+        warm_kernel()
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
 
 
 # ---------------------------------------------------------------------------------------
@@ -274,6 +201,8 @@ def failure_from_notebook(executed_path: Path, exc: BaseException) -> NotebookEr
     """The failure of a notebook run: the first code cell with an error output in the
     executed notebook, indexed as in the source notebook; when there is none (kernel
     died, a cell timed out, nothing was saved), only the exception that ended the run."""
+    import nbformat  # a second's import (jsonschema) that an unchanged re-run need not pay
+
     try:
         notebook = nbformat.read(executed_path, as_version=4)
     except (OSError, ValueError):  # not saved, or not valid JSON
@@ -314,7 +243,9 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
     Any failure - a cell raising, the kernel dying, a missing output, the export -
     becomes the record's error, and the folder keeps only the executed notebook.
     """
-    started = time.perf_counter()
+    from kcbx.report.html import export_html
+
+    started, rendered_at = time.perf_counter(), _now()
     job.output_dir.mkdir(parents=True, exist_ok=True)
     error: NotebookError | None = None
     try:
@@ -334,8 +265,64 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
     if error is not None:
         _keep_only_notebook(job.output_dir)
     return NotebookRecord(name=job.name, township=job.township, dir=job.output_dir.name,
-                          status="ok" if error is None else "failed",
-                          seconds=time.perf_counter() - started, error=error)
+                          status=OK if error is None else FAILED,
+                          seconds=time.perf_counter() - started, error=error,
+                          fingerprint=job.fingerprint, worker=worker_name(),
+                          rendered_at=rendered_at)
+
+
+# ---------------------------------------------------------------------------------------
+# Reusing the previous run's reports
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # the previous folder is deleted on publish: a link is a copy
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
+    """Copy a previous report's folder (notebook, report, forms, metrics); False when incomplete."""
+    if not all((previous_dir / name).is_file() for name in REPORT_FILES):
+        return False
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name in REPORT_FILES:
+        _link_or_copy(previous_dir / name, output_dir / name)
+    return True
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The published run of the same as_of, whose unchanged reports this run may reuse."""
+
+    as_of_dir: Path
+    run_fingerprint: str | None
+    complete: bool  # every notebook succeeded
+    order: tuple[str, ...]  # notebook names in run order
+    records: dict[str, dict[str, Any]]  # by notebook name, succeeded ones only
+
+    @classmethod
+    def read(cls, as_of_dir: Path) -> PreviousRun | None:
+        manifest = read_manifest(as_of_dir)
+        if manifest is None:
+            return None
+        entries = manifest.get("townships", [])
+        records = {entry["name"]: entry for entry in entries
+                   if entry.get("status") in SUCCEEDED and entry.get("fingerprint")}
+        return cls(as_of_dir, manifest.get("run_fingerprint"),
+                   bool(manifest.get("ok")) and len(records) == len(entries),
+                   tuple(entry["name"] for entry in entries), records)
+
+    def reuse(self, job: NotebookJob) -> NotebookRecord | None:
+        """The previous record of an unchanged notebook, its folder copied; None if it changed."""
+        entry = self.records.get(job.name)
+        if (job.fingerprint is None or entry is None or entry["fingerprint"] != job.fingerprint
+                or Path(entry["dir"]).name != entry["dir"]
+                or not reuse_folder(self.as_of_dir / entry["dir"], job.output_dir)):
+            return None
+        return NotebookRecord(name=job.name, township=job.township, dir=job.output_dir.name,
+                              status=REUSED, seconds=0.0, fingerprint=job.fingerprint,
+                              worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
 
 
 # ---------------------------------------------------------------------------------------
@@ -389,128 +376,232 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def ledger_provenance(params: Params) -> dict[str, str]:
-    """Each ledger file the store was built from: its sha256 (first 16) and rows read/accepted/rejected."""
-    from kcbx.store import load_tables
-
-    if not params.store.exists():
-        return {}
-    log = load_tables(params.store, kinds=[])["ingest_log"]
-    return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "
-                                f"接受 {row.rows_accepted} · 拒收 {row.rows_rejected}")
-            for row in log.itertuples()}
+def _sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
-def _jobs(params: Params, as_of: dt.date, townships: Sequence[str], run_dir: Path,
-          notebooks_dir: Path, started_at: str) -> list[NotebookJob]:
-    """One job per township, in the given order, then the county's."""
+def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | None, store_sha256: str,
+                    notebooks_sha256: Iterable[str], county_dir: Path) -> str:
+    """Everything a whole run is made of: the store snapshot, params, notebooks, kcbx version,
+    as_of, the townships asked for (None: those in scope, which the store and params decide),
+    and the earlier runs' manifests (the county's trends read them)."""
+    earlier = sorted(path for path in county_dir.glob(f"*/{MANIFEST_FILE}")
+                     if path.parent.name < as_of.isoformat())
+    parts = [__version__, as_of.isoformat(), params.sha256, store_sha256, *notebooks_sha256,
+             json.dumps(None if townships is None else list(townships), ensure_ascii=False),
+             *(f"{path.parent.name}:{_sha256_file(path)}" for path in earlier)]
+    return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
+
+
+def _job(params: Params, as_of: dt.date, township: str | None, folder: str, run_dir: Path,
+         notebooks_dir: Path, started_at: str, prepared: Path | None, fingerprint: str | None,
+         ledger_files: dict[str, str], cell_timeout: int) -> NotebookJob:
+    output_dir = run_dir / folder
+    provenance = {
+        "县": params.county, "乡镇": township or "全县", "截至日期": as_of.isoformat(),
+        "运行时间": readable_time(started_at), "kcbx 版本": __version__,
+        "参数文件": params.path.name, "参数 sha256": params.sha256,
+        "输入指纹": (fingerprint or "")[:16], **ledger_files,
+    }
+    title = (f"{params.county}{township} 控辍保学报告（截至 {as_of.isoformat()}）" if township
+             else f"{params.county} 控辍保学汇总报告（截至 {as_of.isoformat()}）")
+    return NotebookJob(
+        name=township or COUNTY_NAME,
+        township=township,
+        input_path=notebooks_dir / (TOWNSHIP_NOTEBOOK if township else COUNTY_NOTEBOOK),
+        output_dir=output_dir,
+        parameters={"params": str(params.path), "township": township, "as_of": as_of.isoformat(),
+                    "output_dir": str(output_dir),
+                    "prepared": None if prepared is None else str(prepared)},
+        title=title,
+        provenance=provenance,
+        fingerprint=fingerprint,
+        cell_timeout=cell_timeout,
+    )
+
+
+def _folders(townships: Sequence[str]) -> dict[str | None, str]:
     dirs = [safe_dirname(name) for name in townships]
     if len(set(dirs)) != len(dirs):  # safe_dirname keeps distinct names distinct: a bug if not
         raise ValueError(f"township folder names collide: {dirs}")
-    ledgers = ledger_provenance(params)
-    jobs = []
-    for name, folder in [*zip(townships, dirs), (None, COUNTY_NAME)]:
-        output_dir = run_dir / folder
-        provenance = {
-            "县": params.county, "乡镇": name or "全县", "截至日期": as_of.isoformat(),
-            "运行时间": readable_time(started_at), "kcbx 版本": __version__,
-            "参数文件": params.path.name, "参数 sha256": params.sha256, **ledgers,
-        }
-        title = (f"{params.county}{name} 控辍保学报告（截至 {as_of.isoformat()}）" if name
-                 else f"{params.county} 控辍保学汇总报告（截至 {as_of.isoformat()}）")
-        jobs.append(NotebookJob(
-            name=name or COUNTY_NAME,
-            township=name,
-            input_path=notebooks_dir / (TOWNSHIP_NOTEBOOK if name else COUNTY_NOTEBOOK),
-            output_dir=output_dir,
-            parameters={"params": str(params.path), "township": name,
-                        "as_of": as_of.isoformat(), "output_dir": str(output_dir)},
-            title=title,
-            provenance=provenance,
-        ))
-    return jobs
+    return {**dict(zip(townships, dirs)), None: COUNTY_NAME}
 
 
-def _submit(pool: Executor, jobs: Sequence[NotebookJob], engine: str,
-            bar: tqdm) -> list[NotebookRecord]:
-    """Run jobs on the pool; records in job order, the bar advanced as each finishes."""
-    futures = {pool.submit(render_notebook, job, engine): position
-               for position, job in enumerate(jobs)}
-    records: list[NotebookRecord | None] = [None] * len(jobs)
-    for future in as_completed(futures):
-        record = future.result()
-        records[futures[future]] = record
-        bar.set_postfix_str(f"{record.name} {'✓' if record.status == 'ok' else '失败'}")
-        bar.update(1)
-    return records  # type: ignore[return-value]
+class _Dispatcher:
+    """Hands ready jobs to the pool, at most ``limit`` at a time, the county's first: the
+    county report is the longest, and a queue of townships must not hold it back."""
 
+    def __init__(self, pool: Executor, engine: str, limit: int, bar: tqdm):
+        self.pool, self.engine, self.limit, self.bar = pool, engine, limit, bar
+        self.waiting: deque[NotebookJob] = deque()
+        self.running: dict[Future, NotebookJob] = {}
+        self.records: dict[str, NotebookRecord] = {}
 
-def _execute_all(township_jobs: Sequence[NotebookJob], county_job: NotebookJob, engine: str,
-                 workers: int, progress: bool, label: str) -> list[NotebookRecord]:
-    """The township notebooks ``workers`` at a time in worker processes, then the county's."""
-    # spawn, not fork: a forked worker would inherit this process's threads (tqdm, zmq).
-    pool = ProcessPoolExecutor(max_workers=workers,
-                               mp_context=multiprocessing.get_context("spawn"))
-    try:
-        with tqdm(total=len(township_jobs) + 1, desc=label, unit="份", disable=not progress) as bar:
-            records = _submit(pool, township_jobs, engine, bar)
-            return records + _submit(pool, [county_job], engine, bar)
-    finally:
-        # On an error or Ctrl-C, queued notebooks are cancelled; running ones finish first,
-        # so that no worker still writes into the folder when the caller removes it.
-        pool.shutdown(wait=True, cancel_futures=True)
+    def add(self, job: NotebookJob) -> None:
+        if job.township is None:
+            self.waiting.appendleft(job)
+        else:
+            self.waiting.append(job)
+        self._collect(timeout=0)
+
+    def done(self, record: NotebookRecord) -> None:
+        self.records[record.name] = record
+        self.bar.set_postfix_str(f"{record.name} {'✓' if record.succeeded else '失败'}")
+        self.bar.update(1)
+
+    def _collect(self, timeout: float | None) -> None:
+        if self.running:
+            finished, _ = wait(self.running, timeout=timeout, return_when=FIRST_COMPLETED)
+            for future in finished:
+                self.running.pop(future)
+                self.done(future.result())
+        while self.waiting and len(self.running) < self.limit:
+            job = self.waiting.popleft()
+            self.running[self.pool.submit(render_notebook, job, self.engine)] = job
+
+    def finish(self) -> dict[str, NotebookRecord]:
+        while self.waiting or self.running:
+            self._collect(timeout=None)
+        return self.records
 
 
 def run_county(
     params: Params,
     as_of: dt.date,
-    townships: list[str],
+    townships: Sequence[str] | None = None,
     *,
     workers: int = 2,
     progress: bool = True,
     notebooks_dir: Path | None = None,
-    engine: str = "papermill",
+    engine: str = DEFAULT_ENGINE,
+    force: bool = False,
+    pool: Executor | None = None,
+    scheduler: str = "local",
+    cell_timeout: int = CELL_TIMEOUT_SECONDS,
 ) -> Manifest:
-    """Execute ``township.ipynb`` for every township (``workers`` at a time), then
-    ``county.ipynb``, into ``<params.outputs>/<county>/<as_of>/``, with index.html and
+    """Every township's report (``townships`` None: every township in scope) and the
+    county's, into ``<params.outputs>/<county>/<as_of>/`` with index.html and
     manifest.json; the folder appears complete or not at all.
 
     A failing notebook is recorded (cell, exception) and keeps only its executed
     notebook; every other one still completes. ``Manifest.ok`` is False when any
-    failed. A tqdm bar on stderr counts finished notebooks when ``progress``.
+    failed. Unchanged notebooks are reused from the previous run of this as_of unless
+    ``force``. ``pool`` runs the notebooks elsewhere (a dask cluster, see kcbx.cluster);
+    by default a pool of ``workers`` local processes. A tqdm bar on stderr when ``progress``.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
     notebooks_dir = Path(notebooks_dir) if notebooks_dir else DEFAULT_NOTEBOOKS_DIR
-    for notebook in (TOWNSHIP_NOTEBOOK, COUNTY_NOTEBOOK):
-        if not (notebooks_dir / notebook).is_file():
-            raise FileNotFoundError(f"no {notebook} in {notebooks_dir}")
-    townships = list(dict.fromkeys(townships))  # a township listed twice runs once
+    notebook_paths = {name: notebooks_dir / name for name in (TOWNSHIP_NOTEBOOK, COUNTY_NOTEBOOK)}
+    for path in notebook_paths.values():
+        if not path.is_file():
+            raise FileNotFoundError(f"no {path.name} in {notebooks_dir}")
+    if not params.store.exists():
+        raise FileNotFoundError(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first")
+    if townships is not None:
+        townships = list(dict.fromkeys(townships))  # a township listed twice runs once
     county_dir = params.outputs / safe_dirname(params.county)
     as_of_dir = county_dir / as_of.isoformat()
     county_dir.mkdir(parents=True, exist_ok=True)
     partial_dir = county_dir / f".{as_of.isoformat()}.partial-{os.getpid()}"
     started_at, started = _now(), time.perf_counter()
-    *township_jobs, county_job = _jobs(params, as_of, townships, partial_dir,
-                                       notebooks_dir, started_at)
     remove_stale_folders(county_dir)
     shutil.rmtree(partial_dir, ignore_errors=True)  # our own pid: a leftover of this process
     partial_dir.mkdir()
-    pool_size = max(1, min(workers, len(township_jobs)))
+    label = f"{params.county} {as_of.isoformat()}"
     try:
-        records = _execute_all(township_jobs, county_job, engine, pool_size, progress,
-                               label=f"{params.county} {as_of.isoformat()}")
+        # One snapshot of the store for the whole run: an ingest meanwhile cannot mix states.
+        snapshot = partial_dir / PREPARED_DIR / "store.duckdb"
+        snapshot.parent.mkdir()
+        shutil.copyfile(params.store, snapshot)
+        store_sha256 = _sha256_file(snapshot)
+        notebook_sha256 = {name: _sha256_file(path) for name, path in notebook_paths.items()}
+        fingerprint = run_fingerprint(params, as_of, townships, store_sha256,
+                                      notebook_sha256.values(), county_dir)
+        previous = None if force else PreviousRun.read(as_of_dir)
+        with tqdm(total=None, desc=label, unit="份", disable=not progress) as bar:
+            if previous and previous.complete and previous.run_fingerprint == fingerprint:
+                records = _reuse_all(previous, partial_dir, bar)
+            else:
+                records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
+                                      notebook_sha256, started_at, snapshot, engine, pool,
+                                      workers, previous, cell_timeout, bar)
+        shutil.rmtree(partial_dir / PREPARED_DIR)
         manifest = Manifest(
             county=params.county, as_of=as_of, started_at=started_at, finished_at=_now(),
             seconds=time.perf_counter() - started, kcbx_version=__version__,
             params_path=str(params.path), params_sha256=params.sha256, engine=engine,
-            workers=pool_size, townships=tuple(records), as_of_dir=as_of_dir,
+            workers=workers, townships=tuple(records), as_of_dir=as_of_dir,
+            store_sha256=store_sha256, run_fingerprint=fingerprint, scheduler=scheduler,
         )
-        (partial_dir / MANIFEST_FILE).write_text(
-            json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+        write_text_atomic(partial_dir / MANIFEST_FILE,
+                          json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n")
         write_index(partial_dir, manifest)
         _publish(partial_dir, as_of_dir)
     except BaseException:
         shutil.rmtree(partial_dir, ignore_errors=True)  # only a killed run leaves a partial folder
         raise
     return manifest
+
+
+def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[NotebookRecord]:
+    """Nothing changed since the previous complete run: every report is reused as it is."""
+    bar.reset(total=len(previous.order))
+    records = []
+    for name in previous.order:
+        entry = previous.records[name]
+        record = previous.reuse(NotebookJob(name, entry["township"], Path(), run_dir / entry["dir"],
+                                            {}, "", {}, fingerprint=entry["fingerprint"]))
+        if record is None:
+            raise RuntimeError(f"the previous report of {name} is incomplete: run again with --force")
+        records.append(record)
+        bar.update(1)
+    return records
+
+
+def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None, run_dir: Path,
+                notebooks_dir: Path, notebook_sha256: dict[str, str], started_at: str,
+                snapshot: Path, engine: str, pool: Executor | None, workers: int,
+                previous: PreviousRun | None, cell_timeout: int, bar: tqdm) -> list[NotebookRecord]:
+    """Measure the county once; reuse each unchanged notebook, run the others on the pool,
+    each as soon as its slice is cut. Records in run order: townships, then the county."""
+    from kcbx.prepared import CountyPreparation
+
+    own_pool = pool is None
+    if own_pool:
+        # spawn, not fork: a forked worker would inherit this process's threads (tqdm, zmq).
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
+                                   initargs=(engine,),
+                                   mp_context=multiprocessing.get_context("spawn"))
+        for _ in range(workers):  # start the workers (and their kernels) while the county is measured
+            pool.submit(time.sleep, 0)
+    try:
+        bar.set_postfix_str("统计全县 measuring the county")
+        preparation = CountyPreparation(
+            params, as_of, townships, run_dir / PREPARED_DIR, store_snapshot=snapshot,
+            township_notebook_sha256=notebook_sha256[TOWNSHIP_NOTEBOOK],
+            county_notebook_sha256=notebook_sha256[COUNTY_NOTEBOOK])
+        townships = preparation.townships
+        bar.reset(total=len(townships) + 1)
+        folders = _folders(townships)
+        dispatcher = _Dispatcher(pool, engine, workers, bar)
+        for prepared in preparation.slices():
+            job = _job(params, as_of, prepared.township, folders[prepared.township], run_dir,
+                       notebooks_dir, started_at, prepared.path, prepared.fingerprint,
+                       prepared.ledger_files, cell_timeout)
+            record = previous.reuse(job) if previous else None
+            if record is not None:
+                dispatcher.done(record)
+            else:
+                dispatcher.add(job)
+        records = dispatcher.finish()
+        return [records[name] for name in [*townships, COUNTY_NAME]]
+    finally:
+        if own_pool:
+            # On an error or Ctrl-C, queued notebooks are cancelled; running ones finish first,
+            # so that no worker still writes into the folder when the caller removes it.
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import pickle
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 
 import pandas as pd
 
 from kcbx.files import write_text_atomic
-from kcbx.metrics import Analysis, analyse, contract_metrics, townships_in_scope
+from kcbx.metrics import Analysis, analyse, contract_metrics, measure_county, townships_in_scope
 from kcbx.params import Params, load_params, parse_as_of
 from kcbx.store import load_tables
 
@@ -33,10 +35,30 @@ def tables_of(params: Params) -> dict[str, pd.DataFrame]:
     return _tables(params.store, params.store.stat().st_mtime)
 
 
-def open_township(params: str | Path, township: str | None, as_of: str | dt.date) -> Analysis:
-    """The township's analysis; township None picks the first township in scope (for JupyterLab)."""
+def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) -> Analysis:
+    """The Analysis a run prepared for this notebook (``kcbx.prepared``), checked to be the
+    one asked for: a slice of another township or day must never be shown under this name."""
+    with open(prepared, "rb") as stream:
+        analysis = pickle.load(stream)  # written by this run's own process, beside its outputs
+    if not isinstance(analysis, Analysis) or (analysis.township, analysis.as_of) != (township, as_of):
+        raise ValueError(f"{prepared} is not the prepared analysis of {township or '全县'} on {as_of}")
+    return analysis
+
+
+def townships(params: str | Path, as_of: str | dt.date) -> list[str]:
+    """The townships a run covers (contract: current roster and population ledger, or params)."""
     loaded = load_params(params)
+    return townships_in_scope(tables_of(loaded), loaded, parse_as_of(as_of))
+
+
+def open_township(params: str | Path, township: str | None, as_of: str | dt.date,
+                  prepared: str | Path | None = None) -> Analysis:
+    """The township's analysis: the run's prepared slice when given, else computed on demand
+    (JupyterLab); township None picks the first township in scope."""
     day = parse_as_of(as_of)
+    if prepared is not None:
+        return load_prepared(prepared, township, day)
+    loaded = load_params(params)
     tables = tables_of(loaded)
     if township is None:
         in_scope = townships_in_scope(tables, loaded, day)
@@ -46,10 +68,13 @@ def open_township(params: str | Path, township: str | None, as_of: str | dt.date
     return analyse(tables, loaded, day, township)
 
 
-def open_county(params: str | Path, as_of: str | dt.date) -> Analysis:
+def open_county(params: str | Path, as_of: str | dt.date,
+                prepared: str | Path | None = None) -> Analysis:
     """The county roll-up: every row once, so a child on two rosters counts once."""
-    loaded = load_params(params)
     day = parse_as_of(as_of)
+    if prepared is not None:
+        return load_prepared(prepared, None, day)
+    loaded = load_params(params)
     return analyse(tables_of(loaded), loaded, day, None)
 
 
@@ -89,34 +114,30 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
 
 RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
                 "absent_unexcused_today", "enrolled")
+RANKING_EXTRA = "township_figures"  # Analysis.extras key: the ranking, prepared by a run
+HISTORY_EXTRA = "history"  # Analysis.extras key: earlier runs' figures, prepared by a run
 
 
-def township_figures(params: str | Path, as_of: str | dt.date,
-                     output_dir: str | Path | None = None) -> pd.DataFrame:
-    """One row per township with the figures of the weekly ranking (周通报).
-
-    In a run (output_dir set) the township notebooks have already written their
-    metrics.json beside the county's folder: read them. Interactively, compute them.
-    """
-    loaded = load_params(params)
-    day = parse_as_of(as_of)
-    rows = []
-    if output_dir is not None:
-        for path in sorted(Path(output_dir).parent.glob("*/metrics.json")):
-            metrics = json.loads(path.read_text(encoding="utf-8"))
-            if metrics.get("township") is not None:
-                rows.append(metrics)
-    else:
-        tables = tables_of(loaded)
-        rows = [analyse(tables, loaded, day, township).metrics
-                for township in townships_in_scope(tables, loaded, day)]
+def ranking_rows(metrics: Sequence[dict]) -> pd.DataFrame:
+    """One row per township's metrics with the figures of the weekly ranking (周通报)."""
     columns = ["township", *RANKING_KEYS]
-    return pd.DataFrame([{key: row.get(key) for key in columns} for row in rows], columns=columns)
+    return pd.DataFrame([{key: row.get(key) for key in columns} for row in metrics], columns=columns)
 
 
-def history(params: str | Path, as_of: str | dt.date) -> pd.DataFrame:
+def township_figures(county: Analysis) -> pd.DataFrame:
+    """The weekly ranking (周通报) of the county's townships: prepared by a run from the
+    same county pass as every township report; computed here in JupyterLab."""
+    if RANKING_EXTRA in county.extras:
+        return county.extras[RANKING_EXTRA]
+    tables = tables_of(county.params)
+    county_pass = measure_county(tables, county.params, county.as_of)
+    return ranking_rows([county_pass.analysis(name).metrics for name in county_pass.townships()])
+
+
+def history(county: Analysis) -> pd.DataFrame:
     """The county's figures in earlier complete runs (as_of ≤ this one), for 周通报 and 月调度 trends."""
+    if HISTORY_EXTRA in county.extras:
+        return county.extras[HISTORY_EXTRA]
     from kcbx.report.history import load_history
 
-    loaded = load_params(params)
-    return load_history(loaded.outputs / loaded.county, parse_as_of(as_of))
+    return load_history(county.params.outputs / county.params.county, county.as_of)

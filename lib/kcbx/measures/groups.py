@@ -93,10 +93,12 @@ def group_summary(
     a case_table, or their person_key with repeats), so a child with two open
     cases counts twice, as in cases_open.
     """
-    members = groups.set_index("person_key")
     enrolled = set(_person_keys(enrolled_keys))
     escalated = set(_person_keys(escalated_keys))
     open_cases = _person_keys(open_case_keys)
+    # Only the children counted here matter: a township's few, not the county's every child.
+    members = groups[groups["person_key"].isin(enrolled | escalated | set(open_cases))]
+    members = members.set_index("person_key")
     summary = {}
     for group in GROUPS:
         in_group = set(members.index[members[group].astype(bool)])

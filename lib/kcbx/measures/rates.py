@@ -42,9 +42,8 @@ def _totals_by_year_and_grade(enrollment: pd.DataFrame) -> pd.DataFrame:
     """
     keys = ["school_year", "grade"]
     counts = enrollment[keys + COUNT_COLUMNS].astype({c: "Float64" for c in COUNT_COLUMNS})
-    grouped = counts.groupby(keys)
-    totals = grouped[COUNT_COLUMNS].sum()
-    has_null = grouped[COUNT_COLUMNS].agg(lambda column: column.isna().any()).astype(bool)
+    totals = counts.groupby(keys)[COUNT_COLUMNS].sum()
+    has_null = counts[COUNT_COLUMNS].isna().groupby([counts[k] for k in keys]).any()
     return totals.mask(has_null)
 
 

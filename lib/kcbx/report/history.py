@@ -15,7 +15,8 @@ from typing import Any
 
 import pandas as pd
 
-MANIFEST_FILE = "manifest.json"
+from kcbx.manifest import MANIFEST_FILE, SUCCEEDED
+
 METRICS_FILE = "metrics.json"
 # The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
 _PARAMETER_KEYS = ("as_of", "county", "township")
@@ -74,7 +75,7 @@ def load_history(county_output_dir: str | Path, up_to: dt.date) -> pd.DataFrame:
         for entry in notebooks:
             folder = str(entry.get("dir", ""))
             # A bare folder name only: a hand-edited manifest must not lead outside the run.
-            if entry.get("status") != "ok" or not folder or Path(folder).name != folder:
+            if entry.get("status") not in SUCCEEDED or not folder or Path(folder).name != folder:
                 continue
             metrics = _read_json(run_dir / folder / METRICS_FILE)
             if metrics is None:

@@ -11,17 +11,15 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 import jinja2
 
 from kcbx.files import write_text_atomic
-from kcbx.report.html import TEMPLATES_DIR
+from kcbx.manifest import MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
 
-if TYPE_CHECKING:
-    from kcbx.run import Manifest
-
+TEMPLATES_DIR = Path(__file__).parent / "templates"  # shared with report.html (kcbx.report.html)
 INDEX_FILE = "index.html"
 COUNTY_LABEL = "全县汇总"
 
@@ -31,15 +29,6 @@ _environment = jinja2.Environment(
     undefined=jinja2.StrictUndefined,
     keep_trailing_newline=True,
 )
-
-
-def describe_error(error: Mapping[str, Any]) -> str:
-    """One line for a failed notebook: the failing cell (index in the source notebook,
-    first line of its source) when known, then the exception name and message."""
-    where = ""
-    if error.get("cell_index") is not None:
-        where = f'cell {error["cell_index"]} "{error.get("cell_first_line") or ""}": '
-    return f'{where}{error.get("exception", "Error")}: {error.get("message", "")}'
 
 
 def readable_time(iso: str) -> str:
@@ -56,19 +45,22 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     return [
         {
             "label": COUNTY_LABEL if entry.get("township") is None else entry["name"],
-            "ok": entry["status"] == "ok",
+            "ok": entry["status"] in SUCCEEDED,
+            "reused": entry["status"] == REUSED,
+            "fingerprint": (entry.get("fingerprint") or "")[:12],
+            "rendered_at": readable_time(entry.get("rendered_at") or ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
             "href": quote(entry["dir"]),
-            "error": describe_error(entry.get("error") or {}) if entry["status"] != "ok" else "",
+            "error": describe_error(entry.get("error") or {}) if entry["status"] not in SUCCEEDED else "",
         }
         for entry in ordered
     ]
 
 
 def render_index(manifest: Mapping[str, Any]) -> str:
-    """The index page's HTML for a manifest in its JSON form (see ``kcbx.run.Manifest.to_dict``)."""
+    """The index page's HTML for a manifest in its JSON form (see ``kcbx.manifest.Manifest.to_dict``)."""
     notebooks = list(manifest["townships"])
-    ok = sum(entry["status"] == "ok" for entry in notebooks)
+    ok = sum(entry["status"] in SUCCEEDED for entry in notebooks)
     return _environment.get_template("run_index.html.j2").render(
         county=manifest["county"],
         as_of=manifest["as_of"],
@@ -81,6 +73,9 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         engine=manifest["engine"],
         workers=manifest["workers"],
         ok=ok,
+        reused=sum(entry["status"] == REUSED for entry in notebooks),
+        scheduler=manifest.get("scheduler") or "local",
+        store_sha256=(manifest.get("store_sha256") or "")[:16],
         failed=len(notebooks) - ok,
         rows=_rows(notebooks),
     )
@@ -90,12 +85,12 @@ def write_index(as_of_dir: str | Path,
                 manifest: Manifest | Mapping[str, Any] | None = None) -> Path:
     """Write ``<as_of_dir>/index.html`` (atomically) and return its path.
 
-    ``manifest`` is a ``kcbx.run.Manifest`` or its JSON form; None reads the folder's
+    ``manifest`` is a ``kcbx.manifest.Manifest`` or its JSON form; None reads the folder's
     ``manifest.json`` (to rebuild the page of a finished run).
     """
     as_of_dir = Path(as_of_dir)
     if manifest is None:
-        manifest = json.loads((as_of_dir / "manifest.json").read_text(encoding="utf-8"))
+        manifest = json.loads((as_of_dir / MANIFEST_FILE).read_text(encoding="utf-8"))
     elif not isinstance(manifest, Mapping):
         manifest = manifest.to_dict()
     path = as_of_dir / INDEX_FILE

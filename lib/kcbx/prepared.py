@@ -1,0 +1,106 @@
+"""The compute-once step of a run: one county pass, one prepared slice per notebook.
+
+A run reads one snapshot of the store, measures the county once
+(``metrics.measure_county``) and cuts each township's Analysis from it; each slice is
+written as a pickle that its notebook opens (notebook parameter ``prepared``). The
+county's slice also carries the township ranking, cut from the same pass, and the
+earlier runs' figures, so the county notebook need not wait for the townships.
+
+A slice's fingerprint covers everything its report is made of: the slice itself (its
+rows of every table, the params, as_of), the notebook file and the kcbx version. A
+notebook whose fingerprint equals the previous complete run's is reused, not rendered.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import pickle
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from kcbx import __version__
+from kcbx.metrics import Analysis, measure_county
+from kcbx.params import Params
+from kcbx.report.history import load_history
+from kcbx.store import load_tables
+from kcbx.workbook import HISTORY_EXTRA, RANKING_EXTRA, ranking_rows
+
+PICKLE_PROTOCOL = 5
+
+
+@dataclass(frozen=True)
+class PreparedSlice:
+    """One notebook's input, ready: its pickled Analysis, fingerprint and ledger files."""
+
+    township: str | None  # None: the county
+    path: Path  # the pickle, for the notebook's ``prepared`` parameter
+    fingerprint: str
+    ledger_files: dict[str, str]  # the report footer's ledger lines: file -> sha256 and counts
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
+    """Each ledger file a report is made from: its sha256 (first 16) and rows read/accepted/rejected."""
+    return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "
+                                f"接受 {row.rows_accepted} · 拒收 {row.rows_rejected}")
+            for row in ingest_log.itertuples()}
+
+
+def _write_slice(analysis: Analysis, path: Path, notebook_sha256: str) -> PreparedSlice:
+    data = pickle.dumps(analysis, protocol=PICKLE_PROTOCOL)
+    path.write_bytes(data)
+    fingerprint = hashlib.sha256()
+    for part in (__version__.encode(), notebook_sha256.encode(), data):
+        fingerprint.update(hashlib.sha256(part).digest())
+    return PreparedSlice(analysis.township, path, fingerprint.hexdigest(), ledger_lines(analysis.ingest_log))
+
+
+def _without_run_time(log: pd.DataFrame) -> pd.DataFrame:
+    # When and how fast a file was read is no input of a report: a file read again with the
+    # same bytes must not make every report look changed.
+    return log.drop(columns=[c for c in ("ingested_at", "seconds") if c in log.columns])
+
+
+class CountyPreparation:
+    """One run's county pass: the store snapshot read and measured once (on creation), then
+    ``slices()`` cuts and writes each notebook's slice."""
+
+    def __init__(self, params: Params, as_of: dt.date, townships: Sequence[str] | None,
+                 folder: Path, *, township_notebook_sha256: str, county_notebook_sha256: str,
+                 store_snapshot: Path | None = None):
+        """``townships`` None: every township in scope; the notebooks' sha256 go into the
+        fingerprints; ``store_snapshot`` is the store file to read (default: params.store);
+        slices are written into ``folder``."""
+        self.params, self.as_of, self.folder = params, as_of, folder
+        self.township_notebook_sha256 = township_notebook_sha256
+        self.county_notebook_sha256 = county_notebook_sha256
+        self.county_pass = measure_county(load_tables(store_snapshot or params.store), params, as_of)
+        self.townships = list(townships) if townships is not None else self.county_pass.townships()
+
+    def slices(self) -> Iterator[PreparedSlice]:
+        """Each township's slice as soon as it is cut, in order, then the county's (whose
+        ranking needs every township's figures)."""
+        self.folder.mkdir(parents=True, exist_ok=True)
+        township_metrics = []
+        for position, township in enumerate(self.townships):
+            analysis = self.county_pass.analysis(township)
+            analysis.ingest_log = _without_run_time(analysis.ingest_log)
+            township_metrics.append(analysis.metrics)
+            yield _write_slice(analysis, self.folder / f"{position:04d}.pkl",
+                               self.township_notebook_sha256)
+        county = self.county_pass.analysis(None)
+        county.ingest_log = _without_run_time(county.ingest_log)
+        county.extras[RANKING_EXTRA] = ranking_rows(township_metrics)
+        county.extras[HISTORY_EXTRA] = load_history(self.params.outputs / self.params.county, self.as_of)
+        yield _write_slice(county, self.folder / "county.pkl", self.county_notebook_sha256)
