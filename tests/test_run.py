@@ -42,14 +42,14 @@ TOY_CELLS = [
     "ENROLLED = {'甲镇': 120, '乙镇': 80, '丙镇': 95, None: 295}\n"
     "out = pathlib.Path(output_dir)\n"
     "metrics = {'as_of': as_of, 'county': '示例县', 'township': township,\n"
-    "           'enrolled': ENROLLED[township], 'return_rate': 0.5,\n"
+    "           'enrolled': ENROLLED.get(township, 100), 'return_rate': 0.5,\n"
     "           'escalation': {'1': 3, '5': 1}}\n"
     "(out / 'metrics.json').write_text(json.dumps(metrics, ensure_ascii=False), encoding='utf-8')\n"
     "(out / 'kernel.txt').write_text(sys.executable, encoding='utf-8')\n"
     "if township == '乙镇':\n"
     "    raise ValueError('乙镇的台账有错')",
     "(out / 'forms.xlsx').write_bytes(b'toy workbook')\n"
-    "print(f'{township or \"全县\"} 在校生 {ENROLLED[township]} 人')",
+    "print(f'{township or \"全县\"} 在校生 {ENROLLED.get(township, 100)} 人')",
 ]
 
 
@@ -370,3 +370,51 @@ def test_kernel_manager_skips_the_interrupt_before_shutdown():
     # … but during shutdown none is sent (it only made the kernel log a spurious ERROR).
     manager.shutting_down = True
     assert asyncio.run(manager._async_interrupt_kernel()) is None
+
+
+# ---------------------------------------------------------------------------------------
+# Incremental runs
+
+def _change_one_absence(store: Path, township: str) -> None:
+    """One excused absence of a pupil of the township becomes unexcused (a corrected ledger)."""
+    import duckdb
+
+    with duckdb.connect(str(store)) as con:
+        con.execute(
+            "UPDATE absence SET unexcused = true, absence_type = '无故' WHERE (source_file, source_row) = "
+            "(SELECT (a.source_file, a.source_row) FROM absence a JOIN roster r USING (person_key) "
+            " WHERE r.township = ? AND NOT a.unexcused ORDER BY a.source_file, a.source_row LIMIT 1)",
+            [township])
+
+
+@pytest.mark.slow
+def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    notebooks = params.path.parent.parent / "notebooks"
+    towns = ["城厢镇", "坡荷乡"]  # townships of the demo county's store
+
+    def statuses(manifest):
+        return {t.name: t.status for t in manifest.townships}
+
+    first = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
+    assert statuses(first) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
+
+    again = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
+    assert statuses(again) == {"城厢镇": "reused", "坡荷乡": "reused", "county": "reused"}
+    assert [t.fingerprint for t in again.townships] == [t.fingerprint for t in first.townships]
+    assert again.run_fingerprint == first.run_fingerprint and again.ok
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert index.count("沿用 reused") == 3 and first.townships[0].fingerprint[:12] in index
+    assert (run_dir / "坡荷乡" / "metrics.json").is_file()
+
+    _change_one_absence(params.store, "城厢镇")
+    changed = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
+    assert statuses(changed) == {"城厢镇": "ok", "坡荷乡": "reused", "county": "ok"}
+    assert changed.store_sha256 != first.store_sha256
+
+    forced = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks, force=True)
+    assert statuses(forced) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
+    on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert [t["fingerprint"] for t in on_disk["townships"]] == [t.fingerprint for t in forced.townships]
+    assert all(t["worker"] for t in on_disk["townships"])

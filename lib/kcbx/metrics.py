@@ -83,7 +83,7 @@ class Analysis:
     teacher_workload: pd.DataFrame
     subsidy: pd.DataFrame
     transition: pd.DataFrame | None
-    person_groups: pd.DataFrame
+    person_groups: pd.DataFrame           # the township's pupils and case children
     findings: pd.DataFrame
     rejected: pd.DataFrame
     ingest_log: pd.DataFrame
@@ -386,7 +386,9 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         unenrolled_poverty=_in_township(county.unenrolled_poverty, township),
         unenrolled_disability=_in_township(county.unenrolled_disability, township),
         home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
-        subsidy=subsidy, transition=transition, person_groups=county.person_groups,
+        subsidy=subsidy, transition=transition,
+        person_groups=_of_people(county.person_groups, None if township is None else
+                                 town_pupils | set(town_cases["person_key"])).reset_index(drop=True),
         findings=findings, rejected=rejected, ingest_log=log,
     )
 

@@ -1,0 +1,110 @@
+"""Compute once, render many: slices cut from one county pass give the figures of a fresh
+per-township computation, and each slice's fingerprint moves only with its own inputs."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kcbx import workbook
+from kcbx.metrics import analyse, measure_county
+from kcbx.params import load_params
+from kcbx.prepared import CountyPreparation
+from kcbx.store import load_tables
+
+PROJECT = Path(__file__).resolve().parents[1]
+DEMO_PARAMS = PROJECT / "params" / "demo.yaml"  # `make test` writes and ingests the demo county
+AS_OF = dt.date(2021, 10, 15)
+# Per-pupil tables a county pass measures once for all and then cuts.
+CUT_TABLES = ("streaks", "absent_today", "out_of_school", "home_teaching", "school_age", "cases",
+              "duplicates", "subsidy", "findings", "rejected", "ingest_log", "daily_unexcused")
+
+
+@pytest.fixture(scope="module")
+def demo():
+    params = load_params(DEMO_PARAMS)
+    tables = load_tables(params.store)
+    return params, tables, measure_county(tables, params, AS_OF)
+
+
+def as_json(metrics: dict) -> str:
+    return json.dumps(workbook._json_ready(metrics), ensure_ascii=False, sort_keys=True)
+
+
+def test_every_township_s_slice_equals_its_fresh_computation(demo):
+    params, tables, county_pass = demo
+    townships = county_pass.townships()
+    assert len(townships) == 6
+    for township in [*townships, None]:
+        cut = county_pass.analysis(township)
+        fresh = analyse(tables, params, AS_OF, township)  # measured for this township alone
+        assert as_json(cut.metrics) == as_json(fresh.metrics), township
+        for name in CUT_TABLES:
+            assert getattr(cut, name).reset_index(drop=True).equals(
+                getattr(fresh, name).reset_index(drop=True)), (township, name)
+
+
+def test_a_township_pass_cannot_be_cut_for_another(demo):
+    params, tables, county_pass = demo
+    township = county_pass.townships()[0]
+    with pytest.raises(ValueError, match="measured for"):
+        measure_county(tables, params, AS_OF, scope=township).analysis(None)
+
+
+def _fingerprints(params_path: Path, store: Path, folder: Path) -> dict[str, str]:
+    """The slices' fingerprints, prepared in a process of their own (string hashing differs)."""
+    code = (
+        "import json, sys, datetime as dt\n"
+        "from pathlib import Path\n"
+        "from kcbx.params import load_params\n"
+        "from kcbx.prepared import CountyPreparation\n"
+        "p = CountyPreparation(load_params(sys.argv[1]), dt.date(2021, 10, 15), None, Path(sys.argv[3]),\n"
+        "    township_notebook_sha256='t', county_notebook_sha256='c', store_snapshot=Path(sys.argv[2]))\n"
+        "print(json.dumps({s.township or 'county': s.fingerprint for s in p.slices()}, ensure_ascii=False))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, str(params_path), str(store), str(folder)],
+                          capture_output=True, text=True, check=True, timeout=300)
+    return json.loads(done.stdout)
+
+
+@pytest.mark.slow
+def test_fingerprints_are_stable_and_move_only_with_a_township_s_rows(demo, tmp_path):
+    params, tables, county_pass = demo
+    first = _fingerprints(DEMO_PARAMS, params.store, tmp_path / "a")
+    again = _fingerprints(DEMO_PARAMS, params.store, tmp_path / "b")
+    assert first == again  # another process, another string hash seed: the same fingerprints
+
+    # One pupil's absence type changes (病假 → 无故) in a copy of the store: only their
+    # township's slice and the county's change.
+    township = county_pass.townships()[1]
+    pupil = county_pass.roster_now.loc[county_pass.roster_now["township"] == township, "person_key"]
+    absences = tables["absence"]
+    row = absences[absences["person_key"].isin(set(pupil)) & ~absences["unexcused"]].iloc[0]
+    changed_store = tmp_path / "changed.duckdb"
+    shutil.copyfile(params.store, changed_store)
+    with duckdb.connect(str(changed_store)) as con:
+        con.execute("UPDATE absence SET unexcused = true, absence_type = '无故' "
+                    "WHERE source_file = ? AND source_row = ?", [row.source_file, int(row.source_row)])
+    changed = _fingerprints(DEMO_PARAMS, changed_store, tmp_path / "c")
+    moved = sorted(name for name in first if first[name] != changed[name])
+    assert moved == sorted([township, "county"])
+
+
+def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):
+    params, _, _ = demo
+    preparation = CountyPreparation(params, AS_OF, None, tmp_path, township_notebook_sha256="t",
+                                    county_notebook_sha256="c")
+    first = next(preparation.slices())
+    opened = workbook.open_township(DEMO_PARAMS, first.township, AS_OF, first.path)
+    assert opened.township == first.township
+    with pytest.raises(ValueError, match="not the prepared analysis"):
+        workbook.open_township(DEMO_PARAMS, "另一个镇", AS_OF, first.path)
+    with pytest.raises(ValueError, match="not the prepared analysis"):
+        workbook.open_county(DEMO_PARAMS, AS_OF, first.path)
