@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kcbx.report.html import SORT_SCRIPT, export_html
+from kcbx.report.html import SORT_SCRIPT, _report_exporter, export_html
 from kcbx.report.index import render_index, write_index
 
 matplotlib.use("Agg")
@@ -124,6 +124,37 @@ def test_export_replaces_the_old_page_whole(tmp_path):
     page = (tmp_path / "report.html").read_text(encoding="utf-8")
     assert "<title>notebook</title>" in page  # no title given: the notebook's file name
     assert sorted(os.listdir(tmp_path)) == ["notebook.ipynb", "report.html"]  # no temp file left
+
+
+def test_a_reused_exporter_writes_what_a_fresh_one_writes(tmp_path):
+    # A worker keeps one exporter for every notebook it exports: nothing of one export may
+    # leak into the next (lexer, title, provenance, the folder markdown images are read from).
+    other = executed_notebook()
+    other.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
+    other.metadata["title"] = "乙镇 控辍保学日报"
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "logo.png").write_bytes(base64.b64decode(png_base64()))
+    other.cells.insert(0, nbformat.v4.new_markdown_cell("![标志](logo.png) 乙镇"))
+    notebooks = {"first": (executed_notebook(), {"县": "示例县"}), "other": (other, {"乡镇": "乙镇"})}
+    for name, (notebook, _) in notebooks.items():
+        (tmp_path / name).mkdir(exist_ok=True)
+        nbformat.write(notebook, tmp_path / name / "notebook.ipynb")
+
+    def export(name: str) -> bytes:
+        page = tmp_path / name / "report.html"
+        export_html(tmp_path / name / "notebook.ipynb", page, provenance=notebooks[name][1])
+        return page.read_bytes()
+
+    fresh = {}
+    for name in notebooks:
+        _report_exporter.cache_clear()
+        fresh[name] = export(name)
+    assert fresh["first"] != fresh["other"]
+    assert '<img alt="标志" src="data:image/png'.encode() in fresh["other"]  # read from other/
+    _report_exporter.cache_clear()
+    for name in ("first", "other", "first", "other"):
+        assert export(name) == fresh[name]
+    assert _report_exporter.cache_info().misses == 1  # one exporter served all four
 
 
 # ---------------------------------------------------------------------------------------

@@ -37,21 +37,49 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    counties = [load_params(path) for path in args.params]
+    as_of = parse_as_of(args.as_of)
+    if args.scheduler is not None:
+        return _run_on_cluster(counties, as_of, args)
     from kcbx.run import run_county
 
-    params = load_params(args.params)
-    as_of = parse_as_of(args.as_of)
-    if not params.store.exists():
-        print(f"no store at {params.store}: run `kcbx ingest --params {args.params}` first",
-              file=sys.stderr)
+    status = 0  # 2 when a county had no store, else 1 when a report failed
+    for params in counties:
+        if not params.store.exists():
+            print(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first",
+                  file=sys.stderr)
+            status = 2
+            continue
+        manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
+                              progress=not args.quiet, engine=args.engine, force=args.force)
+        if not _print_outcome(manifest):
+            status = status or 1
+    return status
+
+
+def _run_on_cluster(counties, as_of, args: argparse.Namespace) -> int:
+    from kcbx.cluster import run_counties
+
+    if args.township:
+        print("kcbx run: --township cannot be used with --scheduler", file=sys.stderr)
         return 2
-    manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
-                          progress=not args.quiet, engine=args.engine, force=args.force)
+    ok = True
+    for outcome in run_counties(counties, as_of, scheduler=args.scheduler, workers=args.workers,
+                                progress=not args.quiet, force=args.force, engine=args.engine):
+        if outcome.manifest is None:
+            print(f"{outcome.params.county}: not run: {outcome.error}", file=sys.stderr)
+            ok = False
+        else:
+            ok &= _print_outcome(outcome.manifest)
+    return 0 if ok else 1
+
+
+def _print_outcome(manifest) -> bool:
     print(summary(manifest))
     for t in manifest.townships:
         if not t.succeeded:
             print(f"  failed: {t.name}: {t.error}", file=sys.stderr)
-    return 0 if manifest.ok else 1
+    return manifest.ok
 
 
 def summary(manifest) -> str:
@@ -59,7 +87,7 @@ def summary(manifest) -> str:
     records = manifest.townships
     ok = sum(t.succeeded for t in records)
     reused = sum(t.status == "reused" for t in records)
-    return (f"{ok} of {len(records)} reports ok ({reused} reused) in {manifest.seconds:.1f} s: "
+    return (f"{manifest.county}: {ok} of {len(records)} reports ok ({reused} reused) in {manifest.seconds:.1f} s: "
             f"{manifest.as_of_dir / 'index.html'}")
 
 
@@ -92,9 +120,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_ingest)
 
     run = sub.add_parser("run", help="render every township report and the county roll-up")
-    run.add_argument("--params", required=True)
+    run.add_argument("--params", required=True, action="append",
+                     help="a county's params file; repeat it to run several counties (a province)")
     run.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")
-    run.add_argument("--workers", type=int, default=2, help="townships run in parallel")
+    run.add_argument("--workers", type=int, default=2,
+                     help="notebooks run in parallel (with --scheduler local: dask workers)")
+    run.add_argument("--scheduler", default=None,
+                     help="run the notebooks on dask.distributed: 'local' (a local cluster) or "
+                          "tcp://HOST:PORT of a running `dask scheduler`")
     run.add_argument("--township", action="append", default=[],
                      help="only this township (repeatable); default: every township")
     run.add_argument("--quiet", action="store_true", help="no progress bar")

@@ -18,6 +18,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import threading
 
 import nbformat
 import zmq
@@ -135,14 +136,22 @@ class WarmKernel:
                            RESET_TIMEOUT_SECONDS)
 
 
-_warm: WarmKernel | None = None
+_this_thread = threading.local()  # a kernel's client lives in its thread's event loop
 
 
 def warm_kernel() -> WarmKernel:
-    """This process's warm kernel, started on first use and shut down when the process exits."""
-    global _warm
-    if _warm is None:
-        _warm = WarmKernel()
-        _warm.start()
-        atexit.register(_warm.shutdown)
-    return _warm
+    """This thread's warm kernel, started on first use and shut down when the process exits."""
+    kernel = getattr(_this_thread, "kernel", None)
+    if kernel is None:
+        kernel = _this_thread.kernel = WarmKernel()
+        kernel.start()
+        atexit.register(kernel.shutdown)
+    return kernel
+
+
+def shutdown_warm_kernel() -> None:
+    """Shut this thread's warm kernel down now (a dask worker leaving)."""
+    kernel = getattr(_this_thread, "kernel", None)
+    if kernel is not None:
+        kernel.shutdown()
+        _this_thread.kernel = None

@@ -47,6 +47,7 @@ import os
 import re
 import shutil
 import socket
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -182,6 +183,14 @@ def start_worker(engine: str) -> None:
 
 
 def worker_name() -> str:
+    """Where a notebook runs: the dask worker's address on a cluster, else host:pid."""
+    if "distributed" in sys.modules:  # only a dask worker has imported it
+        from distributed import get_worker
+
+        try:
+            return get_worker().address
+        except ValueError:  # not inside a dask task
+            pass
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

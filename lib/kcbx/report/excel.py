@@ -256,6 +256,8 @@ def _is_missing(value: Any) -> bool:
 
 def _as_text(value: Any) -> str:
     """A ledger value as the text a form shows."""
+    if isinstance(value, str):  # most values: no other check needed
+        return value
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, dt.datetime):
@@ -281,15 +283,40 @@ def _write_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str
     """Write one ledger value with a typed call; what does not fit the kind is written as text."""
     if _is_missing(value):
         worksheet.write_blank(row, col, None, style)
-        return
+    else:
+        _write_present_value(worksheet, row, col, value, kind, style, date_style)
+
+
+def _write_present_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str,
+                         style: Format, date_style: Format | None = None) -> str | None:
+    """_write_value for a value known not to be missing; return the text when written as text."""
     if kind == "date" and (day := _as_datetime(value)) is not None:
         worksheet.write_datetime(row, col, day, date_style or style)
-        return
+        return None
     if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
             and not isinstance(value, bool):
         worksheet.write_number(row, col, value, style)
-        return
-    worksheet.write_string(row, col, _as_text(value), style)
+        return None
+    text = _as_text(value)
+    worksheet.write_string(row, col, text, style)
+    return text
+
+
+def _write_column(worksheet: Worksheet, first_row: int, col: int, values: pd.Series, kind: str,
+                  style: Format) -> set[str]:
+    """Write a table's column downward from first_row, each value as _write_value writes it.
+
+    Returns the distinct texts written as text, which size a text column: a county's
+    column has tens of thousands of cells but few distinct values.
+    """
+    texts: set[str] = set()
+    missing = values.isna().to_numpy()  # the same test as _is_missing, for the whole column at once
+    for row, value, blank in zip(range(first_row, first_row + len(values)), values.tolist(), missing):
+        if blank:
+            worksheet.write_blank(row, col, None, style)
+        elif (text := _write_present_value(worksheet, row, col, value, kind, style)) is not None:
+            texts.add(text)
+    return texts
 
 
 def _write_merged_text(worksheet: Worksheet, row: int, first_col: int, last_col: int,
@@ -324,17 +351,18 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     header_last = _write_table_header(worksheet, header_first, columns, styles)
     first_data_row = header_last + 1
 
+    content_widths = []
     for col, column in enumerate(columns):
-        style = styles.cell[column.kind]
-        for offset, value in enumerate(sheet.rows[column.key].tolist()):
-            _write_value(worksheet, first_data_row + offset, col, value, column.kind, style)
+        values = sheet.rows[column.key]
+        texts = _write_column(worksheet, first_data_row, col, values, column.kind, styles.cell[column.kind])
+        content_widths.append(_content_width(values, column.kind, texts))
 
     row = first_data_row + len(sheet.rows)
     for line in _notes_lines(sheet.notes):
         _write_merged_text(worksheet, row, 0, last_col, line, styles.note)
         row += 1
 
-    for col, width in enumerate(_column_widths(columns, sheet.rows)):
+    for col, width in enumerate(_column_widths(columns, content_widths)):
         worksheet.set_column(col, col, width)
     worksheet.freeze_panes(first_data_row, 0)
     worksheet.autofilter(header_last, 0, max(header_last, first_data_row + len(sheet.rows) - 1),
@@ -377,32 +405,35 @@ def _write_table_header(worksheet: Worksheet, row: int, columns: Sequence[Column
     return row + 1
 
 
-def _content_width(values: pd.Series, kind: str) -> int:
-    """The widest value of a column as displayed, in character widths."""
+def _content_width(values: pd.Series, kind: str, texts: set[str]) -> int:
+    """The widest value of a column as displayed, in character widths.
+
+    ``texts`` are the column's values as written as text (``_write_column``): they size a
+    text column; a date or number column is sized by its dates or numbers.
+    """
+    if kind == "text":
+        return max(map(display_width, texts), default=0)
     present = values.dropna()
     if present.empty:
         return 0
     if kind == "date":
         return DATE_WIDTH
-    if kind in ("int", "float", "percent"):
-        numeric = pd.to_numeric(present, errors="coerce").dropna()
-        if numeric.empty:
-            return 0
-        shown = {"int": "{:.0f}", "float": "{:.2f}", "percent": "{:.1%}"}[kind]
-        # The widest number is the largest or the most negative one.
-        return max(len(shown.format(numeric.max())), len(shown.format(numeric.min())))
-    texts = present.map(_as_text).astype(str)
-    return int((texts.str.len() + texts.str.count(_WIDE.pattern)).max())
+    numeric = pd.to_numeric(present, errors="coerce").dropna()  # int, float or percent
+    if numeric.empty:
+        return 0
+    shown = {"int": "{:.0f}", "float": "{:.2f}", "percent": "{:.1%}"}[kind]
+    # The widest number is the largest or the most negative one.
+    return max(len(shown.format(numeric.max())), len(shown.format(numeric.min())))
 
 
-def _column_widths(columns: Sequence[Column], rows: pd.DataFrame) -> list[float]:
+def _column_widths(columns: Sequence[Column], content_widths: Sequence[int]) -> list[float]:
     """Widths that fit header and content, capped; a group label gets room across its run."""
     widths: list[float] = []
-    for column in columns:
+    for column, content in zip(columns, content_widths):
         if column.width is not None:
             widths.append(column.width)
             continue
-        fitted = max(display_width(column.header), _content_width(rows[column.key], column.kind))
+        fitted = max(display_width(column.header), content)
         widths.append(float(min(MAX_WIDTH, max(MIN_WIDTH, fitted + WIDTH_PADDING))))
     for group, first, last in _group_runs(columns):
         shortfall = display_width(group or "") + WIDTH_PADDING - sum(widths[first:last + 1])

@@ -123,12 +123,12 @@ def _people(analysis: Analysis) -> pd.DataFrame:
     roster = first_row_per_person(analysis.roster)
     population = analysis.school_age.rename(columns={"township": "home_township"})
     events = first_row_per_person(analysis.case_events[~analysis.case_events["duplicate"]])
-    people = pd.DataFrame(columns=_PEOPLE_COLUMNS, dtype=object)
-    for source in (roster, population, events):
-        found = source.drop_duplicates("person_key").set_index("person_key")
-        found = found[[column for column in _PEOPLE_COLUMNS if column in found.columns]].astype(object)
-        people = people.combine_first(found)
-    return people[_PEOPLE_COLUMNS].astype(object).rename_axis("person_key")
+    found = [source.drop_duplicates("person_key")
+             .reindex(columns=["person_key", *_PEOPLE_COLUMNS]).astype(object)
+             for source in (roster, population, events)]
+    # Stacked in source order, first() takes each field's first non-blank value.
+    people = pd.concat(found, ignore_index=True).groupby("person_key", sort=False, dropna=False).first()
+    return people[_PEOPLE_COLUMNS].astype(object)
 
 
 def _details(people: pd.DataFrame, person_keys: pd.Series) -> pd.DataFrame:
@@ -406,10 +406,14 @@ def _case_ledger_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
 def _schooling(analysis: Analysis, person_keys: pd.Series) -> pd.Series:
     """就学情况 of each child: "在读（XX小学）" from the current roster, else why they are suspected."""
     roster = analysis.roster
-    at_school = roster[roster["status"].isin(IN_SCHOOL_STATUSES)]
+    at_school = roster[roster["status"].isin(IN_SCHOOL_STATUSES) & roster["person_key"].notna()]
     places = (at_school["status"] + "（" + at_school["school"].astype(str) + "）")
-    in_school = places.groupby(at_school["person_key"]).agg(
-        lambda texts: LIST_SEPARATOR.join(dict.fromkeys(texts)))
+    # person_key → its distinct places in roster order; a plain loop, as a groupby calling
+    # Python per child takes seconds for a county.
+    places_of: dict[Any, dict[str, None]] = {}
+    for person_key, place in zip(at_school["person_key"], places):
+        places_of.setdefault(person_key, {})[place] = None
+    in_school = {person_key: LIST_SEPARATOR.join(texts) for person_key, texts in places_of.items()}
     suspected = analysis.out_of_school.set_index("person_key")["reason"]
     return person_keys.map(in_school).fillna(person_keys.map("疑似失学：" + suspected)).fillna(NOT_SUSPECTED)
 

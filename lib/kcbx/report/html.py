@@ -12,6 +12,7 @@ own table sorter (admitted by its sha256), a phone viewport, and a provenance fo
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 from collections.abc import Mapping
 from pathlib import Path
@@ -32,7 +33,10 @@ SORT_SCRIPT_SHA256 = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")
 LANGUAGE_CODE = "zh"
 
 
+@functools.cache
 def _report_exporter() -> HTMLExporter:
+    """One exporter per process: building one loads and compiles the Jinja templates, most of
+    an export's time. A reused exporter writes the same bytes as a fresh one (tests/test_html.py)."""
     return HTMLExporter(
         template_name="lab",  # the lab cell markup; our template file replaces its page shell
         template_file=str(REPORT_TEMPLATE),
