@@ -38,8 +38,11 @@ lab: $(DEMO_STORE)
 
 ## bench: benchmarks (run by hand; they print their figures)
 bench: $(STAMP)
-	$(BIN)/python benchmarks/bench_ingest.py
-	$(BIN)/python benchmarks/bench_run.py
+	$(BIN)/python benchmarks/bench_ingest.py --params $(PARAMS)
+	$(BIN)/python benchmarks/bench_metrics.py --params $(PARAMS) --as-of $(AS_OF)
+	$(BIN)/python benchmarks/bench_render.py --params $(PARAMS) --as-of $(AS_OF)
+	$(BIN)/python benchmarks/bench_run.py --params $(PARAMS) --as-of $(AS_OF)
+	$(BIN)/python benchmarks/bench_cluster.py --params $(PARAMS) --as-of $(AS_OF)
 
 clean:
 	rm -rf build outputs/*/ .pytest_cache

@@ -1,56 +1,198 @@
-"""Time one `kcbx run`: seconds in total and per notebook (townships, then the county).
+"""How fast is `kcbx run`? Every figure of issue 8, in one run, on a copy of the county.
 
-    PYTHONPATH=lib .venv/bin/python benchmarks/bench_run.py --params params/demo.yaml \
-        --as-of 2021-10-15 [--workers 2] [--township 城厢镇 ...] [--engine papermill]
+    .venv/bin/python benchmarks/bench_run.py --params params/tongjiang.yaml --as-of 2021-11-30 \
+        [--sample 4] [--workers 2] [--skip-naive]
 
-The run is a real one: it replaces <outputs>/<county>/<as_of>/. Not run by the tests.
+Prints, for the same sample of townships:
+  1. the naive loop: the `papermill` CLI, then `jupyter nbconvert --to html --no-input`,
+     one notebook after another (each notebook computes the county itself);
+  2. the previous engine: papermill with a fresh kernel per notebook ("papermill");
+  3. the warm-kernel engine ("warm");
+then, on the whole county: 4. the warm engine, every report rendered (--force), with the
+peak RSS of all its processes; 5. the unchanged re-run through the `kcbx` CLI;
+6. a change to one township's ledger rows (one absence corrected in the store).
+
+Runs write into a temporary outputs folder and a copy of the store: the county's own
+outputs and store are left alone. Not run by the tests.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import shutil
+import statistics
+import subprocess
 import sys
+import tempfile
+import threading
+import time
 from pathlib import Path
 
+import duckdb
+
+from kcbx.manifest import REUSED
 from kcbx.params import load_params, parse_as_of
-from kcbx.run import ENGINES, run_county
+from kcbx.run import DEFAULT_NOTEBOOKS_DIR, TOWNSHIP_NOTEBOOK, run_county
+
+BIN = Path(sys.executable).parent
+PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
 
 
-def townships_of(params, as_of) -> list[str]:
-    """Every township a run covers (as `kcbx run` finds them), from the ingested store."""
-    from kcbx.metrics import townships_in_scope
-    from kcbx.store import load_tables
+class PeakRss:
+    """The largest sum of resident memory of this process and all its descendants, sampled."""
 
-    return townships_in_scope(load_tables(params.store, kinds=["roster", "population"]),
-                              params, as_of)
+    def __init__(self, interval: float = 0.2):
+        self.interval, self.peak, self._stop = interval, 0, threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    @staticmethod
+    def _tree_rss(root: int) -> int:
+        parents, rss = {}, {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    fields = stat.read().rsplit(")", 1)[1].split()
+                with open(f"/proc/{entry}/statm") as statm:
+                    rss[int(entry)] = int(statm.read().split()[1]) * PAGE_SIZE
+                parents[int(entry)] = int(fields[1])
+            except (OSError, IndexError, ValueError):
+                continue  # the process ended meanwhile
+        tree, frontier = {root}, [root]
+        while frontier:
+            children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
+            tree.update(children)
+            frontier = children
+        return sum(rss.get(pid, 0) for pid in tree)
+
+    def _sample(self) -> None:
+        while not self._stop.is_set():
+            self.peak = max(self.peak, self._tree_rss(os.getpid()))
+            time.sleep(self.interval)
+
+    def __enter__(self) -> PeakRss:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def main(argv: list[str] | None = None) -> int:
+def naive_loop(params, as_of, townships, folder: Path) -> list[float]:
+    """Seconds per notebook: papermill CLI, then nbconvert CLI, one after another."""
+    seconds = []
+    for position, township in enumerate(townships):
+        out = folder / f"naive-{position}"
+        out.mkdir(parents=True)
+        executed = out / "notebook.ipynb"
+        started = time.perf_counter()
+        subprocess.run([BIN / "papermill", DEFAULT_NOTEBOOKS_DIR / TOWNSHIP_NOTEBOOK, executed,
+                        "-p", "params", str(params.path), "-p", "township", township,
+                        "-p", "as_of", as_of.isoformat(), "-p", "output_dir", str(out),
+                        "--cwd", str(DEFAULT_NOTEBOOKS_DIR), "--no-progress-bar"],
+                       check=True, capture_output=True)
+        subprocess.run([BIN / "jupyter", "nbconvert", "--to", "html", "--no-input", str(executed)],
+                       check=True, capture_output=True)
+        seconds.append(time.perf_counter() - started)
+    return seconds
+
+
+def township_seconds(manifest) -> list[float]:
+    return [t.seconds for t in manifest.townships if t.township is not None]
+
+
+def report(label: str, manifest, wall: float) -> None:
+    towns = township_seconds(manifest)
+    county = [t.seconds for t in manifest.townships if t.township is None]
+    reused = sum(t.status == REUSED for t in manifest.townships)
+    mean = f"{statistics.mean(towns):.2f} s" if towns else "-"
+    print(f"{label:<44} {wall:7.2f} s wall  {len(manifest.townships)} notebooks "
+          f"({reused} reused), {wall / len(manifest.townships):.2f} s wall per notebook; "
+          f"township notebook mean {mean}, county {county[0]:.2f} s; ok={manifest.ok}")
+
+
+def change_one_township(store: Path) -> str:
+    """Correct one absence (病假 → 无故) of one pupil, as a re-sent school file would; the township."""
+    with duckdb.connect(str(store)) as con:
+        township, source_file, source_row = con.execute(
+            "SELECT r.township, a.source_file, a.source_row FROM absence a JOIN roster r USING (person_key) "
+            "WHERE NOT a.unexcused ORDER BY a.source_file, a.source_row LIMIT 1").fetchone()
+        con.execute("UPDATE absence SET unexcused = true, absence_type = '无故' "
+                    "WHERE source_file = ? AND source_row = ?", [source_file, source_row])
+    return township
+
+
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", required=True)
-    parser.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")
+    parser.add_argument("--as-of", required=True)
+    parser.add_argument("--sample", type=int, default=4, help="townships in the sample runs")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--township", action="append", default=[],
-                        help="only this township (repeatable); default: every township")
-    parser.add_argument("--engine", choices=sorted(ENGINES), default="papermill")
-    parser.add_argument("--notebooks", type=Path, default=None, help="default: notebooks/")
-    args = parser.parse_args(argv)
-
-    params = load_params(args.params)
+    parser.add_argument("--skip-naive", action="store_true")
+    args = parser.parse_args()
+    original = load_params(args.params)
     as_of = parse_as_of(args.as_of)
-    townships = args.township or townships_of(params, as_of)
-    manifest = run_county(params, as_of, townships, workers=args.workers, progress=False,
-                          notebooks_dir=args.notebooks, engine=args.engine)
 
-    for record in manifest.townships:
-        status = "" if record.status == "ok" else f"  FAILED: {record.error}"
-        print(f"{record.seconds:7.2f} s  {record.name}{status}")
-    notebook_seconds = sum(record.seconds for record in manifest.townships)
-    print(f"{len(manifest.townships)} notebooks ({len(townships)} townships + county), "
-          f"{manifest.workers} workers, engine {manifest.engine}")
-    print(f"total {manifest.seconds:.2f} s wall; notebooks {notebook_seconds:.2f} s summed; "
-          f"{manifest.seconds / len(manifest.townships):.2f} s wall per notebook")
-    return 0 if manifest.ok else 1
+    with tempfile.TemporaryDirectory() as scratch:
+        scratch = Path(scratch)
+        store = scratch / "store.duckdb"
+        shutil.copyfile(original.store, store)
+        # A params file of its own, so that the CLI and papermill see the copy too.
+        text = original.path.read_text(encoding="utf-8")
+        params_path = scratch / original.path.name
+        params_path.write_text(
+            "\n".join(line for line in text.splitlines()
+                      if not line.startswith(("store:", "outputs:", "ledgers:")))
+            + f"\nstore: {store}\noutputs: {scratch / 'outputs'}\nledgers: {original.ledgers}\n",
+            encoding="utf-8")
+        params = load_params(params_path)
+
+        def timed_run(**kwargs):
+            started = time.perf_counter()
+            manifest = run_county(params, as_of, progress=False, workers=args.workers, **kwargs)
+            return manifest, time.perf_counter() - started
+
+        full, _ = timed_run(force=True)  # also warms the file cache and finds the townships
+        sample = [t.township for t in full.townships if t.township is not None][:args.sample]
+        print(f"{params.county} {as_of}: {len(full.townships) - 1} townships; sample {', '.join(sample)}; "
+              f"{args.workers} workers")
+
+        if not args.skip_naive:
+            naive = naive_loop(params, as_of, sample, scratch / "naive")
+            print(f"{'1. naive loop (papermill CLI + nbconvert CLI)':<44} {sum(naive):7.2f} s wall  "
+                  f"{len(naive)} notebooks, {statistics.mean(naive):.2f} s per notebook")
+        fresh, wall = timed_run(townships=sample, engine="papermill", force=True)
+        report("2. papermill engine, fresh kernels, sample", fresh, wall)
+        warm, wall = timed_run(townships=sample, engine="warm", force=True)
+        report("3. warm engine, sample", warm, wall)
+        if not args.skip_naive:
+            per_notebook = sum(township_seconds(warm)) / len(sample)
+            print(f"   per township notebook: naive {statistics.mean(naive):.2f} s, warm "
+                  f"{per_notebook:.2f} s: {statistics.mean(naive) / per_notebook:.1f}x; "
+                  f"wall per notebook (naive / warm run): "
+                  f"{statistics.mean(naive) / (wall / len(warm.townships)):.1f}x")
+
+        with PeakRss() as rss:
+            full, wall = timed_run(force=True)
+        report("4. warm engine, whole county", full, wall)
+        print(f"   peak RSS of all processes: {rss.peak / 2**30:.2f} GiB")
+
+        started = time.perf_counter()
+        subprocess.run([BIN / "kcbx", "run", "--params", str(params_path), "--as-of",
+                        as_of.isoformat(), "--quiet"], check=True, capture_output=True)
+        unchanged = time.perf_counter() - started
+        print(f"{'5. unchanged re-run (kcbx CLI)':<44} {unchanged:7.2f} s wall  "
+              f"({unchanged / wall:.1%} of the full run)")
+
+        township = change_one_township(store)
+        changed, changed_wall = timed_run()
+        rendered = [t.name for t in changed.townships if t.status != REUSED]
+        report(f"6. one township changed ({township})", changed, changed_wall)
+        print(f"   rendered again: {', '.join(rendered)} ({changed_wall / wall:.1%} of the full run)")
+    return 0
 
 
 if __name__ == "__main__":  # required: the worker processes are spawned and re-import this file

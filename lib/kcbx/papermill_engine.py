@@ -16,6 +16,10 @@ from papermill.engines import Engine
 from kcbx.engine import STARTUP_TIMEOUT_SECONDS, KERNEL_NAME, log, warm_kernel
 
 
+def _no_save(**kwargs) -> None:
+    pass
+
+
 def _failed(notebook) -> bool:
     return any(cell.get("metadata", {}).get("papermill", {}).get("exception")
                for cell in notebook.cells)
@@ -36,11 +40,17 @@ class WarmKernelEngine(Engine):
             stdout_file=stdout_file, stderr_file=stderr_file)
         client.kc = kernel.kc
         kernel.notebooks += 1
+        # papermill writes the whole notebook before and after every cell, so that a long
+        # notebook can be watched; a report takes a second, and those 30 writes cost a tenth
+        # of it. It is written when it starts and, failed or not, when it ends.
+        nb_man.save = _no_save
         try:
             client.execute()
         except BaseException:
             kernel.replace()  # dead, hung (cell timeout) or interrupted: never reuse it
             raise
+        finally:
+            del nb_man.save  # papermill's own save again, for notebook_complete
         if _failed(nb_man.nb):
             kernel.replace()  # a half-run notebook may leave anything behind
         return nb_man.nb

@@ -607,6 +607,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 dispatcher.done(record)
             else:
                 dispatcher.add(job)
+        del preparation  # every slice is cut: the county's tables need not stay in memory
         records = dispatcher.finish()
         return [records[name] for name in [*townships, COUNTY_NAME]]
     finally:
