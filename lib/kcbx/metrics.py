@@ -313,8 +313,10 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
     workload = support.teacher_workload(
         visits[visits["person_key"].isin(due_keys)],
         workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
-    subsidy = support.subsidy_check(town_roster, tables["poverty"], tables["subsidy"], as_of,
-                                    params.subsidy)
+    # Only the township's pupils' register rows and payments can count: the county's others
+    # need not be searched for each township.
+    subsidy = support.subsidy_check(town_roster, _of_people(tables["poverty"], town_pupils),
+                                    _of_people(tables["subsidy"], town_pupils), as_of, params.subsidy)
     transition = county.transition
     if transition is not None:
         transition = _in_township(transition, township)

@@ -287,7 +287,8 @@ def breakdown(cases: pd.DataFrame, column: str) -> pd.DataFrame:
             {"state": list(CASE_STATES), "state_label": list(CASE_STATES.values()), "cases": counts.to_numpy()}
         )
     values = _blank_to_na(cases[column].astype(object)).fillna("未填写").rename(column)
-    table = pd.crosstab(values, cases["state"]).reindex(columns=list(CASE_STATES), fill_value=0)
+    table = (cases.groupby([values, cases["state"]]).size().unstack(fill_value=0)
+             .reindex(columns=list(CASE_STATES), fill_value=0))
     table.insert(0, "cases", table.sum(axis=1))
     table = table.rename_axis(index=column, columns=None).reset_index()
     return table.sort_values(["cases", column], ascending=[False, True], ignore_index=True)
