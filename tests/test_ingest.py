@@ -2,12 +2,14 @@
 
 import datetime as dt
 import json
+import subprocess
+import sys
 
 import pandas as pd
 import pytest
 import xlsxwriter
 
-from kcbx import schema, store
+from kcbx import ingest, schema, store
 from kcbx.ingest import format_report, ingest_folder, report_path
 from kcbx.params import load_params
 
@@ -175,3 +177,62 @@ def test_reading_the_store_does_not_block_other_readers(county):
 def test_missing_store_says_to_ingest_first(tmp_path):
     with pytest.raises(FileNotFoundError, match="kcbx ingest"):
         store.load_tables(tmp_path / "none.duckdb")
+
+
+def test_files_read_in_a_second_process_give_the_same_report_and_rows(county, monkeypatch):
+    serial = ingest_folder(county, today=TODAY)
+    serial_tables = store.load_tables(county.store)
+    county.store.unlink()
+    monkeypatch.setattr(ingest, "PARALLEL_MIN_BYTES", 0)  # a pool even for this small county,
+    monkeypatch.setattr(ingest, "_spare_cores", lambda: 1)  # and on a busy machine
+    monkeypatch.setattr(ingest, "PARTS", 4)
+    parallel = ingest_folder(county, today=TODAY)
+    assert counts(parallel) == counts(serial)
+    assert {f.file: f.error for f in parallel.files} == {f.file: f.error for f in serial.files}  # 坏文件 too
+    tables = store.load_tables(county.store)
+    for table in [*schema.KINDS, "rejected_rows", "findings"]:
+        pd.testing.assert_frame_equal(tables[table], serial_tables[table])
+
+
+def test_a_fault_in_kcbx_is_reported_on_its_file_and_the_others_go_on(county, monkeypatch):
+    from kcbx.ledgers import normalize, read
+
+    def read_failing(ledger_file, vocabulary):
+        if ledger_file.relative == "户籍/甲镇.csv":
+            raise RuntimeError("read fault")
+        return original_read(ledger_file, vocabulary)
+
+    def normalize_failing(sheets, today):
+        if any(sheet.file == "缺勤/9月.csv" for sheet in sheets):
+            raise KeyError("normalize fault")
+        return original_normalize(sheets, today)
+
+    original_read, original_normalize = read.read_ledger_file, normalize.normalize_sheets
+    monkeypatch.setattr(read, "read_ledger_file", read_failing)
+    monkeypatch.setattr(normalize, "normalize_sheets", normalize_failing)
+    report = ingest_folder(county, today=TODAY)
+    errors = {f.file: f.error for f in report.files if f.error}
+    assert errors["户籍/甲镇.csv"].startswith("户籍/甲镇.csv：") and "RuntimeError: read fault" in errors["户籍/甲镇.csv"]
+    assert "KeyError" in errors["缺勤/9月.csv"]
+    assert counts(report)["学籍/一小.xlsx"] == (3, 2, 1)  # the others are read as ever
+
+
+def test_reingest_with_nothing_changed_neither_writes_nor_loads_pandas(county):
+    ingest_folder(county, today=TODAY)
+    written = county.store.stat().st_mtime_ns
+    script = ("import sys; from kcbx.ingest import ingest_folder; from kcbx.params import load_params; "
+              f"report = ingest_folder(load_params({str(county.path)!r})); "
+              "print({f.status for f in report.files}, 'pandas' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout
+    assert out.split() == ["{'unchanged'}", "False"]
+    assert county.store.stat().st_mtime_ns == written
+
+
+def test_a_file_that_is_no_ledger_is_noted_once_and_leaves_the_reingest_unchanged(county):
+    (county.ledgers / "缺勤" / "说明.docx").write_bytes(b"")
+    ingest_folder(county, today=TODAY)
+    written = county.store.stat().st_mtime_ns
+    ingest_folder(county, today=TODAY)
+    findings = store.load_tables(county.store)["findings"]
+    assert list(findings["file"]).count("缺勤/说明.docx") == 1
+    assert county.store.stat().st_mtime_ns == written  # nothing changed: not written again

@@ -1,9 +1,9 @@
-"""Reading files as schools send them (kcbx.ledgers.read): formats, encodings, headers."""
+"""Reading files as schools send them (kcbx.ledgers.read, .folder, .headers): formats, encodings, headers."""
 
 import pytest
 import xlsxwriter
 
-from kcbx.ledgers import read
+from kcbx.ledgers import folder, headers, read
 
 ID_A = "110105201003010014"  # valid (see test_ids)
 
@@ -86,7 +86,7 @@ def test_params_synonym_applies_to_every_kind_that_has_the_column():
 
 
 def test_unknown_synonym_keys_are_reported():
-    assert read.unknown_synonym_keys({"身份证号": ["证件号"], "住址": ["家庭住址"]}) == ["住址"]
+    assert headers.unknown_synonym_keys({"身份证号": ["证件号"], "住址": ["家庭住址"]}) == ["住址"]
 
 
 def test_missing_required_column_names_the_header_with_its_synonyms(tmp_path):
@@ -148,7 +148,7 @@ def test_ledger_files_found_by_key_or_chinese_folder_name(tmp_path):
     (tmp_path / "absence" / "甲镇" / "9月.csv").write_bytes(b"")
     (tmp_path / "absence" / "说明.docx").write_bytes(b"")
     (tmp_path / "杂项").mkdir()
-    files, findings = read.find_ledger_files(tmp_path)
+    files, findings = folder.find_ledger_files(tmp_path)
     assert [(f.kind, f.relative) for f in files] == [("absence", "absence/甲镇/9月.csv"), ("roster", "学籍/一小.xlsx")]
     assert [(f.file, f.finding) for f in findings] == [
         ("absence/说明.docx", "不支持的文件类型（需要 .xlsx/.xls/.csv），已跳过"),

@@ -8,31 +8,52 @@ rows read = rows accepted + rows rejected, per file.
 Re-ingesting is incremental: a file whose bytes (sha256) and reading rules are
 unchanged is not read again and keeps its rows; a changed file replaces its
 own rows; a file that disappeared has its rows removed. All changes are
-written in one transaction.
+written in one transaction. When nothing changed, the store is not written,
+and pandas, pandera and the readers (a second to import) are not loaded: they
+are imported where a file is read or the store written.
 """
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
+import gc
 import hashlib
 import json
+import multiprocessing
+import os
+import threading
 import time
 import unicodedata
+from collections import Counter
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
+from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 
-import pandas as pd
-from tqdm import tqdm
+import duckdb
 
 import kcbx
-from kcbx import schema, store
+from kcbx import schema
 from kcbx.files import write_text_atomic
-from kcbx.ledgers.normalize import normalize_sheet
-from kcbx.ledgers.read import (Finding, HeaderVocabulary, LedgerFile, LedgerReadError,
-                               find_ledger_files, header_vocabulary, read_ledger_file,
-                               unknown_synonym_keys)
+from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
+from kcbx.ledgers.headers import unknown_synonym_keys
 from kcbx.params import Params
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+# Reading is Python-bound: with this much to read and a core to spare, a second
+# process reads too (this machine kind has 2 cores). It costs a second of imports
+# and the rows' trip back (a third more CPU in all), which a small county's
+# ingest, or a machine already busy, would not repay.
+PARALLEL_MIN_BYTES = 4 * 2 ** 20
+WORKERS = 2
+# Files are handed out in about this many parts, so that both processes finish together.
+PARTS = 12
 
 
 @dataclass
@@ -97,11 +118,33 @@ def report_path(store_path: Path) -> Path:
     return store_path.with_name(f"{store_path.stem}.ingest.json")
 
 
+# --------------------------------------------------------------------------- what changed
+
+# What turns a file into stored rows besides its bytes and the county's synonyms:
+# kcbx's own reading, checking and storing code (the store's tables are laid out
+# by it too), and the libraries that read cells and check IDs.
+READING_CODE = ("ledgers", "schema.py", "store.py", "ingest.py")
+READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum")
+
+
 def reading_rules(params: Params) -> str:
-    """Fingerprint of what decides how a file is read besides its bytes: the kcbx
-    version and the county's header synonyms. A change re-reads every file."""
-    rules = {"kcbx": kcbx.__version__, "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())}}
+    """Fingerprint of what decides how a file is read besides its bytes: kcbx's version
+    and reading code, the libraries it reads with, and the county's header synonyms.
+    A change re-reads every file."""
+    rules = {"kcbx": kcbx.__version__, "code": _code_digest(),
+             "libraries": {name: metadata.version(name) for name in READING_LIBRARIES},
+             "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())}}
     return hashlib.sha256(json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
+
+
+def _code_digest() -> str:
+    package = Path(kcbx.__file__).parent
+    digest = hashlib.sha256()
+    for name in READING_CODE:
+        path = package / name
+        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
+    return digest.hexdigest()
 
 
 def _sha256(path: Path) -> str:
@@ -112,6 +155,65 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+@dataclass(frozen=True)
+class StoredFile:
+    """What the store remembers of an ingested file (one ingest_log row)."""
+
+    kind: str
+    file: str
+    sha256: str
+    rules: str
+    sheets: tuple[str, ...]
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    seconds: float
+    error: str | None
+    warnings: int
+
+
+@dataclass(frozen=True)
+class StoredState:
+    """What the store says of the last ingest: its files by name, and its findings
+    about the folder itself (kind, file, sheet, row, finding), in no order."""
+
+    files: dict[str, StoredFile] = field(default_factory=dict)
+    folder_findings: tuple[tuple, ...] = ()
+
+
+def stored_state(store_path: str | Path) -> StoredState:
+    """The store's ingest_log and folder findings; empty for a missing store or one
+    whose tables are not as expected (duckdb alone: no pandas)."""
+    if not Path(store_path).exists():
+        return StoredState()
+    try:
+        with duckdb.connect(str(store_path), read_only=True) as con:
+            log = con.execute("SELECT kind, file, sha256, rules, sheets, rows_read, rows_accepted, "
+                              "rows_rejected, seconds, error, warnings FROM ingest_log").fetchall()
+            folder_findings = con.execute("SELECT kind, file, sheet, row, finding FROM findings WHERE kind IS NULL "
+                                          "OR file NOT IN (SELECT file FROM ingest_log)").fetchall()
+    except duckdb.Error:  # an older layout: the store is rebuilt when written
+        return StoredState()
+    files = {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
+                                *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]))
+             for row in log}
+    return StoredState(files, tuple(folder_findings))
+
+
+def _files_to_read(files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
+                   previous: Mapping[str, StoredFile]) -> list[LedgerFile]:
+    # A file's path names its kind folder, so same path + same bytes + same rules = same rows.
+    return [f for f in files if not (f.relative in previous and previous[f.relative].sha256 == hashes[f.relative]
+                                     and previous[f.relative].rules == rules)]
+
+
+def _unchanged_report(stored: StoredFile) -> FileReport:
+    return FileReport(stored.kind, stored.file, list(stored.sheets), stored.rows_read, stored.rows_accepted,
+                      stored.rows_rejected, stored.seconds, stored.error, stored.warnings, status="unchanged")
+
+
+# --------------------------------------------------------------------------- reading files
+
 @dataclass
 class _FileResult:
     report: FileReport
@@ -120,58 +222,174 @@ class _FileResult:
     findings: list[Finding]
 
 
-def _read_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary, today: dt.date) -> _FileResult:
-    """Read, normalise and validate one file.
+def _failed_file(ledger_file: LedgerFile, error: str, seconds: float) -> _FileResult:
+    """A file that could not be read: an error naming the file, so that the other files go on."""
+    report = FileReport(ledger_file.kind, ledger_file.relative, [], 0, 0, 0, seconds,
+                        error=f"{ledger_file.relative}：{error}")
+    return _FileResult(report, [], [], [])
 
-    A file that cannot be read becomes an error naming the file, not an exception.
+
+def _internal_error(exc: Exception) -> str:
+    return f"读取时出错 internal error: {type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def _cycle_collector_paused() -> Iterator[None]:
+    """Reading builds millions of small objects and no reference cycles: Python's cycle
+    collector, left on, walks them again and again to find nothing (a quarter of the time)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+@_cycle_collector_paused()
+def _read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]],
+                today: dt.date) -> list[_FileResult]:
+    """Read, normalise and validate files, in order; one result per file.
+
+    The sheets of all files are normalised together (normalize_sheets validates
+    each kind in one call). A file that cannot be read, or that meets a fault in
+    kcbx, becomes an error naming the file, not an exception.
     """
+    from kcbx.ledgers.normalize import normalize_sheets
+    from kcbx.ledgers.read import LedgerReadError, RawSheet, header_vocabulary, read_ledger_file
+
+    results: dict[int, _FileResult] = {}
+    readable: dict[int, tuple[list[RawSheet], list[Finding], float]] = {}
+    vocabularies = {}
+    for number, ledger_file in enumerate(ledger_files):
+        started = time.perf_counter()
+        if ledger_file.kind not in vocabularies:
+            vocabularies[ledger_file.kind] = header_vocabulary(ledger_file.kind, synonyms)
+        try:
+            sheets, findings = read_ledger_file(ledger_file, vocabularies[ledger_file.kind])
+        except Exception as exc:
+            error = str(exc) if isinstance(exc, LedgerReadError) else _internal_error(exc)
+            results[number] = _failed_file(ledger_file, error, time.perf_counter() - started)
+            continue
+        readable[number] = (sheets, findings, time.perf_counter() - started)
+
     started = time.perf_counter()
     try:
-        sheets, findings = read_ledger_file(ledger_file, vocabulary)
-    except LedgerReadError as exc:
-        report = FileReport(ledger_file.kind, ledger_file.relative, [], 0, 0, 0,
-                            time.perf_counter() - started, error=f"{ledger_file.relative}：{exc}")
-        return _FileResult(report, [], [], [])
-    accepted, rejected, errors = [], [], []
-    for sheet in sheets:
-        normalized = normalize_sheet(sheet, today)
-        accepted.append(normalized.accepted)
-        rejected.append(normalized.rejected)
-        findings.extend(normalized.findings)
-        if sheet.missing:
-            errors.append(sheet.missing_message)
-    report = FileReport(
-        kind=ledger_file.kind,
-        file=ledger_file.relative,
-        sheets=[s.sheet for s in sheets],
-        rows_read=sum(len(a) + len(r) for a, r in zip(accepted, rejected)),
-        rows_accepted=sum(len(a) for a in accepted),
-        rows_rejected=sum(len(r) for r in rejected),
-        seconds=time.perf_counter() - started,
-        error="；".join(errors) or None,
-        warnings=len(findings),
-    )
-    return _FileResult(report, accepted, rejected, findings)
+        normalized = iter(normalize_sheets([sheet for sheets, _, _ in readable.values() for sheet in sheets], today))
+        by_file = {number: [next(normalized) for _ in sheets] for number, (sheets, _, _) in readable.items()}
+    except Exception:
+        # A fault met in some file: normalise file by file, so that the error names it.
+        by_file = {}
+        for number, (sheets, _, _) in list(readable.items()):
+            try:
+                by_file[number] = normalize_sheets(sheets, today)
+            except Exception as exc:
+                results[number] = _failed_file(ledger_files[number], _internal_error(exc), readable.pop(number)[2])
+    rows = {number: sum(sheet.rows_read for sheet in by_file[number]) for number in readable}
+    checking_seconds_per_row = (time.perf_counter() - started) / max(1, sum(rows.values()))
+
+    for number, (sheets, findings, reading_seconds) in readable.items():
+        normalized_sheets = by_file[number]
+        for sheet in normalized_sheets:
+            findings.extend(sheet.findings)
+        report = FileReport(
+            kind=ledger_files[number].kind,
+            file=ledger_files[number].relative,
+            sheets=[s.sheet for s in sheets],
+            rows_read=rows[number],
+            rows_accepted=sum(len(n.accepted) for n in normalized_sheets),
+            rows_rejected=sum(len(n.rejected) for n in normalized_sheets),
+            # its own reading, and its share of the checking done for all files together
+            seconds=reading_seconds + rows[number] * checking_seconds_per_row,
+            error="；".join(s.missing_message for s in sheets if s.missing) or None,
+            warnings=len(findings),
+        )
+        results[number] = _FileResult(report, [n.accepted for n in normalized_sheets],
+                                      [n.rejected for n in normalized_sheets], findings)
+    return [results[number] for number in range(len(ledger_files))]
 
 
-def _findings_frame(findings: list[Finding]) -> pd.DataFrame:
-    frame = pd.DataFrame([dataclasses.asdict(f) for f in findings], columns=list(store.FINDINGS_COLUMNS))
-    return frame.astype({"kind": object, "file": object, "sheet": object, "finding": object, "row": "Int64"})
+def _parts(ledger_files: list[LedgerFile], count: int) -> list[list[LedgerFile]]:
+    """The files in consecutive parts of about equal bytes."""
+    sizes = [f.path.stat().st_size for f in ledger_files]
+    share = sum(sizes) / count
+    parts: list[list[LedgerFile]] = [[]]
+    done = 0
+    for ledger_file, size in zip(ledger_files, sizes):
+        if parts[-1] and done >= share * len(parts):
+            parts.append([])
+        parts[-1].append(ledger_file)
+        done += size
+    return parts
 
 
-def _log_frame(report: FileReport, sha256: str, rules: str, ingested_at: dt.datetime) -> pd.DataFrame:
-    row = {**{c: getattr(report, c) for c in ("kind", "file", "rows_read", "rows_accepted",
-                                                 "rows_rejected", "seconds", "error", "warnings")},
-           "sha256": sha256, "ingested_at": ingested_at, "sheets": json.dumps(report.sheets, ensure_ascii=False),
-           "rules": rules}
-    return pd.DataFrame([row], columns=list(store.table_types()["ingest_log"])).astype(
-        {"kind": object, "file": object, "sha256": object, "error": object, "sheets": object, "rules": object})
+def _spare_cores() -> int:
+    """Cores no process wants (by the last minute's load, this one included)."""
+    return (os.cpu_count() or 1) - round(os.getloadavg()[0])
 
 
-def _unchanged_report(stored: store.StoredFile) -> FileReport:
-    return FileReport(stored.kind, stored.file, list(stored.sheets), stored.rows_read, stored.rows_accepted,
-                      stored.rows_rejected, stored.seconds, stored.error, stored.warnings, status="unchanged")
+def _watch_parent(parent: int) -> None:
+    """In a worker: end when the ingest that started it is gone (a killed parent
+    leaves its pool's workers waiting forever)."""
 
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
+              progress: bool) -> list[_FileResult]:
+    """_read_files of every file, in order; in a second process too when there is much to read.
+
+    The files are cut into parts: a pool of WORKERS - 1 processes is kept two
+    parts ahead from the front of the list, while this process reads parts from
+    the back, until they meet. Should a worker die, its parts are read here.
+    """
+    from tqdm import tqdm
+
+    parallel = (WORKERS > 1 and _spare_cores() >= 1
+                and sum(f.path.stat().st_size for f in ledger_files) >= PARALLEL_MIN_BYTES)
+    parts = _parts(ledger_files, PARTS) if parallel else [ledger_files]
+    results: dict[int, list[_FileResult]] = {}
+    with tqdm(total=len(ledger_files), desc="读取台账 reading", unit="file", disable=not progress) as bar:
+
+        def read_here(number: int) -> None:
+            results[number] = _read_files(parts[number], synonyms, today)
+            bar.update(len(parts[number]))
+
+        if not parallel:
+            read_here(0)
+            return results[0]
+        with ProcessPoolExecutor(WORKERS - 1, mp_context=multiprocessing.get_context("spawn"),
+                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+            given: dict[int, Future] = {}
+            front, back = 0, len(parts) - 1
+            pool_works = True
+            while front <= back:
+                while pool_works and front <= back and sum(not f.done() for f in given.values()) < 2 * (WORKERS - 1):
+                    try:
+                        given[front] = pool.submit(_read_files, parts[front], synonyms, today)
+                    except BrokenProcessPool:
+                        pool_works = False
+                        break
+                    given[front].add_done_callback(
+                        lambda future, files=len(parts[front]): future.exception() or bar.update(files))
+                    front += 1
+                if front <= back:
+                    read_here(back)
+                    back -= 1
+            for number, future in given.items():
+                try:
+                    results[number] = future.result()
+                except BrokenProcessPool:
+                    read_here(number)
+    return [result for number in range(len(parts)) for result in results[number]]
+
+
+# --------------------------------------------------------------------------- ingest
 
 def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | None = None) -> IngestReport:
     """Read ``params.ledgers`` into ``params.store`` and write the report beside the store.
@@ -185,31 +403,18 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
     folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
                         for key in unknown_synonym_keys(params.synonyms)]
     rules = reading_rules(params)
-    previous = store.stored_files(params.store)
-    vocabularies = {kind: header_vocabulary(kind, params.synonyms) for kind in schema.KINDS}
-
     hashes = {f.relative: _sha256(f.path) for f in files}
-    # A file's path names its kind folder, so same path + same bytes + same rules = same rows.
-    to_read = [f for f in files if not (f.relative in previous and previous[f.relative].sha256 == hashes[f.relative]
-                                        and previous[f.relative].rules == rules)]
+
+    stored = stored_state(params.store)
     present = {f.relative for f in files}
-    removed = sorted(name for name in previous if name not in present)
-    reading = {f.relative for f in to_read}
-    update = store.StoreUpdate(
-        files_to_clear=[f.relative for f in to_read] + removed,
-        findings=[_findings_frame(folder_findings)],
-    )
-    reports: dict[str, FileReport] = {f.relative: _unchanged_report(previous[f.relative])
-                                      for f in files if f.relative not in reading}
-    ingested_at = dt.datetime.now().replace(microsecond=0)
-    for ledger_file in tqdm(to_read, desc="读取台账 reading", unit="file", disable=not progress):
-        result = _read_file(ledger_file, vocabularies[ledger_file.kind], today)
-        reports[ledger_file.relative] = result.report
-        update.ledger_rows.setdefault(ledger_file.kind, []).extend(result.accepted)
-        update.rejected.extend(result.rejected)
-        update.findings.append(_findings_frame(result.findings))
-        update.log.append(_log_frame(result.report, hashes[ledger_file.relative], rules, ingested_at))
-    store.write_update(params.store, update)
+    nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files)
+                       and present == stored.files.keys()
+                       and Counter(map(dataclasses.astuple, folder_findings)) == Counter(stored.folder_findings))
+    if nothing_changed:
+        reports, removed = {name: _unchanged_report(stored.files[name]) for name in present}, []
+    else:
+        reports, removed = _update_store(params, files, hashes, rules, stored.files, folder_findings,
+                                         today, progress)
 
     report = IngestReport(
         store=str(params.store),
@@ -222,6 +427,39 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
     write_text_atomic(report_path(params.store),
                       json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     return report
+
+
+def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
+                  previous: Mapping[str, StoredFile], folder_findings: list[Finding], today: dt.date,
+                  progress: bool) -> tuple[dict[str, FileReport], list[str]]:
+    """Read the files that changed and write the changes to the store, in one transaction.
+
+    Returns every file's report and the files removed from the store.
+    """
+    from kcbx import store
+
+    if not store.layout_matches(params.store):
+        previous = {}  # laid out by other code: rebuilt when written, so every file is read again
+    to_read = _files_to_read(files, hashes, rules, previous)
+    present = {f.relative for f in files}
+    removed = sorted(name for name in previous if name not in present)
+    reading = {f.relative for f in to_read}
+    reports: dict[str, FileReport] = {f.relative: _unchanged_report(previous[f.relative])
+                                      for f in files if f.relative not in reading}
+    update = store.StoreUpdate(files_to_clear=[f.relative for f in to_read] + removed)
+    findings = list(folder_findings)
+    for result in _read_all(to_read, params.synonyms, today, progress):
+        reports[result.report.file] = result.report
+        update.ledger_rows.setdefault(result.report.kind, []).extend(result.accepted)
+        update.rejected.extend(result.rejected)
+        findings.extend(result.findings)
+    update.findings = [dataclasses.astuple(f) for f in findings]
+    ingested_at = dt.datetime.now().replace(microsecond=0)
+    update.log = [{**dataclasses.asdict(reports[f.relative]), "sha256": hashes[f.relative], "ingested_at": ingested_at,
+                   "sheets": json.dumps(reports[f.relative].sheets, ensure_ascii=False), "rules": rules}
+                  for f in to_read]
+    store.write_update(params.store, update)
+    return reports, removed
 
 
 # --------------------------------------------------------------------------- printing

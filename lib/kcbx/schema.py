@@ -11,7 +11,11 @@ number as the user sees it in Excel, or the line number in a CSV file).
 
 from __future__ import annotations
 
-import pandera.pandas as pa
+import functools
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
 
 KINDS: tuple[str, ...] = (
     "roster",
@@ -71,182 +75,189 @@ CASE_PLACEMENTS = ("插班", "单独编班", "普职融合", "个别辅导")
 POVERTY_CATEGORIES = ("脱贫户", "监测户", "低保户", "特困供养")
 DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上门", "未安置")
 
-def _text(nullable: bool = True) -> pa.Column:
-    return pa.Column(object, nullable=nullable, required=True)
 
+@functools.cache
+def _models() -> dict[str, pa.DataFrameSchema]:
+    """The pandera models, built on first use (see MODELS)."""
+    import pandera.pandas as pa
 
-def _person_columns() -> dict[str, pa.Column]:
+    def _text(nullable: bool = True) -> pa.Column:
+        return pa.Column(object, nullable=nullable, required=True)
+
+    def _person_columns() -> dict[str, pa.Column]:
+        return {
+            "person_key": pa.Column(object, nullable=False),
+            "id_number": pa.Column(object, nullable=True),
+            "student_no": pa.Column(object, nullable=True),
+        }
+
+    def _provenance_columns() -> dict[str, pa.Column]:
+        return {
+            "source_file": pa.Column(object, nullable=False),
+            "source_sheet": pa.Column(object, nullable=False),
+            "source_row": pa.Column("int64", pa.Check.ge(1)),
+        }
+
+    def _date(nullable: bool = False) -> pa.Column:
+        return pa.Column("datetime64[ns]", nullable=nullable, coerce=True)
+
+    def _int(nullable: bool = False, *checks: pa.Check) -> pa.Column:
+        return pa.Column("Int64", list(checks), nullable=nullable, coerce=True)
+
+    def _bool() -> pa.Column:
+        return pa.Column(bool, coerce=True)
+
+    def _one_of(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
+        return pa.Column(object, pa.Check.isin(list(values)), nullable=nullable)
+
+    # Column order in each dict is the column order in the store.
     return {
-        "person_key": pa.Column(object, nullable=False),
-        "id_number": pa.Column(object, nullable=True),
-        "student_no": pa.Column(object, nullable=True),
+        "roster": pa.DataFrameSchema(
+            {
+                # NULL = no 学年 in the ledger: "the current school year", which
+                # depends on as_of, so the measures fill it (measures.common.roster_of_year).
+                "school_year": _int(True, pa.Check.in_range(1990, 2100)),
+                **_person_columns(),
+                "name": _text(),
+                "gender": _text(),
+                "birth_date": _date(nullable=True),
+                "township": _text(nullable=False),
+                "school": _text(nullable=False),
+                "grade": _int(False, pa.Check.in_range(1, 9)),
+                "class_name": _text(),
+                "boarding": _bool(),
+                "status": _one_of(ROSTER_STATUSES),
+                "left_behind": _bool(),
+                "migrant": _bool(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "population": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "name": _text(),
+                "gender": _text(),
+                "birth_date": _date(nullable=True),
+                "township": _text(nullable=False),
+                "village": _text(),
+                "guardian": _text(),
+                "phone": _text(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "poverty": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "name": _text(),
+                "township": _text(),
+                "village": _text(),
+                "category": _text(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "disability": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "name": _text(),
+                "township": _text(),
+                "disability_type": _text(),
+                "disability_level": _text(),
+                "placement": _one_of(DISABILITY_PLACEMENTS, nullable=True),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "absence": pa.DataFrameSchema(
+            {
+                "date": _date(),
+                **_person_columns(),
+                "school": _text(),
+                "absence_type": _one_of(UNEXCUSED_TYPES + EXCUSED_TYPES),
+                "unexcused": _bool(),
+                "note": _text(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "cases": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "name": _text(),
+                "township": _text(),
+                "school": _text(),
+                "grade": _int(True, pa.Check.in_range(1, 9)),
+                "date": _date(),
+                "event": _one_of(CASE_EVENTS),
+                "cause": _text(),
+                "destination": _text(),
+                "admin_owner": _text(),
+                "edu_owner": _text(),
+                "method": _one_of(CASE_METHODS, nullable=True),
+                "placement": _one_of(CASE_PLACEMENTS, nullable=True),
+                "note": _text(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "home_teaching": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "date": _date(),
+                "hours": pa.Column(float, pa.Check.ge(0), coerce=True),
+                "teacher": _text(),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "subsidy": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "term": pa.Column(object, pa.Check.str_matches(r"^\d{4}[秋春]$")),
+                "item": _text(),
+                "amount": pa.Column(float, pa.Check.ge(0), coerce=True),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        "enrollment": pa.DataFrameSchema(
+            {
+                "school_year": _int(False, pa.Check.in_range(1990, 2100)),
+                "township": _text(nullable=False),
+                "school": _text(nullable=False),
+                "grade": _int(False, pa.Check.in_range(1, 9)),
+                "enrolled": _int(False, pa.Check.ge(0)),
+                "repeaters": _int(True, pa.Check.ge(0)),
+                "graduates": _int(True, pa.Check.ge(0)),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
     }
 
 
-def _provenance_columns() -> dict[str, pa.Column]:
-    return {
-        "source_file": pa.Column(object, nullable=False),
-        "source_sheet": pa.Column(object, nullable=False),
-        "source_row": pa.Column("int64", pa.Check.ge(1)),
-    }
-
-
-def _date(nullable: bool = False) -> pa.Column:
-    return pa.Column("datetime64[ns]", nullable=nullable, coerce=True)
-
-
-def _int(nullable: bool = False, *checks: pa.Check) -> pa.Column:
-    return pa.Column("Int64", list(checks), nullable=nullable, coerce=True)
-
-
-def _bool() -> pa.Column:
-    return pa.Column(bool, coerce=True)
-
-
-def _one_of(values: tuple[str, ...], nullable: bool = False) -> pa.Column:
-    return pa.Column(object, pa.Check.isin(list(values)), nullable=nullable)
-
-
-# Column order in each dict is the column order in the store.
-MODELS: dict[str, pa.DataFrameSchema] = {
-    "roster": pa.DataFrameSchema(
-        {
-            # NULL = no 学年 in the ledger: "the current school year", which
-            # depends on as_of, so the measures fill it (measures.common.roster_of_year).
-            "school_year": _int(True, pa.Check.in_range(1990, 2100)),
-            **_person_columns(),
-            "name": _text(),
-            "gender": _text(),
-            "birth_date": _date(nullable=True),
-            "township": _text(nullable=False),
-            "school": _text(nullable=False),
-            "grade": _int(False, pa.Check.in_range(1, 9)),
-            "class_name": _text(),
-            "boarding": _bool(),
-            "status": _one_of(ROSTER_STATUSES),
-            "left_behind": _bool(),
-            "migrant": _bool(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "population": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "name": _text(),
-            "gender": _text(),
-            "birth_date": _date(nullable=True),
-            "township": _text(nullable=False),
-            "village": _text(),
-            "guardian": _text(),
-            "phone": _text(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "poverty": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "name": _text(),
-            "township": _text(),
-            "village": _text(),
-            "category": _text(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "disability": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "name": _text(),
-            "township": _text(),
-            "disability_type": _text(),
-            "disability_level": _text(),
-            "placement": _one_of(DISABILITY_PLACEMENTS, nullable=True),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "absence": pa.DataFrameSchema(
-        {
-            "date": _date(),
-            **_person_columns(),
-            "school": _text(),
-            "absence_type": _one_of(UNEXCUSED_TYPES + EXCUSED_TYPES),
-            "unexcused": _bool(),
-            "note": _text(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "cases": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "name": _text(),
-            "township": _text(),
-            "school": _text(),
-            "grade": _int(True, pa.Check.in_range(1, 9)),
-            "date": _date(),
-            "event": _one_of(CASE_EVENTS),
-            "cause": _text(),
-            "destination": _text(),
-            "admin_owner": _text(),
-            "edu_owner": _text(),
-            "method": _one_of(CASE_METHODS, nullable=True),
-            "placement": _one_of(CASE_PLACEMENTS, nullable=True),
-            "note": _text(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "home_teaching": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "date": _date(),
-            "hours": pa.Column(float, pa.Check.ge(0), coerce=True),
-            "teacher": _text(),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "subsidy": pa.DataFrameSchema(
-        {
-            **_person_columns(),
-            "term": pa.Column(object, pa.Check.str_matches(r"^\d{4}[秋春]$")),
-            "item": _text(),
-            "amount": pa.Column(float, pa.Check.ge(0), coerce=True),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-    "enrollment": pa.DataFrameSchema(
-        {
-            "school_year": _int(False, pa.Check.in_range(1990, 2100)),
-            "township": _text(nullable=False),
-            "school": _text(nullable=False),
-            "grade": _int(False, pa.Check.in_range(1, 9)),
-            "enrolled": _int(False, pa.Check.ge(0)),
-            "repeaters": _int(True, pa.Check.ge(0)),
-            "graduates": _int(True, pa.Check.ge(0)),
-            **_provenance_columns(),
-        },
-        strict=True,
-        ordered=True,
-    ),
-}
+def __getattr__(name: str) -> object:
+    # MODELS is built when first asked for: pandera (with pandas) takes a second to
+    # import, which `kcbx ingest` pays only when it has a file to read.
+    if name == "MODELS":
+        return _models()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def columns(kind: str) -> list[str]:
     """The canonical column names of a kind, in store order."""
-    return list(MODELS[kind].columns)
+    return list(_models()[kind].columns)
 
 
 # Store tables beside the ledger kinds.

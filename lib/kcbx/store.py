@@ -12,7 +12,6 @@ read-only, so parallel township runs do not block one another.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -159,55 +158,33 @@ def ingest_totals(store_path: str | Path) -> dict[str, int]:
     return {"rows_read": int(read), "rows_accepted": int(accepted), "rows_rejected": int(rejected)}
 
 
-@dataclass(frozen=True)
-class StoredFile:
-    """What the store remembers of an ingested file (one ingest_log row)."""
-
-    kind: str
-    file: str
-    sha256: str
-    rules: str
-    sheets: tuple[str, ...]
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-    seconds: float
-    error: str | None
-    warnings: int
-
-
-def stored_files(store_path: str | Path) -> dict[str, StoredFile]:
-    """The files in the store's ingest_log, by file; empty for a missing or outdated store."""
-    if not Path(store_path).exists():
-        return {}
-    with duckdb.connect(str(store_path), read_only=True) as con:
-        if not _schema_matches(con):
-            return {}
-        rows = con.execute(
-            "SELECT kind, file, sha256, rules, sheets, rows_read, rows_accepted, rows_rejected, "
-            "seconds, error, warnings FROM ingest_log").fetchall()
-    return {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
-                               *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]))
-            for row in rows}
-
-
 # --------------------------------------------------------------------------- writing
+
+def layout_matches(store_path: str | Path) -> bool:
+    """Whether the store exists with every table laid out as this code lays it out
+    (else writing rebuilds it, and every file must be read again)."""
+    if not Path(store_path).exists():
+        return False
+    with duckdb.connect(str(store_path), read_only=True) as con:
+        return _schema_matches(con)
+
 
 @dataclass
 class StoreUpdate:
     """One ingest's changes: files whose rows go (changed or gone), and the new rows.
 
-    ``ledger_rows`` maps a kind to its new rows (schema.MODELS columns);
-    ``rejected``, ``log`` and ``findings`` hold the side tables' new rows.
-    Findings with no kind are about the folder itself and are rewritten by
-    every ingest.
+    ``ledger_rows`` maps a kind to its new rows (schema.MODELS columns) and
+    ``rejected`` holds new rejected rows (schema.REJECTED_COLUMNS), as frames;
+    ``log`` (ingest_log rows, as dicts by column) and ``findings`` (tuples in
+    FINDINGS_COLUMNS order) are plain records. Findings about the folder itself
+    (no kind, or a file that is no ledger) are rewritten by every ingest.
     """
 
     files_to_clear: list[str] = field(default_factory=list)
     ledger_rows: dict[str, list[pd.DataFrame]] = field(default_factory=dict)
     rejected: list[pd.DataFrame] = field(default_factory=list)
-    log: list[pd.DataFrame] = field(default_factory=list)
-    findings: list[pd.DataFrame] = field(default_factory=list)
+    log: list[dict] = field(default_factory=list)
+    findings: list[tuple] = field(default_factory=list)
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -234,6 +211,11 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, frames: list[pd.DataFram
         con.unregister("batch")
 
 
+def _side_frame(table: str, records: list[dict] | list[tuple]) -> pd.DataFrame:
+    """Records of a side table in the store's dtypes."""
+    return _as_store_dtypes(pd.DataFrame.from_records(records, columns=list(_SIDE_TYPES[table])), table)
+
+
 def write_update(store_path: str | Path, update: StoreUpdate) -> None:
     """Apply one ingest's changes in a single transaction (all or nothing)."""
     store_path = Path(store_path)
@@ -248,13 +230,14 @@ def write_update(store_path: str | Path, update: StoreUpdate) -> None:
                 con.execute(f"DELETE FROM {_q(kind)} WHERE source_file IN (SELECT file FROM cleared)")
             for table in SIDE_TABLES:
                 con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")
-            con.execute("DELETE FROM findings WHERE kind IS NULL")
+            # About the folder (no kind) or a file that is no ledger: rewritten by every ingest.
+            con.execute("DELETE FROM findings WHERE kind IS NULL OR file NOT IN (SELECT file FROM ingest_log)")
             con.unregister("cleared")
             for kind, frames in update.ledger_rows.items():
                 _insert(con, kind, frames)
             _insert(con, "rejected_rows", update.rejected)
-            _insert(con, "ingest_log", update.log)
-            _insert(con, "findings", update.findings)
+            _insert(con, "ingest_log", [_side_frame("ingest_log", update.log)])
+            _insert(con, "findings", [_side_frame("findings", update.findings)])
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

@@ -7,6 +7,11 @@ keyed by the contract's header; they apply to every ledger kind.
 
 from __future__ import annotations
 
+import functools
+import re
+import unicodedata
+from typing import Iterable, Mapping
+
 # Headers shared by every kind that has them.
 COMMON: dict[str, tuple[str, ...]] = {
     "id_number": ("身份证号", "身份证号码", "证件号码", "公民身份号码", "身份证件号"),
@@ -91,3 +96,28 @@ REQUIRED: dict[str, tuple[str, ...]] = {
 
 PERSON_KEYED = ("roster", "population", "poverty", "disability", "absence", "cases",
                 "home_teaching", "subsidy")
+
+
+@functools.lru_cache(maxsize=4096)  # header rows repeat across a county's files
+def normalize_header(text: object) -> str:
+    """A header cell reduced to what matters for matching.
+
+    Full-width characters become half-width (（）-> ()), spaces and line breaks
+    inside the cell go, and a required-field star or trailing colon is dropped.
+    """
+    if not isinstance(text, str):
+        return ""
+    folded = unicodedata.normalize("NFKC", text)
+    return re.sub(r"\s+", "", folded).strip("*:")
+
+
+def _all_header_names() -> set[str]:
+    names = {n for entry in COMMON.values() for n in entry}
+    names |= {n for by_col in BY_KIND.values() for entry in by_col.values() for n in entry}
+    return {normalize_header(n) for n in names}
+
+
+def unknown_synonym_keys(synonyms: Mapping[str, Iterable[str]]) -> list[str]:
+    """Keys of the params file's ``synonyms`` that are no known header (they would do nothing)."""
+    known = _all_header_names()
+    return [key for key in synonyms if normalize_header(key) not in known]

@@ -14,12 +14,14 @@ is only stripped, never evaluated: "=HYPERLINK(...)" stays that string.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -306,8 +308,10 @@ def contract_header(kind: str, column: str) -> str:
     return names[0] if names else column
 
 
+@functools.cache
 def _parser(kind: str, column: str) -> Callable[[object], object]:
-    """How one canonical column's cells are read."""
+    """How one canonical column's cells are read (one function per column, so that
+    parsed cells can be shared by every sheet of a batch)."""
     label = contract_header(kind, column)
     match column:
         case "birth_date" | "date":
@@ -344,33 +348,56 @@ class _Bad:
     reason: str
 
 
-def _read_column(raw: pd.Series, parse: Callable[[object], object]) -> pd.Series:
-    """Parse a column, once per distinct cell (ledgers repeat schools, dates, grades)."""
-    cache: dict[tuple[type, object], object] = {}
-
-    def parse_once(value: object) -> object:
-        key = (type(value), value)  # typed: the text "1" and the number 1 may read differently
-        if key not in cache:
-            try:
-                cache[key] = parse(value)
-            except CellError as exc:
-                cache[key] = _Bad(str(exc))
-        return cache[key]
-
-    # built as object on purpose: Series.map would turn None into NaN and infer dtypes
-    return pd.Series([parse_once(v) for v in raw], index=raw.index, dtype=object)
+def _cell_texts(cells: list) -> list[str | None]:
+    """cell_text of every cell; text cells (most of them) are stripped without a call each."""
+    return [(cell.strip() or None) if type(cell) is str else cell_text(cell) for cell in cells]
 
 
-def _raw(rows: pd.DataFrame, column: str) -> pd.Series:
+class _Caches:
+    """What one batch of sheets has parsed already, by distinct cell: ledgers repeat
+    schools, grades and dates, and a child recurs in the roster, absences and cases."""
+
+    def __init__(self) -> None:
+        self.cells: dict[Callable, dict[tuple[type, object], object]] = {}
+        self.unreadable: set[Callable] = set()  # parsers that have met a cell they cannot read
+        self.person_keys: dict[tuple[str | None, str | None], PersonKey] = {}
+
+    def read_column(self, cells: list, parse: Callable[[object], object]) -> tuple[list, list[int]]:
+        """Parse a column's cells, and say where they cannot be read: a cell that
+        cannot be read becomes a _Bad holding the reason."""
+        if parse is cell_text:
+            return _cell_texts(cells), []  # text is mostly distinct (names, IDs): nothing to share
+        cache = self.cells.setdefault(parse, {})
+        values = []
+        for cell in cells:
+            key = (type(cell), cell)  # typed: the text "1" and the number 1 may read differently
+            if key not in cache:
+                try:
+                    cache[key] = parse(cell)
+                except CellError as exc:
+                    cache[key] = _Bad(str(exc))
+                    self.unreadable.add(parse)
+            values.append(cache[key])
+        if parse not in self.unreadable:
+            return values, []  # the usual case: no _Bad can be among them
+        return values, [position for position, value in enumerate(values) if type(value) is _Bad]
+
+
+def _raw_columns(rows: pd.DataFrame) -> dict[str, list]:
+    """Every column's raw cells as a list (one conversion for the whole sheet)."""
+    return dict(zip(rows.columns, rows.to_numpy(dtype=object).T.tolist()))
+
+
+def _raw(cells: dict[str, list], column: str, length: int) -> list:
     """A column's raw cells; all blank when the file has no such column (it is optional)."""
-    return rows[column] if column in rows else pd.Series(None, index=rows.index, dtype=object)
+    return cells[column] if column in cells else [None] * length
 
 
 # Columns computed here rather than read from a cell.
 DERIVED = set(schema.PERSON) | set(schema.PROVENANCE) | {"unexcused"}
 
 
-# --------------------------------------------------------------------------- one sheet
+# --------------------------------------------------------------------------- sheets
 
 @dataclass
 class NormalizedSheet:
@@ -407,16 +434,17 @@ class _Rejections:
 
     def frame(self) -> pd.DataFrame:
         rows = sorted(self.by_row)
-        return pd.DataFrame({
-            "kind": self.sheet.kind,
-            "file": self.sheet.file,
-            "sheet": self.sheet.sheet,
-            "row": pd.Series(rows, dtype="int64"),
+        columns = {
+            "kind": [self.sheet.kind] * len(rows),
+            "file": [self.sheet.file] * len(rows),
+            "sheet": [self.sheet.sheet] * len(rows),
+            "row": rows,
             "column": [self.by_row[r][0] for r in rows],
             "value": [self.by_row[r][1] for r in rows],
             "reason": [self.by_row[r][2] for r in rows],
-        }, columns=list(schema.REJECTED_COLUMNS)).astype(
-            {c: object for c in schema.REJECTED_COLUMNS if c != "row"})
+        }
+        return pd.DataFrame({name: pd.Series(columns[name], dtype="int64" if name == "row" else object)
+                             for name in schema.REJECTED_COLUMNS})
 
 
 PANDERA_REASONS = {
@@ -433,6 +461,21 @@ def _pandera_reason(check: str, label: str) -> str:
     return PANDERA_REASONS.get(name, "{label}未通过检查（" + check + "）").format(label=label)
 
 
+@dataclass
+class _ParsedSheet:
+    """A sheet whose cells are read: the rows not rejected so far, as lists of canonical
+    values by column (untyped), the rejections, and the warnings of rows kept, by row."""
+
+    sheet: RawSheet
+    values: dict[str, list]
+    rejections: _Rejections
+    warnings: dict[int, str]
+
+    @property
+    def rows(self) -> int:
+        return len(self.values["source_row"])
+
+
 def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
     """Canonical rows of one sheet, the rows rejected with their reason, and warnings.
 
@@ -440,39 +483,78 @@ def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
     the columns in store order, then the pandera model's checks. ``today``
     bounds birth dates in IDs.
     """
+    return normalize_sheets([sheet], today)[0]
+
+
+def normalize_sheets(sheets: list[RawSheet], today: dt.date) -> list[NormalizedSheet]:
+    """normalize_sheet of every sheet, in order, with one pandera validation per kind.
+
+    Validating costs milliseconds a call whatever the rows, and a county sends
+    hundreds of small sheets: they are checked together, and a failing row is
+    traced back to its sheet.
+    """
+    caches = _Caches()
+    parsed = [_parse_sheet(sheet, today, caches) for sheet in sheets]
+    results: list[NormalizedSheet | None] = [None] * len(sheets)
+    for kind in dict.fromkeys(sheet.kind for sheet in sheets):
+        numbers = [i for i, sheet in enumerate(sheets) if sheet.kind == kind]
+        accepted = _validate(kind, [parsed[i] for i in numbers])
+        for i, rows in zip(numbers, accepted):
+            results[i] = NormalizedSheet(rows, parsed[i].rejections.frame(),
+                                         _warning_findings(sheets[i], parsed[i].warnings, rows))
+    return results
+
+
+def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedSheet:
+    """Read every cell of a sheet; rows with an unreadable cell or key are rejected here."""
     kind, rows = sheet.kind, sheet.rows
     model = schema.MODELS[kind]
     rejections = _Rejections(sheet)
+    row_numbers = rows.index.tolist()
     if sheet.missing:
-        for row in rows.index:
+        for row in row_numbers:
             rejections.by_row[row] = ("表头", "", sheet.missing_message)
-        return NormalizedSheet(empty_table(kind), rejections.frame())
+        return _ParsedSheet(sheet, {column: [] for column in model.columns}, rejections, {})
 
-    values: dict[str, pd.Series] = {}
+    raw = _raw_columns(rows)
+    values: dict[str, list] = {}
     warnings: dict[int, str] = {}
     if kind in headers.PERSON_KEYED:
-        person, warnings = _person_columns(sheet, today, rejections)
+        person, warnings = _person_columns(sheet, raw, today, rejections, caches.person_keys)
         values.update(person)
 
     for column, spec in model.columns.items():
         if column in DERIVED:
             continue
-        parsed = _read_column(_raw(rows, column), _parser(kind, column))
-        for row, bad in parsed[parsed.map(lambda v: isinstance(v, _Bad))].items():
-            rejections.add(row, column, bad.reason)
+        parsed, unreadable = caches.read_column(_raw(raw, column, len(row_numbers)), _parser(kind, column))
+        for position in unreadable:
+            rejections.add(row_numbers[position], column, parsed[position].reason)
         if not spec.nullable:
-            for row in parsed.index[parsed.isna()]:
-                rejections.add(row, column, f"{contract_header(kind, column)}为空")
+            for row, value in zip(row_numbers, parsed):
+                if value is None:
+                    rejections.add(row, column, f"{contract_header(kind, column)}为空")
         values[column] = parsed
 
     if kind == "absence":
-        values["unexcused"] = values["absence_type"].isin(schema.UNEXCUSED_TYPES)
-    values["source_file"] = pd.Series(sheet.file, index=rows.index, dtype=object)
-    values["source_sheet"] = pd.Series(sheet.sheet, index=rows.index, dtype=object)
-    values["source_row"] = pd.Series(rows.index, index=rows.index, dtype="int64")
+        values["unexcused"] = [value in schema.UNEXCUSED_TYPES for value in values["absence_type"]]
+    values["source_file"] = [sheet.file] * len(row_numbers)
+    values["source_sheet"] = [sheet.sheet] * len(row_numbers)
+    values["source_row"] = row_numbers
 
-    good = rows.index.difference(pd.Index(list(rejections.by_row), dtype=rows.index.dtype))
-    frame = pd.DataFrame({c: typed(values[c].loc[good], spec) for c, spec in model.columns.items()})
+    if rejections.by_row:
+        kept = [position for position, row in enumerate(row_numbers) if row not in rejections.by_row]
+        values = {column: [cells[position] for position in kept] for column, cells in values.items()}
+    return _ParsedSheet(sheet, {column: values[column] for column in model.columns}, rejections, warnings)
+
+
+def _validate(kind: str, sheets: list[_ParsedSheet]) -> list[pd.DataFrame]:
+    """The rows of several parsed sheets of one kind, typed and validated by schema.MODELS[kind]
+    in one call, back as one frame per sheet. Rows failing a check join their sheet's rejections."""
+    model = schema.MODELS[kind]
+    frame = pd.DataFrame({column: typed(pd.Series([value for sheet in sheets for value in sheet.values[column]],
+                                                  dtype=object), spec)
+                          for column, spec in model.columns.items()})
+    sheet_of_row = np.repeat(np.arange(len(sheets)), [sheet.rows for sheet in sheets])
     try:
         accepted = model.validate(frame, lazy=True)
     except pa.errors.SchemaErrors as errors:
@@ -480,37 +562,40 @@ def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
         if failures["index"].isna().any():  # a column-level failure is a bug here, not bad data
             raise
         for failure in failures.itertuples():
+            position = int(failure.index)
             reason = _pandera_reason(str(failure.check), contract_header(kind, failure.column))
-            rejections.add(int(failure.index), failure.column, reason)
-        accepted = model.validate(frame.drop(index=list(rejections.by_row), errors="ignore"))
-    findings = _warning_findings(sheet, warnings, accepted)
-    return NormalizedSheet(accepted.reset_index(drop=True), rejections.frame(), findings)
+            sheets[sheet_of_row[position]].rejections.add(int(frame.at[position, "source_row"]),
+                                                          failure.column, reason)
+        failed = sorted({int(position) for position in failures["index"]})
+        sheet_of_row = np.delete(sheet_of_row, failed)
+        accepted = model.validate(frame.drop(index=failed))
+    bounds = np.searchsorted(sheet_of_row, np.arange(len(sheets) + 1))
+    return [accepted.iloc[start:stop].reset_index(drop=True) for start, stop in zip(bounds[:-1], bounds[1:])]
 
 
-def _person_columns(sheet: RawSheet, today: dt.date,
-                    rejections: _Rejections) -> tuple[dict[str, pd.Series], dict[int, str]]:
+def _person_columns(sheet: RawSheet, raw: dict[str, list], today: dt.date, rejections: _Rejections,
+                    resolved: dict[tuple[str | None, str | None], PersonKey]
+                    ) -> tuple[dict[str, list], dict[int, str]]:
     """person_key, id_number, student_no of every row (see ids.resolve_person_key),
-    and the warnings of rows that are kept, by row."""
-    rows = sheet.rows
-    id_raw = _raw(rows, "id_number")
-    id_text = _read_column(id_raw, cell_text)
-    student_no = _read_column(_raw(rows, "student_no"), cell_text)
-    keys: dict[int, PersonKey] = {}
+    and the warnings of rows that are kept, by row. ``resolved`` holds the keys
+    of (ID, 学籍号) pairs met before."""
+    row_numbers = sheet.rows.index.tolist()
+    id_cells = _raw(raw, "id_number", len(row_numbers))
+    student_no_cells = _raw(raw, "student_no", len(row_numbers))
+    keys: list[PersonKey] = []
     warnings: dict[int, str] = {}
-    resolved: dict[tuple[str | None, str | None], PersonKey] = {}  # a child recurs in absences, cases
-    for row, raw, id_value, student_value in zip(rows.index, id_raw, id_text, student_no):
-        pair = (id_value, student_value)
-        if pair not in resolved:
-            resolved[pair] = resolve_person_key(id_value, student_value, today)
-        key = keys[row] = resolved[pair]
-        if _id_stored_as_number(raw):
+    for row, id_cell, pair in zip(row_numbers, id_cells, zip(_cell_texts(id_cells), _cell_texts(student_no_cells))):
+        key = resolved.get(pair)
+        if key is None:
+            key = resolved[pair] = resolve_person_key(*pair, today)
+        keys.append(key)
+        if _id_stored_as_number(id_cell):
             rejections.add(row, "id_number", REASON_ID_AS_NUMBER)
         elif key.reason:
             rejections.add(row, key.reason_column, key.reason)
         elif key.warning:
             warnings[row] = key.warning
-    columns = {name: pd.Series([getattr(keys[r], name) for r in rows.index], index=rows.index, dtype=object)
-               for name in schema.PERSON}
+    columns = {name: [getattr(key, name) for key in keys] for name in schema.PERSON}
     return columns, warnings
 
 
@@ -519,6 +604,8 @@ REASON_ID_AS_NUMBER = "身份证号被存为数字，后几位已丢失（请把
 
 def _id_stored_as_number(raw: object) -> bool:
     """An ID typed into a numeric Excel cell: Excel keeps 15 significant digits, so it is lost."""
+    if type(raw) is str:
+        return False  # the usual case, decided at once
     number = _whole_number(raw)
     return number is not None and number >= 10 ** 15
 

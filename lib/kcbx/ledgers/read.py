@@ -17,18 +17,18 @@ from __future__ import annotations
 import csv
 import io
 import re
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Mapping
 
+import numpy as np
 import pandas as pd
 
 from kcbx import schema
 from kcbx.ledgers import headers
+from kcbx.ledgers.folder import CSV_SUFFIXES, Finding, LedgerFile
+from kcbx.ledgers.headers import normalize_header
 
-EXCEL_SUFFIXES = (".xlsx", ".xlsm", ".xls")
-CSV_SUFFIXES = (".csv",)
 # The header is looked for among the first rows only: title rows sit above it.
 HEADER_SEARCH_ROWS = 10
 # A sheet whose best row matches fewer known headers has no recognisable header
@@ -44,67 +44,7 @@ class LedgerReadError(Exception):
     """A file that cannot be read at all (not a spreadsheet, corrupt, undecodable)."""
 
 
-@dataclass(frozen=True)
-class Finding:
-    """A data-quality note that does not reject a row (store table ``findings``)."""
-
-    kind: str | None
-    file: str
-    sheet: str
-    row: int | None
-    finding: str
-
-
-@dataclass(frozen=True)
-class LedgerFile:
-    """One ledger file: its kind, where it is, and its path relative to the ledger folder."""
-
-    kind: str
-    path: Path
-    relative: str
-
-
-# --------------------------------------------------------------------------- files
-
-def _kind_of_folder(name: str) -> str | None:
-    for kind, names in schema.KIND_FOLDERS.items():
-        if name in names:
-            return kind
-    return None
-
-
-def _is_office_clutter(path: Path) -> bool:
-    # "~$x.xlsx" is Excel's lock file of an open workbook; dot files are OS clutter.
-    return path.name.startswith(("~$", "."))
-
-
-def find_ledger_files(folder: Path) -> tuple[list[LedgerFile], list[Finding]]:
-    """Every ledger file under the kind subfolders (searched recursively), in a stable order.
-
-    Returns the files and findings for what was left aside: folders that name
-    no kind, files outside a kind folder, files of another type.
-    """
-    folder = Path(folder)
-    if not folder.is_dir():
-        raise FileNotFoundError(f"台账文件夹不存在: {folder}")
-    files: list[LedgerFile] = []
-    findings: list[Finding] = []
-    for entry in sorted(folder.iterdir()):
-        if _is_office_clutter(entry):
-            continue
-        kind = _kind_of_folder(entry.name) if entry.is_dir() else None
-        if kind is None:
-            what = "文件夹名不是台账类别" if entry.is_dir() else "文件不在台账类别文件夹中"
-            findings.append(Finding(None, entry.name, "", None, f"{what}，已跳过"))
-            continue
-        for path in sorted(p for p in entry.rglob("*") if p.is_file() and not _is_office_clutter(p)):
-            relative = path.relative_to(folder).as_posix()
-            if path.suffix.lower() in EXCEL_SUFFIXES + CSV_SUFFIXES:
-                files.append(LedgerFile(kind, path, relative))
-            else:
-                findings.append(Finding(kind, relative, "", None, "不支持的文件类型（需要 .xlsx/.xls/.csv），已跳过"))
-    return files, findings
-
+# --------------------------------------------------------------------------- reading files
 
 def decode_csv(data: bytes) -> str:
     """CSV bytes as text: UTF-8 (with or without BOM), else GBK/GB18030."""
@@ -160,18 +100,6 @@ def read_grids(path: Path) -> list[tuple[str, pd.DataFrame]]:
 
 # --------------------------------------------------------------------------- headers
 
-def normalize_header(text: object) -> str:
-    """A header cell reduced to what matters for matching.
-
-    Full-width characters become half-width (（）-> ()), spaces and line breaks
-    inside the cell go, and a required-field star or trailing colon is dropped.
-    """
-    if not isinstance(text, str):
-        return ""
-    folded = unicodedata.normalize("NFKC", text)
-    return re.sub(r"\s+", "", folded).strip("*:")
-
-
 @dataclass(frozen=True)
 class HeaderVocabulary:
     """The headers one kind of ledger is read with.
@@ -199,18 +127,6 @@ def _kind_headers(kind: str) -> dict[str, tuple[str, ...]]:
     merged = {col: names for col, names in headers.COMMON.items() if col in wanted}
     merged.update(headers.BY_KIND.get(kind, {}))  # a kind's own names win (e.g. 缺勤日期)
     return merged
-
-
-def _all_header_names() -> set[str]:
-    names = {n for entry in headers.COMMON.values() for n in entry}
-    names |= {n for by_col in headers.BY_KIND.values() for entry in by_col.values() for n in entry}
-    return {normalize_header(n) for n in names}
-
-
-def unknown_synonym_keys(synonyms: Mapping[str, Iterable[str]]) -> list[str]:
-    """Keys of the params file's ``synonyms`` that are no known header (they would do nothing)."""
-    known = _all_header_names()
-    return [key for key in synonyms if normalize_header(key) not in known]
 
 
 def header_vocabulary(kind: str, synonyms: Mapping[str, Iterable[str]] | None = None) -> HeaderVocabulary:
@@ -268,7 +184,8 @@ def detect_header(grid: pd.DataFrame, vocabulary: HeaderVocabulary) -> Header | 
     matches at least MIN_HEADER_MATCHES headers.
     """
     top = grid.head(HEADER_SEARCH_ROWS)
-    matches = [_row_matches(row, vocabulary) for row in top.itertuples(index=False)]
+    top_cells = top.to_numpy(dtype=object).tolist()
+    matches = [_row_matches(row, vocabulary) for row in top_cells]
     if not matches:
         return None
     best = max(range(len(matches)), key=lambda i: len(set(matches[i].values())))
@@ -295,15 +212,19 @@ def detect_header(grid: pd.DataFrame, vocabulary: HeaderVocabulary) -> Header | 
         else:
             columns[column] = position
 
-    header_cells = top.iloc[sorted(header_rows)]
-    labels = {col: _label_at(header_cells[pos], vocabulary) for col, pos in columns.items()}
+    header_rows.sort()
+
+    def header_cells(position: int) -> list:
+        return [top_cells[row][position] for row in header_rows]
+
+    labels = {col: _label_at(header_cells(pos), vocabulary) for col, pos in columns.items()}
     unknown = []
-    for position in header_cells.columns:
-        text = "/".join(_texts(header_cells[position]))
+    for position in range(top.shape[1]):
+        text = "/".join(_texts(header_cells(position)))
         if position not in merged and text and normalize_header(text) not in SERIAL_HEADERS:
             unknown.append(text)
     return Header(
-        rows=tuple(int(i) for i in header_cells.index),
+        rows=tuple(int(top.index[row]) for row in header_rows),
         columns=columns,
         labels=labels,
         unknown=tuple(unknown),
@@ -311,11 +232,11 @@ def detect_header(grid: pd.DataFrame, vocabulary: HeaderVocabulary) -> Header | 
     )
 
 
-def _texts(cells: pd.Series) -> list[str]:
+def _texts(cells: Iterable[object]) -> list[str]:
     return [c.strip() for c in cells if isinstance(c, str) and c.strip()]
 
 
-def _label_at(cells: pd.Series, vocabulary: HeaderVocabulary) -> str:
+def _label_at(cells: Iterable[object], vocabulary: HeaderVocabulary) -> str:
     """The header text that named a column (the sub-header, not the group label above it)."""
     return next(t for t in reversed(_texts(cells)) if vocabulary.column_of(t))
 
@@ -333,39 +254,61 @@ def missing_headers(header: Header, vocabulary: HeaderVocabulary) -> list[str]:
 
 
 # --------------------------------------------------------------------------- data rows
+# Plain Python over each column's cells, with the rare cases screened in C: a
+# county's ledgers hold a few hundred thousand rows in a few hundred small
+# sheets, where pandas' cost per call would outweigh the work.
 
-def _stripped_text(column: pd.Series) -> pd.Series:
-    """Every cell as stripped text ("" when blank), vectorised."""
-    return column.where(column.notna(), "").astype(str).str.strip()
+TOTAL_FIRST_CHARACTERS = frozenset("合小总")
+# Screens a column's texts joined by line breaks: can any of them be a total cell?
+TOTAL_AT_LINE_START = re.compile(r"^[合小总]", re.MULTILINE)
 
 
-def _total_rows(grid: pd.DataFrame) -> pd.Series:
-    """Rows with a 合计/小计/总计 cell anywhere (often under 序号 or 学校, which may be unmapped)."""
+def _stripped_texts(cells: list) -> list[str]:
+    """Every cell as stripped text, "" when blank (None, NaN, NaT or only spaces)."""
+    return [cell.strip() if type(cell) is str else ("" if pd.isna(cell) else str(cell).strip())
+            for cell in cells]
 
-    def is_total(cell: object) -> bool:
-        return (type(cell) is str and cell.lstrip()[:1] in "合小总"  # cheap test before the regex
-                and TOTAL_ROW.match(re.sub(r"\s+", "", cell)) is not None)
 
-    return pd.Series([any(map(is_total, row)) for row in grid.to_numpy(dtype=object)],
-                     index=grid.index, dtype=bool)
+def _total_positions(texts: list[str]) -> list[int]:
+    """Positions of 合计/小计/总计 cells among a column's stripped texts."""
+    if not TOTAL_AT_LINE_START.search("\n".join(texts)):
+        return []  # the usual case, decided without a Python loop
+    return [position for position, text in enumerate(texts)
+            if text[:1] in TOTAL_FIRST_CHARACTERS and TOTAL_ROW.match(re.sub(r"\s+", "", text))]
 
 
 def data_rows(grid: pd.DataFrame, header: Header) -> pd.DataFrame:
     """The data rows below the header, as raw cells under canonical column names.
 
     Not data rows: rows whose known columns are all blank (templates often
-    pre-fill a 序号 column), 合计/小计/总计 rows, and rows repeating the
-    header's texts in at least MIN_HEADER_MATCHES cells (sheets pasted together).
+    pre-fill a 序号 column), rows with a 合计/小计/总计 cell in any column (often
+    under 序号 or 学校, which may be unmapped), and rows repeating the header's
+    texts in at least MIN_HEADER_MATCHES cells (sheets pasted together).
     The index is the row number the user sees.
     """
-    body = grid.loc[grid.index > max(header.rows)]
-    known = body[list(header.columns.values())]
-    known.columns = list(header.columns.keys())
-    texts = {column: _stripped_text(known[column]) for column in known.columns}
-    blank = pd.concat([text.eq("") for text in texts.values()], axis=1).all(axis=1)
-    header_repeats = sum(texts[column].eq(header.labels[column]).astype(int) for column in texts)
-    skip = blank | _total_rows(body) | (header_repeats >= MIN_HEADER_MATCHES)
-    return known.loc[~skip].astype(object)
+    below_header = grid.index > max(header.rows)
+    body = grid.to_numpy(dtype=object)[below_header]
+    column_at = {position: column for column, position in header.columns.items()}
+    skip = [False] * len(body)
+    header_repeats = [0] * len(body)
+    known_texts = []
+    for position in range(body.shape[1]):
+        texts = _stripped_texts(body[:, position].tolist())
+        for row in _total_positions(texts):
+            skip[row] = True
+        if position not in column_at:
+            continue
+        known_texts.append(texts)
+        label = header.labels[column_at[position]]
+        if label in texts:
+            for row, text in enumerate(texts):
+                header_repeats[row] += text == label
+    for row, texts in enumerate(zip(*known_texts)):
+        if not any(texts) or header_repeats[row] >= MIN_HEADER_MATCHES:
+            skip[row] = True
+    keep = ~np.array(skip, dtype=bool)
+    return pd.DataFrame(body[keep][:, list(header.columns.values())], index=grid.index[below_header][keep],
+                        columns=list(header.columns), dtype=object)
 
 
 # --------------------------------------------------------------------------- one file
