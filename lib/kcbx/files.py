@@ -1,4 +1,4 @@
-"""Publishing a file whole or not at all.
+"""Files: publishing one whole or not at all, and the sha256 that identifies one.
 
 Every file kcbx writes for people (report.html, forms.xlsx, metrics.json, index.html,
 the ingest report) is written under a hidden temporary name in the same folder and
@@ -8,6 +8,7 @@ write leaves any earlier file intact.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -35,3 +36,12 @@ def write_text_atomic(path: str | os.PathLike[str], text: str) -> None:
     """Write UTF-8 ``text`` to ``path`` whole (see ``replacing``), with '\\n' line ends."""
     with replacing(path) as temporary, open(temporary, "x", encoding="utf-8", newline="\n") as out:
         out.write(text)
+
+
+def sha256_of_file(path: str | os.PathLike[str]) -> str:
+    """The file's sha256, hex: what identifies a ledger file, a store snapshot or a notebook."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        for block in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()

@@ -38,7 +38,7 @@ import duckdb
 
 import kcbx
 from kcbx import schema
-from kcbx.files import write_text_atomic
+from kcbx.files import sha256_of_file, write_text_atomic
 from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
 from kcbx.ledgers.headers import unknown_synonym_keys
 from kcbx.params import Params
@@ -144,14 +144,6 @@ def _code_digest() -> str:
         path = package / name
         for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    return digest.hexdigest()
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
     return digest.hexdigest()
 
 
@@ -403,7 +395,7 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
     folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
                         for key in unknown_synonym_keys(params.synonyms)]
     rules = reading_rules(params)
-    hashes = {f.relative: _sha256(f.path) for f in files}
+    hashes = {f.relative: sha256_of_file(f.path) for f in files}
 
     stored = stored_state(params.store)
     present = {f.relative for f in files}

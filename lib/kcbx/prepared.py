@@ -44,14 +44,6 @@ class PreparedSlice:
     ledger_files: dict[str, str]  # the report footer's ledger lines: file -> sha256 and counts
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with Path(path).open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
     """Each ledger file a report is made from: its sha256 (first 16) and rows read/accepted/rejected."""
     return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "

@@ -60,7 +60,7 @@ from typing import Any
 from tqdm import tqdm
 
 from kcbx import __version__
-from kcbx.files import write_text_atomic
+from kcbx.files import sha256_of_file, write_text_atomic
 from kcbx.manifest import (FAILED, MANIFEST_FILE, OK, REUSED, SUCCEEDED, Manifest, NotebookError,
                            NotebookRecord, read_manifest)
 from kcbx.params import Params
@@ -322,15 +322,16 @@ class PreviousRun:
                    bool(manifest.get("ok")) and len(records) == len(entries),
                    tuple(entry["name"] for entry in entries), records)
 
-    def reuse(self, job: NotebookJob) -> NotebookRecord | None:
-        """The previous record of an unchanged notebook, its folder copied; None if it changed."""
-        entry = self.records.get(job.name)
-        if (job.fingerprint is None or entry is None or entry["fingerprint"] != job.fingerprint
-                or Path(entry["dir"]).name != entry["dir"]
-                or not reuse_folder(self.as_of_dir / entry["dir"], job.output_dir)):
+    def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
+        """The previous record of notebook ``name`` when its fingerprint is unchanged, its
+        folder copied to ``output_dir``; None when it changed (or was not there)."""
+        entry = self.records.get(name)
+        if (fingerprint is None or entry is None or entry["fingerprint"] != fingerprint
+                or Path(entry["dir"]).name != entry["dir"]  # a bare folder name, never a path
+                or not reuse_folder(self.as_of_dir / entry["dir"], output_dir)):
             return None
-        return NotebookRecord(name=job.name, township=job.township, dir=job.output_dir.name,
-                              status=REUSED, seconds=0.0, fingerprint=job.fingerprint,
+        return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
+                              status=REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
 
 
@@ -385,14 +386,6 @@ def _now() -> str:
     return dt.datetime.now().astimezone().isoformat(timespec="seconds")
 
 
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for block in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | None, store_sha256: str,
                     notebooks_sha256: Iterable[str], county_dir: Path) -> str:
     """Everything a whole run is made of: the store snapshot, params, notebooks, kcbx version,
@@ -402,7 +395,7 @@ def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | N
                      if path.parent.name < as_of.isoformat())
     parts = [__version__, as_of.isoformat(), params.sha256, store_sha256, *notebooks_sha256,
              json.dumps(None if townships is None else list(townships), ensure_ascii=False),
-             *(f"{path.parent.name}:{_sha256_file(path)}" for path in earlier)]
+             *(f"{path.parent.name}:{sha256_of_file(path)}" for path in earlier)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
 
 
@@ -527,8 +520,8 @@ def run_county(
         snapshot = partial_dir / PREPARED_DIR / "store.duckdb"
         snapshot.parent.mkdir()
         shutil.copyfile(params.store, snapshot)
-        store_sha256 = _sha256_file(snapshot)
-        notebook_sha256 = {name: _sha256_file(path) for name, path in notebook_paths.items()}
+        store_sha256 = sha256_of_file(snapshot)
+        notebook_sha256 = {name: sha256_of_file(path) for name, path in notebook_paths.items()}
         fingerprint = run_fingerprint(params, as_of, townships, store_sha256,
                                       notebook_sha256.values(), county_dir)
         previous = None if force else PreviousRun.read(as_of_dir)
@@ -563,8 +556,7 @@ def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[Notebook
     records = []
     for name in previous.order:
         entry = previous.records[name]
-        record = previous.reuse(NotebookJob(name, entry["township"], Path(), run_dir / entry["dir"],
-                                            {}, "", {}, fingerprint=entry["fingerprint"]))
+        record = previous.reuse(name, run_dir / entry["dir"], entry["fingerprint"])
         if record is None:
             raise RuntimeError(f"the previous report of {name} is incomplete: run again with --force")
         records.append(record)
@@ -602,7 +594,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
             job = _job(params, as_of, prepared.township, folders[prepared.township], run_dir,
                        notebooks_dir, started_at, prepared.path, prepared.fingerprint,
                        prepared.ledger_files, cell_timeout)
-            record = previous.reuse(job) if previous else None
+            record = previous.reuse(job.name, job.output_dir, job.fingerprint) if previous else None
             if record is not None:
                 dispatcher.done(record)
             else:
