@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from urllib.parse import quote
 
@@ -28,7 +29,8 @@ import kcbx.engine
 import kcbx.run
 from kcbx.params import load_params
 from kcbx.report.history import load_history
-from kcbx.run import run_county, safe_dirname
+from kcbx.layout import safe_dirname
+from kcbx.run import run_county
 
 AS_OF = dt.date(2021, 10, 15)
 
@@ -418,3 +420,127 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [t["fingerprint"] for t in on_disk["townships"]] == [t.fingerprint for t in forced.townships]
     assert all(t["worker"] for t in on_disk["townships"])
+
+
+# ---------------------------------------------------------------------------------------
+# Faults: a re-run never makes things worse; nothing to run; a killed run
+
+def _descendants(pid: int) -> set[int]:
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat") as stat:
+                    parents[int(entry)] = int(stat.read().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    found, frontier = set(), {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier} - found
+        found |= frontier
+    return found
+
+
+@pytest.mark.slow
+def test_a_township_failing_in_a_rerun_keeps_its_previous_report(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    notebooks = params.path.parent.parent / "notebooks"
+    towns = ["城厢镇", "坡荷乡"]
+    first = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    report_before = (run_dir / "城厢镇" / "report.html").read_bytes()
+    # The township notebook now fails for 城厢镇 (say, a disk filled up half way).
+    source = nbformat.read(notebooks / "township.ipynb", as_version=4)
+    source.cells[1].source += "\nif township == '城厢镇':\n    raise OSError(28, 'No space left on device')"
+    nbformat.write(source, notebooks / "township.ipynb")
+
+    again = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
+    status = {t.name: t.status for t in again.townships}
+    assert status == {"城厢镇": "kept", "坡荷乡": "ok", "county": "ok"} and not again.ok
+    kept = again.townships[0]
+    assert kept.error.message == "[Errno 28] No space left on device"
+    assert kept.fingerprint == first.townships[0].fingerprint  # of the report in the folder
+    assert (run_dir / "城厢镇" / "report.html").read_bytes() == report_before
+    assert (run_dir / "城厢镇" / "notebook.failed.ipynb").is_file()
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "上次结果（本次失败）" in index and "No space left on device" in index
+    history = load_history(params.outputs / "示例县", up_to=AS_OF)
+    assert set(history["township"].dropna()) == {"城厢镇", "坡荷乡"}
+
+
+def test_a_run_killed_between_its_renames_restores_the_published_folder(tmp_path):
+    county_dir = tmp_path / "示例县"
+    aside = county_dir / f".2021-10-15.old-{dead_pid()}"  # renamed aside; the new one never came
+    (aside / "城厢镇").mkdir(parents=True)
+    (aside / "manifest.json").write_text("{}")
+    partial = county_dir / f".2021-10-16.partial-{dead_pid()}"
+    partial.mkdir()
+    assert kcbx.run.remove_stale_folders(county_dir) == [partial]
+    assert sorted(os.listdir(county_dir)) == ["2021-10-15"]
+    assert (county_dir / "2021-10-15" / "manifest.json").is_file()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="needs util-linux setpriv")
+def test_a_read_only_previous_run_leaves_no_hidden_folder(project, three_townships, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    county_dir = params.outputs / "示例县"
+    (county_dir / "2021-10-15" / "甲镇").chmod(0o555)  # someone made it read-only
+    code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
+            "from kcbx.run import run_county\n"
+            "m = run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['丙镇'], progress=False,\n"
+            "               notebooks_dir=Path(sys.argv[2]))\nprint(m.ok)")
+    # Root ignores file modes; without CAP_DAC_OVERRIDE it is refused like anyone else.
+    done = subprocess.run(["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--",
+                           sys.executable, "-c", code, str(params.path),
+                           str(params.path.parent.parent / "notebooks")],
+                          capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "True", done.stderr[-2000:]
+    assert sorted(os.listdir(county_dir)) == ["2021-10-15"]
+
+
+def test_an_as_of_outside_the_term_has_nothing_to_run(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    shutil.rmtree(params.outputs, ignore_errors=True)
+    for day in (dt.date(2021, 8, 31), dt.date(2027, 3, 1)):
+        with pytest.raises(kcbx.run.NothingToRun, match="outside the term 2021-09-01 – 2022-01-14"):
+            run_county(params, day, ["甲镇"], notebooks_dir=project / "notebooks")
+    assert not params.outputs.exists()
+
+
+def test_trends_ignore_runs_of_another_term(tmp_path):
+    for day in ("2021-06-30", "2021-10-15"):
+        run_dir = tmp_path / day
+        (run_dir / "county").mkdir(parents=True)
+        (run_dir / "manifest.json").write_text(json.dumps(
+            {"townships": [{"name": "county", "township": None, "dir": "county", "status": "ok"}]}))
+        (run_dir / "county" / "metrics.json").write_text(json.dumps({"enrolled": 1}))
+    history = load_history(tmp_path, up_to=AS_OF, since=dt.date(2021, 9, 1))
+    assert history["as_of"].dt.strftime("%Y-%m-%d").tolist() == ["2021-10-15"]
+
+
+@pytest.mark.slow
+def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    notebooks = params.path.parent.parent / "notebooks"
+    source = nbformat.read(notebooks / "township.ipynb", as_version=4)
+    source.cells[1].source += "\nimport time\ntime.sleep(60)"  # still running when the run is killed
+    nbformat.write(source, notebooks / "township.ipynb")
+    code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
+            "from kcbx.run import run_county\n"
+            "run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['甲镇', '乙镇'], progress=False,\n"
+            "           notebooks_dir=Path(sys.argv[2]))")
+    run = subprocess.Popen([sys.executable, "-c", code, str(params.path), str(notebooks)])
+    deadline = time.monotonic() + 120
+    while len(_descendants(run.pid)) < 4 and time.monotonic() < deadline:  # 2 workers, 2 kernels
+        time.sleep(0.5)
+    left = _descendants(run.pid)
+    assert len(left) >= 4
+    run.kill()
+    run.wait()
+    deadline = time.monotonic() + 30
+    while any(os.path.exists(f"/proc/{pid}") for pid in left) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    alive = [pid for pid in left if os.path.exists(f"/proc/{pid}")
+             and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
+    assert alive == []

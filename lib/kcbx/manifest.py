@@ -12,9 +12,12 @@ from typing import Any
 
 MANIFEST_FILE = "manifest.json"
 
-OK, REUSED, FAILED = "ok", "reused", "failed"
+OK, REUSED, FAILED, KEPT = "ok", "reused", "failed", "kept"
 # A reused report is the report of identical inputs (same fingerprint): as good as a new one.
 SUCCEEDED = frozenset({OK, REUSED})
+# KEPT: this run failed, and the report of the previous run of the same as_of stays in
+# place (marked "上次结果（本次失败）"): a failure never replaces a good report by nothing.
+PUBLISHED = SUCCEEDED | {KEPT}  # a report is in the folder
 
 
 def describe_error(error: Mapping[str, Any]) -> str:
@@ -50,10 +53,10 @@ class NotebookRecord:
     name: str
     township: str | None  # None for the county notebook
     dir: str  # folder name inside the as_of folder
-    status: str  # OK | REUSED | FAILED
+    status: str  # OK | REUSED | FAILED | KEPT
     seconds: float
     error: NotebookError | None = None
-    fingerprint: str | None = None  # of the notebook's inputs (kcbx.prepared)
+    fingerprint: str | None = None  # of the inputs of the report in its folder (kcbx.prepared)
     worker: str | None = None  # where it ran: host:pid, or the dask worker's address
     rendered_at: str | None = None  # when its report was made (an earlier run's, when reused)
 

@@ -25,6 +25,7 @@ from typing import Any
 import pandas as pd
 
 from kcbx import __version__
+from kcbx.layout import county_output_dir
 from kcbx.metrics import Analysis, measure_county
 from kcbx.params import Params
 from kcbx.report.history import load_history
@@ -135,5 +136,6 @@ class CountyPreparation:
         county = self.county_pass.analysis(None)
         county.ingest_log = _without_run_time(county.ingest_log)
         county.extras[RANKING_EXTRA] = ranking_rows(township_metrics)
-        county.extras[HISTORY_EXTRA] = load_history(self.params.outputs / self.params.county, self.as_of)
+        county.extras[HISTORY_EXTRA] = load_history(county_output_dir(self.params), self.as_of,
+                                                    since=self.params.term_start)
         yield _write_slice(county, self.folder / "county.pkl", self.county_notebook_sha256)

@@ -47,11 +47,14 @@ import os
 import re
 import shutil
 import socket
+import stat
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
+import dataclasses
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -61,8 +64,9 @@ from tqdm import tqdm
 
 from kcbx import __version__
 from kcbx.files import sha256_of_file, write_text_atomic
-from kcbx.manifest import (FAILED, MANIFEST_FILE, OK, REUSED, SUCCEEDED, Manifest, NotebookError,
-                           NotebookRecord, read_manifest)
+from kcbx.layout import COUNTY_NAME, county_output_dir, safe_dirname
+from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
+                           NotebookError, NotebookRecord, read_manifest)
 from kcbx.params import Params
 from kcbx.report.index import readable_time, write_index
 
@@ -70,14 +74,13 @@ NOTEBOOK_FILE = "notebook.ipynb"
 REPORT_FILE = "report.html"
 FORMS_FILE = "forms.xlsx"
 METRICS_FILE = "metrics.json"
-INDEX_FILE = "index.html"
 # What the notebook itself must have written for its report to count as complete.
 NOTEBOOK_OUTPUTS = (METRICS_FILE, FORMS_FILE)
 # What a reused notebook's folder must hold.
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
+FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
 PREPARED_DIR = ".prepared"  # the run's slices, inside the partial folder; never published
 
-COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
 TOWNSHIP_NOTEBOOK = "township.ipynb"
 COUNTY_NOTEBOOK = "county.ipynb"
 # lib/kcbx/run.py -> the project folder's notebooks/ (an editable install or PYTHONPATH=lib).
@@ -88,35 +91,8 @@ CELL_TIMEOUT_SECONDS = 1800
 DEFAULT_ENGINE = "warm"
 
 
-# ---------------------------------------------------------------------------------------
-# Folder names
-
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]')
-_UNSAFE_EDGES = re.compile(r"^[\s.]+|[\s.]+$")  # hidden (.x), "..", and Windows' trailing dots
-_WINDOWS_DEVICES = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
-)
-# Names the as_of folder already uses for itself.
-_LAYOUT_NAMES = frozenset({COUNTY_NAME, INDEX_FILE, MANIFEST_FILE})
-MAX_DIRNAME_CHARS = 60  # 60 CJK characters = 180 bytes, inside the 255-byte file-name limit
-
-
-def safe_dirname(name: str) -> str:
-    """A folder name for a township (or county) that can never lead outside the output folder.
-
-    Path separators, NUL, control and Windows-forbidden characters become "_"; leading
-    and trailing dots and spaces go (no hidden folder, no ".."); Windows device names
-    and the as_of folder's own names (county, index.html, manifest.json) are avoided;
-    Chinese is kept. When any of that changed the name, a short hash of the original
-    is appended, so distinct names stay distinct ("a/b" -> "a_b-<hash>", not "a_b").
-    """
-    cleaned = _UNSAFE_EDGES.sub("", _UNSAFE_CHARS.sub("_", name)[:MAX_DIRNAME_CHARS])
-    reserved = (cleaned.split(".")[0].casefold() in _WINDOWS_DEVICES
-                or cleaned.casefold() in _LAYOUT_NAMES)
-    if cleaned and cleaned == name and not reserved:
-        return name
-    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
-    return f"{cleaned or '未命名'}-{digest}"
+class NothingToRun(ValueError):
+    """The run has nothing to do (as_of outside the term): said before any notebook starts."""
 
 
 # ---------------------------------------------------------------------------------------
@@ -174,8 +150,18 @@ ENGINES: dict[str, Callable[[NotebookJob], None]] = {
 }
 
 
+def _exit_when_orphaned(parent: int, interval: float = 1.0) -> None:
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)  # the run that started this worker is gone (kill -9): so is its work
+
+
 def start_worker(engine: str) -> None:
-    """A worker process's start: its warm kernel starts now, while the county is measured."""
+    """A worker process's start: it watches the run that started it (a killed run must not
+    leave workers and kernels behind), and its warm kernel starts now, while the county
+    is measured. The kernel exits with its worker (ipykernel watches its parent too)."""
+    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True,
+                     name="kcbx-parent-watch").start()
     if engine == "warm":
         from kcbx.engine import warm_kernel
 
@@ -308,7 +294,7 @@ class PreviousRun:
     run_fingerprint: str | None
     complete: bool  # every notebook succeeded
     order: tuple[str, ...]  # notebook names in run order
-    records: dict[str, dict[str, Any]]  # by notebook name, succeeded ones only
+    records: dict[str, dict[str, Any]]  # by notebook name, those with a report in their folder
 
     @classmethod
     def read(cls, as_of_dir: Path) -> PreviousRun | None:
@@ -317,9 +303,9 @@ class PreviousRun:
             return None
         entries = manifest.get("townships", [])
         records = {entry["name"]: entry for entry in entries
-                   if entry.get("status") in SUCCEEDED and entry.get("fingerprint")}
+                   if entry.get("status") in PUBLISHED and entry.get("fingerprint")}
         return cls(as_of_dir, manifest.get("run_fingerprint"),
-                   bool(manifest.get("ok")) and len(records) == len(entries),
+                   bool(manifest.get("ok")) and all(e.get("status") in SUCCEEDED for e in entries),
                    tuple(entry["name"] for entry in entries), records)
 
     def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
@@ -330,15 +316,30 @@ class PreviousRun:
                 or Path(entry["dir"]).name != entry["dir"]  # a bare folder name, never a path
                 or not reuse_folder(self.as_of_dir / entry["dir"], output_dir)):
             return None
+        # A kept report whose inputs are today's inputs again is as good as a new one.
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
+
+    def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
+        """A notebook that failed now keeps the previous report of this as_of, if there is
+        one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb)."""
+        entry = self.records.get(failed.name)
+        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+            return failed
+        executed = output_dir / NOTEBOOK_FILE
+        if executed.exists():
+            executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
+        if not reuse_folder(self.as_of_dir / entry["dir"], output_dir):
+            return failed
+        return dataclasses.replace(failed, status=KEPT, fingerprint=entry["fingerprint"],
+                                   rendered_at=entry.get("rendered_at"))
 
 
 # ---------------------------------------------------------------------------------------
 # The run
 
-_LEFTOVER = re.compile(r"^\.\d{4}-\d{2}-\d{2}\.(?:partial|old)-(\d+)$")
+_LEFTOVER = re.compile(r"^\.(?P<as_of>\d{4}-\d{2}-\d{2})\.(?P<kind>partial|old)-(?P<pid>\d+)$")
 
 
 def _process_alive(pid: int) -> bool:
@@ -357,12 +358,31 @@ def remove_stale_folders(county_dir: Path) -> list[Path]:
     deleted) whose process is no longer running. A live process's folder is left alone:
     it may be a run going on right now."""
     removed = []
-    for path in county_dir.iterdir() if county_dir.is_dir() else ():
+    for path in sorted(county_dir.iterdir()) if county_dir.is_dir() else ():
         match = _LEFTOVER.match(path.name)
-        if match and path.is_dir() and not _process_alive(int(match.group(1))):
-            shutil.rmtree(path, ignore_errors=True)
-            removed.append(path)
+        if not (match and path.is_dir() and not _process_alive(int(match.group("pid")))):
+            continue
+        published = county_dir / match.group("as_of")
+        if match.group("kind") == "old" and not published.exists():
+            # The run died between its two renames: this is the last published run.
+            os.rename(path, published)
+            continue
+        remove_tree(path)
+        removed.append(path)
     return removed
+
+
+def remove_tree(path: Path) -> None:
+    """Remove a folder even where a read-only subfolder would stop ``shutil.rmtree``
+    (we own what we wrote: write permission is given back where a removal is refused)."""
+    def allow_and_retry(function, target, _exc_info) -> None:
+        parent = Path(target).parent
+        parent.chmod(parent.stat().st_mode | stat.S_IWUSR | stat.S_IXUSR)
+        if Path(target).is_dir() and not Path(target).is_symlink():
+            Path(target).chmod(Path(target).stat().st_mode | stat.S_IRWXU)
+        function(target)
+
+    shutil.rmtree(path, onerror=allow_and_retry)
 
 
 def _publish(partial_dir: Path, as_of_dir: Path) -> None:
@@ -379,7 +399,7 @@ def _publish(partial_dir: Path, as_of_dir: Path) -> None:
             os.rename(aside, as_of_dir)
         raise
     if replacing:
-        shutil.rmtree(aside, ignore_errors=True)
+        remove_tree(aside)
 
 
 def _now() -> str:
@@ -502,11 +522,14 @@ def run_county(
     for path in notebook_paths.values():
         if not path.is_file():
             raise FileNotFoundError(f"no {path.name} in {notebooks_dir}")
+    if not params.term_start <= as_of <= params.term_end:
+        raise NothingToRun(f"{as_of} is outside the term {params.term_start} – {params.term_end} "
+                           f"of {params.path}: nothing to run")
     if not params.store.exists():
         raise FileNotFoundError(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first")
     if townships is not None:
         townships = list(dict.fromkeys(townships))  # a township listed twice runs once
-    county_dir = params.outputs / safe_dirname(params.county)
+    county_dir = county_output_dir(params)
     as_of_dir = county_dir / as_of.isoformat()
     county_dir.mkdir(parents=True, exist_ok=True)
     partial_dir = county_dir / f".{as_of.isoformat()}.partial-{os.getpid()}"
@@ -601,7 +624,9 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 dispatcher.add(job)
         del preparation  # every slice is cut: the county's tables need not stay in memory
         records = dispatcher.finish()
-        return [records[name] for name in [*townships, COUNTY_NAME]]
+        return [previous.keep(records[name], run_dir / records[name].dir)
+                if previous and records[name].status == FAILED else records[name]
+                for name in [*townships, COUNTY_NAME]]
     finally:
         if own_pool:
             # On an error or Ctrl-C, queued notebooks are cancelled; running ones finish first,

@@ -138,6 +138,8 @@ def history(county: Analysis) -> pd.DataFrame:
     """The county's figures in earlier complete runs (as_of ≤ this one), for 周通报 and 月调度 trends."""
     if HISTORY_EXTRA in county.extras:
         return county.extras[HISTORY_EXTRA]
+    from kcbx.layout import county_output_dir
     from kcbx.report.history import load_history
 
-    return load_history(county.params.outputs / county.params.county, county.as_of)
+    return load_history(county_output_dir(county.params), county.as_of,
+                        since=county.params.term_start)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.manifest import MANIFEST_FILE, SUCCEEDED
+from kcbx.manifest import MANIFEST_FILE, PUBLISHED
 
 METRICS_FILE = "metrics.json"
 # The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
@@ -34,8 +34,8 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     return data if isinstance(data, dict) else None
 
 
-def _run_dates(county_output_dir: Path, up_to: dt.date) -> list[dt.date]:
-    """The as_of dates of the folder's complete runs, up to ``up_to``, oldest first."""
+def _run_dates(county_output_dir: Path, up_to: dt.date, since: dt.date | None) -> list[dt.date]:
+    """The as_of dates of the folder's complete runs from ``since`` up to ``up_to``, oldest first."""
     dates = []
     for folder in county_output_dir.iterdir() if county_output_dir.is_dir() else ():
         try:
@@ -44,7 +44,8 @@ def _run_dates(county_output_dir: Path, up_to: dt.date) -> list[dt.date]:
             continue
         # Python 3.11 also reads "20211015": only the runner's own YYYY-MM-DD names count.
         own_name = folder.name == as_of.isoformat()
-        if own_name and as_of <= up_to and (folder / MANIFEST_FILE).is_file():
+        in_range = as_of <= up_to and (since is None or since <= as_of)
+        if own_name and in_range and (folder / MANIFEST_FILE).is_file():
             dates.append(as_of)
     return sorted(dates)
 
@@ -55,19 +56,22 @@ def _metric_columns(metrics: dict[str, Any]) -> dict[str, Any]:
     return flat.iloc[0].to_dict() if len(flat.columns) else {}
 
 
-def load_history(county_output_dir: str | Path, up_to: dt.date) -> pd.DataFrame:
+def load_history(county_output_dir: str | Path, up_to: dt.date,
+                 since: dt.date | None = None) -> pd.DataFrame:
     """Every earlier figure of a county: one row per (as_of, township) of the complete runs
-    with as_of <= up_to, the county roll-up (township None) first within each date.
+    with since <= as_of <= up_to (``since``: the term's start, so that a run of another
+    term never enters this term's trends), the county roll-up (township None) first
+    within each date.
 
     Columns: as_of (datetime64), township (None for the county), then one column per
     scalar key of metrics.json (enrolled, cases_open, return_rate …); nested objects are
     flattened with '.' (``escalation.5``, ``groups.poverty.cases_open``,
-    ``cohort.promotion.1``). Only notebooks the manifest records as ok are read; a
+    ``cohort.promotion.1``). Only notebooks with a report (ok, reused or kept) are read; a
     missing or unreadable metrics.json is skipped, so partial folders do no harm.
     """
     county_output_dir = Path(county_output_dir)
     rows = []
-    for as_of in _run_dates(county_output_dir, up_to):
+    for as_of in _run_dates(county_output_dir, up_to, since):
         run_dir = county_output_dir / as_of.isoformat()
         manifest = _read_json(run_dir / MANIFEST_FILE) or {}
         notebooks = sorted(manifest.get("townships", []),
@@ -75,7 +79,7 @@ def load_history(county_output_dir: str | Path, up_to: dt.date) -> pd.DataFrame:
         for entry in notebooks:
             folder = str(entry.get("dir", ""))
             # A bare folder name only: a hand-edited manifest must not lead outside the run.
-            if entry.get("status") not in SUCCEEDED or not folder or Path(folder).name != folder:
+            if entry.get("status") not in PUBLISHED or not folder or Path(folder).name != folder:
                 continue
             metrics = _read_json(run_dir / folder / METRICS_FILE)
             if metrics is None:

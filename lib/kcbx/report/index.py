@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 
 from kcbx.files import write_text_atomic
-from kcbx.manifest import MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
+from kcbx.manifest import KEPT, MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"  # shared with report.html (kcbx.report.html)
 INDEX_FILE = "index.html"
@@ -47,6 +47,7 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "label": COUNTY_LABEL if entry.get("township") is None else entry["name"],
             "ok": entry["status"] in SUCCEEDED,
             "reused": entry["status"] == REUSED,
+            "kept": entry["status"] == KEPT,
             "fingerprint": (entry.get("fingerprint") or "")[:12],
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
@@ -74,6 +75,7 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         workers=manifest["workers"],
         ok=ok,
         reused=sum(entry["status"] == REUSED for entry in notebooks),
+        kept=sum(entry["status"] == KEPT for entry in notebooks),
         scheduler=manifest.get("scheduler") or "local",
         store_sha256=(manifest.get("store_sha256") or "")[:16],
         failed=len(notebooks) - ok,

@@ -1,0 +1,58 @@
+"""Where a county's outputs go: one function for each folder, used by every part that
+reads or writes them (the runner, the trends, the CLI), so that a county or township
+name with "/" or ".." lands in the same safe folder for all of them.
+
+    <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · notebook.ipynb
+    <outputs>/<county>/<as_of>/county/      the county roll-up
+    <outputs>/<county>/<as_of>/index.html · manifest.json
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+from pathlib import Path
+
+from kcbx.manifest import MANIFEST_FILE
+from kcbx.params import Params
+
+COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
+INDEX_FILE = "index.html"
+
+_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]')
+_UNSAFE_EDGES = re.compile(r"^[\s.]+|[\s.]+$")  # hidden (.x), "..", and Windows' trailing dots
+_WINDOWS_DEVICES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
+# Names the as_of folder already uses for itself.
+_LAYOUT_NAMES = frozenset({COUNTY_NAME, INDEX_FILE, MANIFEST_FILE})
+MAX_DIRNAME_CHARS = 60  # 60 CJK characters = 180 bytes, inside the 255-byte file-name limit
+
+
+def safe_dirname(name: str) -> str:
+    """A folder name for a township (or county) that can never lead outside the output folder.
+
+    Path separators, NUL, control and Windows-forbidden characters become "_"; leading
+    and trailing dots and spaces go (no hidden folder, no ".."); Windows device names
+    and the as_of folder's own names (county, index.html, manifest.json) are avoided;
+    Chinese is kept. When any of that changed the name, a short hash of the original
+    is appended, so distinct names stay distinct ("a/b" -> "a_b-<hash>", not "a_b").
+    """
+    cleaned = _UNSAFE_EDGES.sub("", _UNSAFE_CHARS.sub("_", name)[:MAX_DIRNAME_CHARS])
+    reserved = (cleaned.split(".")[0].casefold() in _WINDOWS_DEVICES
+                or cleaned.casefold() in _LAYOUT_NAMES)
+    if cleaned and cleaned == name and not reserved:
+        return name
+    digest = hashlib.sha256(name.encode("utf-8", "surrogatepass")).hexdigest()[:8]
+    return f"{cleaned or '未命名'}-{digest}"
+
+
+def county_output_dir(params: Params) -> Path:
+    """``<outputs>/<county>``: every run of the county, one folder per as_of."""
+    return params.outputs / safe_dirname(params.county)
+
+
+def run_dir(params: Params, as_of: dt.date) -> Path:
+    """``<outputs>/<county>/<as_of>``: one published run."""
+    return county_output_dir(params) / as_of.isoformat()
