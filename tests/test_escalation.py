@@ -9,7 +9,9 @@ from hypothesis import strategies as st
 
 from kcbx.calendar import school_days
 from kcbx.measures.escalation import (
+    absence_data_through,
     absence_findings,
+    absence_not_reported,
     absence_streaks,
     absent_today,
     daily_unexcused,
@@ -181,6 +183,52 @@ def test_absence_findings():
         (3, "重复的缺勤记录"), (4, "缺勤日期不是上课日"), (5, "学生不在本学年学籍中"),
     ]
     assert set(findings["kind"]) == {"absence"} and set(findings["file"]) == {"缺勤.xlsx"}
+
+
+# --- absence data not uploaded yet ----------------------------------------------------------
+
+# School days of DAYS around National Day: … Wed 29 Sep, Thu 30 Sep; 1–7 Oct holidays;
+# Fri 8 Oct, Sat 9 Oct (调休), Mon 11 Oct, Tue 12 Oct.
+UPLOADS = absence_frame([
+    ("2021-09-29", "p1", "无故"),
+    ("2021-09-30", "p2", "病假"),   # only an excused absence that day: the day is reported
+    ("2021-10-03", "p1", "无故"),   # a holiday: a row on no school day is no report
+    ("2021-10-12", "p3", "无故"),   # after the as_of dates below but the last
+])
+
+
+@pytest.mark.parametrize(("as_of", "through"), [
+    (D(2021, 9, 29), D(2021, 9, 29)),   # a school day with rows: itself
+    (D(2021, 9, 30), D(2021, 9, 30)),   # excused only: still reported
+    (D(2021, 10, 3), D(2021, 9, 30)),   # a holiday as_of, with a row on it: 30 Sep
+    (D(2021, 10, 8), D(2021, 9, 30)),   # a school day with no row: 30 Sep
+    (D(2021, 10, 10), D(2021, 9, 30)),  # a Sunday
+    (D(2021, 10, 12), D(2021, 10, 12)),
+    (D(2021, 9, 28), None),             # nothing on or before as_of
+])
+def test_absence_data_through_is_the_last_school_day_with_any_row(as_of, through):
+    assert absence_data_through(UPLOADS, DAYS, as_of) == through
+
+
+def test_absence_data_through_of_no_rows_is_none():
+    assert absence_data_through(absence_frame([]), DAYS, D(2021, 10, 8)) is None
+
+
+def figures(as_of: str, is_school_day: bool, through: str | None) -> dict:
+    return {"as_of": as_of, "is_school_day": is_school_day, "absence_data_through": through}
+
+
+def test_absence_not_reported_warns_on_a_school_day_without_rows():
+    # Mon 18 Oct 2021, the last rows on Fri 15 Oct.
+    assert absence_not_reported(figures("2021-10-18", True, "2021-10-15")) == \
+        "今日缺勤数据尚未上报（最近上报：10月15日）"
+    assert absence_not_reported(figures("2021-09-01", True, None)) == "今日缺勤数据尚未上报（本学期尚无上报）"
+
+
+def test_absence_not_reported_is_silent_when_reported_or_no_school_day():
+    assert absence_not_reported(figures("2021-10-15", True, "2021-10-15")) is None
+    assert absence_not_reported(figures("2021-10-16", False, "2021-10-15")) is None  # a Saturday
+    assert absence_not_reported(figures("2021-10-03", False, None)) is None
 
 
 # --- property: the vectorised streak against a day-by-day walk ---------------------------

@@ -391,6 +391,17 @@ def test_daily_list_of_absent_pupils_with_streak_and_action(workbook):
     assert rows[1]["缺勤类型"] == "旷课"
 
 
+def test_daily_list_says_when_today_s_absences_are_not_uploaded(workbook, tmp_path):
+    # The absences end on Fri 15 Oct: on that day, no warning; on Mon 18 Oct, a school day
+    # with no absence row yet, the empty list says the data is not in, right under the header.
+    assert not any("尚未上报" in str(cell.value) for cell in cells(workbook["日报 未到校学生名册"]))
+    write_forms(analyse(county_tables(), PARAMS, dt.date(2021, 10, 18), TOWN), tmp_path / "forms.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "forms.xlsx")["日报 未到校学生名册"]
+    assert records(sheet) == []
+    _, header_last, _, _ = range_boundaries(sheet.auto_filter.ref)
+    assert sheet.cell(header_last + 1, 1).value == "今日缺勤数据尚未上报（最近上报：10月15日）"
+
+
 def test_home_teaching_month_and_teacher_workload(workbook):
     months = records(workbook["送教上门"])
     # As of 15 Oct only September has ended: 2 visits, 6 hours → 达标.

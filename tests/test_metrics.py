@@ -17,7 +17,7 @@ import pandas as pd
 import pytest
 
 from builders import resident_id, table
-from kcbx.metrics import CONTRACT_KEYS, analyse, contract_metrics, townships_in_scope
+from kcbx.metrics import CONTRACT_KEYS, analyse, contract_metrics, measure_county, townships_in_scope
 from kcbx.params import Params
 
 AS_OF = dt.date(2021, 10, 15)
@@ -138,3 +138,20 @@ def test_missing_rows_give_nulls_not_zeros(county):
     assert metrics["transition_missing"] is None
     # Ingest totals are the county's, in every run.
     assert (metrics["rows_read"], metrics["rows_accepted"], metrics["rows_rejected"]) == (20, 18, 2)
+
+
+@pytest.mark.parametrize(("as_of", "through"), [
+    (dt.date(2021, 10, 14), "2021-10-14"),  # Thu: only K1 (甲镇) absent, yet 乙镇's data is in too
+    (dt.date(2021, 10, 16), "2021-10-15"),  # Sat: no school day
+    (dt.date(2021, 10, 18), "2021-10-15"),  # Mon: nothing uploaded yet
+    (dt.date(2021, 10, 13), None),          # before any row
+])
+def test_absence_data_through_is_the_county_s_in_every_township(county, as_of, through):
+    tables, params = county
+    cut = measure_county(tables, params, as_of)
+    for township in ("甲镇", "乙镇", None):
+        fresh = contract_metrics(analyse(tables, params, as_of, township))  # measured alone
+        assert fresh["absence_data_through"] == through, township
+        assert cut.analysis(township).metrics["absence_data_through"] == through, township
+        # Beside the contract's figures, which keep their definitions.
+        assert list(fresh).index("absence_data_through") >= len(CONTRACT_KEYS)

@@ -1,11 +1,21 @@
-"""Report sections that need no store: trends from earlier runs, the ranking, percentages."""
+"""Report sections: trends from earlier runs, the ranking, percentages (no store needed); the
+warning of absence data not uploaded yet, on the demo county's store."""
 
 import datetime as dt
+from pathlib import Path
 from types import SimpleNamespace
 
+import openpyxl
 import pandas as pd
+import pytest
 
+from kcbx.metrics import analyse, measure_county
+from kcbx.params import load_params
 from kcbx.report import show
+from kcbx.report.forms import write_forms
+from kcbx.store import load_tables
+
+DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`
 
 
 def this_run(as_of, cases_open, absent_today, out_of_school):
@@ -71,3 +81,57 @@ def test_county_lists_say_which_township_each_child_is_in():
         ("name", "姓名"), ("township", "乡镇"), ("school", "学校")]
     assert show._with_township(township, columns) == columns
     assert list(show._with_township(county, {"month": "月份"})) == ["township", "month"]
+
+
+# --- absence data not uploaded yet: the demo county ---------------------------------------
+
+NOT_REPORTED = "今日缺勤数据尚未上报（最近上报：10月15日）"
+
+
+@pytest.fixture(scope="module")
+def demo():
+    params = load_params(DEMO_PARAMS)
+    return params, load_tables(params.store)
+
+
+def daily_sheet_text(analysis, folder: Path) -> str:
+    write_forms(analysis, folder / "forms.xlsx")
+    sheet = openpyxl.load_workbook(folder / "forms.xlsx")["日报 未到校学生名册"]
+    return "\n".join(str(cell.value) for row in sheet.iter_rows() for cell in row if cell.value is not None)
+
+
+def test_a_school_day_without_absence_rows_says_they_are_not_uploaded(demo, tmp_path):
+    # The demo's absences end on Fri 15 Oct; Mon 18 Oct is a school day with no row yet.
+    params, tables = demo
+    county_pass = measure_county(tables, params, dt.date(2021, 10, 18))
+    county = county_pass.analysis(None)
+    assert county.metrics["absence_data_through"] == "2021-10-15"
+    # The contract figures keep their definitions: nobody absent today, no streak.
+    assert county.metrics["absent_unexcused_today"] == 0
+    assert set(county.metrics["escalation"].values()) == {0}
+    assert NOT_REPORTED in show.header(county).body
+    assert NOT_REPORTED in show.escalation(county).body  # the 日报
+    assert NOT_REPORTED in daily_sheet_text(county, tmp_path)
+    for township in county_pass.townships():  # a county-wide fact: in every township's report
+        assert NOT_REPORTED in show.header(county_pass.analysis(township)).body, township
+
+
+def test_a_school_day_with_absence_rows_gives_no_warning(demo, tmp_path):
+    params, tables = demo
+    county_pass = measure_county(tables, params, dt.date(2021, 10, 15))
+    county = county_pass.analysis(None)
+    assert county.metrics["absence_data_through"] == "2021-10-15"
+    assert "尚未上报" not in show.header(county).body
+    assert "尚未上报" not in show.escalation(county).body
+    assert "尚未上报" not in daily_sheet_text(county, tmp_path)
+    for township in county_pass.townships():
+        assert "尚未上报" not in show.header(county_pass.analysis(township)).body, township
+
+
+def test_a_township_without_absences_on_a_reported_day_gives_no_warning(demo):
+    # Fri 24 Sep: the county has absence rows, none of them of a 龙合镇 pupil. Measured for
+    # 龙合镇 alone, the county's rows still count.
+    params, tables = demo
+    township = analyse(tables, params, dt.date(2021, 9, 24), "龙合镇")
+    assert township.absent_today.empty and township.metrics["absence_data_through"] == "2021-09-24"
+    assert "尚未上报" not in show.header(township).body

@@ -185,6 +185,7 @@ class CountyPass:
     roster_now: pd.DataFrame
     streaks: pd.DataFrame        # pupils of scope with a streak ≥ 1, level and action
     absent_today: pd.DataFrame
+    absence_data_through: dt.date | None  # county-wide: the last school day with absence rows
     duplicates: pd.DataFrame     # county-wide
     cases: pd.DataFrame          # case_table of the county, township attributed
     case_states: pd.DataFrame
@@ -252,6 +253,7 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
         tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
         roster_now=roster_now, streaks=streaks,
         absent_today=escalation.absent_today(pupils_absence, days, as_of),
+        absence_data_through=escalation.absence_data_through(absence, days, as_of),
         duplicates=matching.duplicate_enrollments(roster_now),
         cases=cases, case_states=case_states, case_events=case_measures.case_events(events),
         school_age=school_age,
@@ -370,6 +372,8 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "subsidy_missing_yuan": float(subsidy["missing"].sum()) if len(subsidy) else 0.0,
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
         "is_school_day": bool(pd.Timestamp(as_of) in days),
+        "absence_data_through": (None if county.absence_data_through is None
+                                 else county.absence_data_through.isoformat()),
     }
 
     return Analysis(

@@ -13,7 +13,7 @@ count; a pupil absent twice on one day is absent once.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -29,6 +29,8 @@ __all__ = [
     "absent_today",
     "daily_unexcused",
     "absence_findings",
+    "absence_data_through",
+    "absence_not_reported",
 ]
 
 # The action owed at each rung of the ladder, rung 1 first (seed 000's "135"
@@ -164,6 +166,40 @@ def daily_unexcused(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of:
     per_day = _counted_absences(absence, school_days).groupby("date").size()
     pupils = per_day.reindex(days, fill_value=0).astype("int64")
     return pd.DataFrame({"date": days, "pupils": pupils.to_numpy()})
+
+
+def absence_data_through(
+    absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date
+) -> dt.date | None:
+    """The last school day on or before as_of with any absence row (日报 data "through" that day).
+
+    metrics.json `absence_data_through`: "the last school day on or before as_of
+    with any absence row in the county (null when there is none)". Any row
+    counts, excused or not (a school that reports only 病假 has reported); a row
+    dated on a day that is no school day does not. Pass the county's whole
+    absence table: whether a day's data is in is a county-wide fact, not a
+    township's (a township whose pupils were all at school has nothing to report).
+    """
+    dates = absence["date"].dt.normalize()
+    reported = dates[dates.isin(school_days) & (dates <= as_timestamp(as_of))]
+    return None if reported.empty else reported.max().date()
+
+
+def absence_not_reported(metrics: Mapping) -> str | None:
+    """The 日报's warning when as_of is a school day and no absence row of it is in yet; else None.
+
+    "今日缺勤数据尚未上报（最近上报：10月15日）", the date being metrics.json's
+    `absence_data_through`: absent today 0 and no streak then mean "not uploaded
+    yet" (a 16:00 run before late schools upload), not "a perfect day". Reads
+    the figures `as_of`, `is_school_day` and `absence_data_through` (ISO dates).
+    """
+    through = metrics["absence_data_through"]
+    if not metrics["is_school_day"] or through == metrics["as_of"]:
+        return None
+    if through is None:
+        return "今日缺勤数据尚未上报（本学期尚无上报）"
+    day = dt.date.fromisoformat(through)
+    return f"今日缺勤数据尚未上报（最近上报：{day.month}月{day.day}日）"
 
 
 def absence_findings(

@@ -25,6 +25,7 @@ import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.common import FINDING_COLUMNS
+from kcbx.measures.escalation import absence_not_reported
 from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
 from kcbx.metrics import Analysis
 from kcbx.report.excel import (
@@ -525,6 +526,9 @@ def _daily_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) -> Tab
     school_day = pd.Timestamp(analysis.as_of) in analysis.school_days
     notes = ["每个上课日17:00前报送（日报告）。"] if school_day else \
         [f"{analysis.as_of.isoformat()} 不是上课日，无需日报。"]
+    not_reported = absence_not_reported(analysis.metrics)
+    if not_reported:  # first, right under the (then empty) list
+        notes.insert(0, not_reported)
     return TableSheet("日报 未到校学生名册", "未到校学生名册（日报）", _DAILY_COLUMNS, _numbered(rows),
                       subtitle=subtitle, notes=notes)
 

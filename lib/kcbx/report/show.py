@@ -17,7 +17,7 @@ import pandas as pd
 from PIL import Image
 
 from kcbx.measures.cases import CASE_STATES
-from kcbx.measures.escalation import action_of_rung
+from kcbx.measures.escalation import absence_not_reported, action_of_rung
 from kcbx.measures.groups import GROUPS
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
@@ -129,6 +129,15 @@ def _p(text: str) -> str:
     return f"<p>{_e(text)}</p>"
 
 
+def _alert(text: str | None) -> str:
+    """A warning the reader must not miss (e.g. today's absences not uploaded); '' for None."""
+    if not text:
+        return ""
+    return (f'<p class="kcbx-alert" role="alert" style="border-left: 4px solid #cf222e; '
+            f'background: #ffebe9; color: #82071e; font-weight: 600; padding: 0.5rem 0.75rem;">'
+            f'{_e(text)}</p>')
+
+
 # --- sections ---------------------------------------------------------------------------
 
 
@@ -140,6 +149,7 @@ def header(a: Analysis) -> Section:
     days_left = clearance.get("days_remaining")
     clearance_note = ("目标已过" if days_left is not None and days_left < 0 else
                       f"距清零目标 {days_left} 天" if days_left is not None else "未设目标日期")
+    not_reported = absence_not_reported(m)
     items = [
         ("enrollment_rate", "入学率", percent(m["enrollment_rate"]),
          f"适龄 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人"),
@@ -149,14 +159,14 @@ def header(a: Analysis) -> Section:
          f"其中脱贫户 {m['cases_open_poverty']} 件"),
         ("clearance", "清零进度", percent(m["closure_rate"]), clearance_note),
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
-         "" if m["is_school_day"] else "今日非上课日"),
+         "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported else ""),
     ]
     where = a.township or "全县"
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
     return Section(
         f'<header class="kcbx-header"><h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · 截至 {_e(a.as_of.isoformat())} · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{cards(items)}</header>')
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{_alert(not_reported)}{cards(items)}</header>')
 
 
 def enrolment(a: Analysis) -> Section:
@@ -192,8 +202,10 @@ def escalation(a: Analysis) -> Section:
     pupils = a.roster[["person_key", "name", "township", "grade"]].drop_duplicates("person_key")
     streaks = streaks.merge(pupils, on="person_key", how="left")
     today = a.absent_today.merge(pupils, on="person_key", how="left")
+    not_reported = absence_not_reported(a.metrics)
+    # Before the ladder: its zeros, too, mean "not uploaded" on such a day.
     return _section(
-        "缺勤预警（“135”分级）",
+        "缺勤预警（“135”分级）", _alert(not_reported),
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
@@ -201,7 +213,8 @@ def escalation(a: Analysis) -> Section:
         "<h3>日报：今日无故未到校</h3>",
         masked_table(today, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                              "absence_type": "类型", "note": "备注"}),
-                     empty="今日无无故缺勤" if a.metrics["is_school_day"] else "今日非上课日"),
+                     empty=("今日非上课日" if not a.metrics["is_school_day"] else
+                            "暂无今日缺勤数据" if not_reported else "今日无无故缺勤")),
         trend)
 
 
