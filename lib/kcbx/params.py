@@ -1,22 +1,34 @@
 """A county's params file (``params/<county>.yaml``), read into one frozen object.
 
-The keys are fixed by the contract; relative paths are relative to the file.
+The keys are fixed by the contract ("Parameters in", "Early warning"); relative
+paths are relative to the file. The file is checked once, when it is loaded,
+against the models below (pydantic), so that a typo or a wrong type stops
+before anything runs, with one message naming the file and each dotted key at
+fault (``school_age.max``, ``escalation.0``).
+
+How values are read:
+- A key written with no value (``calendar:``) is a key not given: its default holds.
+- Types are strict: YAML guesses a type from the text, and the guess is not
+  reinterpreted (``escalation: "135"`` is no list, 1.5 no whole number, yes no number).
+- ``townships`` and each ``synonyms`` value are lists of text; a single text is
+  accepted as a one-item list (``synonyms: {身份证号: 证件号}`` is ``[证件号]``).
+- ``subsidy`` and ``home_teaching``, when written, give every one of their keys;
+  ``early_warning`` may give any of its keys, the others keep the contract's defaults.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-
-DEFAULT_SUBSIDY = {"boarding": {"primary": 1000, "junior": 1250},
-                   "day": {"primary": 500, "junior": 625}}
-DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per_year": 60,
-                         "workload_hours_per_visit": 4, "funding_per_year": 6000}
+from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
+                      ValidationError, ValidationInfo, field_validator, model_validator)
+from pydantic_core import PydanticCustomError
 
 
 class ParamsError(ValueError):
@@ -33,19 +45,252 @@ _TextDatesLoader.yaml_implicit_resolvers = {
 }
 
 
-def _date(value: Any, key: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
+# ---------------------------------------------------------------------------
+# Value types
+
+
+def _iso_date(value: Any) -> dt.date:
+    """A date written YYYY-MM-DD (the loader keeps dates as text)."""
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value.strip())
+        except ValueError:
+            pass
+    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+
+
+def _whole_numbers_as_int(value: float) -> int | float:
+    """1000 stays 1000, not 1000.0: these figures are printed in reports ("每月 2 次")."""
+    return int(value) if value.is_integer() else value
+
+
+def _one_text_as_list(value: Any) -> Any:
+    """A single text is a one-item list (iterated as it is, it would be split into characters)."""
+    return [value] if isinstance(value, str) else value
+
+
+def _without_null_values(value: Any) -> Any:
+    """A key written with no value is a key not given."""
+    if isinstance(value, dict):
+        return {key: item for key, item in value.items() if item is not None}
+    return value
+
+
+Date = Annotated[dt.date, BeforeValidator(_iso_date)]
+WholeNumber = Annotated[int, Field(strict=True, ge=0)]
+PositiveWholeNumber = Annotated[int, Field(strict=True, gt=0)]
+NonNegativeNumber = Annotated[float, Field(strict=True, ge=0, allow_inf_nan=False),
+                              AfterValidator(_whole_numbers_as_int)]
+Text = Annotated[str, Field(strict=True, min_length=1)]
+TextList = Annotated[list[Text], BeforeValidator(_one_text_as_list)]
+
+
+class _Section(BaseModel):
+    """A mapping with fixed keys; an unknown key is an error that suggests the nearest known key."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _known_keys_only(cls, value: Any) -> Any:
+        if value is None:  # a section written with no value: its defaults
+            return {}
+        value = _without_null_values(value)
+        if isinstance(value, dict):
+            unknown = [str(key) for key in value if key not in cls.model_fields]
+            if unknown:
+                # Checked here rather than by extra="forbid": only the model knows the keys to suggest.
+                raise PydanticCustomError("unknown_key", "unknown key",
+                                          {"keys": unknown, "known": list(cls.model_fields)})
         return value
+
+
+# ---------------------------------------------------------------------------
+# The file's sections (contract "Parameters in"; defaults as documented there)
+
+
+class _Term(_Section):
+    start: Date
+    end: Date
+
+    @field_validator("end")
+    @classmethod
+    def _after_start(cls, end: dt.date, info: ValidationInfo) -> dt.date:
+        start = info.data.get("start")
+        if start is not None and end <= start:
+            raise ValueError(f"{end} is not after term.start {start}")
+        return end
+
+
+class _YearCalendar(_Section):
+    holidays: list[Date] = []
+    workdays: list[Date] = []
+
+
+class _SchoolAge(_Section):
+    min: WholeNumber = 6
+    max: WholeNumber = 15
+
+    @field_validator("max")
+    @classmethod
+    def _not_below_min(cls, maximum: int, info: ValidationInfo) -> int:
+        minimum = info.data.get("min")
+        if minimum is not None and maximum < minimum:
+            raise ValueError(f"{maximum} is below school_age.min {minimum}")
+        return maximum
+
+
+class _SubsidyLevels(_Section):
+    primary: NonNegativeNumber
+    junior: NonNegativeNumber
+
+
+class _Subsidy(_Section):
+    """Yuan a year, by boarding or day pupil and by level."""
+
+    boarding: _SubsidyLevels
+    day: _SubsidyLevels
+
+
+class _HomeTeaching(_Section):
+    visits_per_month: NonNegativeNumber
+    hours_per_visit: NonNegativeNumber
+    hours_per_year: NonNegativeNumber
+    workload_hours_per_visit: NonNegativeNumber
+    funding_per_year: NonNegativeNumber
+
+
+DEFAULT_SUBSIDY = {"boarding": {"primary": 1000, "junior": 1250},
+                   "day": {"primary": 500, "junior": 625}}
+DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per_year": 60,
+                         "workload_hours_per_visit": 4, "funding_per_year": 6000}
+
+
+# contract "Early warning"
+
+
+class _RuleWeights(_Section):
+    attendance: NonNegativeNumber = 2
+    unexcused: NonNegativeNumber = 3
+    relapse: NonNegativeNumber = 3
+    overage: NonNegativeNumber = 1
+    key_group: NonNegativeNumber = 1
+    grades: NonNegativeNumber = 1
+
+
+class _WarningLevels(_Section):
+    high: NonNegativeNumber = 5
+    medium: NonNegativeNumber = 3
+
+    @field_validator("medium")
+    @classmethod
+    def _not_above_high(cls, medium: float, info: ValidationInfo) -> float:
+        high = info.data.get("high")
+        if high is not None and medium > high:
+            raise ValueError(f"{medium} is above early_warning.levels.high {high}")
+        return medium
+
+
+class _EarlyWarning(_Section):
+    window: PositiveWholeNumber = 20
+    absence_share: Annotated[NonNegativeNumber, Field(le=1)] = 0.10
+    unexcused_days: PositiveWholeNumber = 3
+    overage_years: PositiveWholeNumber = 2
+    grades: list[Annotated[int, Field(strict=True, ge=1, le=9)]] = [8, 9]
+    weights: _RuleWeights = _RuleWeights()
+    levels: _WarningLevels = _WarningLevels()
+    horizon: PositiveWholeNumber = 60
+
+
+EARLY_WARNING_RULES = tuple(_RuleWeights.model_fields)
+DEFAULT_EARLY_WARNING = _EarlyWarning().model_dump()
+
+
+class _ParamsFile(_Section):
+    county: Text
+    county_code: Annotated[str, Field(coerce_numbers_to_str=True)] = ""  # 452626 unquoted is fine
+    ledgers: Text
+    store: Text
+    outputs: Text = "../outputs"
+    term: _Term
+    days_off: list[Date] = []
+    extra_school_days: list[Date] = []
+    calendar: dict[int, _YearCalendar] = {}
+    escalation: Annotated[list[PositiveWholeNumber], Field(min_length=1)] = [1, 3, 5]
+    notice_days: WholeNumber = 7
+    target_date: Date | None = None
+    school_age: _SchoolAge = _SchoolAge()
+    subsidy: _Subsidy = _Subsidy.model_validate(DEFAULT_SUBSIDY)
+    home_teaching: _HomeTeaching = _HomeTeaching.model_validate(DEFAULT_HOME_TEACHING)
+    townships: TextList = []
+    synonyms: dict[Text, TextList] = {}
+    early_warning: _EarlyWarning = _EarlyWarning()
+
+    @field_validator("escalation")
+    @classmethod
+    def _strictly_increasing(cls, thresholds: list[int]) -> list[int]:
+        if any(later <= earlier for earlier, later in zip(thresholds, thresholds[1:])):
+            raise ValueError(f"{thresholds} is not strictly increasing")
+        return thresholds
+
+
+# ---------------------------------------------------------------------------
+# Errors, one message for the whole file
+
+_PLAIN_MESSAGES = {
+    "missing": "the key is required",
+    "model_type": "must be a mapping of keys ({key: value, ...})",
+    "model_attributes_type": "must be a mapping of keys ({key: value, ...})",
+    "dict_type": "must be a mapping ({key: value, ...})",
+    "list_type": "must be a list ([..., ...])",
+}
+
+
+def _dotted(location: tuple[Any, ...]) -> str:
+    return ".".join(str(part) for part in location)
+
+
+def _unknown_key_hint(key: str, known: list[str]) -> str:
+    nearest = difflib.get_close_matches(key, known, n=1)
+    return f"did you mean {nearest[0]}?" if nearest else f"the keys are {', '.join(known)}"
+
+
+def _problems(error: ValidationError) -> list[str]:
+    """Each problem as "'dotted.key': what is wrong (got …)"."""
+    problems = []
+    for problem in error.errors():
+        location = problem["loc"]
+        if problem["type"] == "unknown_key":
+            known = problem["ctx"]["known"]
+            problems += [f"{_dotted(location + (key,))!r}: unknown key, {_unknown_key_hint(key, known)}"
+                         for key in problem["ctx"]["keys"]]
+            continue
+        if problem["type"] == "value_error":  # our own validators' messages, already in full
+            problems.append(f"{_dotted(location)!r}: {problem['ctx']['error']}")
+            continue
+        message = _PLAIN_MESSAGES.get(problem["type"], problem["msg"])
+        given = problem.get("input")
+        if problem["type"] != "missing" and not isinstance(given, dict):
+            message += f" (got {given!r})"
+        problems.append(f"{_dotted(location)!r}: {message}")
+    return problems
+
+
+def _read_file(path: Path, raw_bytes: bytes) -> _ParamsFile:
     try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError as exc:
-        raise ParamsError(f"params key {key!r}: {value!r} is not a date (YYYY-MM-DD)") from exc
+        raw = yaml.load(raw_bytes, Loader=_TextDatesLoader) or {}
+    except yaml.YAMLError as exc:
+        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+    if not isinstance(raw, dict):
+        raise ParamsError(f"{path}: expected a mapping of keys")
+    try:
+        return _ParamsFile.model_validate(raw)
+    except ValidationError as exc:
+        raise ParamsError(f"{path}: " + "; ".join(_problems(exc))) from None
 
 
-def _dates(values: Any, key: str) -> tuple[dt.date, ...]:
-    return tuple(sorted(_date(v, key) for v in (values or [])))
+# ---------------------------------------------------------------------------
+# The object the rest of kcbx reads
 
 
 @dataclass(frozen=True)
@@ -79,76 +324,49 @@ class Params:
     townships: tuple[str, ...] = ()
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sha256: str = ""
+    # contract "Early warning", every key present (not used by the measures yet)
+    early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
 
     @property
     def store_dir(self) -> Path:
         return self.store.parent
 
 
+def _sorted_dates(dates: list[dt.date]) -> tuple[dt.date, ...]:
+    return tuple(sorted(dates))
+
+
 def load_params(path: str | Path) -> Params:
-    """Read and check a params file; raise ParamsError naming the key at fault."""
+    """Read and check a params file; raise ParamsError naming the file and every key at fault."""
     path = Path(path).resolve()
     raw_bytes = path.read_bytes()
-    try:
-        raw = yaml.load(raw_bytes, Loader=_TextDatesLoader) or {}
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
-    if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys")
+    given = _read_file(path, raw_bytes)
     base = path.parent
-
-    def need(key: str) -> Any:
-        if key not in raw or raw[key] in (None, ""):
-            raise ParamsError(f"{path}: the key {key!r} is required")
-        return raw[key]
-
-    term = need("term")
-    if not isinstance(term, dict) or "start" not in term or "end" not in term:
-        raise ParamsError(f"{path}: 'term' needs {{start: YYYY-MM-DD, end: YYYY-MM-DD}}")
-    term_start, term_end = _date(term["start"], "term.start"), _date(term["end"], "term.end")
-    if term_end < term_start:
-        raise ParamsError(f"{path}: term.end {term_end} is before term.start {term_start}")
-
-    escalation = tuple(int(n) for n in raw.get("escalation", (1, 3, 5)))
-    if not escalation or any(n < 1 for n in escalation) or list(escalation) != sorted(set(escalation)):
-        raise ParamsError(f"{path}: 'escalation' must be increasing whole numbers >= 1, got {escalation}")
-
-    calendar = {}
-    for year, spec in (raw.get("calendar") or {}).items():
-        spec = spec or {}
-        calendar[int(year)] = YearCalendar(
-            holidays=_dates(spec.get("holidays"), f"calendar.{year}.holidays"),
-            workdays=_dates(spec.get("workdays"), f"calendar.{year}.workdays"),
-        )
-
-    age = raw.get("school_age") or {}
-    subsidy = {**DEFAULT_SUBSIDY, **(raw.get("subsidy") or {})}
-    home_teaching = {**DEFAULT_HOME_TEACHING, **(raw.get("home_teaching") or {})}
-    synonyms = {str(k): tuple(str(s) for s in (v or [])) for k, v in (raw.get("synonyms") or {}).items()}
-    target = raw.get("target_date")
-
     return Params(
         path=path,
-        county=str(need("county")),
-        county_code=str(raw.get("county_code", "")),
-        ledgers=(base / str(need("ledgers"))).resolve(),
-        store=(base / str(need("store"))).resolve(),
-        outputs=(base / str(raw.get("outputs", "../outputs"))).resolve(),
-        term_start=term_start,
-        term_end=term_end,
-        days_off=_dates(raw.get("days_off"), "days_off"),
-        extra_school_days=_dates(raw.get("extra_school_days"), "extra_school_days"),
-        calendar=calendar,
-        escalation=escalation,
-        notice_days=int(raw.get("notice_days", 7)),
-        target_date=_date(target, "target_date") if target else None,
-        school_age_min=int(age.get("min", 6)),
-        school_age_max=int(age.get("max", 15)),
-        subsidy=subsidy,
-        home_teaching=home_teaching,
-        townships=tuple(str(t) for t in (raw.get("townships") or [])),
-        synonyms=synonyms,
+        county=given.county,
+        county_code=given.county_code,
+        ledgers=(base / given.ledgers).resolve(),
+        store=(base / given.store).resolve(),
+        outputs=(base / given.outputs).resolve(),
+        term_start=given.term.start,
+        term_end=given.term.end,
+        days_off=_sorted_dates(given.days_off),
+        extra_school_days=_sorted_dates(given.extra_school_days),
+        calendar={year: YearCalendar(holidays=_sorted_dates(spec.holidays),
+                                     workdays=_sorted_dates(spec.workdays))
+                  for year, spec in given.calendar.items()},
+        escalation=tuple(given.escalation),
+        notice_days=given.notice_days,
+        target_date=given.target_date,
+        school_age_min=given.school_age.min,
+        school_age_max=given.school_age.max,
+        subsidy=given.subsidy.model_dump(),
+        home_teaching=given.home_teaching.model_dump(),
+        townships=tuple(given.townships),
+        synonyms={header: tuple(names) for header, names in given.synonyms.items()},
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
+        early_warning=given.early_warning.model_dump(),
     )
 
 
