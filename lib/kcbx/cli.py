@@ -7,6 +7,7 @@ work can be done from a notebook or a test without going through argparse.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -28,10 +29,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from kcbx.ingest import format_report, ingest_folder
+    from kcbx.ingest import IngestStopped, format_report, ingest_folder
 
     params = load_params(args.params)
-    report = ingest_folder(params, progress=not args.quiet)
+    try:
+        report = ingest_folder(params, progress=not args.quiet, allow_shrink=args.allow_shrink)
+    except IngestStopped as stopped:  # refused, or another ingest held the store: nothing written
+        print(f"kcbx ingest: {stopped}", file=sys.stderr)
+        return stopped.exit_code
     print(format_report(report))
     return 0 if report.ok else 1
 
@@ -114,9 +119,22 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=20211015)
     demo.set_defaults(func=cmd_demo)
 
-    ingest = sub.add_parser("ingest", help="read the ledger folder into the store")
+    ingest = sub.add_parser(
+        "ingest", help="read the ledger folder into the store",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit status:\n"
+               "  0  every file read\n"
+               "  1  a file could not be read (listed; the other files are stored)\n"
+               "  2  the params file or the ledger folder is missing (a share not mounted?)\n"
+               "  4  refused, the store unchanged: a kind that had files has none, or the\n"
+               "     accepted rows fell by more than half (--allow-shrink accepts it)\n"
+               "  5  stopped, the store unchanged: another ingest of the same store did\n"
+               "     not finish in time (an ingest waits for it), or another program\n"
+               "     has the store open for writing")
     ingest.add_argument("--params", required=True)
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--allow-shrink", action="store_true",
+                        help="write even when a kind lost all its files or most rows would go")
     ingest.set_defaults(func=cmd_ingest)
 
     run = sub.add_parser("run", help="render every township report and the county roll-up")
@@ -147,10 +165,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, not at exit, so that a reader gone early is caught below
+        return status
     except (ParamsError, FileNotFoundError, ValueError) as exc:
         print(f"kcbx {args.command}: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # Whoever read stdout has gone (`kcbx townships ... | head -3`): stop quietly, as
+        # Python's documentation advises, with stdout on devnull so that the flush at exit
+        # does not fail again. Exit 1: the output was not all delivered.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
 
 
 if __name__ == "__main__":

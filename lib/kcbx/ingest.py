@@ -7,10 +7,15 @@ rows read = rows accepted + rows rejected, per file.
 
 Re-ingesting is incremental: a file whose bytes (sha256) and reading rules are
 unchanged is not read again and keeps its rows; a changed file replaces its
-own rows; a file that disappeared has its rows removed. All changes are
-written in one transaction. When nothing changed, the store is not written,
+own rows; a file that disappeared has its rows removed. The store is rebuilt
+beside itself and renamed into place (kcbx.store.write_update), one ingest at a
+time (a lock file beside the store). When nothing changed, the store is not written,
 and pandas, pandera and the readers (a second to import) are not loaded: they
 are imported where a file is read or the store written.
+
+An ingest that would lose a whole kind's files, or more than half the accepted
+rows, is refused (ShrinkRefused): an unmounted share or a half-finished upload
+must not empty the store that every report is cut from.
 """
 
 from __future__ import annotations
@@ -18,11 +23,13 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import datetime as dt
+import fcntl
 import gc
 import hashlib
 import json
 import multiprocessing
 import os
+import sys
 import threading
 import time
 import unicodedata
@@ -54,6 +61,30 @@ PARALLEL_MIN_BYTES = 4 * 2 ** 20
 WORKERS = 2
 # Files are handed out in about this many parts, so that both processes finish together.
 PARTS = 12
+
+# A second ingest of the same store waits this long for the first to end, then stops.
+LOCK_TIMEOUT_SECONDS = 10 * 60
+# Accepted rows falling below this share of the stored ones look like a share half
+# mounted or an upload half done, not like a county's children leaving.
+SHRINK_LIMIT = 0.5
+
+
+class IngestStopped(Exception):
+    """Ingest stopped before writing, the store unchanged; ``exit_code`` is the CLI's."""
+
+    exit_code = 1
+
+
+class ShrinkRefused(IngestStopped):
+    """A kind lost all its files, or most accepted rows would go (``allow_shrink`` overrides)."""
+
+    exit_code = 4
+
+
+class StoreBusy(IngestStopped):
+    """Another ingest of the same store still held it after LOCK_TIMEOUT_SECONDS."""
+
+    exit_code = 5
 
 
 @dataclass
@@ -175,7 +206,8 @@ class StoredState:
 
 def stored_state(store_path: str | Path) -> StoredState:
     """The store's ingest_log and folder findings; empty for a missing store or one
-    whose tables are not as expected (duckdb alone: no pandas)."""
+    whose tables are not as expected (duckdb alone: no pandas). StoreBusy when another
+    program has the store open for writing."""
     if not Path(store_path).exists():
         return StoredState()
     try:
@@ -184,6 +216,12 @@ def stored_state(store_path: str | Path) -> StoredState:
                               "rows_rejected, seconds, error, warnings FROM ingest_log").fetchall()
             folder_findings = con.execute("SELECT kind, file, sheet, row, finding FROM findings WHERE kind IS NULL "
                                           "OR file NOT IN (SELECT file FROM ingest_log)").fetchall()
+    except duckdb.IOException as exc:
+        if "Could not set lock" not in str(exc):
+            raise
+        # Opened for writing elsewhere: a DuckDB shell opened without -readonly, say.
+        raise StoreBusy(f"库正被其他程序以读写方式打开，本次未运行，库未改动 the store is open for writing "
+                        f"elsewhere (close it, or open it read-only): stopped, the store is unchanged: {exc}") from None
     except duckdb.Error:  # an older layout: the store is rebuilt when written
         return StoredState()
     files = {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
@@ -383,60 +421,122 @@ def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[st
 
 # --------------------------------------------------------------------------- ingest
 
-def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | None = None) -> IngestReport:
+def lock_path(store_path: Path) -> Path:
+    """The lock file an ingest holds while it may write the store (hidden, beside it; it stays)."""
+    return store_path.with_name(f".{store_path.name}.lock")
+
+
+@contextlib.contextmanager
+def _writer_lock(store_path: Path) -> Iterator[None]:
+    """Hold the store's writer lock (flock): one ingest at a time decides what changed and
+    writes. Another holder is waited for, LOCK_TIMEOUT_SECONDS at most; the holder's pid
+    is written in the lock file for the one that waits to name."""
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    with open(lock_path(store_path), "a+", encoding="utf-8") as lock:
+
+        def locked() -> bool:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                return False
+
+        if not locked():
+            lock.seek(0)
+            holder = f"pid {lock.read().strip() or '?'}"
+            print(f"另一个 ingest（{holder}）正在写入 {store_path}，等待其结束 "
+                  f"waiting for the other ingest ({holder}) of this store", file=sys.stderr, flush=True)
+            deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
+            while not locked():
+                if time.monotonic() >= deadline:
+                    raise StoreBusy(f"等待另一个 ingest（{holder}）超过 {LOCK_TIMEOUT_SECONDS:g} 秒，本次未运行，库未改动 "
+                                    f"the other ingest ({holder}) still held {store_path} after "
+                                    f"{LOCK_TIMEOUT_SECONDS:g} s: stopped, the store is unchanged")
+                time.sleep(0.2)
+        lock.truncate(0)
+        lock.write(str(os.getpid()))
+        lock.flush()
+        yield  # the lock goes when the file is closed, or with the process
+
+
+def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | None = None,
+                  allow_shrink: bool = False) -> IngestReport:
     """Read ``params.ledgers`` into ``params.store`` and write the report beside the store.
 
     ``today`` bounds birth dates in IDs (default: the real today); ``progress``
-    shows a per-file progress bar on stderr.
+    shows a per-file progress bar on stderr. Raises ShrinkRefused when a kind lost
+    all its files or most accepted rows would go (unless ``allow_shrink``), StoreBusy
+    when another ingest held the store too long; either way the store is unchanged.
     """
     started = time.perf_counter()
     today = today or dt.date.today()
-    files, folder_findings = find_ledger_files(params.ledgers)
-    folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
-                        for key in unknown_synonym_keys(params.synonyms)]
-    rules = reading_rules(params)
-    hashes = {f.relative: sha256_of_file(f.path) for f in files}
+    if not params.ledgers.is_dir():  # most likely a share that did not mount
+        raise FileNotFoundError(f"台账文件夹不存在（共享盘未挂载？），库未改动 ledger folder not found "
+                                f"(share not mounted?), the store is unchanged: {params.ledgers}")
+    with _writer_lock(params.store):
+        files, folder_findings = find_ledger_files(params.ledgers)
+        folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
+                            for key in unknown_synonym_keys(params.synonyms)]
+        rules = reading_rules(params)
+        hashes = {f.relative: sha256_of_file(f.path) for f in files}
 
-    stored = stored_state(params.store)
-    present = {f.relative for f in files}
-    nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files)
-                       and present == stored.files.keys()
-                       and Counter(map(dataclasses.astuple, folder_findings)) == Counter(stored.folder_findings))
-    if nothing_changed:
-        reports, removed = {name: _unchanged_report(stored.files[name]) for name in present}, []
-    else:
-        reports, removed = _update_store(params, files, hashes, rules, stored.files, folder_findings,
-                                         today, progress)
+        stored = stored_state(params.store)
+        present = {f.relative for f in files}
+        nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files)
+                           and present == stored.files.keys()
+                           and Counter(map(dataclasses.astuple, folder_findings)) == Counter(stored.folder_findings))
+        if nothing_changed:
+            reports, removed = {name: _unchanged_report(stored.files[name]) for name in present}, []
+        else:
+            reports, removed = _update_store(params, files, hashes, rules, stored.files, folder_findings,
+                                             today, progress, allow_shrink)
 
-    report = IngestReport(
-        store=str(params.store),
-        ledgers=str(params.ledgers),
-        files=[reports[f.relative] for f in files],
-        removed=removed,
-        folder_findings=[f"{f.file}: {f.finding}" for f in folder_findings],
-        seconds=time.perf_counter() - started,
-    )
-    write_text_atomic(report_path(params.store),
-                      json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+        report = IngestReport(
+            store=str(params.store),
+            ledgers=str(params.ledgers),
+            files=[reports[f.relative] for f in files],
+            removed=removed,
+            folder_findings=[f"{f.file}: {f.finding}" for f in folder_findings],
+            seconds=time.perf_counter() - started,
+        )
+        write_text_atomic(report_path(params.store),
+                          json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
     return report
+
+
+def _shrinkage(previous: Mapping[str, StoredFile], reports: Mapping[str, FileReport]) -> list[str]:
+    """How the new state shrank from the stored one beyond what a county's ledgers do
+    between two ingests: kinds with files before and none now, accepted rows fallen
+    below SHRINK_LIMIT of before. Empty when neither."""
+    gone = set(f.kind for f in previous.values()) - set(r.kind for r in reports.values())
+    before = sum(f.rows_accepted for f in previous.values())
+    after = sum(r.rows_accepted for r in reports.values())
+    reasons = []
+    if gone:
+        kinds = "、".join(f"{schema.KIND_LABELS[kind]} {kind}" for kind in schema.KINDS if kind in gone)
+        reasons.append(f"上次有文件、这次一个也没有 no files any more: {kinds}")
+    if after < before * SHRINK_LIMIT:
+        reasons.append(f"接受的行从 {before} 降到 {after}（不到 {SHRINK_LIMIT:.0%}）"
+                       f"accepted rows fell from {before} to {after} (below {SHRINK_LIMIT:.0%})")
+    return reasons
 
 
 def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
                   previous: Mapping[str, StoredFile], folder_findings: list[Finding], today: dt.date,
-                  progress: bool) -> tuple[dict[str, FileReport], list[str]]:
-    """Read the files that changed and write the changes to the store, in one transaction.
+                  progress: bool, allow_shrink: bool) -> tuple[dict[str, FileReport], list[str]]:
+    """Read the files that changed and write the changes to the store, all or nothing.
 
     Returns every file's report and the files removed from the store.
     """
     from kcbx import store
 
-    if not store.layout_matches(params.store):
-        previous = {}  # laid out by other code: rebuilt when written, so every file is read again
-    to_read = _files_to_read(files, hashes, rules, previous)
+    # A store laid out by other code is rebuilt when written: every file is read again.
+    reusable = previous if store.layout_matches(params.store) else {}
+    to_read = _files_to_read(files, hashes, rules, reusable)
     present = {f.relative for f in files}
-    removed = sorted(name for name in previous if name not in present)
+    removed = sorted(name for name in reusable if name not in present)
     reading = {f.relative for f in to_read}
-    reports: dict[str, FileReport] = {f.relative: _unchanged_report(previous[f.relative])
+    reports: dict[str, FileReport] = {f.relative: _unchanged_report(reusable[f.relative])
                                       for f in files if f.relative not in reading}
     update = store.StoreUpdate(files_to_clear=[f.relative for f in to_read] + removed)
     findings = list(folder_findings)
@@ -445,6 +545,17 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
         update.ledger_rows.setdefault(result.report.kind, []).extend(result.accepted)
         update.rejected.extend(result.rejected)
         findings.extend(result.findings)
+
+    shrinkage = [] if allow_shrink else _shrinkage(previous, reports)
+    if shrinkage:
+        raise ShrinkRefused("\n".join([
+            f"拒绝写入，库未改动 refused, the store is unchanged: {params.store}",
+            *(f"  {reason}" for reason in shrinkage),
+            f"  台账文件夹 ledger folder: {params.ledgers}",
+            "共享盘是否已挂载、各校是否都已上传？确实如此时，加 --allow-shrink 再运行一次。",
+            "Is the share mounted, is every upload complete? If the ledgers really shrank, "
+            "run again with --allow-shrink."]))
+
     update.findings = [dataclasses.astuple(f) for f in findings]
     ingested_at = dt.datetime.now().replace(microsecond=0)
     update.log = [{**dataclasses.asdict(reports[f.relative]), "sha256": hashes[f.relative], "ingested_at": ingested_at,

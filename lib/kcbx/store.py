@@ -7,11 +7,16 @@ schema.INGEST_LOG_COLUMNS, then ``sheets``, ``warnings`` and ``rules``) and
 
 Every row is tied to the file it came from, so one file's rows can be replaced
 or removed on their own (re-ingest is incremental). Readers open the file
-read-only, so parallel township runs do not block one another.
+read-only, so parallel township runs do not block one another; the writer builds
+a new file beside it and renames it into place (write_update), so it never blocks
+a reader either, nor is blocked by one.
 """
 
 from __future__ import annotations
 
+import os
+import re
+import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable
@@ -21,6 +26,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from kcbx import schema
+from kcbx.files import replacing
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
 FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
@@ -217,28 +223,64 @@ def _side_frame(table: str, records: list[dict] | list[tuple]) -> pd.DataFrame:
 
 
 def write_update(store_path: str | Path, update: StoreUpdate) -> None:
-    """Apply one ingest's changes in a single transaction (all or nothing)."""
+    """Apply one ingest's changes, all or nothing.
+
+    The changes go into a copy of the store under a hidden name beside it, renamed
+    over the store when complete. A reader (a run copying its snapshot, an analyst's
+    read-only connection) sees the old store or the new one, never half of one, and
+    its DuckDB file lock never stops the writer. A writer killed mid-way leaves the
+    old store (or none) and its hidden copy, which the next write removes. Writers
+    take turns by kcbx.ingest's lock.
+    """
     store_path = Path(store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
-    with duckdb.connect(str(store_path)) as con:
-        _create_tables(con)
-        con.execute("BEGIN TRANSACTION")
-        try:
-            cleared = pd.DataFrame({"file": pd.Series(update.files_to_clear, dtype=object)})
-            con.register("cleared", cleared)
-            for kind in schema.KINDS:
-                con.execute(f"DELETE FROM {_q(kind)} WHERE source_file IN (SELECT file FROM cleared)")
-            for table in SIDE_TABLES:
-                con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")
-            # About the folder (no kind) or a file that is no ledger: rewritten by every ingest.
-            con.execute("DELETE FROM findings WHERE kind IS NULL OR file NOT IN (SELECT file FROM ingest_log)")
-            con.unregister("cleared")
-            for kind, frames in update.ledger_rows.items():
-                _insert(con, kind, frames)
-            _insert(con, "rejected_rows", update.rejected)
-            _insert(con, "ingest_log", [_side_frame("ingest_log", update.log)])
-            _insert(con, "findings", [_side_frame("findings", update.findings)])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    _remove_abandoned_builds(store_path)
+    with replacing(store_path) as building:
+        if store_path.exists():
+            shutil.copy(store_path, building)  # with its mode: who may read the store stays as set
+        with duckdb.connect(str(building)) as con:
+            _apply(con, update)
+
+
+def _apply(con: duckdb.DuckDBPyConnection, update: StoreUpdate) -> None:
+    _create_tables(con)
+    con.execute("BEGIN TRANSACTION")  # one commit for all the changes: far faster than one each
+    try:
+        cleared = pd.DataFrame({"file": pd.Series(update.files_to_clear, dtype=object)})
+        con.register("cleared", cleared)
+        for kind in schema.KINDS:
+            con.execute(f"DELETE FROM {_q(kind)} WHERE source_file IN (SELECT file FROM cleared)")
+        for table in SIDE_TABLES:
+            con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")
+        # About the folder (no kind) or a file that is no ledger: rewritten by every ingest.
+        con.execute("DELETE FROM findings WHERE kind IS NULL OR file NOT IN (SELECT file FROM ingest_log)")
+        con.unregister("cleared")
+        for kind, frames in update.ledger_rows.items():
+            _insert(con, kind, frames)
+        _insert(con, "rejected_rows", update.rejected)
+        _insert(con, "ingest_log", [_side_frame("ingest_log", update.log)])
+        _insert(con, "findings", [_side_frame("findings", update.findings)])
+        con.execute("COMMIT")
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+def _remove_abandoned_builds(store_path: Path) -> None:
+    """Remove the hidden copies (and their DuckDB WAL) left by writers that were killed:
+    kcbx.files.replacing names them ``.<store name>.<pid>.<random>.tmp``."""
+    build = re.compile(rf"\.{re.escape(store_path.name)}\.(\d+)\.[0-9a-f]+\.tmp(\.wal)?")
+    for path in store_path.parent.glob(f".{store_path.name}.*.tmp*"):
+        match = build.fullmatch(path.name)
+        if match and not _process_exists(int(match.group(1))):
+            path.unlink(missing_ok=True)
+
+
+def _process_exists(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
