@@ -8,7 +8,7 @@ AS_OF ?= 2021-10-15
 PARAMS ?= params/demo.yaml
 DEMO_STORE := build/demo.duckdb
 
-.PHONY: report test lab demo ingest bench clean
+.PHONY: report test lab demo ingest bench clean system-packages
 
 # The venv is rebuilt when the dependencies change.
 $(STAMP): pyproject.toml
@@ -29,8 +29,12 @@ report: $(DEMO_STORE)
 	$(BIN)/kcbx run --params $(PARAMS) --as-of $(AS_OF)
 
 ## test: the whole suite: unit, property, notebooks (nbval), end to end, browser
-test: $(DEMO_STORE)
+test: $(DEMO_STORE) system-packages
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+# chromium and fonts-noto-cjk for the browser test, installed when missing (.ci/system-packages).
+system-packages:
+	@bash .ci/system-packages
 
 ## lab: JupyterLab on the notebooks, on the project's own environment
 lab: $(DEMO_STORE)
