@@ -108,3 +108,15 @@ def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):
         workbook.open_township(DEMO_PARAMS, "另一个镇", AS_OF, first.path)
     with pytest.raises(ValueError, match="not the prepared analysis"):
         workbook.open_county(DEMO_PARAMS, AS_OF, first.path)
+
+
+def test_a_township_in_params_that_the_ledgers_do_not_know_is_an_error(demo):
+    import dataclasses
+
+    from kcbx.params import ParamsError
+
+    params, tables, _ = demo
+    typo = dataclasses.replace(params, townships=("城厢镇", "城厢"))
+    with pytest.raises(ParamsError, match="'townships': 城厢 not in the current roster") as error:
+        measure_county(tables, typo, AS_OF).townships()
+    assert "did you mean 城厢镇?" in str(error.value) and "known: 坡荷乡、城厢镇" in str(error.value)

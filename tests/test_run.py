@@ -544,3 +544,14 @@ def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
     alive = [pid for pid in left if os.path.exists(f"/proc/{pid}")
              and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
     assert alive == []
+
+
+def test_the_cli_says_nothing_to_run_outside_the_term(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    done = subprocess.run([sys.executable, "-m", "kcbx.cli", "run", "--params", str(params.path),
+                           "--as-of", "2021-08-31", "--quiet"], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 3
+    assert done.stderr.strip().splitlines() == [
+        f"kcbx run: 2021-08-31 is outside the term 2021-09-01 – 2022-01-14 of {params.path}: "
+        "nothing to run"]

@@ -41,15 +41,27 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0 if report.ok else 1
 
 
+NOTHING_TO_RUN = 3  # exit code: as_of outside the term of every county
+
+
 def cmd_run(args: argparse.Namespace) -> int:
+    from kcbx.run import NothingToRun, check_in_term, run_county
+
     counties = [load_params(path) for path in args.params]
     as_of = parse_as_of(args.as_of)
-    if args.scheduler is not None:
-        return _run_on_cluster(counties, as_of, args)
-    from kcbx.run import run_county
-
-    status = 0  # 2 when a county had no store, else 1 when a report failed
+    in_term = []
     for params in counties:
+        try:
+            check_in_term(params, as_of)
+            in_term.append(params)
+        except NothingToRun as exc:
+            print(f"kcbx run: {exc}", file=sys.stderr)
+    if not in_term:
+        return NOTHING_TO_RUN
+    if args.scheduler is not None:
+        return _run_on_cluster(in_term, as_of, args)
+    status = 0  # 2 when a county had no store, else 1 when a report failed
+    for params in in_term:
         if not params.store.exists():
             print(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first",
                   file=sys.stderr)
@@ -137,7 +149,15 @@ def build_parser() -> argparse.ArgumentParser:
                         help="write even when a kind lost all its files or most rows would go")
     ingest.set_defaults(func=cmd_ingest)
 
-    run = sub.add_parser("run", help="render every township report and the county roll-up")
+    run = sub.add_parser(
+        "run", help="render every township report and the county roll-up",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="exit status:\n"
+               "  0  every report ok (rendered now or reused)\n"
+               "  1  a report failed (a township with an earlier report of this as_of keeps it,\n"
+               "     marked 上次结果（本次失败）)\n"
+               "  2  the params file is wrong or a county has no store yet\n"
+               "  3  nothing to run: as_of is outside the term (a summer day's cron run)")
     run.add_argument("--params", required=True, action="append",
                      help="a county's params file; repeat it to run several counties (a province)")
     run.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")

@@ -19,6 +19,7 @@ The county run (township None) takes every row once, so a duplicate child counts
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -27,7 +28,7 @@ from kcbx.calendar import school_days_for
 from kcbx.measures import cases as case_measures
 from kcbx.measures import escalation, groups, matching, rates, support
 from kcbx.measures.common import FINDING_COLUMNS, current_roster, school_year_of
-from kcbx.params import Params
+from kcbx.params import Params, ParamsError
 
 CONTRACT_KEYS = (
     "as_of", "county", "township", "enrolled", "school_age_population",
@@ -42,13 +43,27 @@ CONTRACT_KEYS = (
 ENROLLED = "在读"
 
 
-def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date) -> list[str]:
-    """Every township found in the current roster or the population ledger, unless params lists them."""
-    if params.townships:
-        return list(params.townships)
+def townships_in_data(tables: dict[str, pd.DataFrame], as_of: dt.date) -> list[str]:
+    """Every township found in the current roster or the population ledger, sorted."""
     names = set(current_roster(tables["roster"], as_of)["township"].dropna())
     names |= set(tables["population"]["township"].dropna())
     return sorted(str(n) for n in names if str(n).strip())
+
+
+def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date) -> list[str]:
+    """Every township found in the current roster or the population ledger, unless params lists
+    them; a listed township the ledgers do not know is an error (its report would be all zeros)."""
+    known = townships_in_data(tables, as_of)
+    if not params.townships:
+        return known
+    unknown = [name for name in params.townships if name not in known]
+    if unknown:
+        hints = "; ".join(f"{name}: did you mean {'、'.join(close)}?"
+                          for name in unknown if (close := difflib.get_close_matches(name, known, n=3)))
+        raise ParamsError(f"{params.path}: 'townships': {'、'.join(unknown)} not in the current roster "
+                          f"or the population ledger{'; ' + hints if hints else ''}; "
+                          f"known: {'、'.join(known)}")
+    return list(params.townships)
 
 
 @dataclass

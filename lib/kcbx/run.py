@@ -95,6 +95,14 @@ class NothingToRun(ValueError):
     """The run has nothing to do (as_of outside the term): said before any notebook starts."""
 
 
+def check_in_term(params: Params, as_of: dt.date) -> None:
+    """Raise NothingToRun when as_of is outside the params term (a summer day's cron run,
+    a typo'd year): such a report would count every child as out of school."""
+    if not params.term_start <= as_of <= params.term_end:
+        raise NothingToRun(f"{as_of} is outside the term {params.term_start} – {params.term_end} "
+                           f"of {params.path}: nothing to run")
+
+
 # ---------------------------------------------------------------------------------------
 # What a run is made of
 
@@ -522,9 +530,7 @@ def run_county(
     for path in notebook_paths.values():
         if not path.is_file():
             raise FileNotFoundError(f"no {path.name} in {notebooks_dir}")
-    if not params.term_start <= as_of <= params.term_end:
-        raise NothingToRun(f"{as_of} is outside the term {params.term_start} – {params.term_end} "
-                           f"of {params.path}: nothing to run")
+    check_in_term(params, as_of)
     if not params.store.exists():
         raise FileNotFoundError(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first")
     if townships is not None:
