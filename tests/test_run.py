@@ -555,3 +555,57 @@ def test_the_cli_says_nothing_to_run_outside_the_term(project, tmp_path):
     assert done.stderr.strip().splitlines() == [
         f"kcbx run: 2021-08-31 is outside the term 2021-09-01 – 2022-01-14 of {params.path}: "
         "nothing to run"]
+
+
+@pytest.mark.slow
+def test_a_full_disk_ends_in_one_line_and_the_previous_run_stays(project, three_townships, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    run_dir = params.outputs / "示例县" / "2021-10-15"
+    before = {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()}
+    # Python ignores SIGXFSZ: past 150 blocks a write fails with EFBIG ("File too large").
+    done = subprocess.run(
+        ["bash", "-c", f'ulimit -f 150; exec "{sys.executable}" -m kcbx.cli run --params '
+                       f'"{params.path}" --as-of 2021-10-15 --quiet --force --township 丙镇'],
+        capture_output=True, text=True, timeout=300, cwd=params.path.parent.parent)
+    assert done.returncode == 6, done.stderr[-2000:]
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("kcbx run: File too large: ") and "Traceback" not in done.stderr
+    assert {path: path.read_bytes() for path in run_dir.rglob("*") if path.is_file()} == before
+    assert sorted(os.listdir(run_dir.parent)) == ["2021-10-15"]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not shutil.which("setpriv"), reason="needs util-linux setpriv")
+def test_an_outputs_folder_that_cannot_be_written_ends_in_one_line(project, tmp_path):
+    params = copy_of_project(project, tmp_path)
+    shutil.rmtree(params.outputs, ignore_errors=True)
+    params.outputs.mkdir()
+    params.outputs.chmod(0o555)
+    done = subprocess.run(
+        ["setpriv", "--bounding-set", "-dac_override,-dac_read_search", "--", sys.executable,
+         "-m", "kcbx.cli", "run", "--params", str(params.path), "--as-of", "2021-10-15", "--quiet"],
+        capture_output=True, text=True, timeout=120)
+    assert done.returncode == 6
+    assert done.stderr.strip() == f"kcbx run: Permission denied: {params.outputs / '示例县'}"
+
+
+@pytest.mark.slow
+def test_an_odd_county_name_has_one_folder_for_the_run_the_cli_and_the_trends(project, tmp_path):
+    import pickle
+
+    from kcbx.prepared import CountyPreparation
+
+    params = copy_of_project(project, tmp_path)
+    params.path.write_text(params.path.read_text(encoding="utf-8").replace(
+        "county: 示例县", "county: '../示例/县'"), encoding="utf-8")
+    done = subprocess.run([sys.executable, "-m", "kcbx.cli", "run", "--params", str(params.path),
+                           "--as-of", "2021-10-15", "--quiet", "--township", "城厢镇"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    printed = Path(done.stdout.strip().rsplit(": ", 1)[1])
+    assert printed.is_file() and printed.parent.parent.parent == params.outputs
+    later = CountyPreparation(load_params(params.path), dt.date(2021, 10, 22), ["城厢镇"],
+                              tmp_path / "slices", township_notebook_sha256="t",
+                              county_notebook_sha256="c")
+    county = pickle.loads(list(later.slices())[-1].path.read_bytes())
+    assert county.extras["history"]["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2021-10-15"]

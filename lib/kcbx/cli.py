@@ -42,6 +42,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
 
 
 NOTHING_TO_RUN = 3  # exit code: as_of outside the term of every county
+OS_ERROR = 6  # exit code: a file could not be read or written (permission, disk full)
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -142,7 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
                "     accepted rows fell by more than half (--allow-shrink accepts it)\n"
                "  5  stopped, the store unchanged: another ingest of the same store did\n"
                "     not finish in time (an ingest waits for it), or another program\n"
-               "     has the store open for writing")
+               "     has the store open for writing\n"
+               "  6  a file could not be written or read (permission, disk full): the path\n"
+               "     and the reason in one line; the store stays as it was")
     ingest.add_argument("--params", required=True)
     ingest.add_argument("--quiet", action="store_true", help="no progress bar")
     ingest.add_argument("--allow-shrink", action="store_true",
@@ -157,7 +160,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  1  a report failed (a township with an earlier report of this as_of keeps it,\n"
                "     marked 上次结果（本次失败）)\n"
                "  2  the params file is wrong or a county has no store yet\n"
-               "  3  nothing to run: as_of is outside the term (a summer day's cron run)")
+               "  3  nothing to run: as_of is outside the term (a summer day's cron run)\n"
+               "  6  a file could not be written or read (permission, disk full): the path\n"
+               "     and the reason in one line; the previous run stays as it was")
     run.add_argument("--params", required=True, action="append",
                      help="a county's params file; repeat it to run several counties (a province)")
     run.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")
@@ -197,6 +202,18 @@ def main(argv: list[str] | None = None) -> int:
         # does not fail again. Exit 1: the output was not all delivered.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
+    except OSError as exc:
+        # A folder not writable, a disk full: the path and the system's reason, in one line.
+        # What was published before is intact (every output is written aside, then renamed).
+        print(f"kcbx {args.command}: {describe_os_error(exc)}", file=sys.stderr)
+        return OS_ERROR
+
+
+def describe_os_error(exc: OSError) -> str:
+    """"File too large: /srv/kcbx/outputs/..." - the reason, then the path when one is known."""
+    reason = exc.strerror or str(exc)
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    return f"{reason}: {' -> '.join(paths)}" if paths else reason
 
 
 if __name__ == "__main__":
