@@ -1,4 +1,4 @@
-"""The command line: ``kcbx demo | ingest | run | townships``.
+"""The command line: ``kcbx demo | ingest | run | townships | calendar``.
 
 Each subcommand is a thin shell over one library function, so that the same
 work can be done from a notebook or a test without going through argparse.
@@ -120,6 +120,29 @@ def cmd_townships(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_calendar(args: argparse.Namespace) -> int:
+    from kcbx.calendar import estimated_holidays, library_knows
+
+    year = args.year
+    if library_knows(year):
+        print(f"kcbx calendar: chinese-calendar knows {year}: it is the official calendar, "
+              f"and params calendar.{year} would not be read", file=sys.stderr)
+        return 2
+    lines = [
+        f"# {year} 年节假日安排为估算（kcbx calendar）：放假日期按法定节日推算，调休上班日未知。",
+        f"# 请按国务院办公厅关于{year}年部分节假日安排的通知核对 holidays、补充 workdays（调休上班日），",
+        "# 再替换参数文件中的 calendar 键。",
+        "calendar:",
+        f"  {year}:",
+        "    holidays:",
+        *(f"      - {day.isoformat()}  # {festival}"
+          for festival, days in estimated_holidays(year).items() for day in days),
+        "    workdays: []",
+    ]
+    print("\n".join(lines))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="kcbx", description="控辍保学 report workbook")
     parser.add_argument("--version", action="version", version=f"kcbx {__version__}")
@@ -184,6 +207,11 @@ def build_parser() -> argparse.ArgumentParser:
     towns.add_argument("--params", required=True)
     towns.add_argument("--as-of", required=True)
     towns.set_defaults(func=cmd_townships)
+
+    calendar = sub.add_parser(
+        "calendar", help="print a params calendar block, estimated, for a year chinese-calendar lacks")
+    calendar.add_argument("--year", type=int, required=True)
+    calendar.set_defaults(func=cmd_calendar)
     return parser
 
 

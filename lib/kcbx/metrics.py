@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kcbx.calendar import school_days_for
+from kcbx.calendar import calendar_coverage, school_days_for
 from kcbx.measures import cases as case_measures
 from kcbx.measures import escalation, groups, matching, rates, support
 from kcbx.measures.common import FINDING_COLUMNS, current_roster, school_year_of
@@ -389,6 +389,8 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "is_school_day": bool(pd.Timestamp(as_of) in days),
         "absence_data_through": (None if county.absence_data_through is None
                                  else county.absence_data_through.isoformat()),
+        # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
+        "calendar_estimated": calendar_coverage(params).estimated,
     }
 
     return Analysis(

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from PIL import Image
 
+from kcbx.calendar import calendar_coverage
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung
 from kcbx.measures.groups import GROUPS
@@ -166,7 +167,8 @@ def header(a: Analysis) -> Section:
     return Section(
         f'<header class="kcbx-header"><h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · 截至 {_e(a.as_of.isoformat())} · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{_alert(not_reported)}{cards(items)}</header>')
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{_alert(calendar_coverage(a.params).banner)}'
+        f'{_alert(not_reported)}{cards(items)}</header>')
 
 
 def enrolment(a: Analysis) -> Section:
