@@ -63,7 +63,7 @@ from typing import Any
 from tqdm import tqdm
 
 from kcbx import __version__
-from kcbx.files import sha256_of_file, write_text_atomic
+from kcbx.files import process_alive, sha256_of_file, write_text_atomic
 from kcbx.layout import COUNTY_NAME, county_output_dir, safe_dirname
 from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
                            NotebookError, NotebookRecord, read_manifest)
@@ -350,16 +350,6 @@ class PreviousRun:
 _LEFTOVER = re.compile(r"^\.(?P<as_of>\d{4}-\d{2}-\d{2})\.(?P<kind>partial|old)-(?P<pid>\d+)$")
 
 
-def _process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # someone else's process
-        return True
-    return True
-
-
 def remove_stale_folders(county_dir: Path) -> list[Path]:
     """Remove what killed runs left in a county's output folder and return it:
     ``.<as_of>.partial-<pid>`` (unfinished) and ``.<as_of>.old-<pid>`` (replaced, not yet
@@ -368,7 +358,7 @@ def remove_stale_folders(county_dir: Path) -> list[Path]:
     removed = []
     for path in sorted(county_dir.iterdir()) if county_dir.is_dir() else ():
         match = _LEFTOVER.match(path.name)
-        if not (match and path.is_dir() and not _process_alive(int(match.group("pid")))):
+        if not (match and path.is_dir() and not process_alive(int(match.group("pid")))):
             continue
         published = county_dir / match.group("as_of")
         if match.group("kind") == "old" and not published.exists():

@@ -26,7 +26,7 @@ import pandas as pd
 import pandera.pandas as pa
 
 from kcbx import schema
-from kcbx.files import replacing
+from kcbx.files import process_alive, replacing
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
 FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
@@ -272,15 +272,5 @@ def _remove_abandoned_builds(store_path: Path) -> None:
     build = re.compile(rf"\.{re.escape(store_path.name)}\.(\d+)\.[0-9a-f]+\.tmp(\.wal)?")
     for path in store_path.parent.glob(f".{store_path.name}.*.tmp*"):
         match = build.fullmatch(path.name)
-        if match and not _process_exists(int(match.group(1))):
+        if match and not process_alive(int(match.group(1))):
             path.unlink(missing_ok=True)
-
-
-def _process_exists(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
