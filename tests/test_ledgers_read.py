@@ -1,5 +1,7 @@
 """Reading files as schools send them (kcbx.ledgers.read, .folder, .headers): formats, encodings, headers."""
 
+import zipfile
+
 import pytest
 import xlsxwriter
 
@@ -117,7 +119,7 @@ def test_csv_encodings_and_line_numbers(tmp_path, encoding):
     path.write_bytes(text.encode(encoding))
     (sheet_name, grid), = read.read_grids(path)
     header = read.detect_header(grid, read.header_vocabulary("population"))
-    rows = read.data_rows(grid, header)
+    rows = read.data_rows(grid, header).rows
     assert sheet_name == ""
     assert list(rows.index) == [3, 5]
     assert list(rows["village"]) == ["一村", "二村"]
@@ -129,15 +131,49 @@ def test_csv_quoted_cell_spanning_lines_keeps_later_line_numbers(tmp_path):
     path.write_text(f'日期,身份证号,缺勤类型,备注\n2021-09-01,{ID_A},病假,"发烧\n住院"\n2021-09-02,{ID_A},事假,\n',
                     encoding="utf-8")
     (_, grid), = read.read_grids(path)
-    rows = read.data_rows(grid, read.detect_header(grid, read.header_vocabulary("absence")))
+    rows = read.data_rows(grid, read.detect_header(grid, read.header_vocabulary("absence"))).rows
     assert list(rows.index) == [2, 4]
 
 
 def test_garbage_file_is_a_read_error(tmp_path):
     path = tmp_path / "broken.xlsx"
-    path.write_bytes(b"this is not a spreadsheet")
-    with pytest.raises(read.LedgerReadError):
+    path.write_bytes(b"this is not a spreadsheet")  # text: read as CSV, in which no header is found
+    with pytest.raises(read.LedgerReadError, match="^文件名是 .xlsx，内容却是 CSV 文本.*；没有工作表含可识别的表头"):
+        read.read_ledger_file(folder.LedgerFile("absence", path, "absence/broken.xlsx"),
+                              read.header_vocabulary("absence"))
+    path.write_bytes(b"PK\x03\x04 a broken zip")
+    with pytest.raises(read.LedgerReadError, match="^无法读取 Excel 文件"):
         read.read_grids(path)
+
+
+def test_formula_cells_without_value_are_found_in_the_sheet_xml(tmp_path):
+    """Shared formulas, namespace prefixes and an empty <v>; a cached "" of a text formula is a value."""
+    path = tmp_path / "f.xlsx"
+    cells = ('<x:c r="A2"><x:f>1+1</x:f></x:c>'  # no <v>
+             '<x:c r="B2" s="1"><x:f t="shared" si="0"/><x:v/></x:c>'  # a shared formula, empty <v>
+             '<x:c r="C2" t="str"><x:f>""</x:f><x:v></x:v></x:c>'  # its result is "": calculated
+             '<x:c r="D2"><x:f>1+1</x:f><x:v>2</x:v></x:c>'  # calculated
+             '<x:c r="AA3"><x:f>1</x:f><x:v></x:v></x:c>')
+    rels = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    with zipfile.ZipFile(path, "w") as workbook:
+        workbook.writestr("xl/workbook.xml", f'<workbook xmlns:r="{rels}"><sheets>'
+                                             '<sheet name="表一" sheetId="1" r:id="rId7"/></sheets></workbook>')
+        workbook.writestr("xl/_rels/workbook.xml.rels",
+                          '<Relationships><Relationship Id="rId7" Target="/xl/worksheets/s.xml"/></Relationships>')
+        workbook.writestr("xl/worksheets/s.xml", f"<x:worksheet><x:sheetData>{cells}</x:sheetData></x:worksheet>")
+    assert read.formulas_without_value(path, ["表一", "没有这张表"]) == {
+        "表一": [(2, 0, "A2"), (2, 1, "B2"), (3, 26, "AA3")]}
+
+
+@pytest.mark.parametrize(("name", "content", "expected"), [
+    ("a.xlsx", b"PK\x03\x04...", "xlsx"),
+    ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1...", "xls"),
+    ("a.xlsx", "身份证号,姓名\n".encode("gbk"), "csv"),
+])
+def test_files_are_read_by_their_content(tmp_path, name, content, expected):
+    path = tmp_path / name
+    path.write_bytes(content)
+    assert read.file_format(path) == expected
 
 
 def test_ledger_files_found_by_key_or_chinese_folder_name(tmp_path):
@@ -161,5 +197,5 @@ def test_repeated_header_row_is_not_a_data_row(tmp_path):
     path.write_text(f"日期,身份证号,缺勤类型\n2021-09-01,{ID_A},病假\n日期,身份证号,缺勤类型\n2021-09-02,{ID_A},无故\n",
                     encoding="utf-8")
     (_, grid), = read.read_grids(path)
-    rows = read.data_rows(grid, read.detect_header(grid, read.header_vocabulary("absence")))
+    rows = read.data_rows(grid, read.detect_header(grid, read.header_vocabulary("absence"))).rows
     assert list(rows.index) == [2, 4]

@@ -413,6 +413,14 @@ class NormalizedSheet:
         return len(self.accepted) + len(self.rejected)
 
 
+# A rejected cell's value is shown up to this many characters (a cell may hold a megabyte).
+VALUE_SHOWN = 50
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= VALUE_SHOWN else f"{text[:VALUE_SHOWN]}…（共 {len(text):,} 个字符）"
+
+
 class _Rejections:
     """The first reason each row is rejected for (one rejected row per data row).
 
@@ -430,7 +438,7 @@ class _Rejections:
     def add(self, row: int, column: str, reason: str) -> None:
         if row not in self.by_row:
             raw = self.sheet.rows.at[row, column] if column in self.sheet.rows else None
-            self.by_row[row] = (self.label(column), cell_text(raw) or "", reason)
+            self.by_row[row] = (self.label(column), _shown(cell_text(raw) or ""), reason)
 
     def frame(self) -> pd.DataFrame:
         rows = sorted(self.by_row)
@@ -516,6 +524,8 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
             rejections.by_row[row] = ("表头", "", sheet.missing_message)
         return _ParsedSheet(sheet, {column: [] for column in model.columns}, rejections, {})
 
+    for row, (column, reason) in sheet.cell_rejections.items():
+        rejections.add(row, column, reason)
     raw = _raw_columns(rows)
     values: dict[str, list] = {}
     warnings: dict[int, str] = {}

@@ -17,7 +17,9 @@ from __future__ import annotations
 import csv
 import io
 import re
+import zipfile
 from dataclasses import dataclass, field
+from xml.etree import ElementTree
 from pathlib import Path
 from typing import Iterable, Mapping
 
@@ -26,7 +28,7 @@ import pandas as pd
 
 from kcbx import schema
 from kcbx.ledgers import headers
-from kcbx.ledgers.folder import CSV_SUFFIXES, Finding, LedgerFile
+from kcbx.ledgers.folder import Finding, LedgerFile
 from kcbx.ledgers.headers import normalize_header
 
 # The header is looked for among the first rows only: title rows sit above it.
@@ -38,6 +40,10 @@ CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2
 # Row-number columns every template has: not worth a finding when left unread.
 SERIAL_HEADERS = {"序号", "编号", "No", "No."}
 TOTAL_ROW = re.compile(r"^(合计|小计|总计)([:：(（].*)?$")
+# Excel holds at most this many characters in a cell: a longer text was never typed
+# into Excel, one exactly this long may have been cut there.
+EXCEL_CELL_LIMIT = 32_767
+REASON_CELL_TOO_LONG = f"单元格过长（超过 Excel 的 {EXCEL_CELL_LIMIT:,} 字符上限）"
 
 
 class LedgerReadError(Exception):
@@ -45,6 +51,44 @@ class LedgerReadError(Exception):
 
 
 # --------------------------------------------------------------------------- reading files
+
+# A file is read by what it holds, whatever its name says.
+ZIP_SIGNATURE = b"PK\x03\x04"  # .xlsx, .xlsm: a zip of XML parts
+OLE2_SIGNATURE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # .xls: an OLE2 compound document
+SNIFF_BYTES = 4096
+FORMAT_OF_SUFFIX = {".xlsx": "xlsx", ".xlsm": "xlsx", ".xls": "xls", ".csv": "csv"}
+FORMAT_NAMES = {"xlsx": "Excel 工作簿", "xls": "Excel 97-2003 工作簿", "csv": "CSV 文本"}
+
+
+def file_format(path: Path) -> str:
+    """What a file holds, by its first bytes: "xlsx", "xls" or "csv" (any other text).
+
+    Raises LedgerReadError for an empty file, a binary file of another kind
+    (a PDF or a picture named .xlsx) and a web page or XML saved as .xls.
+    """
+    with open(path, "rb") as file:
+        head = file.read(SNIFF_BYTES)
+    if head.startswith(ZIP_SIGNATURE):
+        return "xlsx"
+    if head.startswith(OLE2_SIGNATURE):
+        return "xls"
+    if not head:
+        raise LedgerReadError("文件是空的（0 字节）")
+    if b"\0" in head:  # text, in UTF-8 or GBK, never holds a NUL byte
+        raise LedgerReadError("内容既不是 Excel 工作簿也不是 CSV 文本，无法读取（请另存为 .xlsx 或 .csv 后重报）")
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        raise LedgerReadError("内容是网页或 XML（不是 Excel 工作簿）：请在 Excel 中打开后另存为 .xlsx")
+    return "csv"
+
+
+def misnamed(path: Path, content_format: str) -> str | None:
+    """The finding for a file whose name says another format than its content, else None."""
+    suffix = path.suffix.lower()
+    if FORMAT_OF_SUFFIX.get(suffix) == content_format:
+        return None
+    name = FORMAT_NAMES[content_format]
+    return f"文件名是 {suffix}，内容却是 {name}：已按 {name}读取（请把文件改名为 .{content_format}）"
+
 
 def decode_csv(data: bytes) -> str:
     """CSV bytes as text: UTF-8 (with or without BOM), else GBK/GB18030."""
@@ -58,6 +102,10 @@ def decode_csv(data: bytes) -> str:
 
 def _csv_grid(path: Path) -> pd.DataFrame:
     text = decode_csv(path.read_bytes())
+    if len(text) > csv.field_size_limit():
+        # No cell is longer than its file. Cells longer than Excel's limit are
+        # rejected row by row (data_rows), not the whole file.
+        csv.field_size_limit(len(text))
     reader = csv.reader(io.StringIO(text, newline=""))
     rows: list[list[str]] = []
     line_numbers: list[int] = []
@@ -86,16 +134,74 @@ def _excel_grids(path: Path) -> list[tuple[str, pd.DataFrame]]:
     return grids
 
 
-def read_grids(path: Path) -> list[tuple[str, pd.DataFrame]]:
+def read_grids(path: Path, content_format: str | None = None) -> list[tuple[str, pd.DataFrame]]:
     """Every sheet of a file as (sheet name, raw cells); a CSV is one sheet named "".
 
-    Cells are raw values (object dtype, blank = NaN/None); the index is the row
-    number the user sees: Excel's row number, or the CSV line number.
+    The file is read as what it holds (``content_format``, else file_format(path)),
+    whatever its name. Cells are raw values (object dtype, blank = NaN/None); the
+    index is the row number the user sees: Excel's row number, or the CSV line number.
     """
     path = Path(path)
-    if path.suffix.lower() in CSV_SUFFIXES:
+    if (content_format or file_format(path)) == "csv":
         return [("", _csv_grid(path))]
     return _excel_grids(path)
+
+
+# An xlsx formula cell whose <v> (the value Excel stored when it last calculated) is
+# missing or empty: written by a program that never calculated it (openpyxl does so).
+# Calamine reads the cell as blank. Tags may carry a namespace prefix (x:c).
+FORMULA_WITHOUT_VALUE = re.compile(
+    rb"<(?:\w+:)?c\b([^>]*)>\s*<(?:\w+:)?f\b[^>]*?(?:/>|>[^<]*</(?:\w+:)?f>)"
+    rb"\s*(<(?:\w+:)?v\s*/>|<(?:\w+:)?v>\s*</(?:\w+:)?v>)?\s*</(?:\w+:)?c>")
+CELL_REFERENCE = re.compile(rb'\br="([A-Z]{1,3})([0-9]+)"')
+STRING_RESULT = re.compile(rb'\bt="str"')  # with an empty <v>: the formula's result is ""
+RELATIONSHIP_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+
+
+def _worksheet_parts(workbook: zipfile.ZipFile) -> dict[str, str]:
+    """Sheet name -> the zip member holding its cells (xl/workbook.xml and its relationships)."""
+    targets = {rel.get("Id"): rel.get("Target", "")
+               for rel in ElementTree.fromstring(workbook.read("xl/_rels/workbook.xml.rels"))}
+    parts = {}
+    for sheet in ElementTree.fromstring(workbook.read("xl/workbook.xml")).iter():
+        if sheet.tag.rpartition("}")[2] == "sheet" and sheet.get(RELATIONSHIP_ID) in targets:
+            target = targets[sheet.get(RELATIONSHIP_ID)]
+            parts[sheet.get("name")] = target.lstrip("/") if target.startswith("/") else f"xl/{target}"
+    return parts
+
+
+def _column_position(letters: bytes) -> int:
+    position = 0
+    for letter in letters:
+        position = position * 26 + letter - ord("A") + 1
+    return position - 1
+
+
+def formulas_without_value(path: Path, sheet_names: Iterable[str]) -> dict[str, list[tuple[int, int, str]]]:
+    """The formula cells with no stored value of some sheets of an xlsx file:
+    sheet name -> [(row, column position, cell reference such as "C7")].
+
+    Read from the sheets' XML, since calamine reads such a cell as blank and
+    tells no more. Cells without an r attribute (no writer we know omits it) are not found.
+    """
+    found: dict[str, list[tuple[int, int, str]]] = {}
+    with zipfile.ZipFile(path) as workbook:
+        parts = _worksheet_parts(workbook)
+        for name in sheet_names:
+            if name not in parts:
+                continue
+            cells = workbook.read(parts[name])
+            if b"<f" not in cells and b":f" not in cells:  # no formula at all: decided without the regex
+                continue
+            for match in FORMULA_WITHOUT_VALUE.finditer(cells):
+                attributes, empty_value = match.groups()
+                reference = CELL_REFERENCE.search(attributes)
+                if reference is None or (empty_value and STRING_RESULT.search(attributes)):
+                    continue
+                letters, row = reference.groups()
+                found.setdefault(name, []).append((int(row), _column_position(letters),
+                                                   (letters + row).decode()))
+    return found
 
 
 # --------------------------------------------------------------------------- headers
@@ -277,14 +383,28 @@ def _total_positions(texts: list[str]) -> list[int]:
             if text[:1] in TOTAL_FIRST_CHARACTERS and TOTAL_ROW.match(re.sub(r"\s+", "", text))]
 
 
-def data_rows(grid: pd.DataFrame, header: Header) -> pd.DataFrame:
+@dataclass(frozen=True)
+class DataRows:
+    """A sheet's data rows and what reading them noticed.
+
+    ``rows``: raw cells under canonical column names, indexed by the row number
+    the user sees; ``long_cells``: (row, column, characters) of the texts of
+    EXCEL_CELL_LIMIT characters or more among them (measured stripped);
+    ``has_blanks``: whether any of their cells is blank.
+    """
+
+    rows: pd.DataFrame
+    long_cells: list[tuple[int, str, int]]
+    has_blanks: bool
+
+
+def data_rows(grid: pd.DataFrame, header: Header) -> DataRows:
     """The data rows below the header, as raw cells under canonical column names.
 
     Not data rows: rows whose known columns are all blank (templates often
     pre-fill a 序号 column), rows with a 合计/小计/总计 cell in any column (often
     under 序号 or 学校, which may be unmapped), and rows repeating the header's
     texts in at least MIN_HEADER_MATCHES cells (sheets pasted together).
-    The index is the row number the user sees.
     """
     below_header = grid.index > max(header.rows)
     body = grid.to_numpy(dtype=object)[below_header]
@@ -292,6 +412,7 @@ def data_rows(grid: pd.DataFrame, header: Header) -> pd.DataFrame:
     skip = [False] * len(body)
     header_repeats = [0] * len(body)
     known_texts = []
+    long_cells = []  # (position in body, column, characters)
     for position in range(body.shape[1]):
         texts = _stripped_texts(body[:, position].tolist())
         for row in _total_positions(texts):
@@ -303,12 +424,21 @@ def data_rows(grid: pd.DataFrame, header: Header) -> pd.DataFrame:
         if label in texts:
             for row, text in enumerate(texts):
                 header_repeats[row] += text == label
+        if max(map(len, texts), default=0) >= EXCEL_CELL_LIMIT:  # the usual case, decided in C
+            long_cells += [(row, column_at[position], len(text)) for row, text in enumerate(texts)
+                           if len(text) >= EXCEL_CELL_LIMIT]
+    has_blanks = False
     for row, texts in enumerate(zip(*known_texts)):
         if not any(texts) or header_repeats[row] >= MIN_HEADER_MATCHES:
             skip[row] = True
+        elif not has_blanks and not all(texts):
+            has_blanks = True
     keep = ~np.array(skip, dtype=bool)
-    return pd.DataFrame(body[keep][:, list(header.columns.values())], index=grid.index[below_header][keep],
+    row_numbers = grid.index[below_header]
+    rows = pd.DataFrame(body[keep][:, list(header.columns.values())], index=row_numbers[keep],
                         columns=list(header.columns), dtype=object)
+    return DataRows(rows, [(int(row_numbers[row]), column, length) for row, column, length in long_cells
+                           if not skip[row]], has_blanks)
 
 
 # --------------------------------------------------------------------------- one file
@@ -319,7 +449,8 @@ class RawSheet:
 
     ``rows``: raw cells under canonical column names, indexed by source row;
     ``missing``: descriptions of required headers the sheet lacks (then every
-    row is rejected with ``missing_message``).
+    row is rejected with ``missing_message``); ``cell_rejections``: rows to
+    reject for a cell found unfit when reading, row -> (column, reason).
     """
 
     kind: str
@@ -328,6 +459,7 @@ class RawSheet:
     header: Header
     rows: pd.DataFrame
     missing: list[str] = field(default_factory=list)
+    cell_rejections: dict[int, tuple[str, str]] = field(default_factory=dict)
 
     @property
     def missing_message(self) -> str:
@@ -338,9 +470,12 @@ class RawSheet:
 def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> tuple[list[RawSheet], list[Finding]]:
     """Read every sheet of a file that has a recognisable header.
 
-    Sheets without one are skipped and listed as findings; so are header texts
-    that name no known column. Raises LedgerReadError when the file cannot be
-    read, or when no sheet at all has a recognisable header.
+    The file is read as what it holds, with a finding when its name says
+    otherwise. Sheets without a header are skipped and listed as findings; so
+    are header texts that name no known column, texts that Excel's cell limit
+    may have cut, and (xlsx) formula cells that were never calculated. A text
+    longer than that limit rejects its row. Raises LedgerReadError when the file
+    cannot be read, or when no sheet at all has a recognisable header.
     """
     sheets: list[RawSheet] = []
     findings: list[Finding] = []
@@ -348,7 +483,12 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> t
     def note(sheet: str, text: str, row: int | None = None) -> None:
         findings.append(Finding(ledger_file.kind, ledger_file.relative, sheet, row, text))
 
-    for sheet_name, grid in read_grids(ledger_file.path):
+    content_format = file_format(ledger_file.path)
+    name_mismatch = misnamed(ledger_file.path, content_format)
+    if name_mismatch:
+        note("", name_mismatch)
+    sheets_with_blanks = []
+    for sheet_name, grid in read_grids(ledger_file.path, content_format):
         header = detect_header(grid, vocabulary)
         if header is None:
             note(sheet_name, "未找到可识别的表头，已跳过该工作表")
@@ -357,9 +497,47 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> t
             note(sheet_name, f"未识别的列（未读取）：{'、'.join(header.unknown)}", header.rows[0])
         for column in header.duplicates:
             note(sheet_name, f"列{vocabulary.describe(column)}出现多次，只读取第一列", header.rows[0])
+        body = data_rows(grid, header)
+        rejections = {}
+        for row, column, length in body.long_cells:
+            if length > EXCEL_CELL_LIMIT:
+                rejections.setdefault(row, (column, REASON_CELL_TOO_LONG))
+            else:
+                note(sheet_name, f"文本可能被截断（列「{header.labels[column]}」正好 {EXCEL_CELL_LIMIT:,} 个字符，"
+                                 f"是 Excel 单元格的上限）", row)
         sheets.append(RawSheet(ledger_file.kind, ledger_file.relative, sheet_name, header,
-                               data_rows(grid, header), missing_headers(header, vocabulary)))
+                               body.rows, missing_headers(header, vocabulary), rejections))
+        if body.has_blanks:
+            sheets_with_blanks.append(sheets[-1])
     if not sheets:
         required = [vocabulary.describe(c) for c in headers.REQUIRED[ledger_file.kind]]
-        raise LedgerReadError("没有工作表含可识别的表头" + (f"（需要 {'、'.join(required)} 等列）" if required else ""))
+        raise LedgerReadError("；".join(filter(None, [name_mismatch, "没有工作表含可识别的表头" + (
+            f"（需要 {'、'.join(required)} 等列）" if required else "")])))
+    if content_format == "xlsx" and sheets_with_blanks:  # a formula never calculated reads as blank
+        findings += _uncalculated_formula_findings(ledger_file, sheets_with_blanks)
     return sheets, findings
+
+
+REASON_UNCALCULATED = "是公式但没有计算结果（请在 Excel 中打开并保存后重报）"
+
+
+def _uncalculated_formula_findings(ledger_file: LedgerFile, sheets: list[RawSheet]) -> list[Finding]:
+    """Per sheet and column, one finding for the data cells that are formulas never
+    calculated: the first such cell, and how many there are."""
+    cells = formulas_without_value(ledger_file.path, [sheet.sheet for sheet in sheets])
+    findings = []
+    for sheet in sheets:
+        if sheet.sheet not in cells:
+            continue
+        column_at = {position: column for column, position in sheet.header.columns.items()}
+        data_row_numbers = set(sheet.rows.index)
+        by_column: dict[str, list[tuple[int, str]]] = {}
+        for row, position, reference in cells[sheet.sheet]:
+            if row in data_row_numbers and position in column_at:
+                by_column.setdefault(column_at[position], []).append((row, reference))
+        for column, found in by_column.items():
+            row, reference = min(found)
+            where = reference if len(found) == 1 else f"{reference} 等 {len(found)} 个单元格"
+            findings.append(Finding(ledger_file.kind, ledger_file.relative, sheet.sheet, row,
+                                    f"{where}（列「{sheet.header.labels[column]}」）{REASON_UNCALCULATED}"))
+    return findings
