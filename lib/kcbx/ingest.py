@@ -162,20 +162,10 @@ def reading_rules(params: Params) -> str:
     """Fingerprint of what decides how a file is read besides its bytes: kcbx's version
     and reading code, the libraries it reads with, and the county's header synonyms.
     A change re-reads every file."""
-    rules = {"kcbx": kcbx.__version__, "code": _code_digest(),
+    rules = {"kcbx": kcbx.__version__, "code": kcbx.source_digest(*READING_CODE),
              "libraries": {name: metadata.version(name) for name in READING_LIBRARIES},
              "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())}}
     return hashlib.sha256(json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
-
-
-def _code_digest() -> str:
-    package = Path(kcbx.__file__).parent
-    digest = hashlib.sha256()
-    for name in READING_CODE:
-        path = package / name
-        for source in sorted(path.rglob("*.py")) if path.is_dir() else [path]:
-            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
-    return digest.hexdigest()
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx import __version__
+from kcbx import source_digest
 from kcbx.layout import county_output_dir
 from kcbx.metrics import Analysis, measure_county
 from kcbx.params import Params
@@ -87,9 +87,9 @@ def _feed(digest: "hashlib._Hash", value: Any) -> None:
 
 
 def fingerprint_of(analysis: Analysis, notebook_sha256: str) -> str:
-    """The fingerprint of a notebook's inputs: its slice's content, the notebook, kcbx's version."""
+    """The fingerprint of a notebook's inputs: its slice's content, the notebook, kcbx's source."""
     digest = hashlib.sha256()
-    _feed(digest, [__version__, notebook_sha256])
+    _feed(digest, [source_digest(), notebook_sha256])
     _feed(digest, analysis)
     return digest.hexdigest()
 

@@ -62,7 +62,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from kcbx import __version__
+from kcbx import __version__, source_digest
 from kcbx.files import process_alive, sha256_of_file, write_text_atomic
 from kcbx.layout import COUNTY_NAME, county_output_dir, safe_dirname
 from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
@@ -406,12 +406,12 @@ def _now() -> str:
 
 def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | None, store_sha256: str,
                     notebooks_sha256: Iterable[str], county_dir: Path) -> str:
-    """Everything a whole run is made of: the store snapshot, params, notebooks, kcbx version,
+    """Everything a whole run is made of: the store snapshot, params, notebooks, kcbx's source,
     as_of, the townships asked for (None: those in scope, which the store and params decide),
     and the earlier runs' manifests (the county's trends read them)."""
     earlier = sorted(path for path in county_dir.glob(f"*/{MANIFEST_FILE}")
                      if path.parent.name < as_of.isoformat())
-    parts = [__version__, as_of.isoformat(), params.sha256, store_sha256, *notebooks_sha256,
+    parts = [source_digest(), as_of.isoformat(), params.sha256, store_sha256, *notebooks_sha256,
              json.dumps(None if townships is None else list(townships), ensure_ascii=False),
              *(f"{path.parent.name}:{sha256_of_file(path)}" for path in earlier)]
     return hashlib.sha256("\n".join(parts).encode("utf-8")).hexdigest()
