@@ -99,6 +99,8 @@ def test_events_and_their_spellings():
     assert nz.parse_event("疑似辍学登记") == "登记"
     assert nz.parse_event("辍学登记") == "登记"
     assert nz.parse_event("发出限期复学通知书") == "发出限期复学通知书"
+    # A phone call or a WeChat message to the family is a 劝返 action, not a rejected row.
+    assert [nz.parse_event(e) for e in ("电话联系", "电话劝返", "微信联系")] == ["劝返"] * 3
     with pytest.raises(nz.CellError, match="^未知事件$"):
         nz.parse_event("约谈")
 

@@ -152,3 +152,17 @@ def test_a_file_that_is_neither_is_named_in_a_clear_error(county, content, error
     assert counts(report) == {"缺勤/10月.csv": (1, 1, 0), "缺勤/9月.xls": (0, 0, 0)}
     assert {f.file: f.error for f in report.files} == {"缺勤/10月.csv": None, "缺勤/9月.xls": f"缺勤/9月.xls：{error}"}
 
+
+
+def test_a_phone_call_is_a_劝返_action_not_a_rejected_row(county):
+    (county.ledgers / "劝返").mkdir()
+    (county.ledgers / "劝返" / "案件.csv").write_text(
+        "身份证号,姓名,乡镇,学校,年级,日期,事件\n"
+        f"{ID_A},甲,城厢镇,一中,8,2021-10-08,疑似辍学登记\n"
+        f"{ID_A},甲,城厢镇,一中,8,2021-10-09,电话联系\n"
+        f"{ID_A},甲,城厢镇,一中,8,2021-10-11,微信联系\n", encoding="utf-8")
+    report = ingest_folder(county, today=TODAY)
+    (cases,) = [f for f in report.files if f.kind == "cases"]
+    assert (cases.rows_read, cases.rows_accepted, cases.rows_rejected) == (3, 3, 0)
+    stored = store.load_tables(county.store, kinds=["cases"])["cases"]
+    assert stored["event"].tolist() == ["登记", "劝返", "劝返"]

@@ -242,12 +242,17 @@ EVENT_SPELLINGS = {
     "限期复学通知书": "发出限期复学通知书",
     "发限期复学通知书": "发出限期复学通知书",
     "下发限期复学通知书": "发出限期复学通知书",
+    # A call or a message to the family is a 劝返 action like a visit (contract, 事件).
+    "电话联系": "劝返",
+    "电话劝返": "劝返",
+    "微信联系": "劝返",
 }
 REASON_EVENT = "未知事件"
 
 
 def parse_event(value: object) -> str | None:
-    """事件: one of schema.CASE_EVENTS; 疑似辍学登记 and 辍学登记 are 登记. Raises CellError("未知事件")."""
+    """事件: one of schema.CASE_EVENTS; 疑似辍学登记 and 辍学登记 are 登记, 电话联系, 电话劝返 and
+    微信联系 are 劝返 (EVENT_SPELLINGS). Raises CellError("未知事件")."""
     if _is_blank(value):
         return None
     text = _folded(value)
