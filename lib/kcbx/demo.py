@@ -680,7 +680,7 @@ SCENARIOS: tuple[_Scenario, ...] = (
         _Step("复学", "2021-09-13", placement="插班")), poor=True),
     _Scenario("returned_separate_class", "roster", "沉迷网络", (
         _Step("登记", "2021-09-08"), _Step("劝返", "2021-09-10", "感召"),
-        _Step("电话联系", "2021-09-12", defect="unknown_event"),
+        _Step("见备注", "2021-09-12", defect="unknown_event"),  # a 事件 no ledger knows
         _Step("发出限期复学通知书", "2021-09-15", "行政"), _Step("复学", "2021-09-22", placement="单独编班"))),
     _Scenario("returned_vocational", "roster", "早婚", (
         _Step("登记", "2021-09-02"), _Step("家访", "2021-09-03", "法治", note="告知监护人法定义务"),
