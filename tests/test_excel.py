@@ -14,8 +14,10 @@ from kcbx.report.excel import (
     Column,
     FormSheet,
     PupilForm,
+    SignOff,
     TableSheet,
     history_from_case_events,
+    plain_number,
     write_workbook,
 )
 
@@ -205,7 +207,8 @@ def test_form_fields_are_labelled_and_typed(tmp_path):
         ["姓名", "张三", "性别", "男"]
     id_cell = sheet["B4"]
     assert (id_cell.value, id_cell.data_type) == ("45262620100101123X", "s")
-    assert sheet["D6"].value == dt.datetime(2021, 9, 3) and sheet["D6"].is_date  # 辍学(离校)时间
+    assert sheet["A8"].value == "辍学(离校)时间"
+    assert sheet["B8"].value == dt.datetime(2021, 9, 3) and sheet["B8"].is_date
     # 家庭住址 (row 7) is a full-width line: its value spans B–D.
     assert sheet["A7"].value == "家庭住址" and sheet["B7"].value == "城厢镇那布村12号"
     assert "B7:D7" in {str(r) for r in sheet.merged_cells.ranges}
@@ -220,9 +223,9 @@ def test_form_history_rows_and_formula_safety(tmp_path):
     assert [sheet.cell(row, 2).value for row in (15, 16, 17)] == ["登记", "劝返", "家访"]
     assert sheet["A15"].value == dt.datetime(2021, 9, 3)
     assert (sheet["D17"].value, sheet["D17"].data_type) == ("=cmd|' /C calc'!A0", "s")
-    # Form 2 (from row 18): 辍学原因 on its 6th line of fields, row 18 + 2 + 5 = 25.
-    assert sheet["A25"].value == "辍学原因"
-    assert (sheet["B25"].value, sheet["B25"].data_type) == ("=1+1", "s")
+    # Form 2 (from row 18): 辍学原因 on its 7th line of fields, row 18 + 2 + 6 = 26.
+    assert sheet["A26"].value == "辍学原因"
+    assert (sheet["B26"].value, sheet["B26"].data_type) == ("=1+1", "s")
     # No events: 3 blank bordered lines for handwriting, rows 32–34, after 劝返记录 (30) and header (31).
     assert sheet["A30"].value == "劝返记录"
     assert all(sheet.cell(row, 1).border.left.style == "thin" for row in (32, 33, 34))
@@ -262,3 +265,46 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
         write_workbook(path, [good, bad])
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["forms.xlsx"]
+
+
+# --- sign-off block, and figures that keep their 角 ---------------------------------------------
+
+
+def test_a_signed_table_ends_with_the_sign_off_line(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    signoff = SignOff(unit="示例县教育局", preparer="=1+1", phone=None, date=dt.date(2021, 10, 15))
+    write_workbook(path, [TableSheet("附件1", "附件1 统计表", COLUMNS, pd.DataFrame([one_row()]),
+                                     notes="说明。", signoff=signoff)])
+    sheet = openpyxl.load_workbook(path)["附件1"]
+    # Title row 1, header rows 2–3, data row 4, the note on row 5, a blank row, then the
+    # sign-off across the sheet on row 7; a field not given is a line to write on, and
+    # ledger-like text stays text.
+    assert sheet["A5"].value == "说明。" and sheet["A6"].value is None
+    assert (sheet["A7"].value, sheet["A7"].data_type) == (
+        "填报单位（盖章）：示例县教育局　　填报人：=1+1　　联系电话：__________　　填报日期：2021-10-15", "s")
+    assert "A7:G7" in {str(r) for r in sheet.merged_cells.ranges}
+
+
+def test_every_pupil_form_is_signed(tmp_path):
+    path = tmp_path / "forms.xlsx"
+    forms = [PupilForm({"姓名": "张三"}), PupilForm({"姓名": "李四"})]
+    write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", forms, signoff=SignOff())])
+    sheet = openpyxl.load_workbook(path)["附件2"]
+    # Each form: title, 10 lines, 劝返记录, its header, 3 blank lines (rows 1–16), sign-off on row 17.
+    signed = [row for row in range(1, sheet.max_row + 1)
+              if str(sheet.cell(row, 1).value).startswith("填报单位（盖章）：__________")]
+    assert signed == [17, 34]
+    assert [brk.id for brk in sheet.row_breaks.brk] == [17]  # the sign-off stays on its form's page
+
+
+def test_yuan_and_hours_keep_their_decimals_and_lose_a_spurious_zero(tmp_path):
+    assert [plain_number(v) for v in (687.5, 6.0, 312.456, -0.001, 60)] == ["687.5", "6", "312.46", "0", "60"]
+    assert plain_number(6000.0, thousands=True) == "6,000" and plain_number(1312.5, thousands=True) == "1,312.5"
+    path = tmp_path / "forms.xlsx"
+    rows = pd.DataFrame({"amount": [687.5, 6.0, 312.456]})
+    write_workbook(path, [TableSheet("资助", "资助", [Column("金额(元)", "amount", kind="float")], rows)])
+    sheet = openpyxl.load_workbook(path)["资助"]
+    cells = [sheet.cell(row, 1) for row in (3, 4, 5)]
+    # "General": 687.5 shows as 687.5 (not 687.50 or 688), 6 as 6; values rounded to the 分.
+    assert [cell.value for cell in cells] == [687.5, 6, 312.46]
+    assert {cell.number_format for cell in cells} == {"General"}

@@ -40,6 +40,7 @@ from kcbx.metrics import analyse
 from kcbx.params import Params
 from kcbx.report.forms import form_sheets, school_statistics, write_forms
 from kcbx.store import typed
+from kcbx.workbook import HISTORY_EXTRA, RANKING_EXTRA, ranking_rows
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -92,7 +93,7 @@ def event(key, day, what, township=TOWN, **details):
     return {"person_key": key, "township": township, "date": day, "event": what, **details}
 
 
-def county_tables() -> dict[str, pd.DataFrame]:
+def county_tables(extra_cases: list[dict] = ()) -> dict[str, pd.DataFrame]:
     case_1 = {"name": "赵六", "school": "城关中学", "grade": 8}
     case_2 = {"name": "钱七", "school": "城关小学", "grade": 6}
     tables = {
@@ -142,6 +143,7 @@ def county_tables() -> dict[str, pd.DataFrame]:
             event(ID_F, "2021-10-20", "劝返"),  # after as_of
             event(ID_E, "2021-10-01", "登记", township="河西乡", name="郑五", school="河西小学",
                   grade=4, source_file="cases/河西乡.xlsx"),
+            *extra_cases,
         ]),
         "home_teaching": ledger("home_teaching", [
             {"person_key": ID_I, "date": "2021-09-06", "hours": 3, "teacher": "刘老师"},
@@ -171,7 +173,9 @@ PARAMS = Params(
     ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
     term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
     escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 9, 30),
+    office={"unit": "测试县教育局", "contact": "王某", "phone": "0776-6821234"},
 )
+FULL_TITLE = "测试县2021年秋季学期"
 
 
 @pytest.fixture(scope="module")
@@ -179,9 +183,39 @@ def town():
     return analyse(county_tables(), PARAMS, AS_OF, TOWN)
 
 
+# Earlier runs (workbook.history): the 周通报 compares with the latest run at least a week
+# before as_of (8 Oct); 1 Oct is older, 14 Oct too recent, the county row (township None) no
+# township.
+EARLIER_RUNS = pd.DataFrame([
+    {"as_of": "2021-10-01", "township": TOWN, "cases_open": 5},
+    {"as_of": "2021-10-08", "township": None, "cases_open": 9},
+    {"as_of": "2021-10-08", "township": TOWN, "cases_open": 3, "cases_open_poverty": 1,
+     "notices_overdue": 0, "enrollment_rate": 0.9, "absent_unexcused_today": 0, "enrolled": 3},
+    {"as_of": "2021-10-08", "township": "河西乡", "cases_open": 0, "cases_open_poverty": 0,
+     "notices_overdue": 0, "enrollment_rate": 1.0, "absent_unexcused_today": 0, "enrolled": 1},
+    {"as_of": "2021-10-14", "township": TOWN, "cases_open": 7},
+]).assign(as_of=lambda runs: pd.to_datetime(runs["as_of"]))
+
+
+def county_analysis(tables: dict[str, pd.DataFrame], as_of: dt.date = AS_OF):
+    """The county's Analysis as a run prepares it: with the townships' ranking and earlier runs."""
+    county = analyse(tables, PARAMS, as_of, None)
+    county.extras[RANKING_EXTRA] = ranking_rows(
+        [analyse(tables, PARAMS, as_of, township).metrics for township in (TOWN, "河西乡")])
+    county.extras[HISTORY_EXTRA] = EARLIER_RUNS
+    return county
+
+
 @pytest.fixture(scope="module")
 def county():
-    return analyse(county_tables(), PARAMS, AS_OF, None)
+    return county_analysis(county_tables())
+
+
+@pytest.fixture(scope="module")
+def county_workbook(county, tmp_path_factory):
+    path = tmp_path_factory.mktemp("county") / "forms.xlsx"
+    write_forms(county, path)
+    return openpyxl.load_workbook(path)
 
 
 @pytest.fixture(scope="module")
@@ -210,12 +244,15 @@ def cells(sheet):
 # --- the workbook ----------------------------------------------------------------------------
 
 
-def test_sheets_in_order_each_with_title_and_subtitle(workbook):
-    assert workbook.sheetnames == [
-        "附件1 统计表", "附件2 辍学学生登记表", "附件3 登记汇总表", "适龄儿童台账", "疑似辍学台账",
-        "辍学台账", "日报 未到校学生名册", "送教上门", "送教上门 教师工作量", "资助核对", "小升初",
-        "数据问题", "数据问题 文件读入",
-    ]
+SHEETS = ["附件1 统计表", "附件2 辍学学生登记表", "附件3 登记汇总表", "适龄儿童台账", "疑似辍学台账",
+          "辍学台账", "日报 出勤统计", "日报 未到校学生名册", "送教上门", "送教上门 教师工作量", "资助核对",
+          "小升初", "数据问题", "数据问题 文件读入"]
+
+
+def test_sheets_in_order_each_with_title_and_subtitle(workbook, county_workbook):
+    assert workbook.sheetnames == SHEETS
+    # The county's forms add the 周通报 before the data problems.
+    assert county_workbook.sheetnames == [*SHEETS[:-2], "周通报", *SHEETS[-2:]]
     for sheet in workbook.worksheets:
         assert sheet["A1"].value, sheet.title
         assert sheet["A2"].value == SUBTITLE, sheet.title
@@ -240,9 +277,12 @@ def test_statistics_header_groups_thresholds_and_cases(workbook):
     # Row 3 holds the groups (merged over their columns), row 4 the leaves.
     row_3 = [cell.value for cell in sheet[3]]
     row_4 = [cell.value for cell in sheet[4]]
-    assert row_3[:5] == ["乡镇", "学校", "在校生数(在读)", "今日无故缺勤", "连续无故缺勤(人)"]
-    assert row_4[4:10] == ["≥1天", "≥3天", "≥5天", "在办", "已复学", "合计"]
-    assert row_3[7] == "辍学案件(件)"
+    assert row_3[:5] == ["乡镇", "学校", "在读学生(人)", "今日无故缺勤(人)", "连续无故缺勤(人)"]
+    # A column for every case state, so that the states add up to 合计 (issue 10, item 6).
+    assert row_4[4:14] == ["≥1天", "≥3天", "≥5天", "在办", "已复学", "转学/外地就读", "送教上门", "死亡",
+                           "已销号无结果", "合计"]
+    assert row_3[7] == "辍学学生(人)"
+    assert row_3[14:17] == ["脱贫户辍学未复学(人)", "疑似失学(人)", "脱贫户学生(人)"]
 
 
 def test_statistics_by_school_and_total(workbook, town):
@@ -251,12 +291,12 @@ def test_statistics_by_school_and_total(workbook, town):
     assert list(rows) == [(TOWN, "城关中学"), (TOWN, "城关小学"), ("合计", None)]
     middle, primary, total = rows.values()
     # 在读: 小学 A, B; 中学 B, C (D is 休学). B counts at both schools, once in 合计: A, B, C = 3.
-    assert (primary["在校生数(在读)"], middle["在校生数(在读)"], total["在校生数(在读)"]) == (2, 2, 3)
-    assert total["在校生数(在读)"] == town.metrics["enrolled"] == 3
+    assert (primary["在读学生(人)"], middle["在读学生(人)"], total["在读学生(人)"]) == (2, 2, 3)
+    assert total["在读学生(人)"] == town.metrics["enrolled"] == 3
     # Unexcused today: A (小学 only: not where A is 转出) and B (both); C's 病假 does not
     # count → 2, 1, total 2.
-    assert (primary["今日无故缺勤"], middle["今日无故缺勤"], total["今日无故缺勤"]) == (2, 1, 2)
-    assert total["今日无故缺勤"] == town.metrics["absent_unexcused_today"]
+    assert (primary["今日无故缺勤(人)"], middle["今日无故缺勤(人)"], total["今日无故缺勤(人)"]) == (2, 1, 2)
+    assert total["今日无故缺勤(人)"] == town.metrics["absent_unexcused_today"]
     # Streaks: A 1, B 5 → ≥1: A, B; ≥3 and ≥5: B only.
     assert [primary[f"≥{n}天"] for n in (1, 3, 5)] == [2, 1, 1]
     assert [middle[f"≥{n}天"] for n in (1, 3, 5)] == [1, 1, 1]
@@ -266,22 +306,32 @@ def test_statistics_by_school_and_total(workbook, town):
     assert (primary["在办"], primary["已复学"], primary["合计"]) == (0, 1, 1)
     assert (total["在办"], total["已复学"], total["合计"]) == (1, 1, 2)
     # Poverty: C (在读, 城关中学); F is on no roster. C is paid 200 of 312.5 → 应发 1, 少发 1.
-    assert (middle["脱贫户学生数"], primary["脱贫户学生数"], total["脱贫户学生数"]) == (1, 0, 1)
+    assert (middle["脱贫户学生(人)"], primary["脱贫户学生(人)"], total["脱贫户学生(人)"]) == (1, 0, 1)
     assert (middle["应发"], middle["少发"], total["应发"], total["少发"]) == (1, 1, 1, 1)
     assert (total["应发"], total["少发"]) == (town.metrics["subsidy_eligible"], town.metrics["subsidy_short"])
+    # 疑似失学 (F, H) by township only: blank on the school rows.
+    assert (middle["疑似失学(人)"], primary["疑似失学(人)"], total["疑似失学(人)"]) == (None, None, 2)
+    # 脱贫户辍学未复学: F (监测户) has the open case.
+    assert (middle["脱贫户辍学未复学(人)"], total["脱贫户辍学未复学(人)"]) == (1, 1)
 
 
-def test_county_statistics_by_township_then_school(county, tmp_path):
+def test_county_statistics_by_township_then_school_with_subtotals(county, county_workbook):
     table = school_statistics(county)
+    # Each township's 小计 row after its schools (issue 10, item 6).
     assert list(zip(table["township"], table["school"])) == [
-        (TOWN, "城关中学"), (TOWN, "城关小学"), ("河西乡", "河西小学"), ("合计", None)]
-    total = table.iloc[-1]
+        (TOWN, "城关中学"), (TOWN, "城关小学"), (TOWN, "小计"), ("河西乡", "河西小学"), ("河西乡", "小计"),
+        ("合计", None)]
+    town_total, west_total, total = (table.iloc[i] for i in (2, 4, 5))
+    # 城关镇: enrolled A, B, C (B once, though at two schools); 河西乡: E. Suspected: F, H; none.
+    assert (town_total["enrolled"], west_total["enrolled"], total["enrolled"]) == (3, 1, 4)
+    assert (town_total["out_of_school"], west_total["out_of_school"], total["out_of_school"]) == (2, 0, 2)
+    assert (town_total["cases_total"], west_total["cases_total"]) == (2, 1)
     # The county adds E: enrolled A, B, C, E = 4; absent today A, B, E = 3;
     # cases 1, 2, 3 (1 and 3 open).
     assert (total["enrolled"], total["absent_today"], total["cases_open"], total["cases_total"]) == (4, 3, 2, 3)
     assert total["enrolled"] == county.metrics["enrolled"]
-    write_forms(county, tmp_path / "forms.xlsx")
-    assert openpyxl.load_workbook(tmp_path / "forms.xlsx")["附件1 统计表"]["A2"].value == "测试县 全县  截至 2021-10-15"
+    assert total["out_of_school"] == county.metrics["out_of_school_suspected"]
+    assert county_workbook["附件1 统计表"]["A2"].value == "测试县 全县  截至 2021-10-15"
 
 
 # --- 附件2 and 附件3 -----------------------------------------------------------------------------
@@ -455,8 +505,177 @@ def test_a_township_with_nothing_to_report_still_gets_every_sheet(tmp_path):
     empty = analyse(county_tables(), PARAMS, AS_OF, "无名乡")
     write_forms(empty, tmp_path / "forms.xlsx")
     book = openpyxl.load_workbook(tmp_path / "forms.xlsx")
-    assert len(book.sheetnames) == 13
+    assert book.sheetnames == SHEETS
     total = records(book["附件1 统计表"])
-    assert len(total) == 1 and total[0]["乡镇"] == "合计" and total[0]["在校生数(在读)"] == 0
+    assert len(total) == 1 and total[0]["乡镇"] == "合计" and total[0]["在读学生(人)"] == 0
     assert any(cell.value == "（本期无辍学学生）" for cell in cells(book["附件2 辍学学生登记表"]))
     assert records(book["附件3 登记汇总表"]) == []
+
+
+# --- issue 10, items 5–12: forms an officer would sign ----------------------------------------
+
+
+def sheet_text(sheet) -> list[str]:
+    return [str(cell.value) for cell in cells(sheet)]
+
+
+def test_family_category_on_every_case_form_and_the_school_age_ledger(workbook):
+    # Item 5. F (赵六) is 监测户 in the poverty register (no roster row: the register's category);
+    # C is 脱贫户 (在读: the subsidy check's category); the others are in no register: blank.
+    first, second = form_values(workbook["附件2 辍学学生登记表"])
+    assert (first["姓名"], first["家庭类别"], second["家庭类别"]) == ("赵六", "监测户", None)
+    assert [(r["姓名"], r["家庭类别"]) for r in records(workbook["附件3 登记汇总表"])] == [
+        ("赵六", "监测户"), ("钱七", None)]
+    assert [(r["姓名"], r["家庭类别"]) for r in records(workbook["辍学台账"])] == [
+        ("钱七", None), ("赵六", "监测户")]
+    school_age = {r["身份证号"]: r["家庭类别"] for r in records(workbook["适龄儿童台账"])}
+    assert (school_age[ID_C], school_age[ID_F], school_age[ID_A], school_age[ID_H]) == (
+        "脱贫户", "监测户", None, None)
+    suspected = {r["身份证号/学籍号"]: r["家庭类别"] for r in records(workbook["疑似辍学台账"])}
+    assert suspected == {ID_F: "监测户", ID_H: None, ID_B: None}
+
+
+ID_K, ID_L, ID_M, ID_N = "452626200901010111", "452626200901010121", "452626200901010131", "452626200901010141"
+# Four more 城关镇 cases, one per remaining state, and a second case of G (钱七), open.
+MORE_CASES = [
+    event(ID_K, "2021-09-06", "登记", name="韩一", school="城关中学", grade=7),
+    event(ID_K, "2021-09-20", "转学"),
+    event(ID_L, "2021-09-07", "登记", name="杨二", school="城关小学", grade=5),
+    event(ID_L, "2021-09-25", "死亡"),
+    event(ID_M, "2021-09-08", "登记", name="朱三", school="城关中学", grade=8),
+    event(ID_M, "2021-09-17", "销号"),
+    event(ID_N, "2021-09-09", "登记", name="秦四", school="城关小学", grade=3),
+    event(ID_N, "2021-09-30", "送教上门"),
+    event(ID_G, "2021-10-11", "登记", name="钱七", school="城关中学", grade=7),
+]
+
+
+@pytest.fixture(scope="module")
+def every_state(tmp_path_factory):
+    path = tmp_path_factory.mktemp("states") / "forms.xlsx"
+    town = analyse(county_tables(MORE_CASES), PARAMS, AS_OF, TOWN)
+    write_forms(town, path)
+    return town, openpyxl.load_workbook(path)
+
+
+def test_statistics_count_children_in_every_case_state_adding_up_to_the_total(every_state):
+    # Item 6. Seven cases of six children: G counts once, by the latest case (open, 城关中学),
+    # no longer as returned at 城关小学.
+    town, book = every_state
+    rows = {(r["乡镇"], r["学校"]): r for r in records(book["附件1 统计表"])}
+    states = ["在办", "已复学", "转学/外地就读", "送教上门", "死亡", "已销号无结果"]
+    middle, primary, total = rows[(TOWN, "城关中学")], rows[(TOWN, "城关小学")], rows[("合计", None)]
+    # 城关中学: F, G open; K transferred; M struck without outcome. 城关小学: L died, N home teaching.
+    assert [middle[state] for state in states] == [2, 0, 1, 0, 0, 1] and middle["合计"] == 4
+    assert [primary[state] for state in states] == [0, 0, 0, 1, 1, 0] and primary["合计"] == 2
+    assert [total[state] for state in states] == [2, 0, 1, 1, 1, 1]
+    assert total["合计"] == sum(total[state] for state in states) == 6
+    assert town.metrics["cases_total"] == 7  # cases, not children: G has two
+    assert total["脱贫户辍学未复学(人)"] == 1  # F only: G is in no poverty register
+
+
+def test_summary_columns_in_the_order_officers_file_them(workbook, every_state):
+    # Item 8. 乡镇, 学校, 姓名 first; 村, 监护人, 联系电话, 去向, 复学时间, 销号时间 added.
+    sheet = workbook["附件3 登记汇总表"]
+    _, header_last, last_col, _ = range_boundaries(sheet.auto_filter.ref)
+    headers = [sheet.cell(header_last - 1, col).value or sheet.cell(header_last, col).value
+               for col in range(1, 5)]
+    assert headers == ["序号", "乡镇", "学校", "姓名"]
+    zhao, qian = records(sheet)
+    assert (zhao["乡镇"], zhao["学校"], zhao["村(社区)"], zhao["监护人"], zhao["联系电话"], zhao["去向"]) == (
+        TOWN, "城关中学", "东村", "赵大", "13800000001", "在家")
+    assert (zhao["复学时间"], zhao["销号时间"]) == (None, None)
+    assert qian["复学时间"] == dt.datetime(2021, 9, 12)
+    _, book = every_state
+    struck = [r for r in records(book["附件3 登记汇总表"]) if r["姓名"] == "朱三"]
+    assert [(r["当前状态"], r["销号时间"]) for r in struck] == [("已销号(无结果)", dt.datetime(2021, 9, 17))]
+
+
+def test_every_official_sheet_has_a_full_title_and_the_sign_off_block(workbook, county_workbook):
+    # Item 7. A township's forms leave the unit, preparer and phone to the township; the county's
+    # come from params office. Data problems are no official form: no block.
+    blank = "__________"
+    for book, signoff in (
+            (workbook, f"填报单位（盖章）：{blank}　　填报人：{blank}　　联系电话：{blank}　　填报日期：2021-10-15"),
+            (county_workbook, "填报单位（盖章）：测试县教育局　　填报人：王某　　联系电话：0776-6821234　　"
+                              "填报日期：2021-10-15")):
+        for sheet in book.worksheets:
+            signed = sheet_text(sheet).count(signoff)
+            if sheet.title.startswith("数据问题"):
+                assert signed == 0, sheet.title
+            elif sheet.title == "附件2 辍学学生登记表":
+                assert signed == len(form_values(sheet)), sheet.title  # every form is signed
+            else:
+                assert signed == 1, sheet.title
+                assert sheet["A1"].value.split(" ")[-1].startswith(FULL_TITLE), sheet.title
+    assert workbook["附件1 统计表"]["A1"].value == f"附件1 {FULL_TITLE}控辍保学工作统计表"
+    assert workbook["附件3 登记汇总表"]["A1"].value == f"附件3 {FULL_TITLE}辍学学生登记汇总表"
+
+
+def test_daily_attendance_per_school_and_the_county_roll_by_township(workbook, county_workbook):
+    # Item 9. 应到 = 在读 pupils, 无故 as in 附件1 (B at both schools, once in 合计). The excused
+    # absences are not in the analysis: 病假, 事假, 缺勤合计 and 实到 are left to the school.
+    rows = records(workbook["日报 出勤统计"])
+    assert [(r["学校"], r["应到(人)"], r["无故"], r["病假"], r["事假"], r["合计"], r["实到(人)"]) for r in rows] == [
+        ("城关中学", 2, 1, None, None, None, None), ("城关小学", 2, 2, None, None, None, None),
+        (None, 3, 2, None, None, None, None)]
+    county_rows = records(county_workbook["日报 出勤统计"])
+    assert [(r["乡镇"], r["学校"], r["应到(人)"], r["无故"]) for r in county_rows] == [
+        (TOWN, "城关中学", 2, 1), (TOWN, "城关小学", 2, 2), (TOWN, "小计", 3, 2),
+        ("河西乡", "河西小学", 1, 1), ("河西乡", "小计", 1, 1), ("合计", None, 4, 3)]
+    roll = records(county_workbook["日报 未到校学生名册"])
+    assert [(r["乡镇"], r["学校"], r["姓名"]) for r in roll] == [
+        (TOWN, "城关小学", "张三"), (TOWN, "城关小学", "=1+1"), ("河西乡", "河西小学", "郑五")]
+    assert "乡镇" not in records(workbook["日报 未到校学生名册"])[0]  # a township's roll: one township
+
+
+def test_weekly_bulletin_ranks_townships_with_the_change_over_a_week(county_workbook):
+    # Item 10. This week: 城关镇 1 open case (F, 监测户), 1 overdue notice, 入学率 4/6 (F, H
+    # suspected); 河西乡 1 open case (E), 入学率 1/1. Equal open cases: 城关镇's 脱贫户 case ranks
+    # it first. A week before (8 Oct): 城关镇 3 open, 1 脱贫户, 0 overdue, 90%; 河西乡 0, 0, 0, 100%.
+    sheet = county_workbook["周通报"]
+    rows = records(sheet)
+    assert [r["乡镇"] for r in rows] == [TOWN, "河西乡"]
+    town, west = rows
+    row_4 = [cell.value for cell in sheet[4]]
+    assert row_4[2:4] == ["本周", "较上周"]
+    assert (town["排名"], town["上周排名"], west["排名"], west["上周排名"]) == (1, 1, 2, 2)
+    changes = [cell.value for cell in sheet[5]][2:10]
+    assert changes[:6] == [1, -2, 1, 0, 1, 1]  # open, its change; 脱贫户, change; overdue, change
+    assert changes[6] == pytest.approx(4 / 6) and changes[7] == pytest.approx(4 / 6 - 0.9)
+    west_changes = [cell.value for cell in sheet[6]][2:10]
+    assert west_changes[:6] == [1, 1, 0, 0, 0, 0] and west_changes[7] == 0
+    assert "较上周：与 2021-10-08 的运行结果相比。" in sheet_text(sheet)
+
+
+def test_weekly_bulletin_without_a_run_a_week_before(tmp_path):
+    county = county_analysis(county_tables())
+    county.extras[HISTORY_EXTRA] = EARLIER_RUNS[EARLIER_RUNS["as_of"] > pd.Timestamp("2021-10-08")]
+    write_forms(county, tmp_path / "forms.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "forms.xlsx")["周通报"]
+    assert [(r["乡镇"], r["上周排名"]) for r in records(sheet)] == [(TOWN, None), ("河西乡", None)]
+    assert [cell.value for cell in sheet[5]][3] is None
+    assert "较上周：无 2021-10-08 或更早的运行结果，暂不比较。" in sheet_text(sheet)
+
+
+def test_home_teaching_running_total_against_the_yearly_target_and_disability(tmp_path):
+    # Item 11. As of 15 November September and October have ended: 6 hours, then none;
+    # the running total stays 6, 54 short of 60. 周九: 肢体, 一级.
+    write_forms(analyse(county_tables(), PARAMS, dt.date(2021, 11, 15), TOWN), tmp_path / "forms.xlsx")
+    rows = records(openpyxl.load_workbook(tmp_path / "forms.xlsx")["送教上门"])
+    assert [(r["月份"], r["残疾类别"], r["残疾等级"], r["课时"], r["累计课时"], r["距60课时尚差"], r["达标"])
+            for r in rows] == [("2021-09", "肢体", "一级", 6, 6, 54, "是"),
+                               ("2021-10", "肢体", "一级", 0, 6, 54, "否")]
+
+
+def test_money_keeps_its_jiao_and_hours_their_plain_form(tmp_path, workbook):
+    # Item 12. 687.5 yuan a year is printed 687.5, never 688; whole hours and yuan without ".0".
+    params = dataclasses.replace(PARAMS, home_teaching={**PARAMS.home_teaching, "funding_per_year": 687.5})
+    write_forms(analyse(county_tables(), params, AS_OF, TOWN), tmp_path / "forms.xlsx")
+    sheet = openpyxl.load_workbook(tmp_path / "forms.xlsx")["送教上门"]
+    assert "应拨付送教经费 687.5 元/年（1 人 × 687.5 元）。" in sheet_text(sheet)
+    assert "标准：每月至少 2 次、每次 3 课时，每学年不少于 60 课时。" in sheet_text(sheet)
+    subsidy = workbook["资助核对"]
+    assert "年标准（元）：寄宿生 小学 1,000、初中 1,250；非寄宿生 小学 500、初中 625。" in sheet_text(subsidy)[-2]
+    due = [cell for cell in cells(subsidy) if cell.value == 312.5]
+    assert due and all(cell.number_format == "General" for cell in due)

@@ -290,3 +290,21 @@ def test_school_year_turns_on_the_first_of_september():
 def test_as_of_today():
     assert parse_as_of("today") == dt.date.today()
     assert parse_as_of("2021-10-15") == dt.date(2021, 10, 15)
+
+
+# --- office: the sign-off block of the county's forms ------------------------------------------
+
+
+def test_office_is_optional_and_read_when_given(tmp_path):
+    assert load_params(write(tmp_path, MINIMAL)).office == {}
+    given = load_params(write(tmp_path, MINIMAL + "office: {unit: 示例县教育局, phone: 13800000000}\n"))
+    # A phone written unquoted is text; a key not given stays out (blank on the form).
+    assert given.office == {"unit": "示例县教育局", "phone": "13800000000"}
+
+
+@pytest.mark.parametrize("extra, key", [
+    ("office: {unti: 示例县教育局}", "'office.unti': unknown key, did you mean unit?"),
+    ("office: {contact: ''}", "'office.contact'"),
+])
+def test_a_bad_office_key_is_named(tmp_path, extra, key):
+    assert key in rejected(tmp_path, extra)

@@ -14,6 +14,8 @@ How values are read:
   accepted as a one-item list (``synonyms: {身份证号: 证件号}`` is ``[证件号]``).
 - ``subsidy`` and ``home_teaching``, when written, give every one of their keys;
   ``early_warning`` may give any of its keys, the others keep the contract's defaults.
+- ``office`` (optional, any of its keys): the county office that signs the county's forms
+  (``_Office``).
 """
 
 from __future__ import annotations
@@ -160,6 +162,21 @@ class _HomeTeaching(_Section):
     funding_per_year: NonNegativeNumber
 
 
+class _Office(_Section):
+    """The county office whose details fill the sign-off block of the county's forms.xlsx
+    (填报单位（盖章）, 填报人, 联系电话); every key is optional, a missing one is left blank
+    for handwriting::
+
+        office: {unit: 示例县教育局基础教育股, contact: 王某, phone: "0776-6821234"}
+
+    ``phone`` may be written unquoted (13800000000 is read as text).
+    """
+
+    unit: Text | None = None
+    contact: Text | None = None
+    phone: Annotated[str, Field(coerce_numbers_to_str=True, min_length=1)] | None = None
+
+
 DEFAULT_SUBSIDY = {"boarding": {"primary": 1000, "junior": 1250},
                    "day": {"primary": 500, "junior": 625}}
 DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per_year": 60,
@@ -225,6 +242,7 @@ class _ParamsFile(_Section):
     townships: TextList = []
     synonyms: dict[Text, TextList] = {}
     early_warning: _EarlyWarning = _EarlyWarning()
+    office: _Office = _Office()
 
     @field_validator("escalation")
     @classmethod
@@ -326,6 +344,8 @@ class Params:
     sha256: str = ""
     # contract "Early warning", every key present (not used by the measures yet)
     early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
+    # the county office of the forms' sign-off block: the keys given of unit, contact, phone
+    office: dict[str, str] = field(default_factory=dict)
 
     @property
     def store_dir(self) -> Path:
@@ -367,6 +387,7 @@ def load_params(path: str | Path) -> Params:
         synonyms={header: tuple(names) for header, names in given.synonyms.items()},
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         early_warning=given.early_warning.model_dump(),
+        office=given.office.model_dump(exclude_none=True),
     )
 
 

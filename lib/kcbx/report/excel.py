@@ -3,7 +3,8 @@
 forms.xlsx is a working document for schools (full identities allowed), in the
 shape of the forms of seed 000: 附件1 统计表 and 附件3 登记汇总表 are tables
 (``TableSheet``), 附件2 辍学学生登记表 is one form per pupil, "一生一表"
-(``FormSheet``).
+(``FormSheet``). An official sheet ends with the ``SignOff`` block an officer
+signs and stamps.
 
 Nothing from a ledger may execute (domain.md): every value is written with
 xlsxwriter's typed calls (write_string, write_number, write_datetime), never
@@ -36,9 +37,11 @@ __all__ = [
     "FormSheet",
     "HISTORY_COLUMNS",
     "PupilForm",
+    "SignOff",
     "TableSheet",
     "display_width",
     "history_from_case_events",
+    "plain_number",
     "write_workbook",
 ]
 
@@ -46,7 +49,9 @@ ColumnKind = Literal["text", "int", "float", "date", "percent"]
 
 NUMBER_FORMATS: dict[str, str] = {
     "int": "0",
-    "float": "0.00",
+    # Yuan and class hours: 687.5 stays 687.5 and 6 stays 6 (no "0.00": Excel has no format
+    # that hides the decimals of whole numbers only). Values are rounded to FLOAT_DECIMALS.
+    "float": "General",
     "percent": "0.0%",
     "date": "yyyy-mm-dd",
 }
@@ -56,6 +61,7 @@ MAX_WIDTH = 40
 WIDTH_PADDING = 2
 DATE_WIDTH = 10  # yyyy-mm-dd
 A4 = 9  # Excel's paper code
+FLOAT_DECIMALS = 2  # a float column's values: yuan to the 分, class hours to the hundredth
 # East Asian wide and full-width characters take two character widths.
 _WIDE = re.compile(
     "[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff"
@@ -83,6 +89,34 @@ class Column:
             raise ValueError(f"Column {self.header!r}: unknown kind {self.kind!r}")
 
 
+def plain_number(value: float, thousands: bool = False) -> str:
+    """A figure as a form prints it: 687.5 stays 687.5 (never 688), 6.0 is 6 (no ".0")."""
+    rounded = round(float(value), FLOAT_DECIMALS) + 0.0  # + 0.0: no "-0"
+    text = f"{rounded:,.{FLOAT_DECIMALS}f}" if thousands else f"{rounded:.{FLOAT_DECIMALS}f}"
+    return text.rstrip("0").rstrip(".")
+
+
+BLANK_FOR_HANDWRITING = "__________"
+
+
+@dataclass(frozen=True)
+class SignOff:
+    """The block under an official form: 填报单位（盖章）, 填报人, 联系电话, 填报日期.
+
+    A field left None is printed as a line to write on by hand.
+    """
+
+    unit: str | None = None
+    preparer: str | None = None
+    phone: str | None = None
+    date: dt.date | None = None
+
+    def text(self) -> str:
+        fields = (("填报单位（盖章）", self.unit), ("填报人", self.preparer), ("联系电话", self.phone),
+                  ("填报日期", None if self.date is None else self.date.isoformat()))
+        return "　　".join(f"{label}：{value or BLANK_FOR_HANDWRITING}" for label, value in fields)
+
+
 @dataclass(frozen=True)
 class TableSheet:
     """A sheet holding one table: title, subtitle, a one- or two-row header, rows, notes.
@@ -97,6 +131,7 @@ class TableSheet:
     rows: pd.DataFrame
     subtitle: str | None = None
     notes: Sequence[str] | str | None = None
+    signoff: SignOff | None = None
 
 
 # 附件2 辍学学生登记表: the fields of public county and provincial templates
@@ -105,14 +140,14 @@ class TableSheet:
 FORM_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("姓名", "性别"),
     ("身份证号", "学校"),
-    ("年级班级", "监护人姓名"),
-    ("联系电话", "辍学(离校)时间"),
+    ("年级班级", "家庭类别"),
+    ("监护人姓名", "联系电话"),
     ("家庭住址",),
+    ("辍学(离校)时间", "复学时间"),
     ("辍学原因",),
     ("去向",),
     ("包保教师", "包保干部"),
-    ("处理措施",),
-    ("复学时间", "安置方式"),
+    ("处理措施", "安置方式"),
 )
 FORM_FIELDS: tuple[str, ...] = tuple(label for line in FORM_LAYOUT for label in line)
 # The form's 劝返记录 table: every attempt, with its date, who and result.
@@ -154,12 +189,13 @@ class PupilForm:
 
 @dataclass(frozen=True)
 class FormSheet:
-    """A sheet of 辍学学生登记表, one print-ready form per pupil, a page each."""
+    """A sheet of 辍学学生登记表, one print-ready form per pupil, a page each (each signed)."""
 
     name: str
     title: str
     forms: Sequence[PupilForm]
     subtitle: str | None = None
+    signoff: SignOff | None = None
 
 
 def history_from_case_events(events: pd.DataFrame) -> pd.DataFrame:
@@ -237,6 +273,7 @@ class _Styles:
             {**bordered, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
         )
         self.note = workbook.add_format({"font_size": 9, "text_wrap": True, "valign": "top"})
+        self.signoff = workbook.add_format({"font_size": 10, "valign": "vcenter"})
         self.cell: dict[str, Format] = {"text": workbook.add_format(bordered)}
         for kind, number_format in NUMBER_FORMATS.items():
             self.cell[kind] = workbook.add_format({**bordered, "num_format": number_format})
@@ -295,7 +332,8 @@ def _write_present_value(worksheet: Worksheet, row: int, col: int, value: Any, k
         return None
     if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
             and not isinstance(value, bool):
-        worksheet.write_number(row, col, value, style)
+        worksheet.write_number(row, col, round(value, FLOAT_DECIMALS) if kind == "float" else value,
+                               style)
         return None
     text = _as_text(value)
     worksheet.write_string(row, col, text, style)
@@ -317,6 +355,16 @@ def _write_column(worksheet: Worksheet, first_row: int, col: int, values: pd.Ser
         elif (text := _write_present_value(worksheet, row, col, value, kind, style)) is not None:
             texts.add(text)
     return texts
+
+
+def _write_signoff(worksheet: Worksheet, row: int, last_col: int, signoff: SignOff | None,
+                   styles: _Styles) -> int:
+    """The sign-off line from row (when the sheet has one); return the next free row."""
+    if signoff is None:
+        return row
+    worksheet.set_row(row, 24)
+    _write_merged_text(worksheet, row, 0, last_col, signoff.text(), styles.signoff)
+    return row + 1
 
 
 def _write_merged_text(worksheet: Worksheet, row: int, first_col: int, last_col: int,
@@ -361,6 +409,7 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     for line in _notes_lines(sheet.notes):
         _write_merged_text(worksheet, row, 0, last_col, line, styles.note)
         row += 1
+    _write_signoff(worksheet, row + 1, last_col, sheet.signoff, styles)
 
     for col, width in enumerate(_column_widths(columns, content_widths)):
         worksheet.set_column(col, col, width)
@@ -421,9 +470,9 @@ def _content_width(values: pd.Series, kind: str, texts: set[str]) -> int:
     numeric = pd.to_numeric(present, errors="coerce").dropna()  # int, float or percent
     if numeric.empty:
         return 0
-    shown = {"int": "{:.0f}", "float": "{:.2f}", "percent": "{:.1%}"}[kind]
-    # The widest number is the largest or the most negative one.
-    return max(len(shown.format(numeric.max())), len(shown.format(numeric.min())))
+    shown = {"int": "{:.0f}".format, "float": plain_number, "percent": "{:.1%}".format}[kind]
+    # The widest number is the largest or the most negative one (or, for floats, has more decimals).
+    return max(len(shown(value)) for value in pd.unique(numeric.to_numpy()))
 
 
 def _column_widths(columns: Sequence[Column], content_widths: Sequence[int]) -> list[float]:
@@ -525,4 +574,4 @@ def _write_pupil_form(worksheet: Worksheet, row: int, sheet: FormSheet, form: Pu
             worksheet.write_blank(row, col, None, styles.form_value)
         worksheet.set_row(row, 22)
         row += 1
-    return row
+    return _write_signoff(worksheet, row, last_col, sheet.signoff, styles)

@@ -7,17 +7,24 @@ always as text, never as a formula.
 
 Sheets, in order:
 
-1. 附件1 统计表 — figures by school, then a 合计 row (seed 000);
+1. 附件1 统计表 — figures by school (the county's with 乡镇小计 rows), then a 合计 row (seed 000);
 2. 附件2 辍学学生登记表 — one form per case, 一生一表 (seed 000);
 3. 附件3 登记汇总表 — one line per case (seed 000);
 4–6. the three ledgers of 四查三比对: 适龄儿童台账, 疑似辍学台账, 辍学台账;
-7. 日报 未到校学生名册 — the daily list of pupils absent without leave;
-8. 送教上门, and the teachers' workload; 9. 资助核对; 10. 小升初;
-11. 数据问题 (rejected rows and findings), and the files read.
+7. 日报 出勤统计 — 应到, 实到 and 缺勤 per school; 8. 日报 未到校学生名册 — the pupils absent
+   without leave;
+9. 送教上门, and the teachers' workload; 10. 资助核对; 11. 小升初;
+12. the county's only: 周通报 — the townships ranked, with the change over a week (seed 001);
+13. 数据问题 (rejected rows and findings), and the files read.
+
+Every official sheet (all but 数据问题) has a full title ("示例县2021年秋季学期…") and ends
+with the sign-off block (填报单位（盖章）, 填报人, 联系电话, 填报日期): the county office's
+details from params ``office`` on the county's forms, lines to fill by hand on a township's.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -32,16 +39,21 @@ from kcbx.report.excel import (
     Column,
     FormSheet,
     PupilForm,
+    SignOff,
     TableSheet,
     history_from_case_events,
+    plain_number,
     write_workbook,
 )
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, REJECTED_COLUMNS
+from kcbx.workbook import RANKING_KEYS, township_figures
+from kcbx.workbook import history as run_history
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
 
 METHOD_WORDING = CASE_METHOD_NAMES  # kept for readers of this module
 TOTAL_LABEL = "合计"
+SUBTOTAL_LABEL = "小计"  # a county's 附件1: the township's row after its schools
 NO_SCHOOL = "（未填学校）"
 COUNTY_LABEL = "全县"
 YES, NO = "是", "否"
@@ -50,6 +62,9 @@ LIST_SEPARATOR = "、"
 # at school elsewhere, compulsory schooling completed, or a case with proof of where they went.
 NOT_SUSPECTED = "非疑似失学（外乡镇就读、已完成义务教育或有去向佐证）"
 ID_OR_STUDENT_NO = "身份证号/学籍号"  # person_key: the ID, else the 学籍号 (contract)
+# 家庭类别 of a child the analysis knows to be in the poverty register without its 类别.
+POVERTY_CATEGORY_UNKNOWN = "脱贫户名单内（类别未详）"
+FAMILY_NOTE = "家庭类别：脱贫户名单中的类别（脱贫户、监测户、低保户、特困供养）；空白为不在名单内。"
 
 
 # --- the workbook ----------------------------------------------------------------
@@ -63,26 +78,62 @@ def write_forms(analysis: Analysis, path: str | Path) -> None:
 def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
     """Every sheet of forms.xlsx, in the order schools use them."""
     people = _people(analysis)
-    subtitle = _subtitle(analysis)
     cases = _cases_with_child(analysis, people)
+    statistics = school_statistics(analysis)
+    county = analysis.township is None
     return [
-        _statistics_sheet(analysis, subtitle),
-        FormSheet("附件2 辍学学生登记表", "附件2 辍学学生登记表", _registration_forms(analysis, cases),
-                  subtitle=subtitle),
-        _summary_sheet(cases, subtitle),
-        _school_age_sheet(analysis, subtitle),
-        _suspected_sheet(analysis, people, subtitle),
-        _case_ledger_sheet(cases, subtitle),
-        _daily_sheet(analysis, people, subtitle),
-        *_home_teaching_sheets(analysis, subtitle),
-        _subsidy_sheet(analysis, subtitle),
-        _transition_sheet(analysis, subtitle),
-        *_data_quality_sheets(analysis, subtitle),
+        _statistics_sheet(analysis, statistics),
+        FormSheet("附件2 辍学学生登记表", _title(analysis, "辍学学生登记表", annex=2),
+                  _registration_forms(analysis, cases), subtitle=_subtitle(analysis),
+                  signoff=_signoff(analysis)),
+        _summary_sheet(analysis, cases),
+        _school_age_sheet(analysis, people),
+        _suspected_sheet(analysis, people),
+        _case_ledger_sheet(analysis, cases),
+        _attendance_sheet(analysis, statistics),
+        _daily_sheet(analysis, people),
+        *_home_teaching_sheets(analysis),
+        _subsidy_sheet(analysis),
+        _transition_sheet(analysis),
+        *([_weekly_bulletin_sheet(analysis)] if county else []),
+        *_data_quality_sheets(analysis),
     ]
 
 
 def _subtitle(analysis: Analysis) -> str:
     return f"{analysis.params.county} {analysis.township or COUNTY_LABEL}  截至 {analysis.as_of.isoformat()}"
+
+
+def _term_label(term_start: dt.date) -> str:
+    """The term as titles name it: "2021年秋季学期" for a term starting in autumn 2021, else 春季."""
+    season = "秋季" if term_start.month >= 7 else "春季"
+    return f"{term_start.year}年{season}学期"
+
+
+def _title(analysis: Analysis, form: str, annex: int | None = None) -> str:
+    """A form's full title: "附件1 示例县2021年秋季学期控辍保学工作统计表"."""
+    full = f"{analysis.params.county}{_term_label(analysis.params.term_start)}{form}"
+    return full if annex is None else f"附件{annex} {full}"
+
+
+def _signoff(analysis: Analysis) -> SignOff:
+    """The sign-off block: params ``office`` on the county's forms; a township's forms are filled,
+    signed and stamped by the township (the office in params is the county's)."""
+    office = analysis.params.office if analysis.township is None else {}
+    return SignOff(unit=office.get("unit"), preparer=office.get("contact"), phone=office.get("phone"),
+                   date=analysis.as_of)
+
+
+def _official_table(analysis: Analysis, name: str, form: str, columns: list[Column], rows: pd.DataFrame,
+                    notes: list[str] | str | None = None, annex: int | None = None) -> TableSheet:
+    """A TableSheet of an official form: its full title, the subtitle and the sign-off block."""
+    return TableSheet(name, _title(analysis, form, annex), columns, rows, subtitle=_subtitle(analysis),
+                      notes=notes, signoff=_signoff(analysis))
+
+
+def _yuan(amount: float) -> str:
+    """Yuan in a note: 6,000 and 687.5 (its 角 kept, never rounded to 688)."""
+    return plain_number(amount, thousands=True)
 
 
 # --- shared lookups ----------------------------------------------------------------
@@ -111,7 +162,22 @@ def _grade_and_class(grade: Any, class_name: Any) -> str | None:
 
 # What a form needs to know about a child, and where each field is looked up first.
 _PEOPLE_COLUMNS = ["id_number", "student_no", "name", "gender", "township", "school", "grade",
-                   "class_name", "home_township", "village", "guardian", "phone"]
+                   "class_name", "home_township", "village", "guardian", "phone", "family"]
+
+
+def _family_categories(analysis: Analysis) -> pd.Series:
+    """person_key → 家庭类别: the child's 类别 in the poverty register (脱贫户, 监测户 …).
+
+    The analysis has the 类别 of the register's 在读 pupils (the subsidy check) and of its
+    children with no roster row; a child it only flags as poverty (a 休学 pupil, a case
+    child) gets POVERTY_CATEGORY_UNKNOWN.
+    """
+    named = (pd.concat([analysis.subsidy[["person_key", "category"]],
+                        analysis.unenrolled_poverty[["person_key", "category"]]])
+             .dropna().drop_duplicates("person_key").set_index("person_key")["category"])
+    groups = analysis.person_groups
+    flagged = set(groups.loc[groups["poverty"].astype(bool), "person_key"]) - set(named.index)
+    return pd.concat([named, pd.Series(POVERTY_CATEGORY_UNKNOWN, index=sorted(flagged), dtype=object)])
 
 
 def _people(analysis: Analysis) -> pd.DataFrame:
@@ -119,7 +185,8 @@ def _people(analysis: Analysis) -> pd.DataFrame:
 
     Each field comes from the first source that fills it: the current roster
     (first row in file order), then the population register (the school-age
-    children of the township: guardian, village, phone), then the case events.
+    children of the township: guardian, village, phone), then the case events;
+    family (家庭类别) from ``_family_categories``.
     """
     roster = first_row_per_person(analysis.roster)
     population = analysis.school_age.rename(columns={"township": "home_township"})
@@ -129,6 +196,7 @@ def _people(analysis: Analysis) -> pd.DataFrame:
              for source in (roster, population, events)]
     # Stacked in source order, first() takes each field's first non-blank value.
     people = pd.concat(found, ignore_index=True).groupby("person_key", sort=False, dropna=False).first()
+    people["family"] = people.index.to_series().map(_family_categories(analysis))
     return people[_PEOPLE_COLUMNS].astype(object)
 
 
@@ -162,83 +230,126 @@ def _pupil_schools(roster: pd.DataFrame) -> pd.DataFrame:
     return counted[["township", "school", "person_key"]].drop_duplicates()
 
 
-def school_statistics(analysis: Analysis) -> pd.DataFrame:
-    """附件1 统计表 as a frame: one row per school, by township then school, then the 合计 row.
+# Short headers of the case states in 附件1 (the ledgers print CASE_STATES' full labels).
+_STATE_HEADERS = {**CASE_STATES, "open": "在办", "closed": "已销号无结果"}
+# 附件1 figures of the register side: counted by township only, a suspected child is at no school.
+_TOWNSHIP_ONLY = ("out_of_school",)
 
-    Columns: township, school; enrolled (在校生数: 在读 pupils); absent_today
-    (无故缺勤 today); streak_N for each escalation threshold N (pupils whose run
-    of unexcused school days is at least N); cases_open, cases_returned,
-    cases_total (the cases of the case table's school, states on as_of);
-    poverty_pupils (在读 pupils in the poverty ledger); subsidy_due,
-    subsidy_short (资助 应发 and 少发 pupils: the school of the subsidy check).
 
-    A pupil counts at each school of their current roster rows
-    (``_pupil_schools``); the 合计 row counts every pupil and case once, so it
-    gives metrics.json's figures (enrolled, absent_unexcused_today, escalation,
-    cases_open, cases_returned, cases_total, subsidy_eligible, subsidy_short)
-    even when a pupil is on two schools' rosters. The schools are those of the
-    current roster, plus any school only a case names.
+def _statistics_units(analysis: Analysis) -> dict[str, pd.DataFrame]:
+    """What each 附件1 column counts: rows of (township, school, unit), unit a person.
+
+    A pupil counts at each school of their current roster rows (``_pupil_schools``); a
+    child with a case counts once, by their latest case (the case table is in order of
+    opening): its school and its state on as_of.
     """
     pupils = _pupil_schools(analysis.roster)
     reading = set(analysis.roster.loc[analysis.roster["status"].eq(ENROLLED_STATUS), "person_key"])
-    poverty = analysis.person_groups.loc[analysis.person_groups["poverty"].astype(bool), "person_key"]
+    groups = analysis.person_groups
+    poverty = set(groups.loc[groups["poverty"].astype(bool), "person_key"])
     streaks = analysis.streaks
 
     def of_pupils(keys) -> pd.DataFrame:
         return pupils[pupils["person_key"].isin(set(keys))].rename(columns={"person_key": "unit"})
 
-    cases = analysis.cases.assign(school=analysis.cases["school"].fillna(NO_SCHOOL))
-    case_units = cases[["township", "school", "case_id", "state"]].rename(columns={"case_id": "unit"})
+    latest = analysis.cases.drop_duplicates("person_key", keep="last")
+    children = latest.assign(school=latest["school"].fillna(NO_SCHOOL))[
+        ["township", "school", "person_key", "state"]].rename(columns={"person_key": "unit"})
     subsidy = analysis.subsidy[["township", "school", "person_key", "short"]].rename(
         columns={"person_key": "unit"})
-
-    counted: dict[str, pd.DataFrame] = {
+    suspected = analysis.out_of_school[["township", "person_key"]].rename(
+        columns={"person_key": "unit"}).assign(school=None)
+    return {
         "enrolled": of_pupils(reading),
         "absent_today": of_pupils(analysis.absent_today["person_key"]),
         **{f"streak_{n}": of_pupils(streaks.loc[streaks["streak"] >= n, "person_key"])
            for n in sorted(analysis.params.escalation)},
-        "cases_open": case_units[case_units["state"].eq("open")],
-        "cases_returned": case_units[case_units["state"].eq("returned")],
-        "cases_total": case_units,
-        "poverty_pupils": of_pupils(reading & set(poverty)),
+        **{f"cases_{state}": children[children["state"].eq(state)] for state in CASE_STATES},
+        "cases_total": children,
+        "cases_open_poverty": children[children["state"].eq("open") & children["unit"].isin(poverty)],
+        "out_of_school": suspected,
+        "poverty_pupils": of_pupils(reading & poverty),
         "subsidy_due": subsidy,
         "subsidy_short": subsidy[subsidy["short"].astype(bool)],
     }
+
+
+def school_statistics(analysis: Analysis) -> pd.DataFrame:
+    """附件1 统计表 as a frame: one row per school, by township then school; in the county's,
+    each township's 小计 row (school "小计") after its schools; then the 合计 row.
+
+    Columns (people, 人): township, school; enrolled (在读 pupils); absent_today (无故缺勤
+    today); streak_N for each escalation threshold N (pupils whose run of unexcused school
+    days is at least N); cases_<state> for each case state (CASE_STATES) and cases_total,
+    their sum: children with a case, by their latest case (its school, its state on
+    as_of); cases_open_poverty (脱贫户辍学: of those, open and in the poverty register);
+    out_of_school (疑似失学, by the child's population township: blank on school rows);
+    poverty_pupils (在读 pupils in the poverty register); subsidy_due, subsidy_short (资助
+    应发 and 少发 pupils: the school of the subsidy check).
+
+    A pupil counts at each school of their current roster rows (``_pupil_schools``); a
+    小计 or 合计 row counts each person once, so the 合计 row gives metrics.json's enrolled,
+    absent_unexcused_today, escalation, out_of_school_suspected, subsidy_eligible and
+    subsidy_short even when a pupil is on two schools' rosters, and its case columns the
+    case counts whenever no child has two cases. The schools are those of the current
+    roster, plus any school only a case names.
+    """
+    counted = _statistics_units(analysis)
     place = ["township", "school"]
-    schools = pd.concat([analysis.roster[place], *(units[place] for units in counted.values())])
+    located = [units for name, units in counted.items() if name not in _TOWNSHIP_ONLY]
+    schools = pd.concat([analysis.roster[place], *(units[place] for units in located)])
     schools = pd.MultiIndex.from_frame(schools.drop_duplicates().sort_values(place))
     by_school = pd.DataFrame(
         {name: units.groupby(place)["unit"].nunique().reindex(schools, fill_value=0)
          for name, units in counted.items()},
         index=schools,
     ).reset_index()
+    by_school[list(_TOWNSHIP_ONLY)] = pd.NA
+    parts = [by_school]
+    if analysis.township is None:
+        townships = sorted(set(schools.get_level_values("township").dropna())
+                           | set(counted["out_of_school"]["township"].dropna()))
+        subtotals = pd.DataFrame(
+            {name: units.groupby("township")["unit"].nunique().reindex(townships, fill_value=0)
+             for name, units in counted.items()},
+            index=pd.Index(townships, name="township"),
+        ).reset_index().assign(school=SUBTOTAL_LABEL)
+        # Stable: within a township, its schools stay first and its 小计 comes last.
+        parts = [pd.concat([by_school, subtotals], ignore_index=True).sort_values("township", kind="stable")]
     total = {"township": TOTAL_LABEL, "school": None,
              **{name: units["unit"].nunique() for name, units in counted.items()}}
-    table = pd.concat([by_school, pd.DataFrame([total])], ignore_index=True)
-    return table.astype({name: "int64" for name in counted})
+    table = pd.concat([*parts, pd.DataFrame([total])], ignore_index=True)
+    return table.astype({name: "Int64" for name in counted})
 
 
-def _statistics_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+def _statistics_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
     thresholds = sorted(analysis.params.escalation)
+    dropouts = "辍学学生(人)"
     columns = [
         Column("乡镇", "township"),
         Column("学校", "school"),
-        Column("在校生数(在读)", "enrolled", kind="int"),
-        Column("今日无故缺勤", "absent_today", kind="int"),
+        Column("在读学生(人)", "enrolled", kind="int"),
+        Column("今日无故缺勤(人)", "absent_today", kind="int"),
         *(Column(f"≥{n}天", f"streak_{n}", group="连续无故缺勤(人)", kind="int") for n in thresholds),
-        Column("在办", "cases_open", group="辍学案件(件)", kind="int"),
-        Column("已复学", "cases_returned", group="辍学案件(件)", kind="int"),
-        Column("合计", "cases_total", group="辍学案件(件)", kind="int"),
-        Column("脱贫户学生数", "poverty_pupils", kind="int"),
+        *(Column(header, f"cases_{state}", group=dropouts, kind="int")
+          for state, header in _STATE_HEADERS.items()),
+        Column("合计", "cases_total", group=dropouts, kind="int"),
+        Column("脱贫户辍学未复学(人)", "cases_open_poverty", kind="int"),
+        Column("疑似失学(人)", "out_of_school", kind="int"),
+        Column("脱贫户学生(人)", "poverty_pupils", kind="int"),
         Column("应发", "subsidy_due", group="资助(人)", kind="int"),
         Column("少发", "subsidy_short", group="资助(人)", kind="int"),
     ]
-    return TableSheet(
-        "附件1 统计表", "附件1 控辍保学工作统计表", columns, school_statistics(analysis), subtitle=subtitle,
+    return _official_table(
+        analysis, "附件1 统计表", "控辍保学工作统计表", columns, statistics, annex=1,
         notes=[
-            "说明：学生数按本学年学籍计；同一学生在两所学校学籍中的，在两校各计一次，合计只计一次。",
-            f"连续无故缺勤按上课日计，截至 {analysis.as_of.isoformat()} 前最后一个上课日；"
-            "辍学案件按登记学校计，状态为截至当日。",
+            "说明：均按人计。学生数按本学年学籍计；同一学生在两所学校学籍中的，在两校各计一次，"
+            "小计、合计只计一次。",
+            f"连续无故缺勤按上课日计，截至 {analysis.as_of.isoformat()} 前最后一个上课日。",
+            "辍学学生按最近一次登记的学校和截至当日的状态计，各状态之和为合计；"
+            "脱贫户辍学未复学：其中在办、在脱贫户名单内的学生。",
+            "疑似失学按户籍所在乡镇计，不分学校（户籍适龄儿童无在读、休学学籍，无九年级毕业记录，"
+            "也无已有结果的辍学案件）。",
             "资助：在读脱贫户学生本学期生活补助应发人数，实发不足年标准一半的为少发。",
         ],
     )
@@ -250,8 +361,8 @@ def _statistics_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
 def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
     """The case table with what the forms add about the child, in case-table order.
 
-    Adds id_number, gender, class_name, guardian, village, home_township, phone
-    (from ``_people``); name, school and grade fall back on ``_people`` (the
+    Adds id_number, gender, class_name, guardian, village, home_township, phone,
+    family (from ``_people``); name, school and grade fall back on ``_people`` (the
     roster row first) when the case events leave them blank; method_wording (四个一批);
     returned_on (the outcome date of a returned case); notice_overdue_text
     (是/否 once a notice was sent, else blank).
@@ -264,7 +375,8 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
         school=cases["school"].where(cases["school"].notna(), child["school"]),
         grade=cases["grade"].astype(object).where(cases["grade"].notna(), child["grade"]),
         **{column: child[column] for column in
-           ("id_number", "gender", "class_name", "guardian", "village", "home_township", "phone")},
+           ("id_number", "gender", "class_name", "guardian", "village", "home_township", "phone",
+            "family")},
         method_wording=cases["method"].map(_method_wording),
         returned_on=cases["outcome_date"].where(returned),
         notice_overdue_text=_yes_no(cases["notice_overdue"]).where(cases["last_notice"].notna()),
@@ -308,6 +420,7 @@ def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilFo
             "学校": case["school"],
             "年级班级": _grade_and_class(case["grade"], case["class_name"]),
             "监护人姓名": case["guardian"],
+            "家庭类别": case["family"],
             "家庭住址": address,
             "联系电话": case["phone"],
             "辍学(离校)时间": case["opened"],
@@ -331,30 +444,40 @@ _NOTICE_COLUMNS = [
     Column("复学期限", "notice_due", group=_NOTICE, kind="date"),
     Column("逾期", "notice_overdue_text", group=_NOTICE),
 ]
+FAMILY = Column("家庭类别", "family")
 _SUMMARY_COLUMNS = [
     NUMBER,
+    Column("乡镇", "township"),
+    Column("学校", "school"),
     Column("姓名", "name"),
     Column("性别", "gender"),
     Column("身份证号", "id_number"),
-    Column("学校", "school"),
     Column("年级", "grade", kind="int"),
+    Column("村(社区)", "village"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+    FAMILY,
     Column("辍学时间", "opened", kind="date"),
     Column("辍学原因", "cause"),
+    Column("去向", "destination"),
     Column("当前状态", "state_label"),
     Column("劝返次数", "attempts", kind="int"),
     Column("包保干部", "admin_owner"),
     Column("包保教师", "edu_owner"),
     Column("劝返方式", "method_wording"),
     Column("安置方式", "placement"),
+    Column("复学时间", "returned_on", kind="date"),
+    Column("销号时间", "struck_date", kind="date"),
     *_NOTICE_COLUMNS,
 ]
 
 
-def _summary_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
+def _summary_sheet(analysis: Analysis, cases: pd.DataFrame) -> TableSheet:
     """附件3: one line per case, in the order of the 附件2 forms."""
-    return TableSheet("附件3 登记汇总表", "附件3 辍学学生登记汇总表", _SUMMARY_COLUMNS,
-                      _numbered(_open_first(cases)), subtitle=subtitle,
-                      notes="序号与附件2登记表的顺序一致：在办案件在前。")
+    return _official_table(analysis, "附件3 登记汇总表", "辍学学生登记汇总表", _SUMMARY_COLUMNS,
+                           _numbered(_open_first(cases)), annex=3,
+                           notes=["序号与附件2登记表的顺序一致：在办案件在前。乡镇为案件登记乡镇，村为户籍所在村。",
+                                  FAMILY_NOTE])
 
 
 _OWNERS = "包保责任人"
@@ -366,6 +489,7 @@ _CASE_LEDGER_COLUMNS = [
     Column("乡镇", "township"),
     Column("学校", "school"),
     Column("年级", "grade", kind="int"),
+    FAMILY,
     Column("登记日期", "opened", kind="date"),
     Column("当前状态", "state_label"),
     Column("结果", "outcome_event"),
@@ -390,15 +514,16 @@ def _case_problems(registered: bool, missing_owner: bool) -> str | None:
     return LIST_SEPARATOR.join(problems) or None
 
 
-def _case_ledger_sheet(cases: pd.DataFrame, subtitle: str) -> TableSheet:
+def _case_ledger_sheet(analysis: Analysis, cases: pd.DataFrame) -> TableSheet:
     """辍学台账: every case opened on or before as_of, closed ones included (动态销号)."""
     problems = [_case_problems(registered, missing_owner) for registered, missing_owner
                 in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))]
     rows = _numbered(cases.assign(problems=pd.Series(problems, index=cases.index, dtype=object)))
     states = "；".join(CASE_STATES.values())
-    return TableSheet("辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows, subtitle=subtitle,
-                      notes=[f"状态：{states}。已销号案件保留其结果（动态销号）。",
-                             "需核实：案件没有登记事件（以首个事件日期立案），或行政线、教育线责任人未填。"])
+    return _official_table(analysis, "辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows,
+                           notes=[f"状态：{states}。已销号案件保留其结果（动态销号）。",
+                                  "需核实：案件没有登记事件（以首个事件日期立案），或行政线、教育线责任人未填。",
+                                  FAMILY_NOTE])
 
 
 # --- 适龄儿童台账, 疑似辍学台账 ---------------------------------------------------------
@@ -431,22 +556,24 @@ _SCHOOL_AGE_COLUMNS = [
     Column("村(社区)", "village"),
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
+    FAMILY,
     Column("就学情况", "schooling"),
     Column("疑似失学", "suspected"),
 ]
 
 
-def _school_age_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+def _school_age_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     """适龄儿童台账: the township's school-age children (户籍) and whether each is at school."""
     children = analysis.school_age
     rows = children.assign(
+        family=_details(people, children["person_key"])["family"],
         schooling=_schooling(analysis, children["person_key"]),
         suspected=_yes_no(children["person_key"].isin(set(analysis.out_of_school["person_key"]))),
     )
     params = analysis.params
-    return TableSheet("适龄儿童台账", "适龄儿童台账", _SCHOOL_AGE_COLUMNS, _numbered(rows), subtitle=subtitle,
-                      notes=f"适龄：{params.school_age_min}–{params.school_age_max} 周岁（按学年开始前8月31日计），"
-                            "户籍所在乡镇；已死亡的不列。")
+    return _official_table(analysis, "适龄儿童台账", "适龄儿童台账", _SCHOOL_AGE_COLUMNS, _numbered(rows),
+                           notes=[f"适龄：{params.school_age_min}–{params.school_age_max} 周岁"
+                                  "（按学年开始前8月31日计），户籍所在乡镇；已死亡的不列。", FAMILY_NOTE])
 
 
 _SUSPECTED_COLUMNS = [
@@ -461,6 +588,7 @@ _SUSPECTED_COLUMNS = [
     Column("村(社区)", "village"),
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
+    FAMILY,
     Column("连续无故缺勤(天)", "streak", kind="int"),
     Column("缺勤起始日", "streak_start", kind="date"),
     Column("情况", "reason"),
@@ -468,27 +596,30 @@ _SUSPECTED_COLUMNS = [
 ]
 
 
-def _suspected_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) -> TableSheet:
+def _suspected_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     """疑似辍学台账: suspected out of school (户籍 × 学籍) and pupils at the top escalation level."""
     top = max(analysis.params.escalation)
     out = analysis.out_of_school
     unregistered = out.assign(kind="户籍比对：疑似失学", school=None, grade=None, streak=None,
-                              streak_start=None, action="入户核查，登记劝返")
+                              streak_start=None, action="入户核查，登记劝返",
+                              family=_details(people, out["person_key"])["family"])
     absent = analysis.streaks[analysis.streaks["level"] == top]
     child = _details(people, absent["person_key"])
     open_keys = set(analysis.cases.loc[analysis.cases["state"].eq("open"), "person_key"])
     absentees = absent.assign(
         kind=f"连续无故缺勤≥{top}天",
         **{column: child[column]
-           for column in ("name", "gender", "township", "grade", "village", "guardian", "phone")},
+           for column in ("name", "gender", "township", "grade", "village", "guardian", "phone",
+                          "family")},
         school=child["school"].where(child["school"].notna(), absent["school"]),
         reason=absent["person_key"].isin(open_keys).map({True: "已有在办辍学案件", False: "尚未登记辍学案件"}),
     )
     rows = pd.concat([frame[[column.key for column in _SUSPECTED_COLUMNS[1:]]]
                       for frame in (unregistered, absentees)], ignore_index=True)
-    return TableSheet("疑似辍学台账", "疑似辍学台账", _SUSPECTED_COLUMNS, _numbered(rows), subtitle=subtitle,
-                      notes=["户籍比对：适龄儿童无本学年在读、休学学籍，无九年级毕业记录，也无已有结果的辍学案件。",
-                             f"连续无故缺勤：截至最后一个上课日连续无故缺勤达 {top} 个上课日（最高一级）。"])
+    return _official_table(analysis, "疑似辍学台账", "疑似辍学台账", _SUSPECTED_COLUMNS, _numbered(rows),
+                           notes=["户籍比对：适龄儿童无本学年在读、休学学籍，无九年级毕业记录，也无已有结果的辍学案件。",
+                                  f"连续无故缺勤：截至最后一个上课日连续无故缺勤达 {top} 个上课日（最高一级）。",
+                                  FAMILY_NOTE])
 
 
 # --- 日报 ----------------------------------------------------------------------------
@@ -511,41 +642,102 @@ _DAILY_COLUMNS = [
 ]
 
 
-def _daily_sheet(analysis: Analysis, people: pd.DataFrame, subtitle: str) -> TableSheet:
-    """日报 未到校学生名册: pupils absent without leave today, with their streak and the action owed."""
-    today = analysis.absent_today
-    child = _details(people, today["person_key"])
-    streak = analysis.streaks.set_index("person_key")
-    rows = today.assign(
-        **{column: child[column] for column in ("grade", "class_name", "name", "gender", "id_number",
-                                                "guardian", "phone")},
-        school=child["school"].where(child["school"].notna(), today["school"]),
-        streak=today["person_key"].map(streak["streak"]),
-        action=today["person_key"].map(streak["action"]),
-    ).sort_values(["school", "grade", "class_name"], kind="stable", na_position="last")
+def _daily_notes(analysis: Analysis) -> list[str]:
+    """The 日报 sheets' notes: when it is due, or that today is no school day; first, whether
+    today's absences are in at all."""
     school_day = pd.Timestamp(analysis.as_of) in analysis.school_days
     notes = ["每个上课日17:00前报送（日报告）。"] if school_day else \
         [f"{analysis.as_of.isoformat()} 不是上课日，无需日报。"]
     not_reported = absence_not_reported(analysis.metrics)
     if not_reported:  # first, right under the (then empty) list
         notes.insert(0, not_reported)
-    return TableSheet("日报 未到校学生名册", "未到校学生名册（日报）", _DAILY_COLUMNS, _numbered(rows),
-                      subtitle=subtitle, notes=notes)
+    return notes
+
+
+_ABSENT = "缺勤(人)"
+_ATTENDANCE_COLUMNS = [
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("应到(人)", "enrolled", kind="int"),
+    Column("实到(人)", "present", kind="int"),
+    Column("合计", "absent", group=_ABSENT, kind="int"),
+    Column("无故", "absent_today", group=_ABSENT, kind="int"),
+    Column("病假", "sick_leave", group=_ABSENT, kind="int"),
+    Column("事假", "personal_leave", group=_ABSENT, kind="int"),
+]
+
+
+def _attendance_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
+    """日报 出勤统计: 应到 (在读 pupils) and 无故缺勤 per school, as 附件1 counts them.
+
+    The analysis carries today's unexcused absences only: 病假, 事假, and so 缺勤合计 and
+    实到, are left blank for the school to fill in.
+    """
+    rows = statistics[["township", "school", "enrolled", "absent_today"]].assign(
+        present=pd.NA, absent=pd.NA, sick_leave=pd.NA, personal_leave=pd.NA)
+    return _official_table(
+        analysis, "日报 出勤统计", "控辍保学日报（学生出勤统计表）", _ATTENDANCE_COLUMNS, rows,
+        notes=[*_daily_notes(analysis),
+               "应到：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；无故：无故、旷课。",
+               "病假、事假、缺勤合计和实到由学校填写（实到 = 应到 − 缺勤合计）。无故缺勤学生见“日报 未到校学生名册”。"])
+
+
+_DAILY_COLUMNS = [
+    NUMBER,
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("班级", "class_name"),
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("缺勤类型", "absence_type"),
+    Column("备注", "note"),
+    Column("连续无故缺勤(天)", "streak", kind="int"),
+    Column("应采取措施", "action"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+]
+
+
+def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
+    """日报 未到校学生名册: pupils absent without leave today, with their streak and the action owed;
+    the county's with each pupil's 乡镇 (of their roster row)."""
+    today = analysis.absent_today
+    child = _details(people, today["person_key"])
+    streak = analysis.streaks.set_index("person_key")
+    rows = today.assign(
+        **{column: child[column] for column in ("township", "grade", "class_name", "name", "gender",
+                                                "id_number", "guardian", "phone")},
+        school=child["school"].where(child["school"].notna(), today["school"]),
+        streak=today["person_key"].map(streak["streak"]),
+        action=today["person_key"].map(streak["action"]),
+    ).sort_values(["township", "school", "grade", "class_name"], kind="stable", na_position="last")
+    columns = _DAILY_COLUMNS if analysis.township else \
+        [NUMBER, Column("乡镇", "township"), *_DAILY_COLUMNS[1:]]
+    return _official_table(analysis, "日报 未到校学生名册", "未到校学生名册（日报）", columns,
+                           _numbered(rows), notes=_daily_notes(analysis))
 
 
 # --- 送教上门, 资助, 小升初 ---------------------------------------------------------------
 
 
-_HOME_TEACHING_COLUMNS = [
-    NUMBER,
-    Column("乡镇", "township"),
-    Column("姓名", "name"),
-    Column(ID_OR_STUDENT_NO, "person_key"),
-    Column("月份", "month"),
-    Column("送教次数", "visits", kind="int"),
-    Column("课时", "hours", kind="float"),
-    Column("达标", "compliant_text"),
-]
+def _home_teaching_columns(hours_per_year: float) -> list[Column]:
+    return [
+        NUMBER,
+        Column("乡镇", "township"),
+        Column("姓名", "name"),
+        Column(ID_OR_STUDENT_NO, "person_key"),
+        Column("残疾类别", "disability_type"),
+        Column("残疾等级", "disability_level"),
+        Column("月份", "month"),
+        Column("送教次数", "visits", kind="int"),
+        Column("课时", "hours", kind="float"),
+        Column("累计课时", "hours_to_date", kind="float"),
+        Column(f"距{plain_number(hours_per_year)}课时尚差", "hours_short", kind="float"),
+        Column("达标", "compliant_text"),
+    ]
+
+
 _WORKLOAD_COLUMNS = [
     Column("送教教师", "teacher"),
     Column("送教次数", "visits", kind="int"),
@@ -555,25 +747,43 @@ _WORKLOAD_COLUMNS = [
 ]
 
 
-def _home_teaching_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
+def _home_teaching_rows(analysis: Analysis) -> pd.DataFrame:
+    """Each child × assessed month, with the running total of class hours against the
+    year's target, and the child's 残疾类别 and 等级 where the analysis has them (the
+    disability register's children with no roster row)."""
+    target = float(analysis.params.home_teaching["hours_per_year"])
+    months = analysis.home_teaching.sort_values(["person_key", "month"], kind="stable")
+    hours_to_date = months.groupby("person_key", sort=False)["hours"].cumsum()
+    disability = (analysis.unenrolled_disability.drop_duplicates("person_key")
+                  .set_index("person_key")[["disability_type", "disability_level"]])
+    details = disability.reindex(months["person_key"].to_numpy()).set_axis(months.index)
+    return months.assign(
+        disability_type=details["disability_type"], disability_level=details["disability_level"],
+        hours_to_date=hours_to_date, hours_short=(target - hours_to_date).clip(lower=0),
+        compliant_text=_yes_no(months["compliant"]),
+    )
+
+
+def _home_teaching_sheets(analysis: Analysis) -> list[TableSheet]:
     """送教上门: each child × assessed month against the rule; then the teachers' workload."""
     rule = analysis.params.home_teaching
     summary = analysis.home_teaching_summary
-    per_visit = float(rule["hours_per_visit"])
     months = "、".join(summary.get("months_assessed", [])) or "尚无已结束的整月"
-    funding = (f"应拨付送教经费 {summary.get('funding_due', 0):,.0f} 元/年"
-               f"（{summary['due']} 人 × {float(rule['funding_per_year']):,.0f} 元）。")
-    rows = analysis.home_teaching.assign(compliant_text=_yes_no(analysis.home_teaching["compliant"]))
-    compliance = TableSheet(
-        "送教上门", "送教上门落实情况", _HOME_TEACHING_COLUMNS, _numbered(rows), subtitle=subtitle,
+    funding = (f"应拨付送教经费 {_yuan(summary.get('funding_due', 0))} 元/年"
+               f"（{summary['due']} 人 × {_yuan(rule['funding_per_year'])} 元）。")
+    hours_per_year = plain_number(rule["hours_per_year"])
+    compliance = _official_table(
+        analysis, "送教上门", "送教上门落实情况", _home_teaching_columns(rule["hours_per_year"]),
+        _numbered(_home_teaching_rows(analysis)),
         notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}。",
-               f"标准：每月至少 {int(rule['visits_per_month'])} 次、每次 {per_visit:g} 课时，"
-               f"每学年不少于 {float(rule['hours_per_year']):g} 课时。",
+               f"标准：每月至少 {plain_number(rule['visits_per_month'])} 次、"
+               f"每次 {plain_number(rule['hours_per_visit'])} 课时，每学年不少于 {hours_per_year} 课时。",
+               f"累计课时：本学期已考核月份的课时累计，对照每学年 {hours_per_year} 课时。",
                funding])
-    workload = TableSheet(
-        "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
-        subtitle=subtitle,
-        notes=[f"每次送教计 {float(rule['workload_hours_per_visit']):g} 课时工作量；重复记录只计一次。", funding])
+    workload = _official_table(
+        analysis, "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
+        notes=[f"每次送教计 {plain_number(rule['workload_hours_per_visit'])} 课时工作量；重复记录只计一次。",
+               funding])
     return [compliance, workload]
 
 
@@ -596,7 +806,7 @@ _SUBSIDY_COLUMNS = [
 _LEVELS = {"primary": "小学", "junior": "初中"}
 
 
-def _subsidy_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+def _subsidy_sheet(analysis: Analysis) -> TableSheet:
     """资助核对 (应助尽助): each eligible pupil's 生活补助 this term against half the yearly standard."""
     subsidy = analysis.subsidy
     rows = subsidy.assign(
@@ -605,11 +815,11 @@ def _subsidy_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
         in_full=_yes_no(~subsidy["short"].astype(bool)),
     ).sort_values(["township", "school"], kind="stable")
     standard = analysis.params.subsidy
-    return TableSheet(
-        "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows), subtitle=subtitle,
-        notes=["应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {0[boarding][primary]:g}、初中 "
-               "{0[boarding][junior]:g}；非寄宿生 小学 {0[day][primary]:g}、初中 {0[day][junior]:g}。"
-               .format(standard)])
+    return _official_table(
+        analysis, "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows),
+        notes=[f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard['boarding']['primary'])}、"
+               f"初中 {_yuan(standard['boarding']['junior'])}；非寄宿生 小学 {_yuan(standard['day']['primary'])}、"
+               f"初中 {_yuan(standard['day']['junior'])}。"])
 
 
 _TRANSITION_COLUMNS = [
@@ -627,17 +837,83 @@ _TRANSITION_COLUMNS = [
 ]
 
 
-def _transition_sheet(analysis: Analysis, subtitle: str) -> TableSheet:
+def _transition_sheet(analysis: Analysis) -> TableSheet:
     """小升初: last year's grade-6 pupils not found at school this year (or: last year's roster is missing)."""
     title = "小升初衔接核对表"
     if analysis.transition is None:
         empty = pd.DataFrame(columns=[column.key for column in _TRANSITION_COLUMNS])
-        return TableSheet("小升初", title, _TRANSITION_COLUMNS, empty, subtitle=subtitle,
-                          notes="缺少上一学年的学籍台账：无法核对小升初衔接。请补报上一学年学籍。")
+        return _official_table(analysis, "小升初", title, _TRANSITION_COLUMNS, empty,
+                               notes="缺少上一学年的学籍台账：无法核对小升初衔接。请补报上一学年学籍。")
     transition = analysis.transition
     rows = transition.assign(open_case_text=_yes_no(transition["has_open_case"]))
-    return TableSheet("小升初", title, _TRANSITION_COLUMNS, _numbered(rows), subtitle=subtitle,
-                      notes="上一学年六年级学生，本学年无在读、休学学籍，也无已有结果的辍学案件。")
+    return _official_table(analysis, "小升初", title, _TRANSITION_COLUMNS, _numbered(rows),
+                           notes="上一学年六年级学生，本学年无在读、休学学籍，也无已有结果的辍学案件。")
+
+
+# --- 周通报 (the county's) ----------------------------------------------------------------------
+
+
+# Worst first: most open cases, then most open 脱贫户 cases, most overdue notices, lowest 入学率.
+_RANKING_ORDER = {"cases_open": False, "cases_open_poverty": False, "notices_overdue": False,
+                  "enrollment_rate": True}
+WEEK = dt.timedelta(days=7)
+
+
+def _ranked(figures: pd.DataFrame) -> pd.DataFrame:
+    """figures (one row per township, RANKING_KEYS) worst first, with rank: equal figures share it."""
+    keys = list(_RANKING_ORDER)
+    figures = figures.assign(**{key: pd.to_numeric(figures[key], errors="coerce") for key in RANKING_KEYS})
+    ordered = figures.sort_values(keys, ascending=list(_RANKING_ORDER.values()), kind="stable",
+                                  na_position="last").reset_index(drop=True)
+    position = pd.Series(range(1, len(ordered) + 1), index=ordered.index)
+    rank = position.groupby([ordered[key] for key in keys], dropna=False, sort=False).transform("min")
+    return ordered.assign(rank=rank)
+
+
+def _week_before(earlier: pd.DataFrame, as_of: dt.date) -> tuple[dt.date | None, pd.DataFrame]:
+    """The townships' figures of the latest earlier run at least a week before as_of, and its day."""
+    runs = earlier[earlier["township"].notna() & (earlier["as_of"] <= pd.Timestamp(as_of - WEEK))]
+    if runs.empty:
+        return None, pd.DataFrame(columns=["township", *RANKING_KEYS])
+    day = runs["as_of"].max()
+    return day.date(), runs[runs["as_of"].eq(day)].reindex(columns=["township", *RANKING_KEYS])
+
+
+_THIS_WEEK, _CHANGE = "本周", "较上周"
+_BULLETIN_COLUMNS = [
+    Column("排名", "rank", kind="int"),
+    Column("乡镇", "township"),
+    Column(_THIS_WEEK, "cases_open", group="在办辍学案件(件)", kind="int"),
+    Column(_CHANGE, "cases_open_change", group="在办辍学案件(件)", kind="int"),
+    Column(_THIS_WEEK, "cases_open_poverty", group="其中脱贫户(件)", kind="int"),
+    Column(_CHANGE, "cases_open_poverty_change", group="其中脱贫户(件)", kind="int"),
+    Column(_THIS_WEEK, "notices_overdue", group="通知书逾期(件)", kind="int"),
+    Column(_CHANGE, "notices_overdue_change", group="通知书逾期(件)", kind="int"),
+    Column(_THIS_WEEK, "enrollment_rate", group="入学率", kind="percent"),
+    Column(_CHANGE, "enrollment_rate_change", group="入学率", kind="percent"),
+    Column("今日无故缺勤(人)", "absent_unexcused_today", kind="int"),
+    Column("在读学生(人)", "enrolled", kind="int"),
+    Column("上周排名", "previous_rank", kind="int"),
+]
+_COMPARED = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate")
+
+
+def _weekly_bulletin_sheet(county: Analysis) -> TableSheet:
+    """周通报: the townships ranked worst first, each figure beside its change since the run a week
+    before (the latest run at least 7 days earlier; blank when there is none or the township
+    was not in it)."""
+    current = _ranked(township_figures(county))
+    day, before = _week_before(run_history(county), county.as_of)
+    previous = _ranked(before).set_index("township")
+    rows = current.assign(
+        previous_rank=current["township"].map(previous["rank"]),
+        **{f"{key}_change": current[key] - current["township"].map(previous[key]) for key in _COMPARED})
+    compared = (f"较上周：与 {day.isoformat()} 的运行结果相比。" if day is not None else
+                f"较上周：无 {(county.as_of - WEEK).isoformat()} 或更早的运行结果，暂不比较。")
+    return _official_table(
+        county, "周通报", "控辍保学工作周通报（乡镇排名）", _BULLETIN_COLUMNS, rows,
+        notes=["排名：在办辍学案件多者在前；相同时依次比较其中脱贫户、通知书逾期（多者在前）、入学率（低者在前）；"
+               "各项相同的并列。", compared])
 
 
 # --- 数据问题 -----------------------------------------------------------------------------
@@ -668,7 +944,7 @@ def _kind_labels(kinds: pd.Series) -> pd.Series:
     return kinds.map(lambda kind: KIND_LABELS.get(kind, kind)).astype(object)
 
 
-def _data_quality_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
+def _data_quality_sheets(analysis: Analysis) -> list[TableSheet]:
     """数据问题: rejected rows (拒绝) then findings (提示); then every file's rows read, accepted, rejected."""
     rejected = analysis.rejected.reindex(columns=list(REJECTED_COLUMNS))
     findings = analysis.findings.reindex(columns=list(FINDING_COLUMNS))  # stored ones have no detail
@@ -683,6 +959,7 @@ def _data_quality_sheets(analysis: Analysis, subtitle: str) -> list[TableSheet]:
     problems = problems.assign(kind_label=_kind_labels(problems["kind"]))
     log = analysis.ingest_log
     files = log.assign(kind_label=_kind_labels(log["kind"])).reset_index(drop=True)
+    subtitle = _subtitle(analysis)
     read, accepted, refused = (int(log[column].fillna(0).sum())
                                for column in ("rows_read", "rows_accepted", "rows_rejected"))
     return [
