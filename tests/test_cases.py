@@ -17,6 +17,8 @@ from kcbx.measures.cases import (
     case_states_on,
     case_table,
     clearance_progress,
+    open_cases_before,
+    return_funnel,
     states_over_time,
 )
 from kcbx.schema import CASE_EVENTS, columns
@@ -206,6 +208,32 @@ def test_clearance_progress():
     assert (late["days_remaining"], late["overdue"]) == (-5, True)
     cleared = clearance_progress(CASES[CASES["state"] != "open"], D(2021, 10, 5), D(2021, 9, 30))
     assert cleared["met"] and not cleared["overdue"]
+
+
+def test_return_funnel_counts_the_cases_found_since_a_day():
+    # Seed 001's line. A: registered in June (last school year): not in the term's funnel.
+    # B returned, C still open (poor), D died, E still open: found 4, returned 1, still out 2.
+    table = case_table(event_frame([
+        ("A", "2021-06-01", "登记"),
+        ("B", "2021-09-06", "登记"), ("B", "2021-09-20", "复学"),
+        ("C", "2021-09-07", "登记"),
+        ("D", "2021-09-08", "登记"), ("D", "2021-09-30", "死亡"),
+        ("E", "2021-10-11", "登记"),
+    ]), D(2021, 10, 15), 7)
+    assert return_funnel(table, D(2021, 9, 1), {"C", "A"}) == {
+        "since": "2021-09-01", "found": 4, "returned": 1, "still_open": 2, "still_open_poverty": 1}
+    # Since the last run on Fri 8 Oct: only E is new, still open.
+    assert return_funnel(table, D(2021, 10, 9), {"C"})["found"] == 1
+
+
+def test_open_cases_a_week_before():
+    days = pd.DatetimeIndex(pd.bdate_range("2021-10-04", "2021-10-15"))
+    states = states_over_time(event_frame([
+        ("A", "2021-10-05", "登记"), ("B", "2021-10-11", "登记"), ("A", "2021-10-12", "复学"),
+    ]), days, 7)
+    # A week before Fri 15 Oct is Fri 8 Oct: A open (1). Before Mon 4 Oct the term has no day.
+    assert open_cases_before(states, D(2021, 10, 15), 7) == {"date": "2021-10-08", "open": 1}
+    assert open_cases_before(states, D(2021, 10, 6), 7) is None
 
 
 def test_breakdown_by_cause_and_state():

@@ -169,6 +169,28 @@ def test_case_states_use_the_chinese_labels_in_mapping_order():
     assert [t.get_text() for t in figure.legends[0].get_texts()] == ["未返校", "已复学"]
 
 
+def test_case_states_step_with_whole_case_counts():
+    # Open: 1 case on Mon and Tue, 2 from Wed; returned: 0, then 1 from Tue. Each band is a
+    # staircase: its outline moves only straight across or straight up/down (no slope
+    # between two days), and every height is a whole number of cases.
+    days = pd.to_datetime(["2021-10-11", "2021-10-12", "2021-10-13"])
+    figure = charts.case_states_over_time(pd.DataFrame(
+        {"date": list(days) * 2, "state": ["open"] * 3 + ["returned"] * 3, "cases": [1, 1, 2, 0, 1, 1]}),
+        {"open": "未返校", "returned": "已复学"})
+    axes = figure.axes[0]
+    bands = axes.collections
+    assert len(bands) == 2
+    for band in bands:
+        outline = band.get_paths()[0].vertices
+        steps = np.diff(outline, axis=0)
+        assert np.all((np.abs(steps[:, 0]) < 1e-9) | (np.abs(steps[:, 1]) < 1e-9))
+        assert np.allclose(outline[:, 1], np.round(outline[:, 1]))
+    # The top of the stack on Wed: 2 open + 1 returned = 3 cases.
+    assert bands[1].get_paths()[0].vertices[:, 1].max() == 3
+    figure.canvas.draw()
+    assert all(float(t).is_integer() for t in axes.get_yticks())
+
+
 def test_a_chart_missing_a_column_says_which():
     with pytest.raises(KeyError, match="pupils"):
         charts.daily_trend(pd.DataFrame({"date": DAYS}))

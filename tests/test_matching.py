@@ -12,6 +12,7 @@ from kcbx.measures.matching import (
     enrollment_rate,
     out_of_school,
     school_age_children,
+    school_age_standing,
     school_age_reference_date,
     unenrolled_register_children,
 )
@@ -108,15 +109,36 @@ def test_out_of_school_proofs_and_non_proofs():
         "K8": "学籍状态: 转出",
         "K9": "无学籍；有在办辍学案件",
         "K10": "无学籍",
-        "K11": "无本学年学籍（2020学年 6年级 在读）",
+        "K11": "无本学年学籍（2020学年 六年级 在读）",
         "K12": "无学籍",
-        "K14": "无本学年学籍（2020学年 9年级 在读）",
+        "K14": "无本学年学籍（2020学年 九年级 在读）",
     }
     assert out["has_open_case"].to_dict() == {
         "K8": False, "K9": True, "K10": False, "K11": False, "K12": False, "K14": False,
     }
     # (15 − 6) / 15
     assert enrollment_rate(len(school_age), len(out)) == 9 / 15
+
+
+def test_reasons_a_child_is_not_suspected_are_counted_apart():
+    # Five children of 甲镇's 户籍, all 10: P1 at school in 甲镇; P2 at school in 乙镇 only;
+    # P3 finished grade 9 last year (毕业) and has a case returned — the first rule wins:
+    # 已完成义务教育; P4 has a case transferred (有去向佐证); P5 has nothing: 疑似失学.
+    population = table("population", [
+        {"person_key": key, "birth_date": "2011-01-01", "township": "甲镇"}
+        for key in ("P1", "P2", "P3", "P4", "P5")])
+    roster = table("roster", [
+        {"person_key": "P1", "school_year": 2021, "grade": 5, "status": "在读", "township": "甲镇", "school": "S"},
+        {"person_key": "P2", "school_year": 2021, "grade": 5, "status": "休学", "township": "乙镇", "school": "T"},
+        {"person_key": "P3", "school_year": 2020, "grade": 9, "status": "毕业", "township": "甲镇", "school": "S"},
+    ])
+    states = cases(("P3", "returned"), ("P4", "transferred"))
+    school_age = school_age_children(population, AS_OF, 6, 15, states)
+    standing = school_age_standing(school_age, roster, AS_OF, states)
+    assert dict(zip(school_age["person_key"], standing)) == {
+        "P1": "本乡镇在校", "P2": "外乡镇就读", "P3": "已完成义务教育", "P4": "有去向佐证", "P5": "疑似失学"}
+    # The suspected list is exactly the children standing 疑似失学.
+    assert out_of_school(school_age, roster, AS_OF, states)["person_key"].tolist() == ["P5"]
 
 
 def test_enrollment_rate_without_children_is_null():
@@ -186,11 +208,9 @@ def test_unenrolled_register_children():
         {"person_key": r5, "school_year": 2020, "grade": 9, "status": "毕业", "township": "甲镇", "school": "S"},
     ])
     found = unenrolled_register_children(poverty, roster, AS_OF, cases((r4, "open")))
-    # R1 (在读) and R2 (休学) are on the roster; R3, r4 (once) and r5 are not.
-    assert found["person_key"].tolist() == ["R3", r4, r5]
-    assert found["township"].tolist() == ["甲镇", "甲镇", "甲镇"]
-    assert found["age"].tolist()[1:] == [11, 16] and pd.isna(found["age"].iloc[0])  # R3 has no ID
-    assert found["completed_grade_9"].tolist() == [False, False, True]
-    assert found["reason"].tolist() == [
-        "学籍状态: 转出", "无学籍；有在办辍学案件", "无本学年学籍（2020学年 9年级 毕业）",
-    ]
+    # R1 (在读) and R2 (休学) are on the roster; R3 and r4 (once) are not; r5 finished grade 9
+    # in 2020 (毕业): compulsory schooling completed, so not missing from school.
+    assert found["person_key"].tolist() == ["R3", r4]
+    assert found["township"].tolist() == ["甲镇", "甲镇"]
+    assert found["age"].tolist()[1:] == [11] and pd.isna(found["age"].iloc[0])  # R3 has no ID
+    assert found["reason"].tolist() == ["学籍状态: 转出", "无学籍；有在办辍学案件"]

@@ -17,7 +17,8 @@ import pandas as pd
 import pytest
 
 from builders import resident_id, table
-from kcbx.metrics import CONTRACT_KEYS, analyse, contract_metrics, measure_county, townships_in_scope
+from kcbx.metrics import (CONTRACT_KEYS, analyse, contract_metrics, measure_county, townships_in_scope,
+                          unexcused_surge)
 from kcbx.params import Params
 
 AS_OF = dt.date(2021, 10, 15)
@@ -155,3 +156,84 @@ def test_absence_data_through_is_the_county_s_in_every_township(county, as_of, t
         assert cut.analysis(township).metrics["absence_data_through"] == through, township
         # Beside the contract's figures, which keep their definitions.
         assert list(fresh).index("absence_data_through") >= len(CONTRACT_KEYS)
+
+
+def test_reasons_a_child_is_not_suspected_add_up_with_the_suspected(county):
+    jia, yi = metrics_of(county, "甲镇"), metrics_of(county, "乙镇")
+    # 甲镇's 户籍: K1 and K2, both on 甲镇's roster. 乙镇's: K3 (on 乙镇's roster too, so at
+    # school at home) and K5 (no roster, an open case: suspected).
+    assert jia["school_age_standing"] == {"本乡镇在校": 2, "外乡镇就读": 0, "已完成义务教育": 0,
+                                          "有去向佐证": 0, "疑似失学": 0}
+    assert yi["school_age_standing"] == {"本乡镇在校": 1, "外乡镇就读": 0, "已完成义务教育": 0,
+                                         "有去向佐证": 0, "疑似失学": 1}
+    assert sum(yi["school_age_standing"].values()) == yi["school_age_population"]
+
+
+def with_problems(county):
+    """The county with K4's school sending a roster file of its own (乙中学.xlsx), a rejected row
+    in it and one in the county-wide t.xlsx, and two findings on accepted rows of t.xlsx."""
+    tables, params = county
+    roster = tables["roster"].copy()
+    roster.loc[roster["person_key"] == K4, "source_file"] = "乙中学.xlsx"
+    rejected = pd.DataFrame([
+        dict(kind="roster", file="乙中学.xlsx", sheet="", row=9, column="年级", value="高一", reason="年级无法识别"),
+        dict(kind="roster", file="t.xlsx", sheet="", row=30, column="身份证号", value="x", reason="校验位错误"),
+    ])
+    findings = pd.DataFrame([
+        # Absence row 2 is K1's (甲镇 by his roster row); case row 2 is K5's 登记 in 乙镇.
+        dict(kind="absence", file="t.xlsx", sheet="", row=2, finding="重复的缺勤记录", detail=""),
+        dict(kind="cases", file="t.xlsx", sheet="", row=2, finding="案件缺少登记", detail=""),
+    ])
+    log = pd.concat([tables["ingest_log"], tables["ingest_log"].assign(file="乙中学.xlsx")], ignore_index=True)
+    return {**tables, "roster": roster, "rejected_rows": rejected, "findings": findings,
+            "ingest_log": log}, params
+
+
+def test_data_problems_are_shown_to_the_township_they_belong_to(county):
+    tables, params = with_problems(county)
+    cut = measure_county(tables, params, AS_OF)
+    jia, yi, whole = (cut.analysis(t) for t in ("甲镇", "乙镇", None))
+    # 乙中学.xlsx holds only 乙镇 rows: its rejected row is 乙镇's. The rejected row of t.xlsx
+    # (rows of both townships) cannot be told apart: both see it.
+    assert sorted(yi.rejected["file"]) == ["t.xlsx", "乙中学.xlsx"]
+    assert jia.rejected["file"].tolist() == ["t.xlsx"]
+    assert jia.rejected["township"].isna().all()
+    # A finding on an accepted row goes to that row's township only.
+    assert jia.findings["finding"].tolist() == ["重复的缺勤记录"]
+    assert yi.findings["finding"].tolist() == ["案件缺少登记"]
+    assert len(whole.rejected) == 2 and len(whole.findings) == 2
+    # The ingest log: 乙中学.xlsx is 乙镇's only.
+    assert "乙中学.xlsx" not in set(jia.ingest_log["file"]) and "乙中学.xlsx" in set(yi.ingest_log["file"])
+    # The same when the township is measured alone.
+    assert analyse(tables, params, AS_OF, "甲镇").findings["finding"].tolist() == ["重复的缺勤记录"]
+
+
+def test_an_unexcused_absence_surge_against_the_five_school_days_before():
+    days = pd.bdate_range("2021-10-08", "2021-10-15")  # Fri 8 … Fri 15 Oct: 6 school days
+    # Before Fri 15: 8, 11, 12, 13, 14 Oct with 4, 6, 5, 5, 5 pupils: mean 25 / 5 = 5.
+    daily = pd.DataFrame({"date": days, "pupils": [4, 6, 5, 5, 5, 10]})
+    assert unexcused_surge(daily, dt.date(2021, 10, 15)) == {
+        "today": 10, "previous_mean": 5.0, "previous_days": 5, "rising": True}  # 10 ≥ 2 × 5
+    assert unexcused_surge(daily.assign(pupils=[4, 6, 5, 5, 5, 9]), dt.date(2021, 10, 15))["rising"] is False
+    # A day that is no school day (Sat 16 Oct) has no figure for today.
+    assert unexcused_surge(daily, dt.date(2021, 10, 16)) is None
+
+
+def test_open_cases_a_week_before_and_the_term_funnel(county):
+    tables, params = county
+    events = table("cases", [
+        dict(person_key=K5, township="乙镇", date="2021-09-10", event="登记"),
+        dict(person_key=K4, township="乙镇", date="2021-10-11", event="登记"),
+        dict(person_key=K2, township="甲镇", date="2021-10-12", event="登记"),
+        dict(person_key=K2, township="甲镇", date="2021-10-14", event="复学"),
+    ])
+    yi = analyse({**tables, "cases": events}, params, AS_OF, "乙镇").metrics
+    # Fri 8 Oct (a week before Fri 15): only K5's case, open; today K5 and K4: 2 open.
+    assert yi["open_cases_week_ago"] == {"date": "2021-10-08", "open": 1}
+    assert yi["cases_open"] == 2
+    # Since the term began (1 Sep): 乙镇 found 2, none returned, 2 still out, K5 poor.
+    assert yi["return_funnel"] == {"since": "2021-09-01", "found": 2, "returned": 0, "still_open": 2,
+                                   "still_open_poverty": 1}
+    whole = analyse({**tables, "cases": events}, params, AS_OF, None).metrics
+    assert whole["return_funnel"] == {"since": "2021-09-01", "found": 3, "returned": 1,
+                                      "still_open": 2, "still_open_poverty": 1}

@@ -2,6 +2,8 @@
 warning of absence data not uploaded yet, on the demo county's store."""
 
 import datetime as dt
+import html
+import re
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -9,6 +11,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+from builders import resident_id
 from kcbx.metrics import analyse, measure_county
 from kcbx.params import load_params
 from kcbx.report import show
@@ -135,3 +138,178 @@ def test_a_township_without_absences_on_a_reported_day_gives_no_warning(demo):
     township = analyse(tables, params, dt.date(2021, 9, 24), "龙合镇")
     assert township.absent_today.empty and township.metrics["absence_data_through"] == "2021-09-24"
     assert "尚未上报" not in show.header(township).body
+
+
+# --- a small county that triggers every reading aid of the header and the lists (issue 10) --
+#
+# As of Fri 15 Oct 2021 (Sat 9 Oct was a make-up school day), clearance target Sun 31 Oct:
+#   P1, P2  甲镇 pupils (甲小学, grades 3 and 7). P1 was absent without leave on the 5 school
+#           days before (Sat 9, Mon 11 … Thu 14: one pupil a day, mean 1); today P1 and P2: 2.
+#   P3      甲镇 户籍, no roster; case registered 6 Sep, 复学 20 Sep (returned).
+#   P4      甲镇 户籍; case registered 7 Sep, 死亡 30 Sep (died: leaves the school-age count).
+#   P5      甲镇 户籍, 脱贫户, no roster; case registered Mon 11 Oct, still open.
+#   P6      甲镇 户籍; grade 6 at 甲小学 last year (2020), nothing this year: 疑似失学 and a 小升初 gap.
+#   P7      甲镇 户籍; at school in 乙镇 (外乡镇就读).
+#   P8      甲镇 户籍, 脱贫户; grade 9 毕业 in 2020 (已完成义务教育): not "脱贫户无学籍".
+# Cases: 3, of which 1 returned, 1 died, 0 transferred, 1 open (P5). A week before (Fri 8 Oct)
+# no case was open. 甲小学's enrollment rows give grade 1 a negative cohort dropout rate.
+
+Q = {name: resident_id(birth) for name, birth in (
+    ("P1", "20130501"), ("P2", "20090301"), ("P3", "20110101"), ("P4", "20100101"),
+    ("P5", "20120601"), ("P6", "20090601"), ("P7", "20100301"), ("P8", "20060201"))}
+AS_OF = dt.date(2021, 10, 15)
+
+
+@pytest.fixture(scope="module")
+def small():
+    from builders import table
+
+    from kcbx.params import Params
+
+    params = Params(path=None, county="测试县", county_code="452626", ledgers=None, store=None,
+                    outputs=None, term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
+                    target_date=dt.date(2021, 10, 31))
+    jia_file = dict(source_file="roster/甲小学.xlsx", township="甲镇")  # 甲镇's roster file
+    roster = table("roster", [
+        dict(school_year=2021, person_key=Q["P1"], name="甲一", school="甲小学", grade=3, status="在读", **jia_file),
+        dict(school_year=2021, person_key=Q["P2"], name="甲二", school="甲中学", grade=7, status="在读", **jia_file),
+        dict(school_year=2020, person_key=Q["P6"], name="甲六", school="甲小学", grade=6, status="在读", **jia_file),
+        dict(school_year=2021, person_key=Q["P7"], name="甲七", township="乙镇", school="乙小学", grade=5, status="在读"),
+        dict(school_year=2020, person_key=Q["P8"], name="甲八", school="甲中学", grade=9, status="毕业", **jia_file),
+    ])
+    population = table("population", [dict(person_key=Q[p], id_number=Q[p], name=f"甲{p}", township="甲镇")
+                                      for p in ("P1", "P2", "P3", "P4", "P5", "P6", "P7", "P8")])
+    absent = [("2021-10-09", "P1"), ("2021-10-11", "P1"), ("2021-10-12", "P1"), ("2021-10-13", "P1"),
+              ("2021-10-14", "P1"), ("2021-10-15", "P1"), ("2021-10-15", "P2")]
+    absence = table("absence", [dict(date=day, person_key=Q[p], school="甲小学", absence_type="无故",
+                                     unexcused=True) for day, p in absent])
+    cases = table("cases", [
+        dict(person_key=Q["P3"], township="甲镇", date="2021-09-06", event="登记", admin_owner="王", edu_owner="李"),
+        dict(person_key=Q["P3"], township="甲镇", date="2021-09-20", event="复学"),
+        dict(person_key=Q["P4"], township="甲镇", date="2021-09-07", event="登记", admin_owner="王", edu_owner="李"),
+        dict(person_key=Q["P4"], township="甲镇", date="2021-09-30", event="死亡"),
+        dict(person_key=Q["P5"], township="甲镇", date="2021-10-11", event="登记", admin_owner="王", edu_owner="李"),
+    ])
+    # Grade 1 of 2020 had 10 pupils; grade 2 of 2021 has 12, none repeating (nor in grade 1):
+    # promotion 120%, repetition 0, dropout 1 − 1.2 − 0 = −20%.
+    enrollment = table("enrollment", [
+        dict(school_year=2020, township="甲镇", school="甲小学", grade=1, enrolled=10, repeaters=0, graduates=0),
+        dict(school_year=2021, township="甲镇", school="甲小学", grade=1, enrolled=9, repeaters=0, graduates=0),
+        dict(school_year=2021, township="甲镇", school="甲小学", grade=2, enrolled=12, repeaters=0, graduates=0),
+    ])
+    tables = {
+        "roster": roster, "population": population, "absence": absence, "cases": cases,
+        "poverty": table("poverty", [dict(person_key=Q["P5"], township="甲镇", category="脱贫户"),
+                                     dict(person_key=Q["P8"], township="甲镇", category="脱贫户")]),
+        "disability": table("disability", [dict(person_key=Q["P1"], township="甲镇", placement="送教上门")]),
+        "home_teaching": table("home_teaching", [dict(person_key=Q["P1"], date="2021-09-10", hours=3,
+                                                      teacher="王老师")]),
+        "subsidy": table("subsidy", []), "enrollment": enrollment,
+        "rejected_rows": pd.DataFrame([
+            dict(kind="roster", file="roster/甲小学.xlsx", sheet="", row=9, column="年级", value="高一",
+                 reason="年级无法识别"),
+            # t.xlsx holds rows of 甲镇 and 乙镇 (P7's roster row): whose this row is, nobody can say.
+            dict(kind="roster", file="t.xlsx", sheet="", row=20, column="日期", value="2021-02-30",
+                 reason="日期无法识别")]),
+        "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding", "detail"]),
+        "ingest_log": pd.DataFrame([dict(kind="roster", file=name, sha256="x", rows_read=6,
+                                         rows_accepted=5, rows_rejected=1, seconds=0.1, ingested_at=None,
+                                         error=None) for name in ("roster/甲小学.xlsx", "t.xlsx")]),
+    }
+    return measure_county(tables, params, AS_OF)
+
+
+NO_HISTORY = pd.DataFrame(columns=["as_of", "township", "cases_open"])
+
+
+def test_cards_explain_themselves(small):
+    page = show.header(small.analysis("甲镇")).body
+    assert "已复学 1 / 案件 3（含死亡 1、转学 0）" in page  # 劝返率 33.3%
+    assert "33.3%" in page
+    assert "本学年（9月1日起）登记的辍学案件，含已复学的学生" in page
+    # 清零: 2 of 3 cases closed (returned, died); P5 still out; 31 Oct − 15 Oct = 16 days.
+    assert "仍未复学 1 人，距清零目标（2021-10-31）还有 16 天" in page
+
+
+def test_clearance_card_says_how_long_the_target_is_overdue(small):
+    import dataclasses
+
+    late = dataclasses.replace(small.params, target_date=dt.date(2021, 9, 30))
+    county_pass = dataclasses.replace(small, params=late)
+    # 15 Oct − 30 Sep = 15 days past the target.
+    assert "仍未复学 1 人，已超过清零目标（2021-09-30）15 天" in show.header(county_pass.analysis("甲镇")).body
+
+
+def test_header_alerts_on_trends_in_words(small):
+    page = show.header(small.analysis("甲镇")).body
+    # Today 2 ≥ 2 × the mean 1 of the 5 school days before.
+    assert "今日无故缺勤 2 人，较前5个上课日平均 1 人上升" in page
+    # Open on Fri 8 Oct: none (P3 returned, P4 died); today P5's: 1.
+    assert "在办辍学案件 1 件，较一周前（10月8日）0 件增加 1 件" in page
+
+
+def test_county_header_shows_the_special_action_in_one_line(small):
+    county = small.analysis(None)
+    # The term: 3 found (6 Sep, 7 Sep, 11 Oct), 1 returned, 1 still out (P5, 脱贫户), 1 died.
+    page = show.header(county, NO_HISTORY).body
+    assert ("排查疑似辍学 3 人 → 劝返复学 1 人 → 仍未复学 1 人（脱贫户 1 人）；另 1 人转学、送教上门、死亡或已销号"
+            in page)
+    assert "无法与上次比较" in page
+    # The last run was Fri 8 Oct with 0 open cases: since then P5's case, still open.
+    earlier = pd.DataFrame({"as_of": pd.to_datetime(["2021-10-08"]), "township": [None], "cases_open": [0]})
+    page = show.header(county, earlier).body
+    assert "上次运行（2021-10-08）以来新登记：排查疑似辍学 1 人 → 劝返复学 0 人 → 仍未复学 1 人（脱贫户 1 人）" in page
+    assert "全县在办案件 1 件，较上次增加 1 件" in page
+    assert "专项行动" not in show.header(small.analysis("甲镇")).body  # the county's line only
+
+
+def test_suspected_list_says_what_else_lists_its_children(small):
+    page = show.matching(small.analysis("甲镇")).body
+    # Suspected: P5 (open case) and P6 (小升初 gap); not suspected: P1, P2 at home, P7 in 乙镇,
+    # P8 graduated, P3 returned. P4 died and is not school-age population.
+    assert "其中 1 人另有在办辍学案件、1 人同在小升初未衔接名单" in page
+    assert "本乡镇在校 2 人，外乡镇就读 1 人，已完成义务教育 1 人，有去向佐证 1 人" in page
+    assert "在办辍学案件" in page and "小升初未衔接" in page  # the 另见 column
+    # 脱贫户 without a roster row: P5 only; P8 finished grade 9.
+    register_part = page.split("脱贫户、残疾儿童无学籍")[1]
+    assert register_part.count("<tr>") == 1  # P5 alone (the header row has a style)
+    assert "无学籍；有在办辍学案件" in register_part
+
+
+def test_cohort_rates_out_of_range_are_explained_and_never_minus_zero(small):
+    page = show.rates(small.analysis("甲镇")).body
+    assert "-20.0%" in page and "120.0%" in page
+    assert page.count(show.COHORT_OUT_OF_RANGE) == 1  # grade 1 only
+    assert "一年级" in page and "1年级" not in page
+    assert show.percent(-1e-12) == "0.0%" and show.percent(-0.0) == "0.0%"
+    assert show.percent(-0.0006) == "-0.1%"
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z_]{3,}")
+
+
+def visible_text(body: str) -> str:
+    without_images = re.sub(r'src="data:[^"]+"', "", body)
+    return html.unescape(re.sub(r"<[^>]+>", " ", without_images))
+
+
+def test_the_report_is_in_chinese_throughout(small):
+    for township in ("甲镇", None):
+        a = small.analysis(township)
+        body = show.report(a, [lambda a: show.header(a, NO_HISTORY), *show.TOWNSHIP_SECTIONS[1:]]).body
+        # File names keep their extension (甲小学.xlsx); nothing else is English or a code.
+        words = set(ENGLISH_WORD.findall(visible_text(body))) - {"xlsx", "csv", "forms"}
+        assert not words, (township, words)
+        assert body.count("<h1") == 1
+        assert "送教教师" in body and "工作量(课时)" in body
+        assert "学籍/甲小学.xlsx" in body  # the roster folder in Chinese
+        assert "三年级" in body and "3年级" not in body
+
+
+def test_rejected_rows_say_whose_they_are(small):
+    jia, yi = (show.data_quality(small.analysis(t)).body for t in ("甲镇", "乙镇"))
+    # roster/甲小学.xlsx holds only 甲镇's rows: its rejected row is 甲镇's, shown with the kind and
+    # folder in Chinese. The row of t.xlsx (甲镇's and 乙镇's rows) is shown to both, unattributed.
+    assert "年级无法识别" in jia and "年级无法识别" not in yi
+    assert "学籍/甲小学.xlsx" in jia and ">学籍<" in jia
+    assert "日期无法识别" in jia and "日期无法识别" in yi and show.UNATTRIBUTED in yi

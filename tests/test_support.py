@@ -198,9 +198,9 @@ def test_transition_missing():
     states = pd.DataFrame({"person_key": ["T4", "T5"], "state": ["transferred", "open"]})
     missing = transition_missing(roster, AS_OF, states)
     assert missing[["person_key", "township", "school", "status", "has_open_case", "reason"]].values.tolist() == [
-        ["T2", "乙镇", "一小", "在读", False, "无本学年学籍（2020学年 6年级 在读）"],
+        ["T2", "乙镇", "一小", "在读", False, "无本学年学籍（2020学年 六年级 在读）"],
         ["T3", "甲镇", "一小", "毕业", False, "学籍状态: 转出"],
-        ["T5", "甲镇", "一小", "毕业", True, "无本学年学籍（2020学年 6年级 毕业）；有在办辍学案件"],
+        ["T5", "甲镇", "一小", "毕业", True, "无本学年学籍（2020学年 六年级 毕业）；有在办辍学案件"],
     ]
 
 

@@ -41,6 +41,10 @@ CONTRACT_KEYS = (
 )
 
 ENROLLED = "在读"
+# The header's trend alert (issue 10): today's unexcused absences at least SURGE_FACTOR times
+# the mean of the SURGE_WINDOW school days before; open cases against a week before.
+SURGE_WINDOW, SURGE_FACTOR = 5, 2
+WEEK = 7
 
 
 def townships_in_data(tables: dict[str, pd.DataFrame], as_of: dt.date) -> list[str]:
@@ -64,6 +68,21 @@ def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: d
                           f"or the population ledger{'; ' + hints if hints else ''}; "
                           f"known: {'、'.join(known)}")
     return list(params.townships)
+
+
+def unexcused_surge(daily_unexcused: pd.DataFrame, as_of: dt.date) -> dict | None:
+    """Today's unexcused absences against the mean of the SURGE_WINDOW school days before
+    (fewer early in the term): {today, previous_mean, previous_days, rising}; rising when
+    today ≥ SURGE_FACTOR × that mean and someone is absent. None when as_of is no school day
+    or the first of the term. ``daily_unexcused``: date, pupils (one row per school day)."""
+    days = daily_unexcused.sort_values("date")
+    if days.empty or pd.Timestamp(days["date"].iloc[-1]) != pd.Timestamp(as_of) or len(days) < 2:
+        return None
+    today = int(days["pupils"].iloc[-1])
+    previous = days["pupils"].iloc[-1 - SURGE_WINDOW:-1]
+    mean = float(previous.mean())
+    return {"today": today, "previous_mean": mean, "previous_days": int(len(previous)),
+            "rising": today > 0 and today >= SURGE_FACTOR * mean}
 
 
 @dataclass
@@ -140,43 +159,82 @@ LEDGER_KINDS_BY_FILE = ("roster", "population", "poverty", "disability", "absenc
                         "home_teaching", "subsidy", "enrollment")
 
 
-def files_by_township(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> dict[str, set[str]]:
-    """township → ledger files with a row of it (by the row's 乡镇, else its pupil's roster row)."""
+def row_townships(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> pd.DataFrame:
+    """Every accepted ledger row's township: kind, file, sheet, row, township — the row's 乡镇, else
+    its person's current roster township; None when the row gives neither (an enrolment row
+    always has one)."""
     roster_township = _first_township_by_person(roster_now)
-    pairs = []
+    parts = []
     for kind in LEDGER_KINDS_BY_FILE:
         frame = tables[kind]
         if frame.empty:
             continue
-        if "township" in frame.columns:
-            township_of_row = frame["township"]
-            if "person_key" in frame.columns:
-                township_of_row = township_of_row.fillna(frame["person_key"].map(roster_township))
-        else:
-            township_of_row = frame["person_key"].map(roster_township)
-        pairs.append(pd.DataFrame({"township": township_of_row, "file": frame["source_file"]})
-                     .dropna().drop_duplicates())
-    if not pairs:
-        return {}
-    found = pd.concat(pairs, ignore_index=True).drop_duplicates()
+        township = (frame["township"].astype(object) if "township" in frame.columns
+                    else pd.Series(None, index=frame.index, dtype=object))
+        if "person_key" in frame.columns:
+            township = township.fillna(frame["person_key"].map(roster_township))
+        parts.append(pd.DataFrame({"kind": kind, "file": frame["source_file"],
+                                   "sheet": frame["source_sheet"], "row": frame["source_row"],
+                                   "township": township}))
+    if not parts:
+        return pd.DataFrame(columns=["kind", "file", "sheet", "row", "township"])
+    return _provenance_key(pd.concat(parts, ignore_index=True))
+
+
+def _provenance_key(frame: pd.DataFrame) -> pd.DataFrame:
+    """file, sheet, row in one spelling (a CSV's sheet is blank), so rows of the store, the
+    rejected rows and the findings can be joined on them."""
+    return frame.assign(sheet=frame["sheet"].fillna("").astype(str),
+                        row=pd.to_numeric(frame["row"], errors="coerce").astype("Int64"))
+
+
+def files_by_township(rows: pd.DataFrame) -> dict[str, set[str]]:
+    """township → ledger files with a row of it (``row_townships``)."""
+    found = rows[["township", "file"]].dropna().drop_duplicates()
     return {str(name): set(files) for name, files in found.groupby("township")["file"]}
 
 
-def data_quality(tables: dict[str, pd.DataFrame], findings: pd.DataFrame,
-                 township_files: set[str] | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
-    """Ingest log, rejected rows and findings of the township's files (all files for the county,
-    ``township_files`` None).
+def attribute_to_townships(problems: pd.DataFrame, rows: pd.DataFrame) -> pd.DataFrame:
+    """Rejected rows or findings (kind, file, sheet, row …) with the township they belong to.
 
-    A file that gave no accepted row (unreadable, missing header) belongs to every township:
-    nobody can tell whose it is, and everybody should see it.
+    A problem on an accepted row (a finding) takes that row's township (``row_townships``).
+    A rejected row is not in the store, and its 乡镇 cell is not kept: it takes its file's
+    township when every attributed row of the file is of one township (a school's roster, a
+    township's absences), and none when the file spans several — it is then shown to each of
+    them, never guessed from its neighbours. The same holds for a problem on a header row.
     """
-    log = tables["ingest_log"]
-    rejected = tables["rejected_rows"]
-    if township_files is None:
+    if problems.empty:
+        return problems.assign(township=pd.Series(dtype=object))
+    keyed = _provenance_key(problems)
+    where = ["kind", "file", "sheet", "row"]
+    on_row = keyed[where].merge(rows.drop_duplicates(where), how="left", on=where)["township"]
+    per_file = rows.dropna(subset=["township"]).groupby("file")["township"].unique()
+    single = per_file[per_file.map(len) == 1].map(lambda names: names[0])
+    of_row = pd.Series(on_row.to_numpy(dtype=object), index=problems.index)
+    township = of_row.where(of_row.notna(), problems["file"].map(single))
+    return problems.assign(township=township.astype(object).where(township.notna(), None))
+
+def data_quality(log: pd.DataFrame, rejected: pd.DataFrame, findings: pd.DataFrame,
+                 township: str | None, township_files: dict[str, set[str]]
+                 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Ingest log, rejected rows and findings of one township (all of them for the county).
+
+    A problem attributed to a township (``attribute_to_townships``) is shown to it alone; one
+    that could not be attributed is shown to every township with a row in its file. A file
+    that gave no accepted row (unreadable, missing header) belongs to every township: nobody
+    can tell whose it is, and everybody should see it.
+    """
+    if township is None:
         return log, rejected, findings
-    files = township_files | set(log.loc[log["rows_accepted"].fillna(0) == 0, "file"])
-    return (log[log["file"].isin(files)], rejected[rejected["file"].isin(files)],
-            findings[findings["file"].isin(files)] if not findings.empty else findings)
+    files = township_files.get(township, set()) | set(log.loc[log["rows_accepted"].fillna(0) == 0, "file"])
+
+    def of_township(problems: pd.DataFrame) -> pd.DataFrame:
+        if problems.empty:
+            return problems
+        unattributed = problems["township"].isna() & problems["file"].isin(files)
+        return problems[(problems["township"] == township) | unattributed]
+
+    return log[log["file"].isin(files)], of_township(rejected), of_township(findings)
 
 
 @dataclass
@@ -213,7 +271,8 @@ class CountyPass:
     unenrolled_poverty: pd.DataFrame
     unenrolled_disability: pd.DataFrame
     person_groups: pd.DataFrame
-    findings: pd.DataFrame
+    findings: pd.DataFrame       # county-wide, each with its township (None: unattributed)
+    rejected: pd.DataFrame       # the store's rejected rows, each with its township
     township_files: dict[str, set[str]]
     ingest_totals: dict[str, int]
 
@@ -252,6 +311,14 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
     school_age = matching.school_age_children(
         population, as_of, params.school_age_min, params.school_age_max, case_states)
+    school_age = school_age.assign(
+        standing=matching.school_age_standing(school_age, roster, as_of, case_states))
+    transition = support.transition_missing(roster, as_of, case_states)
+    # The 疑似失学 list says which of its children another list holds too (an open case, a
+    # 小升初 gap), so nobody adds the lists up.
+    out = matching.out_of_school(_in_township(school_age, scope), roster, as_of, case_states)
+    out = out.assign(transition_gap=out["person_key"].isin(
+        set() if transition is None else set(transition["person_key"])))
     home_teaching_due = support.home_teaching_due(disability)
     ht = params.home_teaching
     compliance = support.home_teaching_compliance(
@@ -264,6 +331,7 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
                          case_measures.case_findings(events, as_of)]
     found = [f for f in measured_findings if f is not None and len(f)]
     totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
+    rows = row_townships(tables, roster_now)
     return CountyPass(
         tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
         roster_now=roster_now, streaks=streaks,
@@ -272,17 +340,17 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
         duplicates=matching.duplicate_enrollments(roster_now),
         cases=cases, case_states=case_states, case_events=case_measures.case_events(events),
         school_age=school_age,
-        out_of_school=matching.out_of_school(_in_township(school_age, scope), roster, as_of,
-                                             case_states),
+        out_of_school=out,
         home_teaching_due=home_teaching_due, home_teaching=compliance,
-        transition=support.transition_missing(roster, as_of, case_states),
+        transition=transition,
         unenrolled_poverty=matching.unenrolled_register_children(poverty, roster, as_of, case_states),
         unenrolled_disability=matching.unenrolled_register_children(
             disability, roster, as_of, case_states),
         person_groups=groups.person_groups(roster_now, poverty, disability, cases),
-        findings=(pd.concat(found, ignore_index=True) if found
-                  else pd.DataFrame(columns=list(FINDING_COLUMNS))),
-        township_files=files_by_township(tables, roster_now),
+        findings=attribute_to_townships(pd.concat(found, ignore_index=True) if found
+                                        else pd.DataFrame(columns=list(FINDING_COLUMNS)), rows),
+        rejected=attribute_to_townships(tables["rejected_rows"], rows),
+        township_files=files_by_township(rows),
         ingest_totals={key: int(totals[key]) for key in ("rows_read", "rows_accepted", "rows_rejected")},
     )
 
@@ -344,10 +412,14 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
     group_figures = groups.group_summary(
         county.person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
 
+    # --- trends, for the header's alerts -------------------------------------------------
+    daily = escalation.daily_unexcused(town_absence, days, as_of)
+    states = case_measures.states_over_time(town_events, days[days <= pd.Timestamp(as_of)],
+                                            params.notice_days)
+
     # --- data quality --------------------------------------------------------------------
-    log, rejected, findings = data_quality(
-        tables, county.findings,
-        None if township is None else county.township_files.get(township, set()))
+    log, rejected, findings = data_quality(tables["ingest_log"], county.rejected, county.findings,
+                                           township, county.township_files)
 
     n_school_age, n_out = len(school_age), len(out)
     metrics = {
@@ -387,6 +459,12 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "subsidy_missing_yuan": float(subsidy["missing"].sum()) if len(subsidy) else 0.0,
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
         "is_school_day": bool(pd.Timestamp(as_of) in days),
+        "return_funnel": case_measures.return_funnel(town_cases, params.term_start,
+                                                     tables["poverty"]["person_key"]),
+        "unexcused_surge": unexcused_surge(daily, as_of),
+        "open_cases_week_ago": case_measures.open_cases_before(states, as_of, WEEK),
+        "school_age_standing": {name: int(n) for name, n in school_age["standing"].value_counts()
+                                .reindex(matching.STANDINGS, fill_value=0).items()},
         "absence_data_through": (None if county.absence_data_through is None
                                  else county.absence_data_through.isoformat()),
         # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
@@ -398,13 +476,12 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         roster=town_roster,
         enrolled_by_school_grade=rates.enrollment_by_school_grade(town_roster),
         streaks=streaks, absent_today=today,
-        daily_unexcused=escalation.daily_unexcused(town_absence, days, as_of),
+        daily_unexcused=daily,
         cases=town_cases, case_events=town_events,
         case_breakdowns={column: case_measures.breakdown(town_cases, column)
                          for column in ("state", "cause", "method", "placement")},
         clearance=metrics["clearance"],
-        states_over_time=case_measures.states_over_time(
-            town_events, days[days <= pd.Timestamp(as_of)], params.notice_days),
+        states_over_time=states,
         school_age=school_age, out_of_school=out, duplicates=duplicates,
         unenrolled_poverty=_in_township(county.unenrolled_poverty, township),
         unenrolled_disability=_in_township(county.unenrolled_disability, township),

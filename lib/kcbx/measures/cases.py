@@ -38,6 +38,8 @@ __all__ = [
     "case_table",
     "case_counts",
     "clearance_progress",
+    "return_funnel",
+    "open_cases_before",
     "breakdown",
     "case_findings",
     "case_states_on",
@@ -272,6 +274,35 @@ def clearance_progress(cases: pd.DataFrame, as_of: dt.date, target_date: dt.date
         "met": open_cases == 0,
         "overdue": open_cases > 0 and days_remaining is not None and days_remaining < 0,
     }
+
+
+def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[str]) -> dict:
+    """Seed 001's special action in one line ("排查 958 名 … 仅 115 人未返校"), from a case_table.
+
+    Of the cases opened on or after ``since``: found (all of them), returned (state returned
+    on as_of), still_open (state open) and still_open_poverty (open, child in the poverty
+    ledger). Cases opened earlier are not in it, whatever their state.
+    """
+    found = cases[pd.to_datetime(cases["opened"]) >= as_timestamp(since)]
+    still_open = found["state"].eq("open")
+    return {
+        "since": since.isoformat(),
+        "found": int(len(found)),
+        "returned": int(found["state"].eq("returned").sum()),
+        "still_open": int(still_open.sum()),
+        "still_open_poverty": int((still_open & found["person_key"].isin(set(poverty_keys))).sum()),
+    }
+
+
+def open_cases_before(states_over_time: pd.DataFrame, as_of: dt.date, days_before: int) -> dict | None:
+    """Open cases on the last school day at least ``days_before`` calendar days before as_of
+    (from ``states_over_time``): {date, open}; None when the term has no such day yet."""
+    cutoff = as_timestamp(as_of) - pd.Timedelta(days=days_before)
+    earlier = states_over_time[pd.to_datetime(states_over_time["date"]) <= cutoff]
+    if earlier.empty:
+        return None
+    last = earlier.iloc[-1]
+    return {"date": pd.Timestamp(last["date"]).date().isoformat(), "open": int(last["open"])}
 
 
 def breakdown(cases: pd.DataFrame, column: str) -> pd.DataFrame:

@@ -39,6 +39,9 @@ __all__ = [
     "open_case_keys",
     "completed_compulsory_keys",
     "absence_explanation",
+    "GRADE_NAMES",
+    "STANDINGS",
+    "school_age_standing",
     "school_age_children",
     "out_of_school",
     "enrollment_rate",
@@ -55,6 +58,18 @@ IN_SCHOOL_STATUSES = ("在读", "休学")
 ENROLLED_STATUS = "在读"
 GRADUATED_STATUS = "毕业"
 FINAL_GRADE = 9
+# Grades as reports write them (contract 年级: 1–9 read from 一年级…九年级).
+GRADE_NAMES: dict[int, str] = dict(enumerate(
+    ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1))
+
+# Where each school-age child stands, in the order the rules are applied: the first that holds.
+# The last is 疑似失学 (out_of_school_suspected); the others are why a child is not suspected.
+IN_HOME_TOWNSHIP = "本乡镇在校"
+IN_OTHER_TOWNSHIP = "外乡镇就读"
+COMPLETED = "已完成义务教育"
+SETTLED = "有去向佐证"
+SUSPECTED = "疑似失学"
+STANDINGS = (IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP, COMPLETED, SETTLED, SUSPECTED)
 
 REASON_NO_ROSTER = "无学籍"
 REASON_OPEN_CASE = "有在办辍学案件"
@@ -148,7 +163,7 @@ def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date
     """What the roster says about children who are not at school now, in Chinese.
 
     "无学籍" (no roster row in any year); "学籍状态: 转出" (the statuses of
-    their current rows); "无本学年学籍（2020学年 6年级 毕业）" (only earlier
+    their current rows); "无本学年学籍（2020学年 六年级 毕业）" (only earlier
     years: the latest row). Indexed like person_keys.
     """
     current_year = school_year_of(as_of)
@@ -168,7 +183,8 @@ def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date
             return f"学籍状态: {current_statuses[key]}"
         if key in latest_earlier.index:
             row = latest_earlier.loc[key]
-            return f"无本学年学籍（{int(row['school_year'])}学年 {int(row['grade'])}年级 {row['status']}）"
+            grade = GRADE_NAMES.get(int(row["grade"]), f"{row['grade']}年级")
+            return f"无本学年学籍（{int(row['school_year'])}学年 {grade} {row['status']}）"
         return REASON_NO_ROSTER
 
     return person_keys.map(reason)
@@ -183,7 +199,7 @@ def absence_explanation(
     """Why children not at school still count, for the lists schools act on.
 
     Returns, indexed like person_keys: has_open_case (bool) and reason — what the
-    roster says ("无学籍", "学籍状态: 转出", "无本学年学籍（2020学年 6年级 毕业）"),
+    roster says ("无学籍", "学籍状态: 转出", "无本学年学籍（2020学年 六年级 毕业）"),
     followed by "；有在办辍学案件" when a case is open on as_of.
     """
     has_open_case = person_keys.isin(open_case_keys(case_states)).astype(bool)
@@ -222,6 +238,39 @@ def school_age_children(
     return children.loc[within_range & alive, columns].reset_index(drop=True)
 
 
+def school_age_standing(
+    school_age: pd.DataFrame,
+    roster: pd.DataFrame,
+    as_of: dt.date,
+    case_states: pd.DataFrame | None = None,
+) -> pd.Series:
+    """Where each school-age child stands (STANDINGS), indexed like school_age.
+
+    At school (a current 在读 or 休学 roster row): 本乡镇在校 when a row is in the child's
+    population township, else 外乡镇就读; else 已完成义务教育 (grade 9 毕业 in any year);
+    else 有去向佐证 (a case whose state is other than open); else 疑似失学 — the contract's
+    out_of_school_suspected, so the reasons a child is not suspected add up with it to
+    school_age_population.
+    """
+    current = current_roster(roster, as_of)
+    at_school = current[current["status"].isin(IN_SCHOOL_STATUSES)]
+    home_pairs = set(zip(at_school["person_key"], at_school["township"]))
+    keys = school_age["person_key"]
+    in_home_township = pd.Series([(key, town) in home_pairs
+                                  for key, town in zip(keys, school_age["township"])],
+                                 index=school_age.index, dtype=bool)
+    rules = [
+        (IN_HOME_TOWNSHIP, in_home_township),
+        (IN_OTHER_TOWNSHIP, keys.isin(set(at_school["person_key"]))),
+        (COMPLETED, keys.isin(completed_compulsory_keys(roster))),
+        (SETTLED, keys.isin(settled_case_keys(case_states))),
+    ]
+    standing = pd.Series(SUSPECTED, index=school_age.index, dtype=object)
+    for name, holds in reversed(rules):  # the first rule that holds wins
+        standing = standing.mask(holds.to_numpy(dtype=bool), name)
+    return standing
+
+
 def out_of_school(
     school_age: pd.DataFrame,
     roster: pd.DataFrame,
@@ -232,17 +281,13 @@ def out_of_school(
 
     Contract: "of those [school-age children], children with no current 在读 or
     休学 roster row, no roster row of any year showing grade 9 毕业, and no case
-    whose state on as_of is other than open".
+    whose state on as_of is other than open" (school_age_standing 疑似失学).
 
     Returns the school_age columns of those children plus has_open_case and
     reason (see absence_explanation).
     """
-    accounted_for = (
-        in_school_keys(roster, as_of)
-        | completed_compulsory_keys(roster)
-        | settled_case_keys(case_states)
-    )
-    suspected = school_age[~school_age["person_key"].isin(accounted_for)].reset_index(drop=True)
+    suspected_rows = school_age_standing(school_age, roster, as_of, case_states) == SUSPECTED
+    suspected = school_age[suspected_rows.to_numpy(dtype=bool)].reset_index(drop=True)
     return suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states))
 
 
@@ -278,22 +323,21 @@ def unenrolled_register_children(
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
-    """Children of a key register (poverty or disability) on no current 在读 or 休学 roster row.
+    """Children of a key register (poverty or disability) on no current 在读 or 休学 roster row
+    who have not completed compulsory schooling (no grade 9 毕业 in any year: a graduate is
+    not missing from school).
 
-    The third comparison of 四查三比对 (脱贫户 database against 学籍). Every child
+    The third comparison of 四查三比对 (脱贫户 database against 学籍). Every other child
     on the register is listed, whatever their age: the registers carry no birth
     date of their own, so ``age`` (on 31 August, from the ID; <NA> without one)
     is given for the reader to judge, rather than silently dropping children.
     One row per child (first register row in file order): the register's
-    columns (less provenance) plus age, completed_grade_9 (bool), has_open_case
-    and reason (see absence_explanation).
+    columns (less provenance) plus age, has_open_case and reason (see absence_explanation).
     """
     children = first_row_per_person(register)
-    children = children[~children["person_key"].isin(in_school_keys(roster, as_of))]
+    accounted_for = in_school_keys(roster, as_of) | completed_compulsory_keys(roster)
+    children = children[~children["person_key"].isin(accounted_for)]
     children = children.drop(columns=[c for c in PROVENANCE if c in children.columns])
     ages = age_on(None, children["id_number"], school_age_reference_date(as_of))
-    children = children.assign(
-        age=ages,
-        completed_grade_9=children["person_key"].isin(completed_compulsory_keys(roster)),
-    ).reset_index(drop=True)
+    children = children.assign(age=ages).reset_index(drop=True)
     return children.join(absence_explanation(children["person_key"], roster, as_of, case_states))

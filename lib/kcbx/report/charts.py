@@ -19,6 +19,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
+from kcbx.measures.matching import GRADE_NAMES
 from kcbx.report.fonts import use_cjk_font
 
 __all__ = [
@@ -39,10 +40,7 @@ BAR_ROW_INCHES = 0.28
 NO_DATA = "暂无数据"
 ACCENT = "#c0392b"  # the report's one emphasis colour (escalation, absences)
 BAR_COLOR = "#2e6da4"
-GRADE_LABELS: dict[int, str] = {
-    1: "一年级", 2: "二年级", 3: "三年级", 4: "四年级", 5: "五年级",
-    6: "六年级", 7: "七年级", 8: "八年级", 9: "九年级",
-}
+GRADE_LABELS: dict[int, str] = GRADE_NAMES
 
 
 def _figure(title: str, rows: int = 0) -> tuple[Figure, Axes]:
@@ -148,7 +146,8 @@ def case_states_over_time(
     state_labels: Mapping[str, str] | None = None,
     title: str = "劝返台账案件状态",
 ) -> Figure:
-    """Cases in each state on each date, as a stacked area.
+    """Cases in each state on each date, as stacked steps: a count holds from its date to the
+    next (cases change state on a day, not in between), so no area is interpolated.
 
     Input columns: date, state, cases (the number of cases in that state on
     that date). ``state_labels`` maps each state to its Chinese label and sets
@@ -163,12 +162,21 @@ def case_states_over_time(
                                aggfunc="sum", fill_value=0).sort_index()
     order = [state for state in labels if state in table.columns]
     order += [state for state in table.columns if state not in labels]
-    table = table[order]
+    table = table[order].round().astype(int)
+    dates = pd.to_datetime(table.index)
+    # The last date's step is drawn a day wide, or it would have no width at all.
+    edges = dates.append(pd.DatetimeIndex([dates[-1] + pd.Timedelta(days=1)]))
+    stacked = np.vstack([np.zeros(len(table), dtype=int), table.to_numpy().cumsum(axis=1).T])
+    stacked = np.hstack([stacked, stacked[:, -1:]])
     figure, axes = _figure(title)
-    axes.stackplot(pd.to_datetime(table.index), table.to_numpy(dtype=float).T,
-                   labels=[labels.get(state, str(state)) for state in order], alpha=0.85)
+    colors = colormaps["tab10"].colors
+    for index, state in enumerate(order):
+        axes.fill_between(edges, stacked[index], stacked[index + 1], step="post", linewidth=0,
+                          color=colors[index % len(colors)], alpha=0.85,
+                          label=labels.get(state, str(state)))
     _date_axis(axes)
     axes.set_ylabel("案件数")
+    axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     _legend_below(figure, columns=len(order))
     return figure

@@ -112,7 +112,7 @@ def _mask_column(column: pd.Series, mask: Callable[[Any], str]) -> pd.Series:
     # Mask each distinct value once: ledgers repeat guardians, schools' IDs recur.
     distinct = pd.unique(column.dropna())
     masked = {value: mask(value) for value in distinct}
-    return column.map(masked).fillna("").astype(object)
+    return column.map(masked).astype(object).fillna("")  # an all-blank column is float NaN
 
 
 def mask_frame(

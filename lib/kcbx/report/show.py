@@ -9,6 +9,7 @@ leadership; full identities go only into forms.xlsx. Tables are escaped
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import html
 import io
 from collections.abc import Iterable, Mapping, Sequence
@@ -16,14 +17,17 @@ from collections.abc import Iterable, Mapping, Sequence
 import pandas as pd
 from PIL import Image
 
+from kcbx import workbook
 from kcbx.calendar import calendar_coverage
+from kcbx.measures import cases as case_measures
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung
 from kcbx.measures.groups import GROUPS
+from kcbx.measures.matching import GRADE_NAMES, STANDINGS
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
 from kcbx.report.fonts import use_cjk_font
-from kcbx.schema import CASE_METHOD_NAMES
+from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS
 
 MAX_ROWS = 40  # longer lists are in forms.xlsx; the page stays readable on a phone
 
@@ -52,7 +56,26 @@ def percent(value: float | None, digits: int = 1) -> str:
     """A rate as a percentage; '—' where it is null (denominator 0 or a row missing)."""
     if value is None or pd.isna(value):
         return "—"
-    return f"{value * 100:.{digits}f}%"
+    text = f"{value * 100:.{digits}f}%"
+    # A rate a hair below zero rounds to "-0.0%": it is 0.0%.
+    return text[1:] if text.startswith("-") and float(text[:-1]) == 0 else text
+
+
+def _count(value: float) -> str:
+    """A count or a mean of counts: 5, 9.6 (no spurious .0)."""
+    return f"{value:.1f}".removesuffix(".0")
+
+
+def _or_dash(value) -> str:
+    """A figure, or '—' where the ledger gives none (never the word None)."""
+    return "—" if value is None or pd.isna(value) else str(value)
+
+
+def grade_name(grade) -> str:
+    """一年级 … 九年级; blank when the grade is unknown."""
+    if grade is None or pd.isna(grade):
+        return ""
+    return GRADE_NAMES.get(int(grade), f"{grade}年级")
 
 
 def _palette_png(png: bytes) -> bytes:
@@ -98,6 +121,8 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     shown = frame[[c for c in columns if c in frame.columns]]
     shown = privacy.mask_frame(shown, name_columns=[c for c in NAME_COLUMNS if c in shown],
                                id_columns=[c for c in ID_COLUMNS if c in shown])
+    if "grade" in shown.columns:  # 三年级, not 3
+        shown = shown.assign(grade=shown["grade"].map(grade_name))
     shown = shown.rename(columns=columns)
     for column in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
@@ -142,33 +167,109 @@ def _alert(text: str | None) -> str:
 # --- sections ---------------------------------------------------------------------------
 
 
-def header(a: Analysis) -> Section:
-    """The title and the row of key figures leadership reads first."""
+def _return_rate_note(m: dict) -> str:
+    """劝返率's parts: "已复学 1 / 案件 3（含死亡 1、转学 0）" — the cases that can never return
+    stay in the denominator, so the reader sees why the rate is below 100%."""
+    by_state = m["cases_by_state"]
+    return (f"已复学 {m['cases_returned']} / 案件 {m['cases_total']}"
+            f"（含死亡 {by_state['died']}、转学 {by_state['transferred']}）")
+
+
+def _clearance_note(a: Analysis) -> str:
+    """清零进度: the number still out, and the days left to the target date or overdue."""
+    clearance = a.clearance
+    still_out = f"仍未复学 {clearance['open_cases']} 人"
+    days_left = clearance.get("days_remaining")
+    if days_left is None:
+        return f"{still_out}，未设清零目标日期"
+    if clearance["met"]:
+        return "已清零"
+    if days_left < 0:
+        return f"{still_out}，已超过清零目标（{clearance['target_date']}）{-days_left} 天"
+    return f"{still_out}，距清零目标（{clearance['target_date']}）还有 {days_left} 天"
+
+
+def trend_alerts(a: Analysis) -> list[str]:
+    """The header's alerts on trends, in words: an unexcused-absence surge today, or more open
+    cases than a week before (metrics ``unexcused_surge``, ``open_cases_week_ago``)."""
+    m = a.metrics
+    alerts = []
+    surge = m.get("unexcused_surge")
+    if surge and surge["rising"] and not absence_not_reported(m):
+        alerts.append(f"今日无故缺勤 {surge['today']} 人，较前{surge['previous_days']}个上课日平均 "
+                      f"{_count(surge['previous_mean'])} 人上升")
+    week_ago = m.get("open_cases_week_ago")
+    if week_ago and m["cases_open"] > week_ago["open"]:
+        day = dt.date.fromisoformat(week_ago["date"])
+        alerts.append(f"在办辍学案件 {m['cases_open']} 件，较一周前（{day.month}月{day.day}日）"
+                      f"{week_ago['open']} 件增加 {m['cases_open'] - week_ago['open']} 件")
+    return alerts
+
+
+def _funnel_text(funnel: dict) -> str:
+    """排查疑似辍学 N → 劝返复学 M → 仍未复学 K（脱贫户 k）, plus the cases that left otherwise,
+    so the three numbers are not read as adding up."""
+    other = funnel["found"] - funnel["returned"] - funnel["still_open"]
+    return (f"排查疑似辍学 {funnel['found']} 人 → 劝返复学 {funnel['returned']} 人 → "
+            f"仍未复学 {funnel['still_open']} 人（脱贫户 {funnel['still_open_poverty']} 人）"
+            + (f"；另 {other} 人转学、送教上门、死亡或已销号" if other else ""))
+
+
+def special_action(a: Analysis, history: pd.DataFrame) -> str:
+    """The county's 专项行动 in one line (seed 001): since the start of the term, and since the
+    last earlier run in ``history`` (workbook.history), when there is one."""
+    term = a.metrics["return_funnel"]
+    lines = [f"本学期（{term['since']} 起）：{_funnel_text(term)}"]
+    earlier = (history[history["township"].isna() & (history["as_of"] < pd.Timestamp(a.as_of))]
+               if len(history) else history)
+    if earlier.empty:
+        lines.append("本学期此前没有运行记录，无法与上次比较。")
+    else:
+        last = earlier.sort_values("as_of").iloc[-1]
+        last_day = last["as_of"].date()
+        poverty = set(a.person_groups.loc[a.person_groups["poverty"], "person_key"])
+        since = case_measures.return_funnel(a.cases, last_day + dt.timedelta(days=1), poverty)
+        line = f"上次运行（{last_day.isoformat()}）以来新登记：{_funnel_text(since)}"
+        if not pd.isna(last["cases_open"]):  # an older run's metrics.json may lack the figure
+            change = a.metrics["cases_open"] - int(last["cases_open"])
+            line += (f"；全县在办案件 {a.metrics['cases_open']} 件，较上次"
+                     + ("持平" if change == 0 else f"{'增加' if change > 0 else '减少'} {abs(change)} 件"))
+        lines.append(line)
+    return ('<div class="kcbx-funnel"><h2>控辍保学专项行动</h2>'
+            + "".join(_p(line) for line in lines) + "</div>")
+
+
+def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
+    """The title, the alerts and the row of key figures leadership reads first; the county's
+    header also carries the special action's funnel (``history``: earlier runs, read by
+    ``workbook.history`` when not given)."""
     m = a.metrics
     retention_note = "高于100%：有转入未核减" if m["retention_flag"] else ""
-    clearance = a.clearance
-    days_left = clearance.get("days_remaining")
-    clearance_note = ("目标已过" if days_left is not None and days_left < 0 else
-                      f"距清零目标 {days_left} 天" if days_left is not None else "未设目标日期")
     not_reported = absence_not_reported(m)
     items = [
         ("enrollment_rate", "入学率", percent(m["enrollment_rate"]),
          f"适龄 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人"),
         ("retention_rate", "巩固率", percent(m["retention_rate"]), retention_note),
-        ("dropout_rate", "辍学率(本学年)", percent(m["dropout_rate"], 2), f"在读 {m['enrolled']} 人"),
+        ("dropout_rate", "辍学率(本学年)", percent(m["dropout_rate"], 2),
+         f"本学年（9月1日起）登记的辍学案件，含已复学的学生；除以在读 {m['enrolled']} 人"),
         ("cases_open", "在办辍学案件", str(m["cases_open"]),
          f"其中脱贫户 {m['cases_open_poverty']} 件"),
-        ("clearance", "清零进度", percent(m["closure_rate"]), clearance_note),
+        ("return_rate", "劝返率", percent(m["return_rate"]), _return_rate_note(m)),
+        ("clearance", "清零进度", percent(m["closure_rate"]), _clearance_note(a)),
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
          "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported else ""),
     ]
     where = a.township or "全县"
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
+    funnel = ""
+    if a.township is None:
+        funnel = special_action(a, workbook.history(a) if history is None else history)
+    alerts = "".join(_alert(text) for text in
+                     (calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
     return Section(
         f'<header class="kcbx-header"><h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · 截至 {_e(a.as_of.isoformat())} · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{_alert(calendar_coverage(a.params).banner)}'
-        f'{_alert(not_reported)}{cards(items)}</header>')
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{funnel}</header>')
 
 
 def enrolment(a: Analysis) -> Section:
@@ -178,7 +279,7 @@ def enrolment(a: Analysis) -> Section:
     pivot = (by.pivot_table(index=rows, columns="grade", values="enrolled", aggfunc="sum",
                             fill_value=0) if len(by) else pd.DataFrame())
     if len(pivot):
-        pivot.columns = [f"{g}年级" for g in pivot.columns]
+        pivot.columns = [grade_name(g) for g in pivot.columns]
         pivot["合计"] = pivot.sum(axis=1)
         pivot = pivot.reset_index().rename(columns={"township": "乡镇", "school": "学校"})
     table = (f'<div class="kcbx-table">{privacy.safe_table_html(pivot)}</div>'
@@ -260,22 +361,51 @@ def cases(a: Analysis) -> Section:
         "<h3>原因、方式与安置</h3>", "".join(breakdowns))
 
 
+def _also_listed(out_of_school: pd.DataFrame) -> pd.Series:
+    """Which other list holds each suspected child too: 在办辍学案件, 小升初未衔接."""
+    open_case = out_of_school["has_open_case"].map({True: "在办辍学案件", False: ""})
+    gap = out_of_school["transition_gap"].map({True: "小升初未衔接", False: ""})
+    return (open_case + "、" + gap).str.strip("、")
+
+
 def matching(a: Analysis) -> Section:
     m = a.metrics
+    out = a.out_of_school
+    with_case, with_gap = int(out["has_open_case"].sum()), int(out["transition_gap"].sum())
+    standing = m["school_age_standing"]
+    not_suspected = "，".join(f"{name} {standing[name]} 人" for name in STANDINGS[:-1])
+    register_children = pd.concat([a.unenrolled_poverty.assign(register="脱贫户"),
+                                   a.unenrolled_disability.assign(register="残疾")], ignore_index=True)
     return _section(
         "四查三比对",
         _p(f"户籍适龄儿童 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人，"
            f"入学率 {percent(m['enrollment_rate'])}；重复学籍 {m['duplicate_enrollments']} 人。"),
+        _p(f"不计为疑似失学的 {m['school_age_population'] - m['out_of_school_suspected']} 人："
+           f"{not_suspected}（外乡镇就读：学籍在户籍所在乡镇以外；有去向佐证：辍学案件已复学、"
+           f"转学、送教上门或销号）。"),
         "<h3>疑似失学（户籍有、学籍无）</h3>",
-        masked_table(a.out_of_school, _with_township(a, {"name": "姓名", "village": "村", "age": "年龄", "reason": "原因"}),
+        _p(f"其中 {with_case} 人另有在办辍学案件、{with_gap} 人同在小升初未衔接名单（见“另见”列）："
+           f"同一个孩子，请勿与那两个名单相加。") if len(out) else "",
+        masked_table(out.assign(also=_also_listed(out)) if len(out) else out,
+                     _with_township(a, {"name": "姓名", "village": "村", "age": "年龄", "reason": "原因",
+                                        "also": "另见"}),
                      empty="无疑似失学儿童"),
         "<h3>重复学籍</h3>",
         masked_table(a.duplicates, {"name": "姓名", "schools": "学校", "n_schools": "学校数"}, empty="无"),
         "<h3>脱贫户、残疾儿童无学籍</h3>",
-        masked_table(pd.concat([a.unenrolled_poverty.assign(register="脱贫户"),
-                                a.unenrolled_disability.assign(register="残疾")], ignore_index=True),
+        _p("已完成九年义务教育（九年级毕业）的不在此列。"),
+        masked_table(register_children,
                      _with_township(a, {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}),
                      empty="无"))
+
+
+COHORT_OUT_OF_RANGE = "低于0或高于100%：乡镇之间的转入、转出未核减，如实显示。"
+
+
+def _cohort_note(*values) -> str:
+    """One line beside a grade whose rate leaves 0–100% (contract: rates are never clamped)."""
+    out_of_range = any(v is not None and not pd.isna(v) and (v < 0 or v > 1) for v in values)
+    return COHORT_OUT_OF_RANGE if out_of_range else ""
 
 
 def rates(a: Analysis) -> Section:
@@ -284,18 +414,20 @@ def rates(a: Analysis) -> Section:
     flag = (" 巩固率高于100%：转入学生未核减，如实显示、不封顶。" if m["retention_flag"] else "")
     cohort = m["cohort"]
     grades = [str(g) for g in range(1, 10)]
+    rows = {kind: [cohort[kind].get(g) for g in grades] for kind in ("promotion", "repetition", "dropout")}
     table = pd.DataFrame({
-        "年级": [f"{g}年级" for g in grades],
-        "升级率": [percent(cohort["promotion"].get(g)) for g in grades],
-        "留级率": [percent(cohort["repetition"].get(g)) for g in grades],
-        "辍学率": [percent(cohort["dropout"].get(g)) for g in grades],
+        "年级": [grade_name(g) for g in grades],
+        "升级率": [percent(v) for v in rows["promotion"]],
+        "留级率": [percent(v) for v in rows["repetition"]],
+        "辍学率": [percent(v) for v in rows["dropout"]],
+        "说明": [_cohort_note(*values) for values in zip(*rows.values())],
     })
     return _section(
         "巩固率与年级队列",
-        _p(f"巩固率 {percent(m['retention_rate'])}：本学年九年级 {detail.get('grade9')} 人 / "
-           f"{detail.get('grade1_year')}学年一年级 {detail.get('grade1')} 人。{flag}"),
+        _p(f"巩固率 {percent(m['retention_rate'])}：本学年九年级 {_or_dash(detail.get('grade9'))} 人 / "
+           f"{detail.get('grade1_year')}学年一年级 {_or_dash(detail.get('grade1'))} 人。{flag}"),
         _p(f"辍学率（本学年至今）{percent(m['dropout_rate'], 2)}。"
-           f"UNESCO 重构队列法：到达九年级的保留率 {percent(cohort['survival_to_grade_9'])}。"),
+           f"按联合国教科文组织的重构队列法：到达九年级的保留率 {percent(cohort['survival_to_grade_9'])}。"),
         f'<div class="kcbx-table">{privacy.safe_table_html(table)}</div>')
 
 
@@ -304,6 +436,10 @@ def key_groups(a: Analysis) -> Section:
              f"连续缺勤≥{max(a.params.escalation)}天": v["escalated"]}
             for g, v in a.metrics["groups"].items()]
     return _section("重点群体", f'<div class="kcbx-table">{privacy.safe_table_html(pd.DataFrame(rows))}</div>')
+
+
+WORKLOAD_COLUMNS = {"teacher": "送教教师", "visits": "送教次数", "children": "学生数",
+                    "class_hours": "课时", "workload_hours": "工作量(课时)"}
 
 
 def home_teaching(a: Analysis) -> Section:
@@ -319,7 +455,7 @@ def home_teaching(a: Analysis) -> Section:
         masked_table(not_ok, _with_township(a, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"}),
                      empty="全部达标"),
         "<h3>送教教师工作量</h3>",
-        masked_table(a.teacher_workload, {c: c for c in a.teacher_workload.columns}, empty="无送教记录"))
+        masked_table(a.teacher_workload, WORKLOAD_COLUMNS, empty="无送教记录"))
 
 
 def subsidy(a: Analysis) -> Section:
@@ -356,24 +492,51 @@ def _mask_rejected_value(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.assign(value=masked.map(privacy.mask_ids_in_text))
 
 
+def _file_label(path) -> str:
+    """A ledger file as the reader names it: its kind's folder in Chinese ("学籍/…xlsx" for
+    "roster/…xlsx"; a county may name the folder either way)."""
+    folder, slash, rest = str(path).partition("/")
+    return f"{KIND_LABELS.get(folder, folder)}{slash}{rest}" if slash else str(path)
+
+
+UNATTRIBUTED = "未能确定（涉及多个乡镇的文件）"
+
+
+def _in_chinese(problems: pd.DataFrame) -> pd.DataFrame:
+    """The data-quality tables' codes as the reader reads them: the ledger kind in Chinese,
+    the file's folder in Chinese, and the township a problem was attributed to."""
+    if problems.empty:
+        return problems
+    shown = problems.assign(kind=problems["kind"].map(lambda kind: KIND_LABELS.get(kind, kind)),
+                            file=problems["file"].map(_file_label))
+    if "township" in shown.columns:
+        shown = shown.assign(township=shown["township"].astype(object).where(
+            shown["township"].notna(), UNATTRIBUTED))
+    return shown
+
+
 def data_quality(a: Analysis) -> Section:
     log = a.ingest_log
     totals = log[["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
+    findings = (a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
+                if len(a.findings) else a.findings)
+    problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
     return _section(
         "数据问题",
         _p(f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
            f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
            f"全县合计读入 {a.metrics['rows_read']} 行、拒收 {a.metrics['rows_rejected']} 行。"),
-        masked_table(log, {"kind": "台账", "file": "文件", "rows_read": "读入", "rows_accepted": "接受",
-                           "rows_rejected": "拒收", "error": "错误"}, limit=200),
+        masked_table(_in_chinese(log), {"kind": "台账", "file": "文件", "rows_read": "读入",
+                                        "rows_accepted": "接受", "rows_rejected": "拒收", "error": "错误"},
+                     limit=200),
+        _p("下列问题按所在行的乡镇归属（行内无乡镇时按该学生的学籍乡镇）；拒收的行若所在文件涉及多个乡镇、"
+           "无法确定归属，则在各相关乡镇的报告中都列出。"),
         "<h3>拒收的行</h3>",
-        masked_table(_mask_rejected_value(a.rejected),
-                     {"file": "文件", "sheet": "工作表", "row": "行号", "column": "列", "value": "值",
-                      "reason": "原因"}, empty="无"),
+        masked_table(_in_chinese(_mask_rejected_value(a.rejected)),
+                     {**problem_columns, "column": "列", "value": "值", "reason": "原因"}, empty="无"),
         "<h3>已接受但需核查</h3>",
-        masked_table(a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
-                     if len(a.findings) else a.findings, {"file": "文件", "sheet": "工作表", "row": "行号", "finding": "问题",
-                                  "detail": "说明"}, empty="无"))
+        masked_table(_in_chinese(findings), {**problem_columns, "finding": "问题", "detail": "说明"},
+                     empty="无"))
 
 
 TOWNSHIP_SECTIONS = (header, escalation, cases, matching, rates, key_groups, home_teaching,
