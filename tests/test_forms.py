@@ -613,12 +613,12 @@ def test_every_official_sheet_has_a_full_title_and_the_sign_off_block(workbook, 
 
 
 def test_daily_attendance_per_school_and_the_county_roll_by_township(workbook, county_workbook):
-    # Item 9. 应到 = 在读 pupils, 无故 as in 附件1 (B at both schools, once in 合计). The excused
-    # absences are not in the analysis: 病假, 事假, 缺勤合计 and 实到 are left to the school.
+    # Item 9. 应到 = 在读 pupils: 城关中学 B, C; 城关小学 A, B; 合计 A, B, C (B once). On 15 Oct
+    # B is 旷课 and A 无故 (无故 1 and 2, as in 附件1), C 病假 at 城关中学; nobody 事假. 缺勤合计:
+    # 城关中学 B, C; 城关小学 A, B; 合计 3. 实到 = 应到 − 缺勤合计 = 0 everywhere.
     rows = records(workbook["日报 出勤统计"])
     assert [(r["学校"], r["应到(人)"], r["无故"], r["病假"], r["事假"], r["合计"], r["实到(人)"]) for r in rows] == [
-        ("城关中学", 2, 1, None, None, None, None), ("城关小学", 2, 2, None, None, None, None),
-        (None, 3, 2, None, None, None, None)]
+        ("城关中学", 2, 1, 1, 0, 2, 0), ("城关小学", 2, 2, 0, 0, 2, 0), (None, 3, 2, 1, 0, 3, 0)]
     county_rows = records(county_workbook["日报 出勤统计"])
     assert [(r["乡镇"], r["学校"], r["应到(人)"], r["无故"]) for r in county_rows] == [
         (TOWN, "城关中学", 2, 1), (TOWN, "城关小学", 2, 2), (TOWN, "小计", 3, 2),

@@ -121,6 +121,9 @@ class Analysis:
     findings: pd.DataFrame
     rejected: pd.DataFrame
     ingest_log: pd.DataFrame
+    day_absences: pd.DataFrame            # 日报 出勤统计: every pupil absent today, any type
+    home_teaching_due: pd.DataFrame       # the disability register's 送教上门 children
+    poverty: pd.DataFrame                 # person_key, category: the township's people in the register
     extras: dict = field(default_factory=dict)
 
     @property
@@ -490,6 +493,11 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         person_groups=_of_people(county.person_groups, None if township is None else
                                  town_pupils | set(town_cases["person_key"])).reset_index(drop=True),
         findings=findings, rejected=rejected, ingest_log=log,
+        day_absences=escalation.absences_on(town_absence, days, as_of),
+        home_teaching_due=home_teaching_due.reset_index(drop=True),
+        poverty=_of_people(matching.first_row_per_person(tables["poverty"]), None if township is None
+                           else town_pupils | set(town_cases["person_key"]) | set(school_age["person_key"])
+                           )[["person_key", "category"]].reset_index(drop=True),
     )
 
 

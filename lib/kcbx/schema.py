@@ -62,7 +62,8 @@ PERSON = ("person_key", "id_number", "student_no")
 # Canonical domain values.
 ROSTER_STATUSES = ("在读", "休学", "转出", "毕业", "死亡")
 UNEXCUSED_TYPES = ("无故", "旷课")
-EXCUSED_TYPES = ("病假", "事假")
+SICK_LEAVE, PERSONAL_LEAVE = "病假", "事假"
+EXCUSED_TYPES = (SICK_LEAVE, PERSONAL_LEAVE)
 CASE_OPENING = "登记"
 CASE_ACTIONS = ("家访", "劝返", "发出限期复学通知书")
 CASE_OUTCOMES = ("复学", "转学", "外地就读", "送教上门", "死亡")

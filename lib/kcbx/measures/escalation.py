@@ -31,6 +31,7 @@ __all__ = [
     "absence_findings",
     "absence_data_through",
     "absence_not_reported",
+    "absences_on",
 ]
 
 # The action owed at each rung of the ladder, rung 1 first (seed 000's "135"
@@ -155,6 +156,18 @@ def absent_today(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt
     counted = _counted_absences(absence, school_days)
     today = counted[counted["date"] == as_timestamp(as_of)]
     return today[TODAY_COLUMNS].reset_index(drop=True)
+
+
+def absences_on(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
+    """Every pupil absent on as_of, of any type (日报 出勤统计: 病假, 事假 and 无故 per school);
+    empty when as_of is no school day. One row per pupil, their first row in file order:
+    person_key, school, absence_type, unexcused."""
+    day = as_timestamp(as_of)
+    if day not in school_days:
+        return absence.iloc[0:0][["person_key", "school", "absence_type", "unexcused"]]
+    on_day = absence[absence["date"].dt.normalize() == day]
+    return on_day.drop_duplicates("person_key", keep="first")[
+        ["person_key", "school", "absence_type", "unexcused"]].reset_index(drop=True)
 
 
 def daily_unexcused(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:

@@ -45,7 +45,7 @@ from kcbx.report.excel import (
     plain_number,
     write_workbook,
 )
-from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, REJECTED_COLUMNS
+from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, PERSONAL_LEAVE, REJECTED_COLUMNS, SICK_LEAVE
 from kcbx.workbook import RANKING_KEYS, township_figures
 from kcbx.workbook import history as run_history
 
@@ -166,18 +166,10 @@ _PEOPLE_COLUMNS = ["id_number", "student_no", "name", "gender", "township", "sch
 
 
 def _family_categories(analysis: Analysis) -> pd.Series:
-    """person_key → 家庭类别: the child's 类别 in the poverty register (脱贫户, 监测户 …).
-
-    The analysis has the 类别 of the register's 在读 pupils (the subsidy check) and of its
-    children with no roster row; a child it only flags as poverty (a 休学 pupil, a case
-    child) gets POVERTY_CATEGORY_UNKNOWN.
-    """
-    named = (pd.concat([analysis.subsidy[["person_key", "category"]],
-                        analysis.unenrolled_poverty[["person_key", "category"]]])
-             .dropna().drop_duplicates("person_key").set_index("person_key")["category"])
-    groups = analysis.person_groups
-    flagged = set(groups.loc[groups["poverty"].astype(bool), "person_key"]) - set(named.index)
-    return pd.concat([named, pd.Series(POVERTY_CATEGORY_UNKNOWN, index=sorted(flagged), dtype=object)])
+    """person_key → 家庭类别: the child's 类别 in the poverty register (脱贫户, 监测户 …); a child
+    the register lists with a blank 类别 gets POVERTY_CATEGORY_UNKNOWN."""
+    poverty = analysis.poverty.set_index("person_key")["category"]
+    return poverty.fillna(POVERTY_CATEGORY_UNKNOWN).astype(object)
 
 
 def _people(analysis: Analysis) -> pd.DataFrame:
@@ -252,6 +244,7 @@ def _statistics_units(analysis: Analysis) -> dict[str, pd.DataFrame]:
     def of_pupils(keys) -> pd.DataFrame:
         return pupils[pupils["person_key"].isin(set(keys))].rename(columns={"person_key": "unit"})
 
+    absences = analysis.day_absences
     latest = analysis.cases.drop_duplicates("person_key", keep="last")
     children = latest.assign(school=latest["school"].fillna(NO_SCHOOL))[
         ["township", "school", "person_key", "state"]].rename(columns={"person_key": "unit"})
@@ -262,6 +255,10 @@ def _statistics_units(analysis: Analysis) -> dict[str, pd.DataFrame]:
     return {
         "enrolled": of_pupils(reading),
         "absent_today": of_pupils(analysis.absent_today["person_key"]),
+        "absent_any": of_pupils(absences["person_key"]),
+        "sick_leave": of_pupils(absences.loc[absences["absence_type"].eq(SICK_LEAVE), "person_key"]),
+        "personal_leave": of_pupils(
+            absences.loc[absences["absence_type"].eq(PERSONAL_LEAVE), "person_key"]),
         **{f"streak_{n}": of_pupils(streaks.loc[streaks["streak"] >= n, "person_key"])
            for n in sorted(analysis.params.escalation)},
         **{f"cases_{state}": children[children["state"].eq(state)] for state in CASE_STATES},
@@ -279,7 +276,8 @@ def school_statistics(analysis: Analysis) -> pd.DataFrame:
     each township's 小计 row (school "小计") after its schools; then the 合计 row.
 
     Columns (people, 人): township, school; enrolled (在读 pupils); absent_today (无故缺勤
-    today); streak_N for each escalation threshold N (pupils whose run of unexcused school
+    today); absent_any, sick_leave, personal_leave (absent today of any type, 病假, 事假:
+    the 日报 出勤统计); streak_N for each escalation threshold N (pupils whose run of unexcused school
     days is at least N); cases_<state> for each case state (CASE_STATES) and cases_total,
     their sum: children with a case, by their latest case (its school, its state on
     as_of); cases_open_poverty (脱贫户辍学: of those, open and in the poverty register);
@@ -668,18 +666,16 @@ _ATTENDANCE_COLUMNS = [
 
 
 def _attendance_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
-    """日报 出勤统计: 应到 (在读 pupils) and 无故缺勤 per school, as 附件1 counts them.
-
-    The analysis carries today's unexcused absences only: 病假, 事假, and so 缺勤合计 and
-    实到, are left blank for the school to fill in.
-    """
-    rows = statistics[["township", "school", "enrolled", "absent_today"]].assign(
-        present=pd.NA, absent=pd.NA, sick_leave=pd.NA, personal_leave=pd.NA)
+    """日报 出勤统计: per school, 应到 (在读 pupils), 实到 = 应到 − 缺勤, and 缺勤 split into
+    无故, 病假 and 事假, counted as 附件1 counts (each pupil at each school of their roster)."""
+    rows = statistics[["township", "school", "enrolled", "absent_today", "sick_leave",
+                       "personal_leave"]].assign(absent=statistics["absent_any"],
+                                                 present=statistics["enrolled"] - statistics["absent_any"])
     return _official_table(
         analysis, "日报 出勤统计", "控辍保学日报（学生出勤统计表）", _ATTENDANCE_COLUMNS, rows,
         notes=[*_daily_notes(analysis),
-               "应到：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；无故：无故、旷课。",
-               "病假、事假、缺勤合计和实到由学校填写（实到 = 应到 − 缺勤合计）。无故缺勤学生见“日报 未到校学生名册”。"])
+               "应到：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；无故：无故、旷课；"
+               "实到 = 应到 − 缺勤合计。无故缺勤学生见“日报 未到校学生名册”。"])
 
 
 _DAILY_COLUMNS = [
@@ -749,13 +745,11 @@ _WORKLOAD_COLUMNS = [
 
 def _home_teaching_rows(analysis: Analysis) -> pd.DataFrame:
     """Each child × assessed month, with the running total of class hours against the
-    year's target, and the child's 残疾类别 and 等级 where the analysis has them (the
-    disability register's children with no roster row)."""
+    year's target, and the child's 残疾类别 and 等级 from the disability register."""
     target = float(analysis.params.home_teaching["hours_per_year"])
     months = analysis.home_teaching.sort_values(["person_key", "month"], kind="stable")
     hours_to_date = months.groupby("person_key", sort=False)["hours"].cumsum()
-    disability = (analysis.unenrolled_disability.drop_duplicates("person_key")
-                  .set_index("person_key")[["disability_type", "disability_level"]])
+    disability = analysis.home_teaching_due.set_index("person_key")[["disability_type", "disability_level"]]
     details = disability.reindex(months["person_key"].to_numpy()).set_axis(months.index)
     return months.assign(
         disability_type=details["disability_type"], disability_level=details["disability_level"],
