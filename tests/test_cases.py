@@ -6,8 +6,11 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kcbx.calendar import school_days
 from kcbx.measures.cases import (
     CASE_STATES,
+    NO_OPEN_CASE,
+    NOTICE_NOT_ISSUED,
     OUTCOME_STATES,
     breakdown,
     build_cases,
@@ -17,6 +20,8 @@ from kcbx.measures.cases import (
     case_states_on,
     case_table,
     clearance_progress,
+    deadline_moved_note,
+    notices_missing,
     open_cases_before,
     return_funnel,
     states_over_time,
@@ -148,6 +153,75 @@ def test_notice_overdue_is_more_than_notice_days_after_the_last_notice():
     assert case_counts(on_10th.reset_index())["notices_overdue"] == 1
 
 
+# The autumn term of 2021: 1–7 Oct National Day, Sat 9 Oct a make-up school day.
+TERM_DAYS = school_days(D(2021, 9, 1), D(2022, 1, 14))
+
+
+def test_notice_deadline_on_a_holiday_moves_to_the_next_school_day():
+    events = event_frame([
+        ("p1", "2021-09-20", "登记"), ("p1", "2021-09-26", "发出限期复学通知书"),  # +7: Sun 3 Oct, holiday
+        ("p2", "2021-09-20", "登记"), ("p2", "2021-09-30", "发出限期复学通知书"),  # +7: Thu 7 Oct, holiday
+        ("p3", "2021-09-20", "登记"), ("p3", "2021-10-08", "发出限期复学通知书"),  # +7: Fri 15 Oct, school
+        ("p4", "2021-09-20", "登记"), ("p4", "2021-10-02", "发出限期复学通知书"),  # +7: Sat 9 Oct, make-up day
+        ("p5", "2022-01-09", "登记"), ("p5", "2022-01-10", "发出限期复学通知书"),  # +7: 17 Jan, after the term
+    ])
+    table = case_table(events, D(2022, 1, 14), notice_days=7, school_days=TERM_DAYS).set_index("person_key")
+    # The first school day after the holiday is Fri 8 Oct; a school day or a day past the term stays.
+    assert table["notice_due"].dt.strftime("%m-%d").to_dict() == {
+        "p1": "10-08", "p2": "10-08", "p3": "10-15", "p4": "10-09", "p5": "01-17"}
+    assert table.loc["p1", "notice_due_nominal"] == pd.Timestamp("2021-10-03")
+    notes = deadline_moved_note(table["notice_due_nominal"], table["notice_due"]).to_dict()
+    assert notes == {"p1": "10月3日 → 10月8日（遇节假日顺延）", "p2": "10月7日 → 10月8日（遇节假日顺延）",
+                     "p3": None, "p4": None, "p5": None}
+    # Without a calendar the deadline is the calendar one.
+    assert case_table(events, D(2022, 1, 14), 7).set_index("person_key").loc["p1", "notice_due"] == \
+        pd.Timestamp("2021-10-03")
+
+
+def test_notices_overdue_stays_in_calendar_days_when_the_deadline_moves():
+    # Contract: "more than notice_days calendar days before as_of". On Mon 4 Oct, 8 days after
+    # the notice of 26 Sep, the case counts as overdue though the moved deadline is 8 Oct.
+    events = event_frame([("p1", "2021-09-20", "登记"), ("p1", "2021-09-26", "发出限期复学通知书")])
+    table = case_table(events, D(2021, 10, 4), notice_days=7, school_days=TERM_DAYS)
+    assert table.loc[0, "notice_due"] == pd.Timestamp("2021-10-08")
+    assert bool(table.loc[0, "notice_overdue"]) and case_counts(table)["notices_overdue"] == 1
+
+
+def test_struck_without_outcome_or_action_before_it_is_unverified():
+    events = event_frame([
+        ("p1", "2021-09-14", "登记"), ("p1", "2021-09-17", "销号"),                            # false 销号
+        ("p2", "2021-09-14", "登记"), ("p2", "2021-09-15", "家访"), ("p2", "2021-09-17", "销号"),
+        ("p3", "2021-09-14", "登记"), ("p3", "2021-09-17", "销号"), ("p3", "2021-09-18", "劝返"),  # too late
+        ("p4", "2021-09-14", "登记"), ("p4", "2021-09-16", "复学"), ("p4", "2021-09-17", "销号"),  # outcome
+        ("p5", "2021-09-14", "登记"), ("p5", "2021-09-15", "发出限期复学通知书"), ("p5", "2021-09-17", "销号"),
+        ("p6", "2021-09-14", "登记"),                                                            # open
+        ("p7", "2021-09-14", "登记"), ("p7", "2021-09-17", "劝返"), ("p7", "2021-09-17", "销号"),  # same day, before
+    ])
+    table = case_table(events, D(2021, 9, 30), notice_days=7)
+    unverified = table.set_index("person_key")["struck_unverified"]
+    assert unverified[unverified].index.tolist() == ["p1", "p3"]
+    counts = case_counts(table)
+    # 7 cases, 1 open: closure_rate keeps the contract's (7 − 1) / 7, the two struck ones in it.
+    assert (counts["cases_struck_unverified"], counts["closure_rate"]) == (2, 6 / 7)
+    assert clearance_progress(table, D(2021, 9, 30), D(2021, 12, 31))["struck_unverified"] == 2
+
+
+def test_pupils_at_the_top_rung_without_a_notice():
+    streaks = pd.DataFrame({"person_key": ["a", "b", "c", "d", "e"], "streak": [8, 6, 5, 5, 4]})
+    cases = pd.DataFrame({
+        "person_key": ["a", "b", "d"],
+        "state": ["open", "open", "returned"],
+        "last_notice": pd.to_datetime([None, "2021-10-10", None]),
+    })
+    # Top rung 5: a (open, no notice), c (no case), d (case returned, none open); b has its
+    # notice; e is below the top rung.
+    missing = notices_missing(streaks, cases, top_threshold=5)
+    assert missing[["person_key", "streak", "finding"]].values.tolist() == [
+        ["a", 8, NOTICE_NOT_ISSUED], ["c", 5, NO_OPEN_CASE], ["d", 5, NO_OPEN_CASE]]
+    # A four-rung ladder (1357): only a reaches the top.
+    assert notices_missing(streaks, cases, top_threshold=7)["person_key"].tolist() == ["a"]
+
+
 def test_case_details_owners_attempts_and_township():
     events = event_frame([
         ("p1", "2021-09-01", "登记", {"township": "甲镇", "name": "张三", "grade": 8, "cause": "厌学",
@@ -178,6 +252,7 @@ CASES = pd.DataFrame({
     "state": ["open", "returned", "open", "transferred", "closed", "returned"],
     "notice_overdue": [True, False, False, False, False, False],
     "cause": ["厌学", "厌学", None, "外出务工", "厌学", ""],
+    "struck_unverified": [False, False, False, False, True, False],   # d: struck, nothing done
 })
 
 
@@ -193,6 +268,7 @@ def test_case_counts():
     assert counts["cases_by_state"] == {
         "open": 2, "returned": 2, "transferred": 1, "home_teaching": 0, "died": 0, "closed": 1,
     }
+    assert counts["cases_struck_unverified"] == 1   # d, still in closure_rate's numerator
     empty = case_counts(CASES.iloc[:0])
     assert (empty["cases_total"], empty["return_rate"], empty["closure_rate"]) == (0, None, None)
     assert empty["cases_open_poverty"] is None   # poverty keys not given
@@ -202,6 +278,7 @@ def test_clearance_progress():
     # Two open cases, 20 days before the 30 Sep target.
     assert clearance_progress(CASES, D(2021, 9, 10), D(2021, 9, 30)) == {
         "open_cases": 2, "target_date": "2021-09-30", "days_remaining": 20, "met": False, "overdue": False,
+        "struck_unverified": 1,
     }
     # 5 days after the target, still open: overdue.
     late = clearance_progress(CASES, D(2021, 10, 5), D(2021, 9, 30))

@@ -260,3 +260,13 @@ def test_previous_year_grade_six_mostly_reappears_in_grade_seven(demo):
     # with a 2020 sixth-grader who is on no roster now (open, overdue notice; 外地就读).
     assert len(missing) == 6 + 2
     assert len(missing) / len(sixth) < 0.05
+
+
+def test_tongjiang_demo_runs_tongjiangs_own_ladder_and_the_small_one_135():
+    import yaml
+
+    from kcbx.demo import SCALES, _params_text
+
+    # Seed 004: 通江's "1357"; the small demo (那坡, seed 000) keeps "135".
+    assert yaml.safe_load(_params_text("tongjiang", SCALES["tongjiang"], 1))["escalation"] == [1, 3, 5, 7]
+    assert yaml.safe_load(_params_text("small", SCALES["small"], 1))["escalation"] == [1, 3, 5]

@@ -17,6 +17,7 @@ from kcbx.measures.escalation import (
     daily_unexcused,
     escalation_counts,
     escalation_levels,
+    ladder_name,
 )
 from kcbx.schema import UNEXCUSED_TYPES, columns
 
@@ -116,6 +117,12 @@ def test_levels_and_actions_135():
         None, "班主任劝返", "班主任劝返", "学校专人劝返", "学校专人劝返",
         "报告乡镇政府和教育局", "报告乡镇政府和教育局",
     ]
+
+
+def test_ladder_is_named_as_counties_name_it():
+    assert ladder_name([1, 3, 5]) == "135"
+    assert ladder_name([7, 1, 5, 3]) == "1357"      # 通江 (seed 004), whatever the order given
+    assert ladder_name([1, 2, 10]) == "1/2/10"       # two digits: no longer readable run together
 
 
 def test_levels_and_actions_1357_and_more_rungs():

@@ -679,3 +679,68 @@ def test_money_keeps_its_jiao_and_hours_their_plain_form(tmp_path, workbook):
     assert "年标准（元）：寄宿生 小学 1,000、初中 1,250；非寄宿生 小学 500、初中 625。" in sheet_text(subsidy)[-2]
     due = [cell for cell in cells(subsidy) if cell.value == 312.5]
     assert due and all(cell.number_format == "General" for cell in due)
+
+
+# --- the 1357 ladder and the case log (issue 10, items 1, 2, 4, 4a) ------------------------------
+
+
+@pytest.fixture(scope="module")
+def ladder_workbook(tmp_path_factory):
+    """城关镇 with three more cases: B (5 days of 旷课, 11–15 Oct) registered 13 Oct, no notice;
+    D registered 14 Sep and struck 17 Sep with nothing done between; H registered 20 Sep and
+    given a notice on 26 Sep (+7 days: Sun 3 Oct, National Day → Fri 8 Oct)."""
+    tables = county_tables([
+        event(ID_B, "2021-10-13", "登记", name="=1+1", school="城关中学", grade=7),
+        event(ID_D, "2021-09-14", "登记", name="李四", school="城关中学", grade=9),
+        event(ID_D, "2021-09-17", "销号"),
+        event(ID_H, "2021-09-20", "登记", name="孙八"),
+        event(ID_H, "2021-09-26", "发出限期复学通知书"),
+    ])
+    path = tmp_path_factory.mktemp("ladder") / "forms.xlsx"
+    write_forms(analyse(tables, PARAMS, AS_OF, TOWN), path)
+    return openpyxl.load_workbook(path)
+
+
+def test_top_rung_without_a_notice_in_the_daily_sheet_and_the_suspected_ledger(workbook, ladder_workbook):
+    # No case for B: "尚未登记辍学案件"; A (1 day) is below the top rung 5.
+    daily = {r["姓名"]: r for r in records(workbook["日报 未到校学生名册"])}
+    assert (daily["=1+1"]["最高一级未落实"], daily["张三"]["最高一级未落实"]) == ("尚未登记辍学案件", None)
+    # An open case since 13 Oct and no notice.
+    daily = {r["姓名"]: r for r in records(ladder_workbook["日报 未到校学生名册"])}
+    assert daily["=1+1"]["最高一级未落实"] == "在办案件未发限期复学通知书"
+    suspected = [r for r in records(ladder_workbook["疑似辍学台账"]) if r["类型"] == "连续无故缺勤≥5天"]
+    assert [(r["身份证号/学籍号"], r["情况"]) for r in suspected] == [(ID_B, "在办案件未发限期复学通知书")]
+
+
+def test_a_false_strike_needs_checking_in_the_case_ledger(ladder_workbook):
+    rows = {r["姓名"]: r for r in records(ladder_workbook["辍学台账"])}
+    # No owner named on D's events either: both problems, in the ledger's order.
+    assert (rows["李四"]["当前状态"], rows["李四"]["需核实"]) == ("已销号(无结果)", "缺包保责任人、销号无结果无劝返")
+    assert rows["赵六"]["需核实"] is None   # open, 家访 and a notice
+
+
+def test_a_deadline_on_a_holiday_moves_and_the_forms_say_so(ladder_workbook):
+    for sheet in ("附件3 登记汇总表", "辍学台账"):
+        rows = {r["姓名"]: r for r in records(ladder_workbook[sheet])}
+        h = rows["孙八"]
+        assert (h["最近发出"], h["复学期限"], h["期限顺延"]) == (
+            dt.datetime(2021, 9, 26), dt.datetime(2021, 10, 8), "10月3日 → 10月8日（遇节假日顺延）")
+        # 赵六's notice of 20 Sep is due Mon 27 Sep, a school day: nothing moves.
+        assert (rows["赵六"]["复学期限"], rows["赵六"]["期限顺延"]) == (dt.datetime(2021, 9, 27), None)
+        # Overdue in calendar days as metrics.json counts it: 15 Oct is 19 days after 26 Sep.
+        assert h["逾期"] == "是"
+
+
+def test_a_four_rung_ladder_has_a_column_for_every_rung(tmp_path):
+    four = dataclasses.replace(PARAMS, escalation=(1, 3, 5, 7))
+    path = tmp_path / "forms.xlsx"
+    write_forms(analyse(county_tables(), four, AS_OF, TOWN), path)
+    book = openpyxl.load_workbook(path)
+    row_4 = [cell.value for cell in book["附件1 统计表"][4]]
+    assert row_4[4:9] == ["≥1天", "≥3天", "≥5天", "≥7天", "在办"]
+    total = records(book["附件1 统计表"])[-1]
+    # A (1 day) and B (5 days): two pupils ≥1, B ≥3 and ≥5, nobody ≥7.
+    assert [total[f"≥{n}天"] for n in (1, 3, 5, 7)] == [2, 1, 1, 0]
+    # The top rung is now 7: B's 5 days owe no notice yet.
+    assert not [r for r in records(book["疑似辍学台账"]) if r["类型"].startswith("连续无故缺勤")]
+    assert all(r["最高一级未落实"] is None for r in records(book["日报 未到校学生名册"]))

@@ -237,3 +237,20 @@ def test_open_cases_a_week_before_and_the_term_funnel(county):
     whole = analyse({**tables, "cases": events}, params, AS_OF, None).metrics
     assert whole["return_funnel"] == {"since": "2021-09-01", "found": 3, "returned": 1,
                                       "still_open": 2, "still_open_poverty": 1}
+
+
+def test_top_rung_notice_check_reads_every_township_s_cases(county):
+    tables, params = county
+    # K1 (甲镇's roster) absent without leave Mon 11 – Fri 15 Oct: 5 school days, the top of
+    # 135. Their case was registered in 乙镇 (its 登记 row says so): open, no notice yet.
+    absence = table("absence", [dict(date=f"2021-10-{day}", person_key=K1, school="甲小学", absence_type="无故",
+                                     unexcused=True) for day in (11, 12, 13, 14, 15)])
+    cases = pd.concat([tables["cases"], table("cases", [
+        dict(person_key=K1, township="乙镇", date="2021-10-14", event="登记")])], ignore_index=True)
+    jia = analyse({**tables, "absence": absence, "cases": cases}, params, AS_OF, "甲镇")
+    assert jia.notices_missing[["person_key", "streak", "finding"]].values.tolist() == [
+        [K1, 5, "在办案件未发限期复学通知书"]]   # not "尚未登记": the case is 乙镇's
+    metrics = contract_metrics(jia)
+    extra = list(metrics)[len(CONTRACT_KEYS):]
+    assert (metrics["notices_missing"], metrics["cases_struck_unverified"]) == (1, 0)
+    assert {"notices_missing", "cases_struck_unverified"} <= set(extra)

@@ -313,3 +313,73 @@ def test_rejected_rows_say_whose_they_are(small):
     assert "年级无法识别" in jia and "年级无法识别" not in yi
     assert "学籍/甲小学.xlsx" in jia and ">学籍<" in jia
     assert "日期无法识别" in jia and "日期无法识别" in yi and show.UNATTRIBUTED in yi
+
+
+def with_cases(county_pass, rows: list[dict]):
+    """The small county again, its case log extended by these 甲镇 events."""
+    from builders import table
+
+    events = table("cases", [dict(township="甲镇", **row) for row in rows])
+    tables = {**county_pass.tables, "cases": pd.concat([county_pass.tables["cases"], events], ignore_index=True)}
+    return measure_county(tables, county_pass.params, AS_OF)
+
+
+@pytest.fixture(scope="module")
+def ladder_and_log(small):
+    """P1 (6 unexcused days, 9–15 Oct) with an open case and no notice; P2 given a notice on
+    26 Sep, due Sun 3 Oct (National Day) → Fri 8 Oct; P6 registered 14 Sep, struck 17 Sep
+    with nothing done in between (a false 销号)."""
+    return with_cases(small, [
+        dict(person_key=Q["P1"], date="2021-10-14", event="登记"),
+        dict(person_key=Q["P2"], date="2021-09-20", event="登记"),
+        dict(person_key=Q["P2"], date="2021-09-26", event="发出限期复学通知书"),
+        dict(person_key=Q["P6"], date="2021-09-14", event="登记", name="甲六"),
+        dict(person_key=Q["P6"], date="2021-09-17", event="销号"),
+    ]).analysis("甲镇")
+
+
+def test_top_rung_without_a_notice_is_in_the_daily_list(small, ladder_and_log):
+    heading = "日报：连续无故缺勤≥5天，未发限期复学通知书或未登记案件"
+    # Without a case: P1's 6 days (≥ 5, the top of 135) have no case at all.
+    page = show.escalation(small.analysis("甲镇")).body
+    listed = page.split(heading)[1]
+    assert "甲*" in listed and "尚未登记辍学案件" in listed and "甲一" not in page
+    # With an open case and no notice.
+    listed = show.escalation(ladder_and_log).body.split(heading)[1]
+    assert "在办案件未发限期复学通知书" in listed and "甲*" in listed
+    assert ladder_and_log.metrics["notices_missing"] == 1
+
+
+def test_false_strikes_are_counted_apart_from_the_clearance(ladder_and_log):
+    m = ladder_and_log.metrics
+    # 甲镇: P3 returned, P4 died, P5, P1, P2 open, P6 struck → 6 cases, 3 open; closure_rate
+    # keeps the contract's (6 − 3) / 6 = 50.0%, and the card says P6's 销号 is no clearance.
+    assert (m["cases_total"], m["cases_open"], m["closure_rate"]) == (6, 3, 0.5)
+    assert m["cases_struck_unverified"] == 1
+    header = show.header(ladder_and_log, NO_HISTORY).body
+    assert "另有 1 件销号无结果、销号前无劝返记录，待核实，不算清零" in header
+    section = show.cases(ladder_and_log).body
+    assert "已销号案件中 1 件销号待核实（无结果、销号前无劝返记录）" in section
+    listed = section.split("<h3>销号待核实（无结果、销号前无劝返记录）</h3>")[1].split("<h3>")[0]
+    assert "甲*" in listed and "2021-09-17" in listed and "甲六" not in section
+
+
+def test_moved_deadline_is_said_in_the_open_cases(ladder_and_log):
+    section = show.cases(ladder_and_log).body
+    assert "10月3日 → 10月8日（遇节假日顺延）" in section
+    # The count keeps the contract's calendar days: 15 Oct is 19 days after 26 Sep.
+    assert ladder_and_log.metrics["notices_overdue"] == 1
+
+
+def test_a_four_rung_ladder_shows_every_rung(small):
+    import dataclasses
+
+    four = dataclasses.replace(small.params, escalation=(1, 3, 5, 7))
+    a = measure_county(small.tables, four, AS_OF).analysis("甲镇")
+    page = show.escalation(a).body
+    assert "缺勤预警（“1357”分级）" in page and "“135”" not in page
+    assert all(f"≥{n} 天" in page for n in (1, 3, 5, 7))
+    assert "政府发出限期复学通知书" in page   # the fourth rung's action
+    # P1's 6 days are below the top rung 7: nobody owes the notice yet.
+    assert a.metrics["escalation"] == {"1": 2, "3": 1, "5": 1, "7": 0} and len(a.notices_missing) == 0
+    assert "连续缺勤≥7天" in show.key_groups(a).body

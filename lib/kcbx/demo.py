@@ -87,6 +87,7 @@ class DemoScale:
     ledger_end: dt.date          # last day covered by the absence and home-teaching ledgers
     copies: int                  # how many times the hand-made scenarios are repeated
     nine_year_every: int         # every n-th township (from the 4th) runs one 九年一贯制 school
+    escalation: tuple[int, ...] = (1, 3, 5)   # the county's ladder: 那坡 "135", 通江 "1357" (seed 004)
 
 
 # 那坡县 is 451026 since 2002 (452627 before): stdnum rejects 452626 (old 靖西县) for
@@ -95,7 +96,7 @@ SCALES: dict[str, DemoScale] = {
     "small": DemoScale("demo", "示例县", "451026", ("451002", "451022", "451024"),
                        "townships_small", 3000, DEMO_AS_OF, 1, 6),
     "tongjiang": DemoScale("tongjiang", "通江示例县", "511921", ("511902", "511922", "511923"),
-                           "townships_tongjiang", 77_097, TERM_END, 25, 7),
+                           "townships_tongjiang", 77_097, TERM_END, 25, 7, escalation=(1, 3, 5, 7)),
 }
 
 
@@ -1293,7 +1294,7 @@ term: {{start: {TERM_START}, end: {TERM_END}}}
 days_off: [{", ".join(str(d) for d in DAYS_OFF)}]
 extra_school_days: []
 calendar: {{}}
-escalation: [1, 3, 5]
+escalation: [{", ".join(str(n) for n in scale.escalation)}]
 notice_days: 7
 target_date: 2021-12-31
 school_age: {{min: 6, max: 15}}

@@ -124,6 +124,7 @@ class Analysis:
     day_absences: pd.DataFrame            # 日报 出勤统计: every pupil absent today, any type
     home_teaching_due: pd.DataFrame       # the disability register's 送教上门 children
     poverty: pd.DataFrame                 # person_key, category: the township's people in the register
+    notices_missing: pd.DataFrame         # at the ladder's top rung without a 限期复学通知书
     extras: dict = field(default_factory=dict)
 
     @property
@@ -309,7 +310,7 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
     events = tables["cases"]
     cases = attribute_case_townships(
-        case_measures.case_table(events, as_of, params.notice_days), roster_now, population)
+        case_measures.case_table(events, as_of, params.notice_days, days), roster_now, population)
     case_states = case_measures.case_states_on(cases)
 
     school_age = matching.school_age_children(
@@ -412,6 +413,8 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
     # --- key groups ----------------------------------------------------------------------
     top = max(params.escalation)
     escalated_keys = set(streaks.loc[streaks["streak"] >= top, "person_key"])
+    # Against every case of the county: a pupil's case may be registered in another township.
+    notices_missing = case_measures.notices_missing(streaks, county.cases, top)
     group_figures = groups.group_summary(
         county.person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
 
@@ -456,6 +459,8 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         **county.ingest_totals,
         # Beyond the contract: figures the report shows beside the fixed ones.
         "cases_by_state": counts["cases_by_state"],
+        "cases_struck_unverified": counts["cases_struck_unverified"],
+        "notices_missing": int(len(notices_missing)),
         "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
         "retention_detail": retention,
         "home_teaching_funding_due": ht_summary.get("funding_due"),
@@ -492,7 +497,7 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         subsidy=subsidy, transition=transition,
         person_groups=_of_people(county.person_groups, None if township is None else
                                  town_pupils | set(town_cases["person_key"])).reset_index(drop=True),
-        findings=findings, rejected=rejected, ingest_log=log,
+        findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing,
         day_absences=escalation.absences_on(town_absence, days, as_of),
         home_teaching_due=home_teaching_due.reset_index(drop=True),
         poverty=_of_people(matching.first_row_per_person(tables["poverty"]), None if township is None

@@ -35,6 +35,9 @@ __all__ = [
     "NOTICE_EVENT",
     "case_events",
     "build_cases",
+    "notice_deadline",
+    "deadline_moved_note",
+    "notices_missing",
     "case_table",
     "case_counts",
     "clearance_progress",
@@ -75,9 +78,14 @@ _FIRST_COLUMNS = ["name", "school", "grade"]
 CASE_TABLE_COLUMNS = [
     "case_id", "person_key", "name", "township", "school", "grade", "opened", "registered",
     "state", "state_label", "outcome_event", "outcome_date", "struck", "struck_date",
-    "last_notice", "notice_due", "notice_overdue", *_LATEST_COLUMNS[:4], "missing_owner",
-    *_LATEST_COLUMNS[4:], "attempts", "events",
+    "last_notice", "notice_due_nominal", "notice_due", "notice_overdue", *_LATEST_COLUMNS[:4],
+    "missing_owner", *_LATEST_COLUMNS[4:], "attempts", "events", "struck_unverified",
 ]
+
+# Findings of the 1357 ladder's last step (seed 004: after 5 days the government issues a
+# 限期复学通知书), for a pupil at or above the top rung.
+NOTICE_NOT_ISSUED = "在办案件未发限期复学通知书"
+NO_OPEN_CASE = "尚未登记辍学案件"
 
 
 def _blank_to_na(values: pd.Series) -> pd.Series:
@@ -180,7 +188,42 @@ def _notice_overdue(
     return state.eq("open") & last_notice.notna() & ((on - last_notice).dt.days > notice_days)
 
 
-def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int) -> pd.DataFrame:
+def notice_deadline(nominal: pd.Series, school_days: pd.DatetimeIndex | None) -> pd.Series:
+    """The day a child given a notice must be back by: the nominal deadline (notice date +
+    notice_days), moved to the next school day when it falls on a day without school (a
+    holiday, a weekend, a day off) inside the term, as a deadline falling on a holiday moves
+    to the day after it. Outside the term's school days (no calendar known there) it stays."""
+    if school_days is None or len(school_days) == 0:
+        return nominal
+    days = pd.DatetimeIndex(school_days).as_unit("ns")
+    inside = nominal.notna() & (nominal >= days[0]) & (nominal <= days[-1])
+    # searchsorted "left": the deadline itself when it is a school day, else the next one.
+    next_school_day = pd.Series(days[days.searchsorted(nominal[inside], side="left")],
+                                index=nominal[inside].index)
+    return nominal.where(~inside, next_school_day.reindex(nominal.index)).astype("datetime64[ns]")
+
+
+def deadline_moved_note(nominal: pd.Series, due: pd.Series) -> pd.Series:
+    """"10月3日 → 10月8日（遇节假日顺延）" where the deadline moved (``notice_deadline``), else None."""
+    def month_day(days: pd.Series) -> pd.Series:
+        return days.dt.month.astype("Int64").astype(str) + "月" + days.dt.day.astype("Int64").astype(str) + "日"
+
+    moved = nominal.notna() & due.notna() & nominal.ne(due)
+    note = month_day(nominal) + " → " + month_day(due) + "（遇节假日顺延）"
+    return note.astype(object).where(moved, None)
+
+
+def _acted_before_strike(described: pd.DataFrame) -> pd.Series:
+    """case_id → whether a 劝返 action (家访, 劝返 with its synonyms, or a notice: CASE_ACTIONS,
+    the attempts 劝返次数 counts) came before the case's first 销号, in case order."""
+    per_case = described["case_id"]
+    struck_yet = described["event"].eq(CASE_STRIKE).astype("int64").groupby(per_case).cummax().astype(bool)
+    acted = described["event"].isin(CASE_ACTIONS) & ~struck_yet
+    return acted.groupby(per_case, sort=False).any()
+
+
+def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int,
+               school_days: pd.DatetimeIndex | None = None) -> pd.DataFrame:
     """One row per case opened on or before as_of, from its events on or before as_of.
 
     Columns: case_id, person_key; name, school, grade (first value the case's
@@ -188,13 +231,17 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int) -> pd.Dat
     without one — the caller falls back on the roster, then the population
     township); opened (date of the first event); registered (opened by 登记);
     state, state_label (CASE_STATES); outcome_event, outcome_date (the last
-    outcome); struck, struck_date (the first 销号); last_notice, notice_due
-    (last_notice + notice_days calendar days), notice_overdue (contract
-    notices_overdue: "open cases whose last notice on or before as_of is more
-    than notice_days calendar days before as_of"); cause, destination,
+    outcome); struck, struck_date (the first 销号); last_notice,
+    notice_due_nominal (last_notice + notice_days calendar days), notice_due (the
+    same, moved to the next of ``school_days`` when it falls on a day without
+    school: ``notice_deadline``; unmoved without school_days), notice_overdue
+    (contract notices_overdue: "open cases whose last notice on or before as_of
+    is more than notice_days calendar days before as_of" — calendar days, so it
+    does not wait for a moved deadline); cause, destination,
     admin_owner, edu_owner (latest non-blank); missing_owner (either line blank
     on every event); method, placement (latest non-blank); attempts (家访, 劝返
-    and notices); events (non-duplicate events counted).
+    and notices); events (non-duplicate events counted); struck_unverified (a false
+    销号 to check: struck with no outcome and no 劝返 action before the 销号).
     """
     day = as_timestamp(as_of)
     linked = case_events(events)
@@ -212,16 +259,19 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int) -> pd.Dat
     township = registration.groupby("case_id", sort=False)["township"].first()
 
     table = pd.concat([first.rename(columns={"date": "opened"}), latest, final], axis=1)
+    nominal_due = table["last_notice"] + pd.Timedelta(days=notice_days)
     table = table.assign(
         township=township.reindex(table.index),
         registered=~grouped["unregistered"].first(),
         state_label=table["state"].map(CASE_STATES),
         struck=table["struck_date"].notna(),
-        notice_due=table["last_notice"] + pd.Timedelta(days=notice_days),
+        notice_due_nominal=nominal_due,
+        notice_due=notice_deadline(nominal_due, school_days),
         notice_overdue=_notice_overdue(table["state"], table["last_notice"], day, notice_days),
         missing_owner=table["admin_owner"].isna() | table["edu_owner"].isna(),
         attempts=is_attempt.groupby(described["case_id"], sort=False).sum().astype("int64"),
         events=grouped.size().astype("int64"),
+        struck_unverified=table["state"].eq("closed") & ~_acted_before_strike(described).reindex(table.index),
     )
     table = table.rename_axis("case_id").reset_index()
     # Missing text as None (not NaN), as the store gives it.
@@ -237,7 +287,9 @@ def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) 
     (open cases whose child is in the poverty ledger; None when poverty_keys is
     not given), cases_returned, return_rate (cases_returned / cases_total),
     closure_rate ((cases_total − cases_open) / cases_total), notices_overdue,
-    and cases_by_state {state code: n}. Rates are None when cases_total is 0.
+    cases_by_state {state code: n} and cases_struck_unverified (false 销号 to check:
+    in closure_rate as the contract defines it, but never shown as cleared without
+    it). Rates are None when cases_total is 0.
     """
     total = len(cases)
     by_state = cases["state"].value_counts().reindex(list(CASE_STATES), fill_value=0)
@@ -254,6 +306,7 @@ def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) 
         "closure_rate": float((total - by_state["open"]) / total) if total else None,
         "notices_overdue": int(cases["notice_overdue"].astype(bool).sum()),
         "cases_by_state": {state: int(n) for state, n in by_state.items()},
+        "cases_struck_unverified": int(cases["struck_unverified"].astype(bool).sum()),
     }
 
 
@@ -262,8 +315,9 @@ def clearance_progress(cases: pd.DataFrame, as_of: dt.date, target_date: dt.date
 
     Returns open_cases, target_date (ISO text or None), days_remaining
     (target_date − as_of in calendar days, negative once passed; None without a
-    target), met (no open case on as_of) and overdue (open cases left after the
-    target date).
+    target), met (no open case on as_of), overdue (open cases left after the
+    target date) and struck_unverified (cases struck with no outcome and no 劝返
+    action: not open, yet not shown as cleared either).
     """
     open_cases = int(cases["state"].eq("open").sum())
     days_remaining = (target_date - as_of).days if target_date is not None else None
@@ -273,7 +327,25 @@ def clearance_progress(cases: pd.DataFrame, as_of: dt.date, target_date: dt.date
         "days_remaining": days_remaining,
         "met": open_cases == 0,
         "overdue": open_cases > 0 and days_remaining is not None and days_remaining < 0,
+        "struck_unverified": int(cases["struck_unverified"].astype(bool).sum()),
     }
+
+
+def notices_missing(streaks: pd.DataFrame, cases: pd.DataFrame, top_threshold: int) -> pd.DataFrame:
+    """Pupils at or above the ladder's top rung whose 限期复学通知书 is missing (seed 004).
+
+    ``streaks``: escalation_levels rows; ``cases``: a case_table. A pupil with an open case
+    none of whose open cases has a notice: NOTICE_NOT_ISSUED; with no open case (never
+    registered, or only cases with an outcome or struck): NO_OPEN_CASE. Returns the
+    streak rows of those pupils, longest streak first, with ``finding``.
+    """
+    at_top = streaks[streaks["streak"] >= top_threshold]
+    open_cases = cases[cases["state"].eq("open")]
+    with_notice = set(open_cases.loc[open_cases["last_notice"].notna(), "person_key"])
+    finding = pd.Series(np.where(at_top["person_key"].isin(set(open_cases["person_key"])),
+                                 NOTICE_NOT_ISSUED, NO_OPEN_CASE), index=at_top.index, dtype=object)
+    missing = at_top.assign(finding=finding)[~at_top["person_key"].isin(with_notice)]
+    return missing.sort_values(["streak", "person_key"], ascending=[False, True], ignore_index=True)
 
 
 def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[str]) -> dict:

@@ -23,6 +23,7 @@ from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of
 __all__ = [
     "ESCALATION_ACTIONS",
     "action_of_rung",
+    "ladder_name",
     "absence_streaks",
     "escalation_levels",
     "escalation_counts",
@@ -119,6 +120,12 @@ def absence_streaks(
 def action_of_rung(rung: int) -> str | None:
     """The action owed at a rung (1 = first threshold); rungs past the last action keep it; None at 0."""
     return ESCALATION_ACTIONS[min(rung, len(ESCALATION_ACTIONS)) - 1] if rung else None
+
+
+def ladder_name(thresholds: Sequence[int]) -> str:
+    """The ladder as counties name it: "135", "1357"; "1/2/10" once a rung has two digits."""
+    ordered = [str(n) for n in sorted(thresholds)]
+    return ("" if all(len(n) == 1 for n in ordered) else "/").join(ordered)
 
 
 def escalation_levels(streaks: pd.DataFrame, thresholds: Sequence[int]) -> pd.DataFrame:

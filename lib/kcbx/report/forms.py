@@ -30,7 +30,7 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.measures.cases import CASE_STATES
+from kcbx.measures.cases import CASE_STATES, deadline_moved_note
 from kcbx.measures.common import FINDING_COLUMNS
 from kcbx.measures.escalation import absence_not_reported
 from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
@@ -362,8 +362,9 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
     Adds id_number, gender, class_name, guardian, village, home_township, phone,
     family (from ``_people``); name, school and grade fall back on ``_people`` (the
     roster row first) when the case events leave them blank; method_wording (四个一批);
-    returned_on (the outcome date of a returned case); notice_overdue_text
-    (是/否 once a notice was sent, else blank).
+    returned_on (the outcome date of a returned case); notice_due_note ("10月3日 →
+    10月8日（遇节假日顺延）" where the 复学期限 moved); notice_overdue_text (是/否 once a
+    notice was sent, else blank).
     """
     cases = analysis.cases.reset_index(drop=True)
     child = _details(people, cases["person_key"])
@@ -377,6 +378,7 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
             "family")},
         method_wording=cases["method"].map(_method_wording),
         returned_on=cases["outcome_date"].where(returned),
+        notice_due_note=deadline_moved_note(cases["notice_due_nominal"], cases["notice_due"]),
         notice_overdue_text=_yes_no(cases["notice_overdue"]).where(cases["last_notice"].notna()),
     )
 
@@ -440,9 +442,13 @@ _NOTICE = "限期复学通知书"
 _NOTICE_COLUMNS = [
     Column("最近发出", "last_notice", group=_NOTICE, kind="date"),
     Column("复学期限", "notice_due", group=_NOTICE, kind="date"),
+    Column("期限顺延", "notice_due_note", group=_NOTICE),
     Column("逾期", "notice_overdue_text", group=_NOTICE),
 ]
 FAMILY = Column("家庭类别", "family")
+NOTICE_NOTE = ("限期复学通知书：复学期限为发出日加规定天数，遇节假日、周末顺延到下一个上课日（见“期限顺延”）；"
+               "逾期按发出后超过规定的日历天数计，与 metrics.json 的 notices_overdue 一致。")
+STRUCK_UNVERIFIED = "销号无结果无劝返"
 _SUMMARY_COLUMNS = [
     NUMBER,
     Column("乡镇", "township"),
@@ -475,7 +481,7 @@ def _summary_sheet(analysis: Analysis, cases: pd.DataFrame) -> TableSheet:
     return _official_table(analysis, "附件3 登记汇总表", "辍学学生登记汇总表", _SUMMARY_COLUMNS,
                            _numbered(_open_first(cases)), annex=3,
                            notes=["序号与附件2登记表的顺序一致：在办案件在前。乡镇为案件登记乡镇，村为户籍所在村。",
-                                  FAMILY_NOTE])
+                                  NOTICE_NOTE, FAMILY_NOTE])
 
 
 _OWNERS = "包保责任人"
@@ -505,23 +511,26 @@ _CASE_LEDGER_COLUMNS = [
 ]
 
 
-def _case_problems(registered: bool, missing_owner: bool) -> str | None:
-    """需核实 of a case: opened by an event other than 登记, or an owner line left blank."""
-    problems = [text for text, present in (("无登记事件", not registered), ("缺包保责任人", missing_owner))
-                if present]
+def _case_problems(registered: bool, missing_owner: bool, struck_unverified: bool) -> str | None:
+    """需核实 of a case: opened by an event other than 登记, an owner line left blank, or struck
+    with no outcome and no 劝返 action before the 销号 (an inspector reads a false 销号)."""
+    problems = [text for text, present in (("无登记事件", not registered), ("缺包保责任人", missing_owner),
+                                           (STRUCK_UNVERIFIED, struck_unverified)) if present]
     return LIST_SEPARATOR.join(problems) or None
 
 
 def _case_ledger_sheet(analysis: Analysis, cases: pd.DataFrame) -> TableSheet:
     """辍学台账: every case opened on or before as_of, closed ones included (动态销号)."""
-    problems = [_case_problems(registered, missing_owner) for registered, missing_owner
-                in zip(cases["registered"].astype(bool), cases["missing_owner"].astype(bool))]
+    problems = [_case_problems(*flags) for flags in zip(
+        cases["registered"].astype(bool), cases["missing_owner"].astype(bool),
+        cases["struck_unverified"].astype(bool))]
     rows = _numbered(cases.assign(problems=pd.Series(problems, index=cases.index, dtype=object)))
     states = "；".join(CASE_STATES.values())
     return _official_table(analysis, "辍学台账", "辍学台账（劝返台账）", _CASE_LEDGER_COLUMNS, rows,
                            notes=[f"状态：{states}。已销号案件保留其结果（动态销号）。",
-                                  "需核实：案件没有登记事件（以首个事件日期立案），或行政线、教育线责任人未填。",
-                                  FAMILY_NOTE])
+                                  "需核实：案件没有登记事件（以首个事件日期立案），行政线、教育线责任人未填，"
+                                  "或销号时既无结果（复学、转学等）、销号前也无家访、劝返或限期复学通知书。",
+                                  NOTICE_NOTE, FAMILY_NOTE])
 
 
 # --- 适龄儿童台账, 疑似辍学台账 ---------------------------------------------------------
@@ -603,14 +612,14 @@ def _suspected_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
                               family=_details(people, out["person_key"])["family"])
     absent = analysis.streaks[analysis.streaks["level"] == top]
     child = _details(people, absent["person_key"])
-    open_keys = set(analysis.cases.loc[analysis.cases["state"].eq("open"), "person_key"])
+    notice_findings = analysis.notices_missing.set_index("person_key")["finding"]
     absentees = absent.assign(
         kind=f"连续无故缺勤≥{top}天",
         **{column: child[column]
            for column in ("name", "gender", "township", "grade", "village", "guardian", "phone",
                           "family")},
         school=child["school"].where(child["school"].notna(), absent["school"]),
-        reason=absent["person_key"].isin(open_keys).map({True: "已有在办辍学案件", False: "尚未登记辍学案件"}),
+        reason=absent["person_key"].map(notice_findings).fillna("已有在办辍学案件，已发限期复学通知书"),
     )
     rows = pd.concat([frame[[column.key for column in _SUSPECTED_COLUMNS[1:]]]
                       for frame in (unregistered, absentees)], ignore_index=True)
@@ -621,23 +630,6 @@ def _suspected_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
 
 
 # --- 日报 ----------------------------------------------------------------------------
-
-
-_DAILY_COLUMNS = [
-    NUMBER,
-    Column("学校", "school"),
-    Column("年级", "grade", kind="int"),
-    Column("班级", "class_name"),
-    Column("姓名", "name"),
-    Column("性别", "gender"),
-    Column("身份证号", "id_number"),
-    Column("缺勤类型", "absence_type"),
-    Column("备注", "note"),
-    Column("连续无故缺勤(天)", "streak", kind="int"),
-    Column("应采取措施", "action"),
-    Column("监护人", "guardian"),
-    Column("联系电话", "phone"),
-]
 
 
 def _daily_notes(analysis: Analysis) -> list[str]:
@@ -690,6 +682,7 @@ _DAILY_COLUMNS = [
     Column("备注", "note"),
     Column("连续无故缺勤(天)", "streak", kind="int"),
     Column("应采取措施", "action"),
+    Column("最高一级未落实", "notice_finding"),
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
 ]
@@ -707,11 +700,15 @@ def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
         school=child["school"].where(child["school"].notna(), today["school"]),
         streak=today["person_key"].map(streak["streak"]),
         action=today["person_key"].map(streak["action"]),
+        notice_finding=today["person_key"].map(analysis.notices_missing.set_index("person_key")["finding"]),
     ).sort_values(["township", "school", "grade", "class_name"], kind="stable", na_position="last")
     columns = _DAILY_COLUMNS if analysis.township else \
         [NUMBER, Column("乡镇", "township"), *_DAILY_COLUMNS[1:]]
+    top = max(analysis.params.escalation)
     return _official_table(analysis, "日报 未到校学生名册", "未到校学生名册（日报）", columns,
-                           _numbered(rows), notes=_daily_notes(analysis))
+                           _numbered(rows), notes=[*_daily_notes(analysis),
+                                                   f"最高一级未落实：连续无故缺勤达 {top} 个上课日，在办案件未发限期复学通知书，"
+                                                   "或尚未登记辍学案件。"])
 
 
 # --- 送教上门, 资助, 小升初 ---------------------------------------------------------------

@@ -21,7 +21,7 @@ from kcbx import workbook
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures.cases import CASE_STATES
-from kcbx.measures.escalation import absence_not_reported, action_of_rung
+from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS
 from kcbx.metrics import Analysis
@@ -175,18 +175,26 @@ def _return_rate_note(m: dict) -> str:
             f"（含死亡 {by_state['died']}、转学 {by_state['transferred']}）")
 
 
+STRUCK_UNVERIFIED = "销号待核实（无结果、销号前无劝返记录）"
+
+
 def _clearance_note(a: Analysis) -> str:
     """清零进度: the number still out, and the days left to the target date or overdue."""
     clearance = a.clearance
     still_out = f"仍未复学 {clearance['open_cases']} 人"
     days_left = clearance.get("days_remaining")
     if days_left is None:
-        return f"{still_out}，未设清零目标日期"
-    if clearance["met"]:
-        return "已清零"
-    if days_left < 0:
-        return f"{still_out}，已超过清零目标（{clearance['target_date']}）{-days_left} 天"
-    return f"{still_out}，距清零目标（{clearance['target_date']}）还有 {days_left} 天"
+        progress = f"{still_out}，未设清零目标日期"
+    elif clearance["met"]:
+        progress = "在办案件已清零"
+    elif days_left < 0:
+        progress = f"{still_out}，已超过清零目标（{clearance['target_date']}）{-days_left} 天"
+    else:
+        progress = f"{still_out}，距清零目标（{clearance['target_date']}）还有 {days_left} 天"
+    # A 销号 with no outcome and no 劝返 action is not proof the child is back: said apart.
+    unverified = clearance["struck_unverified"]
+    return progress + (f"；另有 {unverified} 件销号无结果、销号前无劝返记录，待核实，不算清零"
+                       if unverified else "")
 
 
 def trend_alerts(a: Analysis) -> list[str]:
@@ -305,10 +313,11 @@ def escalation(a: Analysis) -> Section:
     pupils = a.roster[["person_key", "name", "township", "grade"]].drop_duplicates("person_key")
     streaks = streaks.merge(pupils, on="person_key", how="left")
     today = a.absent_today.merge(pupils, on="person_key", how="left")
+    notices_missing = a.notices_missing.merge(pupils, on="person_key", how="left")
     not_reported = absence_not_reported(a.metrics)
     # Before the ladder: its zeros, too, mean "not uploaded" on such a day.
     return _section(
-        "缺勤预警（“135”分级）", _alert(not_reported),
+        f"缺勤预警（“{ladder_name(thresholds)}”分级）", _alert(not_reported),
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
@@ -318,6 +327,11 @@ def escalation(a: Analysis) -> Section:
                              "absence_type": "类型", "note": "备注"}),
                      empty=("今日非上课日" if not a.metrics["is_school_day"] else
                             "暂无今日缺勤数据" if not_reported else "今日无无故缺勤")),
+        f"<h3>日报：连续无故缺勤≥{max(thresholds)}天，未发限期复学通知书或未登记案件</h3>",
+        masked_table(notices_missing, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
+                                                         "streak": "连续天数", "streak_start": "起始日",
+                                                         "finding": "问题"}),
+                     empty="无"),
         trend)
 
 
@@ -325,6 +339,12 @@ def _state_counts_long(states_over_time: pd.DataFrame) -> pd.DataFrame:
     present = [s for s in CASE_STATES if s in states_over_time.columns]
     return states_over_time.melt(id_vars="date", value_vars=present, var_name="state",
                                  value_name="cases")
+
+
+def _deadline_text(cases: pd.DataFrame) -> pd.Series:
+    """复学期限 as a reader checks it: the date, or "10月3日 → 10月8日（遇节假日顺延）"."""
+    moved = case_measures.deadline_moved_note(cases["notice_due_nominal"], cases["notice_due"])
+    return moved.where(moved.notna(), cases["notice_due"].dt.strftime("%Y-%m-%d"))
 
 
 def cases(a: Analysis) -> Section:
@@ -344,17 +364,26 @@ def cases(a: Analysis) -> Section:
         breakdowns.append(f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>')
     summary = (f"案件 {m['cases_total']} 件：在办 {m['cases_open']}（脱贫户 {m['cases_open_poverty']}），"
                f"已复学 {m['cases_returned']}；劝返率 {percent(m['return_rate'])}，"
-               f"清零进度 {percent(m['closure_rate'])}；限期复学通知书逾期 {m['notices_overdue']} 件。")
+               f"清零进度 {percent(m['closure_rate'])}；限期复学通知书逾期 {m['notices_overdue']} 件"
+               f"（按发出后满 {a.params.notice_days} 个日历日计；复学期限遇节假日顺延到下一个上课日）。"
+               + (f"已销号案件中 {m['cases_struck_unverified']} 件{STRUCK_UNVERIFIED}：清零进度按已销号计入，"
+                  f"但不能算作已清零。" if m["cases_struck_unverified"] else ""))
     missing_owner = a.cases[a.cases["missing_owner"]]
+    struck_unverified = a.cases[a.cases["struck_unverified"]]
     return _section(
         "辍学案件（一生一案、动态销号）", _p(summary),
         f'<div class="kcbx-table">{privacy.safe_table_html(state_table)}</div>', over_time,
         "<h3>在办案件与双线责任人</h3>",
-        masked_table(open_cases, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "opened": "登记日",
+        masked_table(open_cases.assign(notice_due=_deadline_text(open_cases)),
+                     _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "opened": "登记日",
                                   "cause": "辍学原因", "admin_owner": "行政线责任人",
                                   "edu_owner": "教育线责任人", "attempts": "劝返次数",
                                   "notice_due": "复学期限", "notice_overdue": "通知书逾期"}),
                      empty="无在办案件"),
+        f"<h3>{STRUCK_UNVERIFIED}</h3>",
+        masked_table(struck_unverified, _with_township(a, {"name": "姓名", "school": "学校", "opened": "登记日",
+                                                           "struck_date": "销号日", "attempts": "劝返次数"}),
+                     empty="无"),
         "<h3>责任人缺失（双线未落实）</h3>",
         masked_table(missing_owner, _with_township(a, {"name": "姓名", "school": "学校", "admin_owner": "行政线责任人",
                                      "edu_owner": "教育线责任人", "state_label": "状态"}), empty="无"),
