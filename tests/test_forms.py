@@ -729,6 +729,11 @@ def test_a_deadline_on_a_holiday_moves_and_the_forms_say_so(ladder_workbook):
         assert (rows["赵六"]["复学期限"], rows["赵六"]["期限顺延"]) == (dt.datetime(2021, 9, 27), None)
         # Overdue in calendar days as metrics.json counts it: 15 Oct is 19 days after 26 Sep.
         assert h["逾期"] == "是"
+    forms = {form["姓名"]: form for form in form_values(ladder_workbook["附件2 辍学学生登记表"])}
+    assert (forms["孙八"]["限期复学通知书"], forms["孙八"]["复学期限"]) == (
+        dt.datetime(2021, 9, 26), "10月3日 → 10月8日（遇节假日顺延）")
+    assert (forms["赵六"]["限期复学通知书"], forms["赵六"]["复学期限"]) == (
+        dt.datetime(2021, 9, 20), dt.datetime(2021, 9, 27))
 
 
 def test_a_four_rung_ladder_has_a_column_for_every_rung(tmp_path):

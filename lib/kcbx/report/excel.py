@@ -148,6 +148,7 @@ FORM_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("去向",),
     ("包保教师", "包保干部"),
     ("处理措施", "安置方式"),
+    ("限期复学通知书", "复学期限"),
 )
 FORM_FIELDS: tuple[str, ...] = tuple(label for line in FORM_LAYOUT for label in line)
 # The form's 劝返记录 table: every attempt, with its date, who and result.

@@ -431,6 +431,9 @@ def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilFo
             "处理措施": case["method_wording"],
             "复学时间": case["returned_on"],
             "安置方式": case["placement"],
+            "限期复学通知书": case["last_notice"],
+            # A deadline moved past a holiday says so ("10月3日 → 10月8日（遇节假日顺延）").
+            "复学期限": case["notice_due_note"] or case["notice_due"],
         }
         filled = {label: value for label, value in fields.items() if not _is_blank(value)}
         case_history = history.get(case["case_id"])
