@@ -1,11 +1,13 @@
-"""How long do all the measures take, for the whole county and per township, in one process?
+"""How long do the measures take: the county pass once, each township's cut, and (for
+comparison) a township measured on its own?
 
 Run by hand after `kcbx ingest` (not by the tests):
 
-    .venv/bin/python benchmarks/bench_metrics.py --params params/tongjiang.yaml --as-of 2021-10-15
+    .venv/bin/python benchmarks/bench_metrics.py --params params/tongjiang.yaml --as-of 2021-11-30
 
-Prints the store load time, the county analysis time, and the per-township analysis
-time (mean, slowest, total) for every township in scope.
+Prints the store load time, the county pass, the cut per township (mean, slowest, all),
+and a fresh per-township analysis (`analyse`, what JupyterLab computes on demand) for a
+sample of townships.
 """
 
 from __future__ import annotations
@@ -14,35 +16,37 @@ import argparse
 import statistics
 import time
 
-from kcbx.metrics import analyse, townships_in_scope
+from kcbx.metrics import analyse, measure_county
 from kcbx.params import load_params, parse_as_of
 from kcbx.store import load_tables
+
+
+def timed(function, *args):
+    started = time.perf_counter()
+    result = function(*args)
+    return result, time.perf_counter() - started
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--params", default="params/demo.yaml")
     parser.add_argument("--as-of", default="2021-10-15")
+    parser.add_argument("--sample", type=int, default=3, help="townships measured on their own")
     args = parser.parse_args()
     params, as_of = load_params(args.params), parse_as_of(args.as_of)
 
-    started = time.perf_counter()
-    tables = load_tables(params.store)
-    loaded = time.perf_counter() - started
-    rows = sum(len(t) for t in tables.values())
-    print(f"store: {rows:,} rows loaded in {loaded:.2f} s")
-
-    started = time.perf_counter()
-    analyse(tables, params, as_of, None)
-    print(f"county: all metrics in {time.perf_counter() - started:.2f} s")
-
-    seconds = []
-    for township in townships_in_scope(tables, params, as_of):
-        started = time.perf_counter()
-        analyse(tables, params, as_of, township)
-        seconds.append(time.perf_counter() - started)
-    print(f"townships: {len(seconds)}, mean {statistics.mean(seconds):.2f} s, "
-          f"slowest {max(seconds):.2f} s, all {sum(seconds):.1f} s")
+    tables, seconds = timed(load_tables, params.store)
+    print(f"store: {sum(len(t) for t in tables.values()):,} rows loaded in {seconds:.2f} s")
+    county_pass, seconds = timed(measure_county, tables, params, as_of)
+    print(f"county pass (every county-wide measure, once): {seconds:.2f} s")
+    townships = county_pass.townships()
+    cuts = [timed(county_pass.analysis, township)[1] for township in townships]
+    _, county_cut = timed(county_pass.analysis, None)
+    print(f"cut per township: {len(cuts)} townships, mean {statistics.mean(cuts):.3f} s, "
+          f"slowest {max(cuts):.3f} s, all {sum(cuts):.1f} s; the county's cut {county_cut:.2f} s")
+    fresh = [timed(analyse, tables, params, as_of, township)[1] for township in townships[:args.sample]]
+    print(f"a township measured on its own (analyse): mean {statistics.mean(fresh):.2f} s "
+          f"over {len(fresh)} townships")
 
 
 if __name__ == "__main__":
