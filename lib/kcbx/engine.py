@@ -82,8 +82,6 @@ class WarmKernel:
     def __init__(self) -> None:
         self.km: ProjectKernelManager | None = None
         self.kc = None
-        self.started = 0  # kernels started by this worker: 1 + replacements
-        self.notebooks = 0
 
     def _run_cell(self, source: str, timeout: int) -> str:
         """Execute one cell in the kernel (starting it when there is none); its stdout."""
@@ -100,7 +98,6 @@ class WarmKernel:
     def start(self) -> None:
         self.km = ProjectKernelManager(kernel_name=KERNEL_NAME)
         self.kc = None
-        self.started += 1
         self._run_cell(WARM_UP, STARTUP_TIMEOUT_SECONDS)
 
     def shutdown(self) -> None:
@@ -124,16 +121,18 @@ class WarmKernel:
         if self.km is None:
             self.start()
         try:
-            answer = self._run_cell(
-                f"print(__import__('kcbx.kernel_reset').kernel_reset.reset({cwd!r}))",
-                RESET_TIMEOUT_SECONDS).strip()
+            answer = self._reset(cwd)
         except Exception as exc:  # noqa: BLE001 - a kernel that cannot reset is replaced
             answer = f"{kernel_reset.DIRTY}: {type(exc).__name__}"
         if answer != kernel_reset.CLEAN:
             log.info("replacing the kernel: %s", answer)
             self.replace()
-            self._run_cell(f"print(__import__('kcbx.kernel_reset').kernel_reset.reset({cwd!r}))",
-                           RESET_TIMEOUT_SECONDS)
+            self._reset(cwd)
+
+    def _reset(self, cwd: str) -> str:
+        """kcbx.kernel_reset.reset in the kernel: its answer, CLEAN or DIRTY."""
+        return self._run_cell(f"print(__import__('kcbx.kernel_reset').kernel_reset.reset({cwd!r}))",
+                              RESET_TIMEOUT_SECONDS).strip()
 
 
 _this_thread = threading.local()  # a kernel's client lives in its thread's event loop

@@ -9,7 +9,6 @@ name with "/" or ".." lands in the same safe folder for all of them.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import re
 from pathlib import Path
@@ -52,7 +51,3 @@ def county_output_dir(params: Params) -> Path:
     """``<outputs>/<county>``: every run of the county, one folder per as_of."""
     return params.outputs / safe_dirname(params.county)
 
-
-def run_dir(params: Params, as_of: dt.date) -> Path:
-    """``<outputs>/<county>/<as_of>``: one published run."""
-    return county_output_dir(params) / as_of.isoformat()

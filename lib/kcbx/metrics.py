@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from kcbx import schema
 from kcbx.calendar import calendar_coverage, school_days_for
 from kcbx.measures import cases as case_measures
 from kcbx.measures import escalation, groups, matching, rates, support
@@ -159,17 +160,13 @@ def attribute_case_townships(cases: pd.DataFrame, roster_now: pd.DataFrame,
     return cases.assign(township=township)
 
 
-LEDGER_KINDS_BY_FILE = ("roster", "population", "poverty", "disability", "absence", "cases",
-                        "home_teaching", "subsidy", "enrollment")
-
-
 def row_townships(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> pd.DataFrame:
     """Every accepted ledger row's township: kind, file, sheet, row, township — the row's 乡镇, else
     its person's current roster township; None when the row gives neither (an enrolment row
     always has one)."""
     roster_township = _first_township_by_person(roster_now)
     parts = []
-    for kind in LEDGER_KINDS_BY_FILE:
+    for kind in schema.KINDS:
         frame = tables[kind]
         if frame.empty:
             continue

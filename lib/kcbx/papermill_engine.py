@@ -39,7 +39,6 @@ class WarmKernelEngine(Engine):
             startup_timeout=start_timeout, log=log, log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file)
         client.kc = kernel.kc
-        kernel.notebooks += 1
         # papermill writes the whole notebook before and after every cell, so that a long
         # notebook can be watched; a report takes a second, and those 30 writes cost a tenth
         # of it. It is written when it starts and, failed or not, when it ends.

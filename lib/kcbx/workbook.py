@@ -45,12 +45,6 @@ def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) ->
     return analysis
 
 
-def townships(params: str | Path, as_of: str | dt.date) -> list[str]:
-    """The townships a run covers (contract: current roster and population ledger, or params)."""
-    loaded = load_params(params)
-    return townships_in_scope(tables_of(loaded), loaded, parse_as_of(as_of))
-
-
 def open_township(params: str | Path, township: str | None, as_of: str | dt.date,
                   prepared: str | Path | None = None) -> Analysis:
     """The township's analysis: the run's prepared slice when given, else computed on demand

@@ -17,10 +17,10 @@ from urllib.parse import quote
 import jinja2
 
 from kcbx.files import write_text_atomic
+from kcbx.layout import INDEX_FILE
 from kcbx.manifest import KEPT, MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"  # shared with report.html (kcbx.report.html)
-INDEX_FILE = "index.html"
 COUNTY_LABEL = "全县汇总"
 
 _environment = jinja2.Environment(
