@@ -310,3 +310,16 @@ def test_office_is_optional_and_read_when_given(tmp_path):
 ])
 def test_a_bad_office_key_is_named(tmp_path, extra, key):
     assert key in rejected(tmp_path, extra)
+
+
+# --- junior_grade_names: 七年级 or 初一 --------------------------------------------------------
+
+
+def test_junior_grade_names_default_to_qinianji_and_accept_chuyi(tmp_path):
+    assert load_params(write(tmp_path, MINIMAL)).junior_grade_names == "七年级"
+    assert load_params(write(tmp_path, MINIMAL + "junior_grade_names: 初一\n")).junior_grade_names == "初一"
+
+
+def test_an_unknown_junior_grade_style_is_named(tmp_path):
+    message = rejected(tmp_path, "junior_grade_names: 初中\n")
+    assert "'junior_grade_names'" in message and "七年级" in message and "初一" in message

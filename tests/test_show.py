@@ -383,3 +383,18 @@ def test_a_four_rung_ladder_shows_every_rung(small):
     # P1's 6 days are below the top rung 7: nobody owes the notice yet.
     assert a.metrics["escalation"] == {"1": 2, "3": 1, "5": 1, "7": 0} and len(a.notices_missing) == 0
     assert "连续缺勤≥7天" in show.key_groups(a).body
+
+
+def test_junior_grades_are_named_as_the_county_writes_them(small):
+    import dataclasses
+
+    # P2 is in grade 7 at 甲中学 and absent unexcused on 15 Oct: the 135 list and the enrolment
+    # table show his grade; the retention sentence names grade 9.
+    default = small.analysis("甲镇")
+    chuyi = measure_county(small.tables, dataclasses.replace(small.params, junior_grade_names="初一"),
+                           AS_OF).analysis("甲镇")
+    for section in (show.escalation, show.enrolment):
+        assert "七年级" in section(default).body and "初一" not in section(default).body
+        assert "初一" in section(chuyi).body and "七年级" not in section(chuyi).body
+    assert "本学年初三" in show.rates(chuyi).body and "九年级" not in show.rates(chuyi).body
+    assert "三年级" in show.enrolment(chuyi).body  # primary grades keep their names

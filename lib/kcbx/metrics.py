@@ -317,7 +317,8 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     transition = support.transition_missing(roster, as_of, case_states)
     # The 疑似失学 list says which of its children another list holds too (an open case, a
     # 小升初 gap), so nobody adds the lists up.
-    out = matching.out_of_school(_in_township(school_age, scope), roster, as_of, case_states)
+    names = matching.grade_names(params.junior_grade_names)
+    out = matching.out_of_school(_in_township(school_age, scope), roster, as_of, case_states, names)
     out = out.assign(transition_gap=out["person_key"].isin(
         set() if transition is None else set(transition["person_key"])))
     home_teaching_due = support.home_teaching_due(disability)
@@ -344,9 +345,10 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
         out_of_school=out,
         home_teaching_due=home_teaching_due, home_teaching=compliance,
         transition=transition,
-        unenrolled_poverty=matching.unenrolled_register_children(poverty, roster, as_of, case_states),
+        unenrolled_poverty=matching.unenrolled_register_children(
+            poverty, roster, as_of, case_states, names),
         unenrolled_disability=matching.unenrolled_register_children(
-            disability, roster, as_of, case_states),
+            disability, roster, as_of, case_states, names),
         person_groups=groups.person_groups(roster_now, poverty, disability, cases),
         findings=attribute_to_townships(pd.concat(found, ignore_index=True) if found
                                         else pd.DataFrame(columns=list(FINDING_COLUMNS)), rows),

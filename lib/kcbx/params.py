@@ -14,6 +14,7 @@ How values are read:
   accepted as a one-item list (``synonyms: {身份证号: 证件号}`` is ``[证件号]``).
 - ``subsidy`` and ``home_teaching``, when written, give every one of their keys;
   ``early_warning`` may give any of its keys, the others keep the contract's defaults.
+- ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
 """
@@ -25,7 +26,7 @@ import difflib
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field,
@@ -243,6 +244,7 @@ class _ParamsFile(_Section):
     synonyms: dict[Text, TextList] = {}
     early_warning: _EarlyWarning = _EarlyWarning()
     office: _Office = _Office()
+    junior_grade_names: Literal["七年级", "初一"] = "七年级"
 
     @field_validator("escalation")
     @classmethod
@@ -346,6 +348,8 @@ class Params:
     early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
     # the county office of the forms' sign-off block: the keys given of unit, contact, phone
     office: dict[str, str] = field(default_factory=dict)
+    # how the reports name grades 7–9: 七年级…九年级 or 初一…初三
+    junior_grade_names: str = "七年级"
 
     @property
     def store_dir(self) -> Path:
@@ -388,6 +392,7 @@ def load_params(path: str | Path) -> Params:
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
         early_warning=given.early_warning.model_dump(),
         office=given.office.model_dump(exclude_none=True),
+        junior_grade_names=given.junior_grade_names,
     )
 
 

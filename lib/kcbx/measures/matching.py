@@ -17,6 +17,7 @@ open, returned, transferred, home_teaching, died, closed (as
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 
 import pandas as pd
 
@@ -40,6 +41,8 @@ __all__ = [
     "completed_compulsory_keys",
     "absence_explanation",
     "GRADE_NAMES",
+    "JUNIOR_GRADE_NAMES",
+    "grade_names",
     "STANDINGS",
     "school_age_standing",
     "school_age_children",
@@ -58,9 +61,21 @@ IN_SCHOOL_STATUSES = ("在读", "休学")
 ENROLLED_STATUS = "在读"
 GRADUATED_STATUS = "毕业"
 FINAL_GRADE = 9
-# Grades as reports write them (contract 年级: 1–9 read from 一年级…九年级).
-GRADE_NAMES: dict[int, str] = dict(enumerate(
-    ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级"), start=1))
+# Grades as reports write them (contract 年级: 1–9 read from 一年级…九年级). Counties name
+# the junior grades 七年级…九年级 or 初一…初三 (params junior_grade_names).
+_PRIMARY_GRADE_NAMES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级")
+JUNIOR_GRADE_NAMES: dict[str, tuple[str, str, str]] = {
+    "七年级": ("七年级", "八年级", "九年级"),
+    "初一": ("初一", "初二", "初三"),
+}
+
+
+def grade_names(junior: str = "七年级") -> dict[int, str]:
+    """1 → 一年级 … 9 → 九年级, or 7 → 初一 … 9 → 初三 when the county writes junior grades so."""
+    return dict(enumerate(_PRIMARY_GRADE_NAMES + JUNIOR_GRADE_NAMES[junior], start=1))
+
+
+GRADE_NAMES: dict[int, str] = grade_names()
 
 # Where each school-age child stands, in the order the rules are applied: the first that holds.
 # The last is 疑似失学 (out_of_school_suspected); the others are why a child is not suspected.
@@ -159,7 +174,8 @@ def open_case_keys(case_states: pd.DataFrame | None) -> set[str]:
     return _case_keys(case_states, CASE_OPEN)
 
 
-def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date) -> pd.Series:
+def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date,
+                    names: Mapping[int, str]) -> pd.Series:
     """What the roster says about children who are not at school now, in Chinese.
 
     "无学籍" (no roster row in any year); "学籍状态: 转出" (the statuses of
@@ -183,7 +199,7 @@ def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date
             return f"学籍状态: {current_statuses[key]}"
         if key in latest_earlier.index:
             row = latest_earlier.loc[key]
-            grade = GRADE_NAMES.get(int(row["grade"]), f"{row['grade']}年级")
+            grade = names.get(int(row["grade"]), f"{row['grade']}年级")
             return f"无本学年学籍（{int(row['school_year'])}学年 {grade} {row['status']}）"
         return REASON_NO_ROSTER
 
@@ -195,6 +211,7 @@ def absence_explanation(
     roster: pd.DataFrame,
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
+    grade_names: Mapping[int, str] = GRADE_NAMES,
 ) -> pd.DataFrame:
     """Why children not at school still count, for the lists schools act on.
 
@@ -203,7 +220,7 @@ def absence_explanation(
     followed by "；有在办辍学案件" when a case is open on as_of.
     """
     has_open_case = person_keys.isin(open_case_keys(case_states)).astype(bool)
-    reasons = _roster_reasons(person_keys, roster, as_of)
+    reasons = _roster_reasons(person_keys, roster, as_of, grade_names)
     reasons = reasons.where(~has_open_case, reasons + REASON_SEPARATOR + REASON_OPEN_CASE)
     return pd.DataFrame({"has_open_case": has_open_case, "reason": reasons.astype(object)})
 
@@ -276,6 +293,7 @@ def out_of_school(
     roster: pd.DataFrame,
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
+    grade_names: Mapping[int, str] = GRADE_NAMES,
 ) -> pd.DataFrame:
     """The 疑似失学 list: out_of_school_suspected.
 
@@ -288,7 +306,8 @@ def out_of_school(
     """
     suspected_rows = school_age_standing(school_age, roster, as_of, case_states) == SUSPECTED
     suspected = school_age[suspected_rows.to_numpy(dtype=bool)].reset_index(drop=True)
-    return suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states))
+    return suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states,
+                                              grade_names))
 
 
 def enrollment_rate(n_school_age: int, n_out: int) -> float | None:
@@ -322,6 +341,7 @@ def unenrolled_register_children(
     roster: pd.DataFrame,
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
+    grade_names: Mapping[int, str] = GRADE_NAMES,
 ) -> pd.DataFrame:
     """Children of a key register (poverty or disability) on no current 在读 or 休学 roster row
     who have not completed compulsory schooling (no grade 9 毕业 in any year: a graduate is
@@ -340,4 +360,5 @@ def unenrolled_register_children(
     children = children.drop(columns=[c for c in PROVENANCE if c in children.columns])
     ages = age_on(None, children["id_number"], school_age_reference_date(as_of))
     children = children.assign(age=ages).reset_index(drop=True)
-    return children.join(absence_explanation(children["person_key"], roster, as_of, case_states))
+    return children.join(absence_explanation(children["person_key"], roster, as_of, case_states,
+                                             grade_names))

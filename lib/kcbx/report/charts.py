@@ -70,9 +70,10 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str], chart: str) -> No
         raise KeyError(f"{chart} needs columns {list(columns)}; missing {missing}")
 
 
-def enrolled_by_grade(df: pd.DataFrame, by: str = "school", title: str = "各校在校生（按年级）") -> Figure:
+def enrolled_by_grade(df: pd.DataFrame, by: str = "school", title: str = "各校在校生（按年级）",
+                      grade_labels: Mapping[int, str] = GRADE_LABELS) -> Figure:
     """Enrolled pupils by school (or by township: ``by="township"``), one horizontal bar
-    each, stacked by grade.
+    each, stacked by grade (legend: ``grade_labels``, 七年级 or 初一 as the county writes).
 
     Input columns: ``by``, grade (1–9), pupils. Bars are sorted by their total, the
     largest at the top. The county draws townships: a bar per school would make a
@@ -91,7 +92,7 @@ def enrolled_by_grade(df: pd.DataFrame, by: str = "school", title: str = "各校
     for grade in table.columns:
         widths = table[grade].to_numpy(dtype=float)
         axes.barh(table.index.astype(str), widths, left=left,
-                  color=colors[int(grade) - 1], label=GRADE_LABELS.get(int(grade), str(grade)))
+                  color=colors[int(grade) - 1], label=grade_labels.get(int(grade), str(grade)))
         left += widths
     axes.set_xlabel("人数")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))

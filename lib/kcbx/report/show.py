@@ -23,7 +23,7 @@ from kcbx.measures import cases as case_measures
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
-from kcbx.measures.matching import GRADE_NAMES, STANDINGS
+from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
 from kcbx.report.fonts import use_cjk_font
@@ -71,11 +71,16 @@ def _or_dash(value) -> str:
     return "—" if value is None or pd.isna(value) else str(value)
 
 
-def grade_name(grade) -> str:
-    """一年级 … 九年级; blank when the grade is unknown."""
+def grade_name(grade, names: Mapping[int, str] = GRADE_NAMES) -> str:
+    """一年级 … 九年级 (or 初一 … 初三, see grade_names_of); blank when the grade is unknown."""
     if grade is None or pd.isna(grade):
         return ""
-    return GRADE_NAMES.get(int(grade), f"{grade}年级")
+    return names.get(int(grade), f"{grade}年级")
+
+
+def grade_names_of(a: Analysis) -> dict[int, str]:
+    """The county's grade names (params junior_grade_names: 七年级 or 初一)."""
+    return grade_names(a.params.junior_grade_names)
 
 
 def _palette_png(png: bytes) -> bytes:
@@ -114,7 +119,8 @@ def cards(items: Sequence[tuple[str, str, str, str]]) -> str:
 
 
 def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
-                 limit: int = MAX_ROWS, empty: str = "无") -> str:
+                 limit: int = MAX_ROWS, empty: str = "无",
+                 grade_names: Mapping[int, str] = GRADE_NAMES) -> str:
     """The chosen columns, renamed to Chinese, identities masked, at most `limit` rows."""
     if frame is None or len(frame) == 0:
         return f'<p class="kcbx-empty">{_e(empty)}</p>'
@@ -122,7 +128,7 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     shown = privacy.mask_frame(shown, name_columns=[c for c in NAME_COLUMNS if c in shown],
                                id_columns=[c for c in ID_COLUMNS if c in shown])
     if "grade" in shown.columns:  # 三年级, not 3
-        shown = shown.assign(grade=shown["grade"].map(grade_name))
+        shown = shown.assign(grade=shown["grade"].map(lambda grade: grade_name(grade, grade_names)))
     shown = shown.rename(columns=columns)
     for column in shown.columns:
         if pd.api.types.is_datetime64_any_dtype(shown[column]):
@@ -287,14 +293,14 @@ def enrolment(a: Analysis) -> Section:
     pivot = (by.pivot_table(index=rows, columns="grade", values="enrolled", aggfunc="sum",
                             fill_value=0) if len(by) else pd.DataFrame())
     if len(pivot):
-        pivot.columns = [grade_name(g) for g in pivot.columns]
+        pivot.columns = [grade_name(g, grade_names_of(a)) for g in pivot.columns]
         pivot["合计"] = pivot.sum(axis=1)
         pivot = pivot.reset_index().rename(columns={"township": "乡镇", "school": "学校"})
     table = (f'<div class="kcbx-table">{privacy.safe_table_html(pivot)}</div>'
              if len(pivot) else _p("无在读学生"))
     bar, title = ("school", "各校在校生（按年级）") if a.township is not None else ("township", "各乡镇在校生（按年级）")
     chart = _chart(charts.enrolled_by_grade, by.rename(columns={"enrolled": "pupils"}), by=bar,
-                   title=title, alt=title)
+                   title=title, alt=title, grade_labels=grade_names_of(a))
     return _section("在校生（按学校、年级）",
                     _p(f"在读学生 {a.metrics['enrolled']} 人（去重），重复学籍 "
                        f"{a.metrics['duplicate_enrollments']} 人。"), table, chart)
@@ -321,17 +327,19 @@ def escalation(a: Analysis) -> Section:
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
-                               "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"})),
+                               "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"}),
+                     grade_names=grade_names_of(a)),
         "<h3>日报：今日无故未到校</h3>",
         masked_table(today, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                              "absence_type": "类型", "note": "备注"}),
+                     grade_names=grade_names_of(a),
                      empty=("今日非上课日" if not a.metrics["is_school_day"] else
                             "暂无今日缺勤数据" if not_reported else "今日无无故缺勤")),
         f"<h3>日报：连续无故缺勤≥{max(thresholds)}天，未发限期复学通知书或未登记案件</h3>",
         masked_table(notices_missing, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                                                          "streak": "连续天数", "streak_start": "起始日",
                                                          "finding": "问题"}),
-                     empty="无"),
+                     grade_names=grade_names_of(a), empty="无"),
         trend)
 
 
@@ -379,7 +387,7 @@ def cases(a: Analysis) -> Section:
                                   "cause": "辍学原因", "admin_owner": "行政线责任人",
                                   "edu_owner": "教育线责任人", "attempts": "劝返次数",
                                   "notice_due": "复学期限", "notice_overdue": "通知书逾期"}),
-                     empty="无在办案件"),
+                     grade_names=grade_names_of(a), empty="无在办案件"),
         f"<h3>{STRUCK_UNVERIFIED}</h3>",
         masked_table(struck_unverified, _with_township(a, {"name": "姓名", "school": "学校", "opened": "登记日",
                                                            "struck_date": "销号日", "attempts": "劝返次数"}),
@@ -422,7 +430,7 @@ def matching(a: Analysis) -> Section:
         "<h3>重复学籍</h3>",
         masked_table(a.duplicates, {"name": "姓名", "schools": "学校", "n_schools": "学校数"}, empty="无"),
         "<h3>脱贫户、残疾儿童无学籍</h3>",
-        _p("已完成九年义务教育（九年级毕业）的不在此列。"),
+        _p(f"已完成九年义务教育（{grade_names_of(a)[9]}毕业）的不在此列。"),
         masked_table(register_children,
                      _with_township(a, {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}),
                      empty="无"))
@@ -445,7 +453,7 @@ def rates(a: Analysis) -> Section:
     grades = [str(g) for g in range(1, 10)]
     rows = {kind: [cohort[kind].get(g) for g in grades] for kind in ("promotion", "repetition", "dropout")}
     table = pd.DataFrame({
-        "年级": [grade_name(g) for g in grades],
+        "年级": [grade_name(g, grade_names_of(a)) for g in grades],
         "升级率": [percent(v) for v in rows["promotion"]],
         "留级率": [percent(v) for v in rows["repetition"]],
         "辍学率": [percent(v) for v in rows["dropout"]],
@@ -453,10 +461,10 @@ def rates(a: Analysis) -> Section:
     })
     return _section(
         "巩固率与年级队列",
-        _p(f"巩固率 {percent(m['retention_rate'])}：本学年九年级 {_or_dash(detail.get('grade9'))} 人 / "
-           f"{detail.get('grade1_year')}学年一年级 {_or_dash(detail.get('grade1'))} 人。{flag}"),
+        _p(f"巩固率 {percent(m['retention_rate'])}：本学年{grade_names_of(a)[9]} {_or_dash(detail.get('grade9'))} 人 / "
+           f"{detail.get('grade1_year')}学年{grade_names_of(a)[1]} {_or_dash(detail.get('grade1'))} 人。{flag}"),
         _p(f"辍学率（本学年至今）{percent(m['dropout_rate'], 2)}。"
-           f"按联合国教科文组织的重构队列法：到达九年级的保留率 {percent(cohort['survival_to_grade_9'])}。"),
+           f"按联合国教科文组织的重构队列法：到达{grade_names_of(a)[9]}的保留率 {percent(cohort['survival_to_grade_9'])}。"),
         f'<div class="kcbx-table">{privacy.safe_table_html(table)}</div>')
 
 
@@ -495,7 +503,8 @@ def subsidy(a: Analysis) -> Section:
         _p(f"应资助（在读脱贫户学生）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
            f"合计少发 {m['subsidy_missing_yuan']:,.0f} 元。"),
         masked_table(short, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
-                             "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}), empty="全部足额"))
+                             "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}),
+                     grade_names=grade_names_of(a), empty="全部足额"))
 
 
 def transition(a: Analysis) -> Section:
@@ -503,7 +512,7 @@ def transition(a: Analysis) -> Section:
     if missing is None:
         return _section("小升初衔接", _p("学籍台账中没有上一学年的记录，无法核对。"))
     return _section(
-        "小升初衔接", _p(f"上学年六年级学生中，本学年未见在读、亦无佐证的 {missing} 人。"),
+        "小升初衔接", _p(f"上学年{grade_names_of(a)[6]}学生中，本学年未见在读、亦无佐证的 {missing} 人。"),
         masked_table(a.transition, _with_township(a, {"name": "姓名", "school": "原学校", "status": "上学年状态",
                                     "reason": "原因"}), empty="全部衔接"))
 
