@@ -26,6 +26,7 @@ from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
 from kcbx.metrics import Analysis
 from kcbx.report import charts, privacy
+from kcbx.report.excel import plain_number
 from kcbx.report.fonts import use_cjk_font
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS
 
@@ -135,6 +136,8 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
             shown[column] = shown[column].dt.strftime("%Y-%m-%d")
         elif pd.api.types.is_bool_dtype(shown[column]):
             shown[column] = shown[column].map({True: "是", False: "否"})
+        elif pd.api.types.is_float_dtype(shown[column]):  # 687.5 and 3, never 688 or 3.0
+            shown[column] = shown[column].map(plain_number, na_action="ignore")
     shown = shown.astype(object)
     shown = shown.where(shown.notna(), "")
     more = ""
@@ -486,8 +489,9 @@ def home_teaching(a: Analysis) -> Section:
     return _section(
         "送教上门",
         _p(f"应送教 {s['due']} 人，达标 {s['compliant']} 人（考核月份：{months}；每月至少 "
-           f"{a.params.home_teaching['visits_per_month']} 次、每次 {a.params.home_teaching['hours_per_visit']} 课时）；"
-           f"经费应拨 {s.get('funding_due', 0):,.0f} 元/年。"),
+           f"{plain_number(a.params.home_teaching['visits_per_month'])} 次、每次 "
+           f"{plain_number(a.params.home_teaching['hours_per_visit'])} 课时）；"
+           f"经费应拨 {plain_number(s.get('funding_due', 0), thousands=True)} 元/年。"),
         "<h3>未达标月份</h3>",
         masked_table(not_ok, _with_township(a, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"}),
                      empty="全部达标"),
@@ -501,7 +505,7 @@ def subsidy(a: Analysis) -> Section:
     return _section(
         "资助（应助尽助）",
         _p(f"应资助（在读脱贫户学生）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
-           f"合计少发 {m['subsidy_missing_yuan']:,.0f} 元。"),
+           f"合计少发 {plain_number(m['subsidy_missing_yuan'], thousands=True)} 元。"),
         masked_table(short, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
                              "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}),
                      grade_names=grade_names_of(a), empty="全部足额"))
