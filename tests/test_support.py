@@ -114,9 +114,25 @@ def test_compliance_matches_a_per_child_loop(raw_visits):
             distinct = {(k, d, h) for (k, _, h), d in zip(raw_visits, days)
                         if k == key and (d.year, d.month) == (year, month)}
             hours = sum(h for _, _, h in distinct)
+            year_to_date = sum(h for _, _, h in {(k, d, h) for (k, _, h), d in zip(raw_visits, days)
+                                                 if k == key and (d.year, d.month) <= (year, month)})
             expected.append([key, f"{year}-{month:02d}", len(distinct), hours,
-                             len(distinct) >= 2 and hours >= 6])
-    assert compliance[["person_key", "month", "visits", "hours", "compliant"]].values.tolist() == expected
+                             len(distinct) >= 2 and hours >= 6, year_to_date])
+    assert compliance[["person_key", "month", "visits", "hours", "compliant",
+                       "hours_year_to_date"]].values.tolist() == expected
+
+
+def test_a_spring_month_carries_the_autumn_terms_hours():
+    # School year 2021: autumn visits 10 Sep (3 h) and 20 Dec (3 h), last school year's
+    # 1 Jun 2021 (3 h, not this year's). Spring term from Mon 14 Feb 2022: February is cut
+    # short, March is assessed by 15 Apr; a visit on 20 Feb (2 h) and two in March (3 h each).
+    visits = table("home_teaching", [
+        visit("H1", "2021-06-01", 3), visit("H1", "2021-09-10", 3), visit("H1", "2021-12-20", 3),
+        visit("H1", "2022-02-20", 2), visit("H1", "2022-03-07", 3), visit("H1", "2022-03-21", 3)])
+    compliance = home_teaching_compliance(DUE.iloc[:1], visits, dt.date(2022, 2, 14), dt.date(2022, 7, 8),
+                                          dt.date(2022, 4, 15))
+    # March: 6 h in the month; 3 + 3 + 2 + 6 = 14 h since 1 September 2021.
+    assert compliance[["month", "hours", "hours_year_to_date"]].values.tolist() == [["2022-03", 6.0, 14.0]]
 
 
 def test_teacher_workload():

@@ -98,14 +98,18 @@ def home_teaching_compliance(
 
     Returns one row per child × assessed month (none before a month has ended):
     person_key, name, township, month ("2021-09"), visits (int), hours (float),
-    compliant (bool).
+    compliant (bool), and hours_year_to_date (float): the class hours of the school year
+    (from 1 September) up to the month's end, against the yearly target (a spring
+    month carries the autumn term's hours).
     """
     months = assessed_months(term_start, term_end, as_of)
     hours_needed = visits_per_month * hours_per_visit
 
     counted = distinct_visits(visits)
+    counted = counted[counted["person_key"].isin(due["person_key"])]
     counted = counted.assign(month=counted["date"].dt.to_period("M"))
-    counted = counted[counted["person_key"].isin(due["person_key"]) & counted["month"].isin(months)]
+    this_year = counted[counted["date"] >= pd.Timestamp(school_year_of(as_of), 9, 1)]
+    counted = counted[counted["month"].isin(months)]
     per_month = counted.groupby(["person_key", "month"]).agg(
         visits=("date", "size"), hours=("hours", "sum")
     )
@@ -114,11 +118,25 @@ def home_teaching_compliance(
     table = per_month.reindex(grid, fill_value=0).reset_index()
     table = table.astype({"visits": "int64", "hours": "float64"})
     table["compliant"] = (table["visits"] >= visits_per_month) & (table["hours"] >= hours_needed)
+    table["hours_year_to_date"] = _hours_year_to_date(this_year, table)
     table["month"] = table["month"].astype(str)
     child_details = due[["person_key", "name", "township"]]
     return child_details.merge(table, on="person_key", how="inner")[
-        ["person_key", "name", "township", "month", "visits", "hours", "compliant"]
+        ["person_key", "name", "township", "month", "visits", "hours", "compliant", "hours_year_to_date"]
     ]
+
+
+def _hours_year_to_date(visits_this_year: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
+    """For each (person_key, month) row of table: the visits' hours in that month and before."""
+    if table.empty:
+        return pd.Series(dtype="float64", index=table.index)
+    months = pd.period_range(min([*visits_this_year["month"], *table["month"]]), table["month"].max(),
+                             freq="M")
+    grid = pd.MultiIndex.from_product([table["person_key"].unique(), months], names=["person_key", "month"])
+    monthly = visits_this_year.groupby(["person_key", "month"])["hours"].sum().astype("float64")
+    running = monthly.reindex(grid, fill_value=0.0).groupby(level="person_key").cumsum()
+    rows = pd.MultiIndex.from_frame(table[["person_key", "month"]])
+    return pd.Series(running.reindex(rows).to_numpy(dtype="float64"), index=table.index)
 
 
 def home_teaching_summary(

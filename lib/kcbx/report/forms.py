@@ -744,11 +744,11 @@ _WORKLOAD_COLUMNS = [
 
 
 def _home_teaching_rows(analysis: Analysis) -> pd.DataFrame:
-    """Each child × assessed month, with the running total of class hours against the
-    year's target, and the child's 残疾类别 and 等级 from the disability register."""
+    """Each child × assessed month, with the school year's running total of class hours
+    against the year's target, and the child's 残疾类别 and 等级 from the disability register."""
     target = float(analysis.params.home_teaching["hours_per_year"])
     months = analysis.home_teaching.sort_values(["person_key", "month"], kind="stable")
-    hours_to_date = months.groupby("person_key", sort=False)["hours"].cumsum()
+    hours_to_date = months["hours_year_to_date"]
     disability = analysis.home_teaching_due.set_index("person_key")[["disability_type", "disability_level"]]
     details = disability.reindex(months["person_key"].to_numpy()).set_axis(months.index)
     return months.assign(
@@ -772,7 +772,7 @@ def _home_teaching_sheets(analysis: Analysis) -> list[TableSheet]:
         notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}。",
                f"标准：每月至少 {plain_number(rule['visits_per_month'])} 次、"
                f"每次 {plain_number(rule['hours_per_visit'])} 课时，每学年不少于 {hours_per_year} 课时。",
-               f"累计课时：本学期已考核月份的课时累计，对照每学年 {hours_per_year} 课时。",
+               f"累计课时：本学年（9月1日起）至该月底的课时累计，对照每学年 {hours_per_year} 课时。",
                funding])
     workload = _official_table(
         analysis, "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
