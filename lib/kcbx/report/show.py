@@ -99,7 +99,8 @@ def _palette_png(png: bytes) -> bytes:
 def figure_html(figure, alt: str) -> str:
     """A matplotlib figure as an embedded PNG: the page needs no other file and no other host."""
     buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
+    # The figures are laid out "constrained" already; bbox_inches="tight" would draw each twice.
+    figure.savefig(buffer, format="png")
     encoded = base64.b64encode(_palette_png(buffer.getvalue())).decode("ascii")
     return f'<img class="kcbx-chart" alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
 
