@@ -8,7 +8,15 @@ AS_OF ?= 2021-10-15
 PARAMS ?= params/demo.yaml
 DEMO_STORE := build/demo.duckdb
 
-.PHONY: report test lab demo ingest bench clean system-packages
+# make lab: LAB_ARGS go to jupyter lab as they are, e.g. LAB_ARGS='--ip 0.0.0.0 --no-browser'
+LAB_ARGS ?=
+# Metadata JupyterLab writes on every save, stripped with the outputs (see git-filter).
+NB_EXTRA_KEYS := metadata.language_info.codemirror_mode metadata.language_info.file_extension \
+  metadata.language_info.mimetype metadata.language_info.nbconvert_exporter \
+  metadata.language_info.pygments_lexer metadata.language_info.version \
+  metadata.papermill cell.metadata.papermill
+
+.PHONY: report test lab demo ingest bench clean system-packages git-filter
 
 # The venv is rebuilt when the dependencies change.
 $(STAMP): pyproject.toml
@@ -25,20 +33,30 @@ $(DEMO_STORE): $(STAMP) $(wildcard lib/kcbx/demo.py lib/kcbx/ledgers/*.py lib/kc
 demo: $(DEMO_STORE)
 
 ## report: write the demo county, ingest it, render every township report and the county roll-up
-report: $(DEMO_STORE)
+report: $(DEMO_STORE) git-filter
 	$(BIN)/kcbx run --params $(PARAMS) --as-of $(AS_OF)
 
 ## test: the whole suite: unit, property, notebooks (nbval), end to end, browser
-test: $(DEMO_STORE) system-packages
+test: $(DEMO_STORE) system-packages git-filter
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
 
 # chromium and fonts-noto-cjk for the browser test, installed when missing (.ci/system-packages).
 system-packages:
 	@bash .ci/system-packages
 
-## lab: JupyterLab on the notebooks, on the project's own environment
-lab: $(DEMO_STORE)
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# Notebooks go into git without outputs: .gitattributes sends *.ipynb through nbstripout's
+# filter, which this defines in the clone's own .git/config (with the venv's Python). Run by
+# report, test and lab after the venv is made; the same every time; outside a git work tree
+# there is nothing to do.
+git-filter:
+	@if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then \
+	  $(BIN)/nbstripout --install --attributes .gitattributes && \
+	  git config filter.nbstripout.extrakeys '$(strip $(NB_EXTRA_KEYS))'; fi
+
+## lab: JupyterLab on the notebooks (PARAMS=params/<county>.yaml, LAB_ARGS='--ip 0.0.0.0 --no-browser'); docs/explore.md
+lab: $(DEMO_STORE) git-filter
+	@echo "Notebooks are stripped of outputs when committed (nbstripout); nbval runs their committed parameters."
+	KCBX_PARAMS="$(abspath $(PARAMS))" $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 ## bench: benchmarks (run by hand; they print their figures)
 bench: $(STAMP)

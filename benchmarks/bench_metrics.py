@@ -7,7 +7,9 @@ Run by hand after `kcbx ingest` (not by the tests):
 
 Prints the store load time, the county pass, the cut per township (mean, slowest, all),
 and a fresh per-township analysis (`analyse`, what JupyterLab computes on demand) for a
-sample of townships.
+sample of townships; then the early warning (预警名单) on its own: reading the ledgers for
+it once, scoring every pupil on as_of, the back-test, and every pupil scored on each of the
+last 20 school days at once (what a back-test over many days would cost).
 """
 
 from __future__ import annotations
@@ -16,6 +18,11 @@ import argparse
 import statistics
 import time
 
+import pandas as pd
+
+from kcbx.calendar import school_days_for
+from kcbx.measures import warning
+from kcbx.measures.cases import case_table
 from kcbx.metrics import analyse, measure_county
 from kcbx.params import load_params, parse_as_of
 from kcbx.store import load_tables
@@ -47,6 +54,30 @@ def main() -> None:
     fresh = [timed(analyse, tables, params, as_of, township)[1] for township in townships[:args.sample]]
     print(f"a township measured on its own (analyse): mean {statistics.mean(fresh):.2f} s "
           f"over {len(fresh)} townships")
+    bench_early_warning(tables, params, as_of)
+
+
+def bench_early_warning(tables, params, as_of) -> None:
+    """The 预警名单's own costs, inside the county pass above."""
+    days, settings = school_days_for(params), params.early_warning
+    evidence, seconds = timed(warning.warning_evidence, tables["roster"], tables["absence"], tables["cases"],
+                              tables["poverty"], tables["disability"], days)
+    print(f"early warning: ledgers read once ({len(tables['absence']):,} absence rows, "
+          f"{len(evidence.case_timeline):,} case days) in {seconds:.2f} s")
+    scores, seconds = timed(warning.score_day, evidence, as_of, settings)
+    print(f"  every pupil scored on {as_of}: {len(scores):,} pupils, "
+          f"{int(scores['level'].notna().sum()):,} listed, in {seconds:.2f} s")
+    cases = case_table(tables["cases"], as_of, params.notice_days, days)
+    check, seconds = timed(warning.backtest, evidence, cases, as_of, settings)
+    print(f"  back-test (L = {check.lookback_day and check.lookback_day.date()}, horizon "
+          f"{settings['horizon']} days): {check.figures()} in {seconds:.2f} s")
+    recent = days[days <= pd.Timestamp(as_of)][-20:]
+    pupils = warning.enrolled_pupils(evidence.roster, as_of)["person_key"]
+    queries = pd.DataFrame({"person_key": list(pupils) * len(recent),
+                            "day": recent.repeat(len(pupils))})
+    many, seconds = timed(warning.score_pupils, evidence, queries, settings)
+    print(f"  every pupil on each of the last {len(recent)} school days at once: {len(many):,} scores "
+          f"in {seconds:.2f} s")
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ import duckdb
 import openpyxl
 import pytest
 
-from conftest import AS_OF, INJECTED, kcbx
+from county_run import AS_OF, INJECTED, kcbx
 from kcbx.report.html import SORT_SCRIPT
 
 pytestmark = pytest.mark.slow
@@ -127,6 +127,9 @@ def test_no_name_and_no_full_id_in_any_html(county_run):
         assert not [k for k in keys | lower if k in text], page
         assert not [n for n in names if n in text], page
         assert not id_shaped.findall(text), page
+    # The 预警名单 lists pupils by name in every report: checked above like every other list.
+    reports = [page.read_text(encoding="utf-8") for page in pages if page.name == "report.html"]
+    assert len(reports) >= 3 and all("<h2>预警名单（辍学风险）</h2>" in text for text in reports)
 
 
 def test_ledger_text_stays_text_in_html_and_excel(county_run):

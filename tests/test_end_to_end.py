@@ -15,7 +15,7 @@ from kcbx.metrics import CONTRACT_KEYS
 
 pytestmark = pytest.mark.slow
 
-from conftest import AS_OF
+from county_run import AS_OF
 SCHOOL_YEAR = 2021
 
 

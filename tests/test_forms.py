@@ -245,7 +245,7 @@ def cells(sheet):
 
 
 SHEETS = ["附件1 统计表", "附件2 辍学学生登记表", "附件3 登记汇总表", "适龄儿童台账", "疑似辍学台账",
-          "辍学台账", "日报 出勤统计", "日报 未到校学生名册", "送教上门", "送教上门 教师工作量", "资助核对",
+          "辍学台账", "日报 出勤统计", "日报 未到校学生名册", "预警名单", "送教上门", "送教上门 教师工作量", "资助核对",
           "小升初", "数据问题", "数据问题 文件读入"]
 
 
@@ -497,6 +497,24 @@ def test_data_problems_and_files_read(workbook, town):
     assert (files[f"roster/{TOWN}.xlsx"]["读入"], files[f"roster/{TOWN}.xlsx"]["接受"],
             files[f"roster/{TOWN}.xlsx"]["拒绝"]) == (9, 8, 1)
     assert "cases/河西乡.xlsx" not in files  # another township's file
+
+
+def test_early_warning_list_with_full_identities_and_each_rule(workbook):
+    # 城关镇 on 15 Oct (window: the 20 school days from 14 Sep). B is scored by his first 在读
+    # row (城关小学, grade 6; born 2009: 12 = 6 + 5 + 1, not over-age): 旷课 11–15 Oct, 5 days ->
+    # unexcused 3 + attendance (5 / 20) 2 = 5, high. A: 1 / 20 absent, 0. C (grade 8, 脱贫户):
+    # key group + grade = 2, 病假 1 / 20: below medium. D is 休学; F, G are on no roster.
+    rows = records(workbook["预警名单"])
+    assert rows == [{"序号": 1, "乡镇": TOWN, "学校": "城关小学", "年级": 6, "班级": "1", "姓名": "=1+1",
+                     "身份证号": ID_B, "监护人": "王大", "联系电话": "13800000002", "分数": 5, "等级": "高",
+                     "出勤率低": "是", "无故缺勤多": "是", "曾辍学复学": "否", "超龄": "否", "重点群体": "否",
+                     "关键年级": "否"}]
+    sheet = workbook["预警名单"]
+    name = next(cell for cell in cells(sheet) if cell.value == "=1+1")
+    assert name.data_type == "s"  # text, never a formula
+    notes = [cell.value for cell in cells(sheet) if isinstance(cell.value, str)]
+    assert any(note.startswith("在读且没有在办辍学案件的学生，按下列规则计分") for note in notes)
+    assert any("班主任当天联系监护人" in note for note in notes)
 
 
 def test_a_township_with_nothing_to_report_still_gets_every_sheet(tmp_path):

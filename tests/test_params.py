@@ -227,7 +227,10 @@ def test_the_demo_params_files_load(tmp_path, scale):
     assert params.synonyms == {"身份证号": ("证件号",)}
     # 通江 runs its own 1357 ladder (seed 004); the small demo the contract's 135.
     ladder = (1, 3, 5, 7) if scale == "tongjiang" else (1, 3, 5)
-    assert params.escalation == ladder and params.early_warning == DEFAULT_EARLY_WARNING
+    # The small demo's as_of (15 Oct) is six weeks into the term: it looks back 30 days, not 60.
+    horizon = 60 if scale == "tongjiang" else 30
+    assert params.escalation == ladder
+    assert params.early_warning == {**DEFAULT_EARLY_WARNING, "horizon": horizon}
 
 
 def test_every_field_keeps_its_value(tmp_path):

@@ -24,7 +24,8 @@ DEMO_PARAMS = PROJECT / "params" / "demo.yaml"  # `make test` writes and ingests
 AS_OF = dt.date(2021, 10, 15)
 # Per-pupil tables a county pass measures once for all and then cuts.
 CUT_TABLES = ("streaks", "absent_today", "out_of_school", "home_teaching", "school_age", "cases",
-              "duplicates", "subsidy", "findings", "rejected", "ingest_log", "daily_unexcused")
+              "duplicates", "subsidy", "findings", "rejected", "ingest_log", "daily_unexcused",
+              "early_warning")
 
 
 @pytest.fixture(scope="module")

@@ -289,7 +289,8 @@ ENGLISH_WORD = re.compile(r"[A-Za-z_]{3,}")
 
 
 def visible_text(body: str) -> str:
-    without_images = re.sub(r'src="data:[^"]+"', "", body)
+    without_styles = re.sub(r"<style>.*?</style>", "", body, flags=re.S)  # the header's CSS
+    without_images = re.sub(r'src="data:[^"]+"', "", without_styles)
     return html.unescape(re.sub(r"<[^>]+>", " ", without_images))
 
 

@@ -2,7 +2,8 @@
 
 Ledgers in (``kcbx.ledgers``), one DuckDB store (``kcbx.store``), pure measures
 (``kcbx.measures``), metrics.json (``kcbx.metrics``), reports (``kcbx.report``),
-and the papermill runner (``kcbx.run``).
+the papermill runner (``kcbx.run``), and the analyst's door (``kcbx.explore``;
+``kcbx.sql(params, "SELECT …")`` is its read-only query on the store).
 """
 
 __version__ = "0.1.0"
@@ -27,3 +28,12 @@ def source_digest(*parts: str) -> str:
         for source in sources:
             digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()
+
+
+def __getattr__(name: str):
+    # kcbx.sql without importing pandas and the measures with the package.
+    if name == "sql":
+        from kcbx.explore import sql
+
+        return sql
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

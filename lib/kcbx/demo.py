@@ -88,13 +88,16 @@ class DemoScale:
     copies: int                  # how many times the hand-made scenarios are repeated
     nine_year_every: int         # every n-th township (from the 4th) runs one 九年一贯制 school
     escalation: tuple[int, ...] = (1, 3, 5)   # the county's ladder: 那坡 "135", 通江 "1357" (seed 004)
+    # The early-warning back-test's look-back in calendar days (params early_warning.horizon):
+    # the small demo's as_of, 15 Oct, is six weeks into the term, too early for the default 60.
+    warning_horizon: int = 60
 
 
 # 那坡县 is 451026 since 2002 (452627 before): stdnum rejects 452626 (old 靖西县) for
 # anyone born after 2002, so the demo uses the code its children's IDs really carry.
 SCALES: dict[str, DemoScale] = {
     "small": DemoScale("demo", "示例县", "451026", ("451002", "451022", "451024"),
-                       "townships_small", 3000, DEMO_AS_OF, 1, 6),
+                       "townships_small", 3000, DEMO_AS_OF, 1, 6, warning_horizon=30),
     "tongjiang": DemoScale("tongjiang", "通江示例县", "511921", ("511902", "511922", "511923"),
                            "townships_tongjiang", 77_097, TERM_END, 25, 7, escalation=(1, 3, 5, 7)),
 }
@@ -632,6 +635,71 @@ def _absences(b: _Builder, term_days: list[dt.date]) -> tuple[pd.DataFrame, dict
 
 
 # ---------------------------------------------------------------------------
+# Early warning (预警名单): the signs before a dropout
+
+
+# The run-8 child's days without leave early in September: on the look-back day (15 Sep,
+# 30 days before DEMO_AS_OF) they stand high on the list, weeks before their case opens.
+EARLY_SIGNS = (dt.date(2021, 9, 7), dt.date(2021, 9, 9), dt.date(2021, 9, 14))
+# Days of leave in the last weeks before DEMO_AS_OF (never on it: today's figures stay as they were).
+RELAPSE_DAYS = {"returned_insert": (dt.date(2021, 9, 28), dt.date(2021, 10, 11), dt.date(2021, 10, 13)),
+                "returned_vocational": (dt.date(2021, 10, 12), dt.date(2021, 10, 14))}
+LEAVE_DAYS = (dt.date(2021, 10, 8), dt.date(2021, 10, 13))
+WARNING_PUPILS_PER_COPY = 2     # 留守 pupils in grades 8–9, and over-age pupils, with LEAVE_DAYS
+
+
+def _warning_signs(b: _Builder, absences: pd.DataFrame, runs: dict[tuple[int, int], int],
+                   term_days: list[dt.date], seed: int) -> pd.DataFrame:
+    """The absences that make the early-warning list and its back-test real (contract "Early
+    warning"): every rule holds for someone, and the list made on the look-back day finds a
+    child whose case opened later.
+
+    - the run-8 child (case opened 12 Oct) missed EARLY_SIGNS without leave;
+    - children back at school (复学: 插班 on 13 Sep, 普职融合 in grade 8 or 9) take leave again;
+    - 留守 pupils in grades 8–9 and over-age pupils (age − (grade + 5) ≥ 2) take LEAVE_DAYS.
+
+    Drawn from a generator of its own, after the rest, and no pupil's role changes: every
+    other ledger row stays as it was. A pupil's day already in the ledger is not written twice.
+    """
+    rng = np.random.default_rng([seed, 11])
+    rows: list[dict] = []
+
+    def absent(person: int, days, kinds) -> None:
+        row = b.row_of(person)
+        rows.extend({"person": person, "school": row["school"], "township": row["township"], "date": day,
+                     "absence_type": kind, "note": "", "defect": ""} for day, kind in zip(days, kinds))
+
+    def leave(count: int) -> np.ndarray:
+        return rng.choice(["病假", "事假"], count)
+
+    for copy in range(b.scale.copies):
+        child = runs[(copy, 8)]
+        absent(child, EARLY_SIGNS, ["旷课" if b.row_of(child)["grade"] >= 7 else "无故"] * len(EARLY_SIGNS))
+    for person, scenario in b.truth.items():
+        if scenario in RELAPSE_DAYS:
+            absent(person, RELAPSE_DAYS[scenario], leave(len(RELAPSE_DAYS[scenario])))
+    pupils = b.pupils_2021()
+    pupils = pupils[(pupils["status"] == "在读") & (pupils["role"] == "")]
+    age = _age(b.people.loc[pupils["person"], "birth_date"]).to_numpy()
+    left_behind = b.people.loc[pupils["person"], "left_behind"].to_numpy(dtype=bool)
+    grade = pupils["grade"].astype(int).to_numpy()
+    count = WARNING_PUPILS_PER_COPY * b.scale.copies
+    for candidates in (pupils[left_behind & np.isin(grade, (8, 9))], pupils[age - (grade + 5) >= 2]):
+        chosen = candidates["person"].to_numpy()
+        for person in np.sort(rng.choice(chosen, min(count, len(chosen)), replace=False)):
+            absent(int(person), LEAVE_DAYS, leave(len(LEAVE_DAYS)))
+    school_day = set(term_days)
+    signs = pd.DataFrame(rows)
+    signs = signs[signs["date"].isin(school_day) & (signs["date"] != DEMO_AS_OF)]
+    written = set(zip(absences["person"], absences["date"]))
+    signs = signs[[(person, day) not in written for person, day in zip(signs["person"], signs["date"])]]
+    signs = signs.drop_duplicates(["person", "date"])
+    # Schools keep the register day by day: the new rows take their place, the others keep theirs.
+    return pd.concat([absences, signs], ignore_index=True).sort_values(
+        ["date", "school"], kind="stable", ignore_index=True)
+
+
+# ---------------------------------------------------------------------------
 # Cases (劝返台账)
 
 
@@ -923,6 +991,7 @@ def generate_demo(scale: str = "small", seed: int = DEFAULT_SEED) -> DemoCounty:
     _deliberate_roster_faults(b)
     absences, runs = _absences(b, term_days)
     cases = _cases(b, runs)
+    absences = _warning_signs(b, absences, runs, term_days, seed)
     b.people = _assign_ids(b.people, b.rng)
     registers = _registers(b)
     # Files list pupils by grade and class, as a school's register does.
@@ -1304,7 +1373,16 @@ home_teaching: {{visits_per_month: 2, hours_per_visit: 3, hours_per_year: 60,
 townships: []
 # One township's roster files head the ID column 证件号, a name only this county uses.
 synonyms: {{身份证号: [证件号]}}
-"""
+{_warning_text(scale)}"""
+
+
+def _warning_text(scale: DemoScale) -> str:
+    """The params file's early_warning block: only what differs from the contract's defaults."""
+    if scale.warning_horizon == 60:
+        return ""
+    return ("# The demo's as_of (15 Oct) is six weeks into the term: its back-test looks back "
+            f"{scale.warning_horizon} days, not 60.\n"
+            f"early_warning: {{horizon: {scale.warning_horizon}}}\n")
 
 
 def write_demo(out_dir: Path, scale: str = "small", seed: int = DEFAULT_SEED) -> Path:

@@ -49,6 +49,7 @@ from kcbx.files import sha256_of_file, write_text_atomic
 from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
 from kcbx.ledgers.headers import unknown_synonym_keys
 from kcbx.params import Params
+from kcbx.storefile import StoreOpenForWriting, open_read_only
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -201,17 +202,15 @@ def stored_state(store_path: str | Path) -> StoredState:
     if not Path(store_path).exists():
         return StoredState()
     try:
-        with duckdb.connect(str(store_path), read_only=True) as con:
+        with open_read_only(store_path) as con:
             log = con.execute("SELECT kind, file, sha256, rules, sheets, rows_read, rows_accepted, "
                               "rows_rejected, seconds, error, warnings FROM ingest_log").fetchall()
             folder_findings = con.execute("SELECT kind, file, sheet, row, finding FROM findings WHERE kind IS NULL "
                                           "OR file NOT IN (SELECT file FROM ingest_log)").fetchall()
-    except duckdb.IOException as exc:
-        if "Could not set lock" not in str(exc):
-            raise
-        # Opened for writing elsewhere: a DuckDB shell opened without -readonly, say.
-        raise StoreBusy(f"库正被其他程序以读写方式打开，本次未运行，库未改动 the store is open for writing "
-                        f"elsewhere (close it, or open it read-only): stopped, the store is unchanged: {exc}") from None
+    except StoreOpenForWriting as exc:
+        # Opened for writing elsewhere: a DuckDB shell opened without -readonly, say, or a
+        # connection of this very process (a notebook that called ingest_folder).
+        raise StoreBusy(f"{exc}; 本次未运行，库未改动 stopped, the store is unchanged") from None
     except duckdb.Error:  # an older layout: the store is rebuilt when written
         return StoredState()
     files = {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),

@@ -24,10 +24,10 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from kcbx import schema
+from kcbx import fields, schema
 from kcbx.calendar import calendar_coverage, school_days_for
 from kcbx.measures import cases as case_measures
-from kcbx.measures import escalation, groups, matching, rates, support
+from kcbx.measures import escalation, groups, matching, rates, support, warning
 from kcbx.measures.common import FINDING_COLUMNS, current_roster, school_year_of
 from kcbx.params import Params, ParamsError
 
@@ -39,6 +39,7 @@ CONTRACT_KEYS = (
     "notices_overdue", "retention_rate", "retention_flag", "cohort", "dropout_rate",
     "groups", "home_teaching_due", "home_teaching_compliant", "subsidy_eligible",
     "subsidy_short", "transition_missing", "rows_read", "rows_accepted", "rows_rejected",
+    "early_warning",
 )
 
 ENROLLED = "在读"
@@ -126,11 +127,30 @@ class Analysis:
     home_teaching_due: pd.DataFrame       # the disability register's 送教上门 children
     poverty: pd.DataFrame                 # person_key, category: the township's people in the register
     notices_missing: pd.DataFrame         # at the ladder's top rung without a 限期复学通知书
+    # 预警名单: the pupils high or medium on as_of, highest score first (warning.listed_pupils):
+    # person_key, name, id_number, student_no, township, school, grade, class_name, left_behind,
+    # age, window_days, absent_days, unexcused_days, one bool per rule (warning.RULES), score,
+    # level ("high", "medium"), guardian, phone
+    early_warning: pd.DataFrame
     extras: dict = field(default_factory=dict)
 
     @property
     def title(self) -> str:
         return f"{self.params.county}{self.township or '全县'}"
+
+    # Typed in Jupyter or a console: a short summary, no identities (kcbx.report.summary).
+    def _repr_html_(self) -> str:
+        from kcbx.report.summary import summary_html
+
+        return summary_html(self)
+
+    def __repr__(self) -> str:
+        from kcbx.report.summary import summary_text
+
+        return summary_text(self)
+
+
+Analysis.__doc__ += fields.docstring()  # help(a), a? in Jupyter: every table described
 
 
 def _in_township(frame: pd.DataFrame, township: str | None, column: str = "township") -> pd.DataFrame:
@@ -276,6 +296,8 @@ class CountyPass:
     rejected: pd.DataFrame       # the store's rejected rows, each with its township
     township_files: dict[str, set[str]]
     ingest_totals: dict[str, int]
+    warning_scores: pd.DataFrame  # scope's pupils scored on as_of (warning.score_day), with contacts
+    warning_backtest: warning.Backtest  # scope's back-test: its listed pupils on L, its cases since
 
     def townships(self) -> list[str]:
         """The townships a run covers (contract: every township of the current roster or
@@ -334,6 +356,9 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     found = [f for f in measured_findings if f is not None and len(f)]
     totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
     rows = row_townships(tables, roster_now)
+    # 预警名单: the ledgers read once, then the pupils scored on as_of and on the look-back day.
+    evidence = warning.warning_evidence(roster, absence, events, poverty, disability, days)
+    early = params.early_warning
     return CountyPass(
         tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
         roster_now=roster_now, streaks=streaks,
@@ -355,6 +380,8 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
         rejected=attribute_to_townships(tables["rejected_rows"], rows),
         township_files=files_by_township(rows),
         ingest_totals={key: int(totals[key]) for key in ("rows_read", "rows_accepted", "rows_rejected")},
+        warning_scores=warning.with_contacts(warning.score_day(evidence, as_of, early, scope), population),
+        warning_backtest=warning.backtest(evidence, cases, as_of, early, scope),
     )
 
 
@@ -422,6 +449,10 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
     states = case_measures.states_over_time(town_events, days[days <= pd.Timestamp(as_of)],
                                             params.notice_days)
 
+    # --- 预警名单: of the township's pupils by their first 在读 row; cases by case township --
+    warning_scores = _in_township(county.warning_scores, township)
+    backtest = county.warning_backtest.of_township(township)
+
     # --- data quality --------------------------------------------------------------------
     log, rejected, findings = data_quality(tables["ingest_log"], county.rejected, county.findings,
                                            township, county.township_files)
@@ -476,6 +507,10 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
                                  else county.absence_data_through.isoformat()),
         # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
         "calendar_estimated": calendar_coverage(params).estimated,
+        "early_warning": warning.warning_figures(warning_scores, backtest),
+        # Beyond the contract: the back-test's look-back day L (null: too early in the term).
+        "early_warning_lookback_day": (None if backtest.lookback_day is None
+                                       else backtest.lookback_day.date().isoformat()),
     }
 
     return Analysis(
@@ -502,6 +537,7 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         poverty=_of_people(matching.first_row_per_person(tables["poverty"]), None if township is None
                            else town_pupils | set(town_cases["person_key"]) | set(school_age["person_key"])
                            )[["person_key", "category"]].reset_index(drop=True),
+        early_warning=warning.listed_pupils(warning_scores),
     )
 
 

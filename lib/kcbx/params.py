@@ -17,6 +17,8 @@ How values are read:
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
+- ``load_params(path, overrides)``: a what-if (``{"escalation": [1, 3, 5, 7]}``) is merged
+  over the file's keys and checked exactly as the file is; ``Params.overrides`` keeps it.
 """
 
 from __future__ import annotations
@@ -24,6 +26,8 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import hashlib
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -296,17 +300,50 @@ def _problems(error: ValidationError) -> list[str]:
     return problems
 
 
-def _read_file(path: Path, raw_bytes: bytes) -> _ParamsFile:
+def _as_written(value: Any) -> Any:
+    """An override as the YAML file would hold it: dates as text, tuples as lists, numpy
+    numbers as Python numbers, so that it meets the same checks as the file's own values."""
+    if isinstance(value, dict):
+        return {key: _as_written(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_as_written(item) for item in value]
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        return value.item()
+    return value
+
+
+def with_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
+    """The file's mapping with overrides applied: a mapping given for a mapping is merged key
+    by key (``{"early_warning": {"window": 10}}`` keeps the other early_warning keys);
+    any other value replaces the file's."""
+    merged = dict(raw)
+    for key, value in overrides.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = with_overrides(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _read_file(path: Path, raw_bytes: bytes, overrides: Mapping[str, Any] | None = None) -> _ParamsFile:
     try:
         raw = yaml.load(raw_bytes, Loader=_TextDatesLoader) or {}
     except yaml.YAMLError as exc:
         raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
     if not isinstance(raw, dict):
         raise ParamsError(f"{path}: expected a mapping of keys")
+    where = str(path)
+    if overrides:
+        raw = with_overrides(raw, overrides)
+        where = f"{path} with overrides {', '.join(map(str, overrides))}"
     try:
         return _ParamsFile.model_validate(raw)
     except ValidationError as exc:
-        raise ParamsError(f"{path}: " + "; ".join(_problems(exc))) from None
+        raise ParamsError(f"{where}: " + "; ".join(_problems(exc))) from None
 
 
 # ---------------------------------------------------------------------------
@@ -344,12 +381,14 @@ class Params:
     townships: tuple[str, ...] = ()
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sha256: str = ""
-    # contract "Early warning", every key present (not used by the measures yet)
+    # contract "Early warning", every key present (kcbx.measures.warning)
     early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
     # the county office of the forms' sign-off block: the keys given of unit, contact, phone
     office: dict[str, str] = field(default_factory=dict)
     # how the reports name grades 7–9: 七年级…九年级 or 初一…初三
     junior_grade_names: str = "七年级"
+    # keys given over the file's (load_params overrides: a what-if), as the file would hold them
+    overrides: dict[str, Any] = field(default_factory=dict)
 
     @property
     def store_dir(self) -> Path:
@@ -360,11 +399,18 @@ def _sorted_dates(dates: list[dt.date]) -> tuple[dt.date, ...]:
     return tuple(sorted(dates))
 
 
-def load_params(path: str | Path) -> Params:
-    """Read and check a params file; raise ParamsError naming the file and every key at fault."""
+def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Params:
+    """Read and check a params file; raise ParamsError naming the file and every key at fault.
+
+    ``overrides`` (a what-if, e.g. ``{"escalation": [1, 3, 5, 7]}``) are keys given over the
+    file's, checked exactly as the file is; ``sha256`` then covers them too.
+    """
     path = Path(path).resolve()
     raw_bytes = path.read_bytes()
-    given = _read_file(path, raw_bytes)
+    written = _as_written(dict(overrides or {}))
+    given = _read_file(path, raw_bytes, written)
+    if written:
+        raw_bytes += b"\n# overrides " + json.dumps(written, ensure_ascii=False, sort_keys=True).encode()
     base = path.parent
     return Params(
         path=path,
@@ -393,6 +439,7 @@ def load_params(path: str | Path) -> Params:
         early_warning=given.early_warning.model_dump(),
         office=given.office.model_dump(exclude_none=True),
         junior_grade_names=given.junior_grade_names,
+        overrides=written,
     )
 
 

@@ -10,6 +10,13 @@ or removed on their own (re-ingest is incremental). Readers open the file
 read-only, so parallel township runs do not block one another; the writer builds
 a new file beside it and renames it into place (write_update), so it never blocks
 a reader either, nor is blocked by one.
+
+Every kcbx reader opens the file through ``open_read_only``: a DuckDB instance of its
+own, not the one DuckDB keeps per file and process. An analyst's own connection in the
+same Python process (a JupyterLab kernel) then neither hands kcbx the store as it was
+before the last ingest renamed a new one into place, nor, opened with other settings,
+stops kcbx with "Can't open a connection to same database file with a different
+configuration".
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import pandera.pandas as pa
 
 from kcbx import schema
 from kcbx.files import process_alive, replacing
+from kcbx.storefile import open_read_only
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
 FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
@@ -90,18 +98,13 @@ def _q(name: str) -> str:
 
 # --------------------------------------------------------------------------- reading
 
-def _connect_read_only(store_path: Path) -> duckdb.DuckDBPyConnection:
-    if not Path(store_path).exists():
-        raise FileNotFoundError(f"store {store_path} does not exist: run `kcbx ingest` first")
-    return duckdb.connect(str(store_path), read_only=True)
-
-
 def _schema_matches(con: duckdb.DuckDBPyConnection) -> bool:
     """Whether every table exists with exactly today's columns (else the store is rebuilt)."""
     found: dict[str, list[str]] = {}
     for table, column in con.execute(
             "SELECT table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'main' ORDER BY table_name, ordinal_position").fetchall():
+            "WHERE table_catalog = current_database() AND table_schema = 'main' "
+            "ORDER BY table_name, ordinal_position").fetchall():
         found.setdefault(table, []).append(column)
     return all(found.get(t) == list(cols) for t, cols in table_types().items())
 
@@ -144,7 +147,7 @@ def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> d
     unknown = set(wanted) - set(schema.KINDS)
     if unknown:
         raise ValueError(f"unknown ledger kinds: {sorted(unknown)}")
-    with _connect_read_only(Path(store_path)) as con:
+    with open_read_only(store_path) as con:
         if not _schema_matches(con):
             raise RuntimeError(f"store {store_path} was written by another kcbx version: run `kcbx ingest` again")
         tables = {}
@@ -157,7 +160,7 @@ def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> d
 
 def ingest_totals(store_path: str | Path) -> dict[str, int]:
     """The county's ingest totals, from ingest_log: rows_read, rows_accepted, rows_rejected."""
-    with _connect_read_only(Path(store_path)) as con:
+    with open_read_only(store_path) as con:
         read, accepted, rejected = con.execute(
             "SELECT COALESCE(SUM(rows_read), 0), COALESCE(SUM(rows_accepted), 0), "
             "COALESCE(SUM(rows_rejected), 0) FROM ingest_log").fetchone()
@@ -171,7 +174,7 @@ def layout_matches(store_path: str | Path) -> bool:
     (else writing rebuilds it, and every file must be read again)."""
     if not Path(store_path).exists():
         return False
-    with duckdb.connect(str(store_path), read_only=True) as con:
+    with open_read_only(store_path) as con:
         return _schema_matches(con)
 
 

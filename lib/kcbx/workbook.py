@@ -6,18 +6,21 @@ Notebooks know nothing about files except through this module.
 from __future__ import annotations
 
 import datetime as dt
+import difflib
 import json
 import math
 import pickle
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from kcbx.files import write_text_atomic
-from kcbx.metrics import Analysis, analyse, contract_metrics, measure_county, townships_in_scope
-from kcbx.params import Params, load_params, parse_as_of
+from kcbx.metrics import (Analysis, analyse, contract_metrics, measure_county, townships_in_data,
+                          townships_in_scope)
+from kcbx.params import Params, load_params, parse_as_of, with_overrides
 from kcbx.store import load_tables
 
 
@@ -35,6 +38,48 @@ def tables_of(params: Params) -> dict[str, pd.DataFrame]:
     return _tables(params.store, params.store.stat().st_mtime)
 
 
+class UnknownTownship(ValueError):
+    """A township the county's current roster and population ledger do not know."""
+
+
+def params_of(params: str | Path | Params, overrides: Mapping[str, Any] | None = None) -> Params:
+    """The params a notebook or an analyst names: a file (checked), or loaded params; with
+    ``overrides`` (a what-if) checked exactly as the file is (``kcbx.params.load_params``),
+    on top of any the loaded params already carry."""
+    if not isinstance(params, Params):
+        return load_params(params, overrides)
+    if not overrides:
+        return params
+    return load_params(params.path, with_overrides(params.overrides, overrides))
+
+
+def day_of(params: Params, as_of: str | dt.date | None) -> dt.date:
+    """as_of, or the first day of the params' term when not given."""
+    return params.term_start if as_of is None else parse_as_of(as_of)
+
+
+def townships(params: str | Path | Params, as_of: str | dt.date | None = None) -> list[str]:
+    """The county's townships, as a run covers them: every township of the current roster
+    (the school year of as_of, default the params' term) or the population ledger, sorted,
+    unless params ``townships`` lists them."""
+    loaded = params_of(params)
+    return townships_in_scope(tables_of(loaded), loaded, day_of(loaded, as_of))
+
+
+def check_township(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date, township: str) -> None:
+    """Raise UnknownTownship, with the close matches, for a name the ledgers do not know
+    (a typo would otherwise give a report of zeros)."""
+    known = townships_in_data(tables, as_of)
+    if township in known:
+        return
+    close = difflib.get_close_matches(township, known, n=3, cutoff=0.5)
+    close += [name for name in known if township and township in name and name not in close]
+    hint = f"did you mean {'、'.join(close)}? " if close else ""
+    raise UnknownTownship(f"没有乡镇「{township}」 {params.county} has no township {township!r} in the current "
+                          f"roster or the population ledger of {params.store}: {hint}"
+                          f"known: {'、'.join(known) or 'none'}")
+
+
 def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) -> Analysis:
     """The Analysis a run prepared for this notebook (``kcbx.prepared``), checked to be the
     one asked for: a slice of another township or day must never be shown under this name."""
@@ -45,30 +90,35 @@ def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) ->
     return analysis
 
 
-def open_township(params: str | Path, township: str | None, as_of: str | dt.date,
-                  prepared: str | Path | None = None) -> Analysis:
+def open_township(params: str | Path | Params, township: str | None, as_of: str | dt.date,
+                  prepared: str | Path | None = None,
+                  overrides: Mapping[str, Any] | None = None) -> Analysis:
     """The township's analysis: the run's prepared slice when given, else computed on demand
-    (JupyterLab); township None picks the first township in scope."""
+    (JupyterLab); township None picks the first township in scope. A name the ledgers do not
+    know raises UnknownTownship with the close matches ("城厢" → 城厢镇). ``overrides``: a
+    what-if, e.g. ``{"escalation": [1, 3, 5, 7]}``, checked as the params file is."""
     day = parse_as_of(as_of)
     if prepared is not None:
         return load_prepared(prepared, township, day)
-    loaded = load_params(params)
+    loaded = params_of(params, overrides)
     tables = tables_of(loaded)
     if township is None:
         in_scope = townships_in_scope(tables, loaded, day)
         if not in_scope:
             raise ValueError(f"no township in the current roster or the population ledger of {loaded.store}")
         township = in_scope[0]
+    check_township(tables, loaded, day, township)
     return analyse(tables, loaded, day, township)
 
 
-def open_county(params: str | Path, as_of: str | dt.date,
-                prepared: str | Path | None = None) -> Analysis:
+def open_county(params: str | Path | Params, as_of: str | dt.date,
+                prepared: str | Path | None = None,
+                overrides: Mapping[str, Any] | None = None) -> Analysis:
     """The county roll-up: every row once, so a child on two rosters counts once."""
     day = parse_as_of(as_of)
     if prepared is not None:
         return load_prepared(prepared, None, day)
-    loaded = load_params(params)
+    loaded = params_of(params, overrides)
     return analyse(tables_of(loaded), loaded, day, None)
 
 

@@ -46,6 +46,7 @@ __all__ = [
     "breakdown",
     "case_findings",
     "case_states_on",
+    "case_timeline",
     "states_over_time",
 ]
 
@@ -431,6 +432,20 @@ def case_states_on(cases: pd.DataFrame) -> pd.DataFrame:
     return cases[["person_key", "state"]].reset_index(drop=True)
 
 
+def case_timeline(events: pd.DataFrame) -> pd.DataFrame:
+    """Each case's state at the end of each day it has events, from the whole log replayed once.
+
+    Returns case_id, person_key, date, state, last_notice: one row per case and event day,
+    in date order. A case's state on any day D is that of its last row dated on or before D
+    (contract: "A case's state on a date, from its events on or before that date"); before
+    its first row the case is not opened yet.
+    """
+    replayed = _replay(case_events(events))
+    timeline = replayed.groupby(["case_id", "date"], sort=False).tail(1)
+    timeline = timeline[["case_id", "person_key", "date", "state", "last_notice"]]
+    return timeline.astype({"date": "datetime64[ns]"}).sort_values("date", kind="stable")
+
+
 def states_over_time(events: pd.DataFrame, days: pd.DatetimeIndex, notice_days: int) -> pd.DataFrame:
     """Cases in each state on each of the given days (chart "case states over the term").
 
@@ -442,14 +457,11 @@ def states_over_time(events: pd.DataFrame, days: pd.DatetimeIndex, notice_days: 
     """
     dates = pd.DatetimeIndex(days).normalize().sort_values().as_unit("ns")
     state_columns = list(CASE_STATES)
-    replayed = _replay(case_events(events))
-    if replayed.empty or dates.empty:
+    timeline = case_timeline(events)[["case_id", "date", "state", "last_notice"]]
+    if timeline.empty or dates.empty:
         counts = pd.DataFrame(0, index=dates, columns=[*state_columns, "notices_overdue"], dtype="int64")
         return counts.rename_axis("date").reset_index()
-    # Each case's state at the end of each of its event days, then every (day, case) pair.
-    timeline = replayed.groupby(["case_id", "date"], sort=False).tail(1)
-    timeline = timeline[["case_id", "date", "state", "last_notice"]].astype({"date": "datetime64[ns]"})
-    timeline = timeline.sort_values("date", kind="stable")
+    # Every (day, case) pair, each reading the case's state at the end of its last event day.
     grid = pd.MultiIndex.from_product([dates, timeline["case_id"].unique()], names=["date", "case_id"])
     grid = grid.to_frame(index=False).astype({"case_id": timeline["case_id"].dtype})
     on_day = pd.merge_asof(grid, timeline, on="date", by="case_id", direction="backward")

@@ -33,6 +33,7 @@ __all__ = [
     "absence_data_through",
     "absence_not_reported",
     "absences_on",
+    "counted_absences",
 ]
 
 # The action owed at each rung of the ladder, rung 1 first (seed 000's "135"
@@ -56,10 +57,13 @@ _ABSENCE_DATA_COLUMNS = [
 ]
 
 
-def _counted_absences(absence: pd.DataFrame, school_days: pd.DatetimeIndex) -> pd.DataFrame:
-    """Unexcused absences on school days, one row per pupil and day (the first in file order)."""
+def counted_absences(absence: pd.DataFrame, school_days: pd.DatetimeIndex,
+                     unexcused_only: bool = True) -> pd.DataFrame:
+    """Unexcused absences (of any type: ``unexcused_only=False``) on school days, one row per
+    pupil and day (the first in file order); ``date`` normalized to midnight."""
     dates = absence["date"].dt.normalize()
-    counted = absence[absence["unexcused"].astype(bool) & dates.isin(school_days)]
+    kept = absence["unexcused"].astype(bool) if unexcused_only else pd.Series(True, index=absence.index)
+    counted = absence[kept & dates.isin(school_days)]
     counted = counted.assign(date=dates[counted.index])
     return counted.drop_duplicates(["person_key", "date"], keep="first")
 
@@ -79,7 +83,7 @@ def absence_streaks(
     (latest absent school day), school (of that latest absence).
     """
     last_day = last_school_day_on_or_before(school_days, as_of)
-    counted = _counted_absences(absence, school_days)
+    counted = counted_absences(absence, school_days)
     counted = counted[counted["date"] <= as_timestamp(as_of)]
     if counted.empty or last_day is None:
         return pd.DataFrame(
@@ -160,7 +164,7 @@ def absent_today(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt
     Contract `absent_unexcused_today` is its row count. Returns person_key,
     school, absence_type, note (of the pupil's first row that day, in file order).
     """
-    counted = _counted_absences(absence, school_days)
+    counted = counted_absences(absence, school_days)
     today = counted[counted["date"] == as_timestamp(as_of)]
     return today[TODAY_COLUMNS].reset_index(drop=True)
 
@@ -183,7 +187,7 @@ def daily_unexcused(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of:
     Returns date, pupils: one row per school day on or before as_of, 0 where nobody was absent.
     """
     days = school_days[school_days <= as_timestamp(as_of)]
-    per_day = _counted_absences(absence, school_days).groupby("date").size()
+    per_day = counted_absences(absence, school_days).groupby("date").size()
     pupils = per_day.reindex(days, fill_value=0).astype("int64")
     return pd.DataFrame({"date": days, "pupils": pupils.to_numpy()})
 

@@ -31,6 +31,7 @@ __all__ = [
     "daily_trend",
     "escalation_funnel",
     "township_ranking",
+    "warning_rules",
 ]
 
 FIGSIZE = (6.4, 3.6)
@@ -232,6 +233,38 @@ def township_ranking(
     else:  # counts: no 0.25 of a case on the axis
         axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.margins(x=0.12)
+    return figure
+
+
+def warning_rules(
+    counts: Mapping[str, int],
+    listed: Mapping[str, int],
+    labels: Mapping[str, str],
+    title: str = "各预警规则命中人数",
+) -> Figure:
+    """How many pupils each early-warning rule flagged: one horizontal bar per rule, the first
+    at the top, and inside it the part who are on the list (high or medium).
+
+    ``counts`` is metrics.json's ``early_warning.rules`` (rule -> scored pupils for whom it
+    holds); ``listed`` the same among the listed pupils; ``labels`` names each rule (出勤率低 …)
+    and sets the order.
+    """
+    if not labels:
+        return _no_data(title)
+    rules = list(labels)[::-1]  # barh draws bottom-up
+    names = [labels[rule] for rule in rules]
+    total = np.array([counts.get(rule, 0) for rule in rules], dtype=float)
+    on_list = np.array([listed.get(rule, 0) for rule in rules], dtype=float)
+    figure, axes = _figure(title, rows=len(rules))
+    axes.barh(names, total, color=BAR_COLOR, alpha=0.35, label="符合该规则的学生")
+    axes.barh(names, on_list, color=ACCENT, label="其中列入预警名单")
+    for row, (whole, part) in enumerate(zip(total, on_list)):
+        axes.annotate(f"{whole:g}人（名单内{part:g}）", (whole, row), xytext=(3, 0),
+                      textcoords="offset points", va="center", fontsize=8)
+    axes.set_xlabel("人数")
+    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
+    axes.margins(x=0.3)
+    _legend_below(figure, columns=2)
     return figure
 
 

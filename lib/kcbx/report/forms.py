@@ -12,7 +12,7 @@ Sheets, in order:
 3. 附件3 登记汇总表 — one line per case (seed 000);
 4–6. the three ledgers of 四查三比对: 适龄儿童台账, 疑似辍学台账, 辍学台账;
 7. 日报 出勤统计 — 应到, 实到 and 缺勤 per school; 8. 日报 未到校学生名册 — the pupils absent
-   without leave;
+   without leave; 8a. 预警名单 — the pupils high and medium on the early-warning list;
 9. 送教上门, and the teachers' workload; 10. 资助核对; 11. 小升初;
 12. the county's only: 周通报 — the townships ranked, with the change over a week (seed 001);
 13. 数据问题 (rejected rows and findings), and the files read.
@@ -33,7 +33,8 @@ import pandas as pd
 from kcbx.measures.cases import CASE_STATES, deadline_moved_note
 from kcbx.measures.common import FINDING_COLUMNS
 from kcbx.measures.escalation import absence_not_reported
-from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person
+from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person, grade_names
+from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
 from kcbx.metrics import Analysis
 from kcbx.report.excel import (
     Column,
@@ -92,6 +93,7 @@ def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
         _case_ledger_sheet(analysis, cases),
         _attendance_sheet(analysis, statistics),
         _daily_sheet(analysis, people),
+        _warning_sheet(analysis),
         *_home_teaching_sheets(analysis),
         _subsidy_sheet(analysis),
         _transition_sheet(analysis),
@@ -712,6 +714,37 @@ def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
                            _numbered(rows), notes=[*_daily_notes(analysis),
                                                    f"最高一级未落实：连续无故缺勤达 {top} 个上课日，在办案件未发限期复学通知书，"
                                                    "或尚未登记辍学案件。"])
+
+
+# --- 预警名单 -----------------------------------------------------------------------------
+
+
+_WARNING_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("班级", "class_name"),
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+    Column("分数", "score", kind="float"),
+    Column("等级", "level_text"),
+    *(Column(tag, f"rule_{rule}", group="预警规则") for rule, tag in RULE_TAGS.items()),
+]
+
+
+def _warning_sheet(analysis: Analysis) -> TableSheet:
+    """预警名单: the pupils high and medium on as_of, highest score first, each rule 是/否, with the
+    guardian's phone: for the 班主任 and 包保教师 who act on it (contract "Early warning")."""
+    listed = analysis.early_warning
+    rows = listed.assign(level_text=listed["level"].map(LEVELS),
+                         **{f"rule_{rule}": _yes_no(listed[rule]) for rule in RULES})
+    return _official_table(
+        analysis, "预警名单", "控辍保学预警名单", _WARNING_COLUMNS, _numbered(rows),
+        notes=[rules_in_words(analysis.params.early_warning, grade_names(analysis.params.junior_grade_names)),
+               *LEVEL_ACTIONS.values()])
 
 
 # --- 送教上门, 资助, 小升初 ---------------------------------------------------------------

@@ -13,6 +13,7 @@ import datetime as dt
 import html
 import io
 from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
 
 import pandas as pd
 from PIL import Image
@@ -20,6 +21,7 @@ from PIL import Image
 from kcbx import workbook
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
+from kcbx.measures import warning
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
@@ -31,6 +33,10 @@ from kcbx.report.fonts import use_cjk_font
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS
 
 MAX_ROWS = 40  # longer lists are in forms.xlsx; the page stays readable on a phone
+# The sections' own styles (cards, notes, the funnel band): the header carries them, so they
+# hold in JupyterLab too, where report.html's <head> is absent. Only .kcbx-* selectors.
+SECTION_STYLE = (f"<style>{(Path(__file__).parent / 'templates' / 'kcbx_sections.css').read_text(encoding='utf-8')}"
+                 "</style>")
 
 ID_COLUMNS = ("person_key", "id_number", "student_no", "身份证号", "学籍号")
 NAME_COLUMNS = ("name", "guardian", "姓名", "监护人")
@@ -285,7 +291,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     alerts = "".join(_alert(text) for text in
                      (calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
     return Section(
-        f'<header class="kcbx-header"><h1>{_e(title)}</h1>'
+        f'{SECTION_STYLE}<header class="kcbx-header"><h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · 截至 {_e(a.as_of.isoformat())} · '
         f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{funnel}</header>')
 
@@ -582,8 +588,56 @@ def data_quality(a: Analysis) -> Section:
                      empty="无"))
 
 
-TOWNSHIP_SECTIONS = (header, escalation, cases, matching, rates, key_groups, home_teaching,
-                     subsidy, transition, enrolment, data_quality)
+# --- 预警名单 (contract "Early warning") -----------------------------------------------------
+
+
+def _rule_tags(listed: pd.DataFrame) -> pd.Series:
+    """The rules that hold for each listed pupil, as short tags: "出勤率低、关键年级"."""
+    tags = [[warning.RULE_TAGS[rule] for rule in warning.RULES if row[rule]]
+            for row in listed[list(warning.RULES)].to_dict("records")]
+    return pd.Series(["、".join(pupil) for pupil in tags], index=listed.index, dtype=object)
+
+
+def backtest_text(a: Analysis) -> str:
+    """The back-test in words and figures ("60 天前（8月16日）列入名单 8 人，其中 2 人此后登记辍学
+    （命中率 25%）；…"), or why there is none yet (too early in the term to look back)."""
+    check = a.metrics["early_warning"]["backtest"]
+    horizon = a.params.early_warning["horizon"]
+    lookback = a.metrics["early_warning_lookback_day"]
+    if lookback is None:
+        start = a.params.term_start
+        return (f"名单回测：本学期 {start.month}月{start.day}日 开学，到今天还不满 {horizon} 天，"
+                f"无法回看 {horizon} 天前的名单，命中率、召回率暂无；开学满 {horizon} 天后自动给出。")
+    day = dt.date.fromisoformat(lookback)
+    return (f"名单回测：{horizon} 天前（{day.month}月{day.day}日）列入名单 {check['listed']} 人，"
+            f"其中 {check['became_cases']} 人此后登记辍学（命中率 {percent(check['precision'], 0)}）；"
+            f"此后登记的 {check['cases']} 件案件中，{check['flagged_before']} 件在登记前已在名单上"
+            f"（召回率 {percent(check['recall'], 0)}）。案件只计登记前一个上课日在读、且无在办案件的学生。")
+
+
+def early_warning(a: Analysis) -> Section:
+    """预警名单: the pupils high and medium, masked, highest score first, with the rules that hold;
+    what a 班主任 does at each level; a chart of each rule; the back-test on this county's data."""
+    m = a.metrics["early_warning"]
+    listed = a.early_warning
+    shown = listed.assign(rules=_rule_tags(listed), level=listed["level"].map(warning.LEVELS))
+    chart = _chart(charts.warning_rules, m["rules"],
+                   {rule: int(listed[rule].sum()) for rule in warning.RULES}, warning.RULE_TAGS,
+                   alt="各预警规则命中人数")
+    return _section(
+        "预警名单（辍学风险）",
+        _p(warning.rules_in_words(a.params.early_warning, grade_names_of(a))),
+        _p(f"今日预警“高” {m['high']} 人、“中” {m['medium']} 人。"),
+        "".join(_p(warning.LEVEL_ACTIONS[level]) for level in warning.LEVELS),
+        masked_table(shown, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
+                                               "class_name": "班级", "rules": "预警规则", "score": "分数",
+                                               "level": "等级"}),
+                     grade_names=grade_names_of(a), empty="今日无预警学生"),
+        chart, _p(backtest_text(a)))
+
+
+TOWNSHIP_SECTIONS = (header, escalation, early_warning, cases, matching, rates, key_groups,
+                     home_teaching, subsidy, transition, enrolment, data_quality)
 
 
 def report(a: Analysis, sections: Iterable = TOWNSHIP_SECTIONS) -> Section:
@@ -594,6 +648,8 @@ def report(a: Analysis, sections: Iterable = TOWNSHIP_SECTIONS) -> Section:
 RANKING_COLUMNS = {"township": "乡镇", "cases_open": "在办案件", "cases_open_poverty": "脱贫户在办",
                    "notices_overdue": "通知书逾期", "enrollment_rate": "入学率",
                    "absent_unexcused_today": "今日无故缺勤", "enrolled": "在读"}
+# With the county's Analysis: each township's pupils on the 预警名单, by level.
+RANKING_WARNING_COLUMNS = {level: f"预警{label}" for level, label in warning.LEVELS.items()}
 # The sorter's first click puts the most urgent first: the largest count, but the lowest 入学率.
 RANKING_ASCENDING_FIRST = ("乡镇", "入学率")
 
@@ -602,14 +658,20 @@ def ranking(a: Analysis, figures: pd.DataFrame) -> Section:
     """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
 
     One table, written most open cases first (as printed); in the page a click on a column
-    heading re-sorts it (kcbx_sort.js).
+    heading re-sorts it (kcbx_sort.js). With the county's Analysis ``a``, each township's
+    pupils on the 预警名单 too, high and medium (``a.early_warning``, by their roster township).
     """
     if figures.empty:
         return _section("乡镇排名（周通报）", _p("暂无乡镇数据"))
     order = figures.assign(_open=figures["cases_open"].astype(float)).sort_values(
         ["_open", "township"], ascending=[False, True], na_position="last").index
     shown = figures.loc[order, list(RANKING_COLUMNS)]
-    shown = shown.assign(enrollment_rate=shown["enrollment_rate"].map(percent)).rename(columns=RANKING_COLUMNS)
+    if a is not None:  # the levels of each township's 预警名单, cut from the county's list
+        levels = warning.level_counts(a.early_warning, by="township")
+        shown = shown.join(levels.reindex(shown["township"]).fillna(0).astype("int64")
+                           .set_axis(shown.index))
+    columns = {**RANKING_COLUMNS, **RANKING_WARNING_COLUMNS}
+    shown = shown.assign(enrollment_rate=shown["enrollment_rate"].map(percent)).rename(columns=columns)
     table = privacy.safe_table_html(shown, classes="kcbx-sortable", table_attributes={
         "data-ascending-first": "|".join(RANKING_ASCENDING_FIRST)})
     chart = _chart(charts.township_ranking, figures, "cases_open", "各乡镇在办辍学案件", alt="各乡镇在办辍学案件")
