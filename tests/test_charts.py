@@ -231,3 +231,15 @@ def test_report_charts_are_palette_pngs_that_keep_their_colours():
     for grade in (1, 2, 7):
         r, g, b, _ = charts._grade_colors()[grade - 1]
         assert (round(r * 255), round(g * 255), round(b * 255)) in colours
+
+
+def test_the_daily_trend_draws_no_line_across_a_holiday():
+    # School days Thu 30 Sep, Fri 8 Oct and Sat 9 Oct (a make-up day, none absent), with the
+    # National Day week between: a bar for each counted day, a dot on the axis for the day
+    # with none absent, and no line that would join them across the week nobody was counted.
+    figure = charts.daily_trend(pd.DataFrame({
+        "date": pd.to_datetime(["2021-09-30", "2021-10-08", "2021-10-09"]), "pupils": [3, 5, 0]}))
+    axes = figure.axes[0]
+    assert [bar.get_height() for bar in axes.patches] == [3, 5, 0]
+    (dots,) = axes.get_lines()
+    assert dots.get_linestyle() == "None" and list(dots.get_ydata()) == [0]

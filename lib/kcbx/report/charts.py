@@ -185,17 +185,22 @@ def case_states_over_time(
 
 
 def daily_trend(df: pd.DataFrame, title: str = "每日无故缺勤人数") -> Figure:
-    """The daily count of pupils absent without leave, as a line.
+    """The daily count of pupils absent without leave, one bar per school day.
 
-    Input columns: date, pupils (one row per school day).
+    Input columns: date, pupils (one row per school day). Bars, not a line: a line would
+    run across a holiday week as if pupils were counted on it. A dot on the axis marks a
+    school day with none absent, so it is told from a day without school (nothing).
     """
     _require_columns(df, ("date", "pupils"), "daily_trend")
     days = df.dropna(subset=["date"]).sort_values("date")
     if days.empty:
         return _no_data(title)
     figure, axes = _figure(title)
-    axes.plot(pd.to_datetime(days["date"]), days["pupils"].to_numpy(dtype=float),
-              color=ACCENT, marker="o", markersize=3, linewidth=1.5)
+    dates, counts = pd.to_datetime(days["date"]), days["pupils"].to_numpy(dtype=float)
+    axes.bar(dates, counts, width=0.8, color=ACCENT)
+    none_absent = counts == 0
+    axes.plot(dates[none_absent], counts[none_absent], linestyle="none", marker="o", markersize=3,
+              color=ACCENT, clip_on=False)
     _date_axis(axes)
     axes.set_ylabel("人数")
     axes.set_ylim(bottom=0)
