@@ -26,7 +26,7 @@ import pandas as pd
 
 from kcbx.fields import ANALYSIS_FIELDS
 from kcbx.measures.common import school_year_of
-from kcbx.measures.matching import LIST_SEPARATOR, in_file_order
+from kcbx.measures.matching import LIST_SEPARATOR, first_row_per_person
 from kcbx.metrics import ENROLLED, Analysis
 from kcbx.params import Params
 from kcbx.storefile import STORE_ALIAS, open_read_only
@@ -55,11 +55,6 @@ def what_if(a: Analysis, **overrides: Any) -> Analysis:
 
 # --------------------------------------------------------------------------- pupils
 
-def _first_rows(roster: pd.DataFrame) -> pd.DataFrame:
-    """One row per pupil, the first in file order (how the report names a pupil)."""
-    return in_file_order(roster).drop_duplicates("person_key", keep="first")
-
-
 def pupils(a: Analysis, status: str | None = ENROLLED) -> pd.DataFrame:
     """One row per pupil of the analysis' current roster with a row of ``status`` (在读; None:
     any): the first such row in file order, and ``schools``, every school of those rows.
@@ -73,7 +68,7 @@ def pupils(a: Analysis, status: str | None = ENROLLED) -> pd.DataFrame:
     """
     rows = a.roster if status is None else a.roster[a.roster["status"] == status]
     schools = rows.groupby("person_key")["school"].agg(lambda names: LIST_SEPARATOR.join(sorted(set(names))))
-    first = _first_rows(rows)
+    first = first_row_per_person(rows)  # how the report names a pupil
     return first.assign(schools=first["person_key"].map(schools)).reset_index(drop=True)
 
 
@@ -83,7 +78,7 @@ def with_pupils(frame: pd.DataFrame, a: Analysis, columns: Sequence[str] = PUPIL
     file order (as the report shows them); blank for a child on no current roster. A column
     the frame has already is kept as it is (a.streaks' school is that of the latest absence)."""
     added = [column for column in columns if column not in frame.columns]
-    who = _first_rows(a.roster)[["person_key", *added]]
+    who = first_row_per_person(a.roster)[["person_key", *added]]
     return frame.merge(who, on="person_key", how="left", validate="many_to_one")
 
 
