@@ -108,7 +108,8 @@ def home_teaching_compliance(
     counted = distinct_visits(visits)
     counted = counted[counted["person_key"].isin(due["person_key"])]
     counted = counted.assign(month=counted["date"].dt.to_period("M"))
-    this_year = counted[counted["date"] >= pd.Timestamp(school_year_of(as_of), 9, 1)]
+    year_start = pd.Timestamp(school_year_of(as_of), 9, 1)
+    this_year = counted[counted["date"] >= year_start]
     counted = counted[counted["month"].isin(months)]
     per_month = counted.groupby(["person_key", "month"]).agg(
         visits=("date", "size"), hours=("hours", "sum")
@@ -118,7 +119,7 @@ def home_teaching_compliance(
     table = per_month.reindex(grid, fill_value=0).reset_index()
     table = table.astype({"visits": "int64", "hours": "float64"})
     table["compliant"] = (table["visits"] >= visits_per_month) & (table["hours"] >= hours_needed)
-    table["hours_year_to_date"] = _hours_year_to_date(this_year, table)
+    table["hours_year_to_date"] = _hours_year_to_date(this_year, table, year_start.to_period("M"))
     table["month"] = table["month"].astype(str)
     child_details = due[["person_key", "name", "township"]]
     return child_details.merge(table, on="person_key", how="inner")[
@@ -126,12 +127,12 @@ def home_teaching_compliance(
     ]
 
 
-def _hours_year_to_date(visits_this_year: pd.DataFrame, table: pd.DataFrame) -> pd.Series:
-    """For each (person_key, month) row of table: the visits' hours in that month and before."""
+def _hours_year_to_date(visits_this_year: pd.DataFrame, table: pd.DataFrame,
+                        september: pd.Period) -> pd.Series:
+    """For each (person_key, month) row of table: the visits' hours from September to that month."""
     if table.empty:
         return pd.Series(dtype="float64", index=table.index)
-    months = pd.period_range(min([*visits_this_year["month"], *table["month"]]), table["month"].max(),
-                             freq="M")
+    months = pd.period_range(september, table["month"].max(), freq="M")
     grid = pd.MultiIndex.from_product([table["person_key"].unique(), months], names=["person_key", "month"])
     monthly = visits_this_year.groupby(["person_key", "month"])["hours"].sum().astype("float64")
     running = monthly.reindex(grid, fill_value=0.0).groupby(level="person_key").cumsum()
