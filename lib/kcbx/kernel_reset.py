@@ -10,6 +10,7 @@ it is only detected: ``reset()`` then answers "dirty" and the engine replaces th
 from __future__ import annotations
 
 import copy
+import gc
 import os
 import sys
 import warnings
@@ -60,6 +61,11 @@ def checkpoint() -> None:
     """Remember the kernel's state after warm-up: what ``reset()`` returns to."""
     import matplotlib
 
+    # The imports (pandas, matplotlib, kcbx) stay for the kernel's life: frozen, the full
+    # collection each reset runs (IPython's reset) walks only what notebooks made since,
+    # 0.11 s → ~0.01 s a notebook at tongjiang scale.
+    gc.collect()
+    gc.freeze()
     _saved.update(
         rc={key: copy.deepcopy(value) for key, value in matplotlib.rcParams.items() if key != "backend"},
         cwd=os.getcwd(), environ=dict(os.environ), path=list(sys.path),
