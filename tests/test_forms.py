@@ -38,7 +38,8 @@ from openpyxl.utils.cell import range_boundaries
 from kcbx import schema
 from kcbx.metrics import analyse
 from kcbx.params import Params
-from kcbx.report.forms import form_sheets, school_statistics, write_forms
+from kcbx.report.excel import workbook_fingerprint
+from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
 from kcbx.store import typed
 from kcbx.workbook import HISTORY_EXTRA, RANKING_EXTRA, ranking_rows
 
@@ -407,6 +408,44 @@ def test_school_age_ledger_says_who_is_at_school(workbook, town):
     # G returned to school (case 2): not suspected, though on no roster of ours.
     assert rows[ID_G]["疑似失学"] == "否"
     assert rows[ID_A]["年龄"] == 9  # born 2012-01-01, age on 31 Aug 2021
+
+
+def test_the_county_forms_sum_the_school_age_ledger_by_township(county_workbook):
+    sheet = county_workbook["适龄儿童台账"]
+    values = [row for row in sheet.iter_rows(min_row=3, values_only=True)]
+    assert values[0][:4] == ("序号", "乡镇", "适龄儿童", "其中")
+    assert values[1][3:8] == ("本乡镇在校", "外乡镇就读", "已完成义务教育", "有去向佐证", "疑似失学")
+    # 城关镇: A, B, C at school; G's case has proof of where he went; F and H suspected.
+    assert values[2][:8] == (1, "城关镇", 6, 3, 0, 0, 1, 2)
+    assert values[3][:8] == (2, "河西乡", 1, 1, 0, 0, 0, 0)
+    assert values[4][:8] == (None, "全县", 7, 4, 0, 0, 1, 2)
+    assert "适龄儿童台账.xlsx" in " ".join(str(v[0]) for v in values[5:])
+
+
+def test_the_county_s_whole_ledger_is_its_own_workbook_kept_while_unchanged(county, tmp_path):
+    ledger = tmp_path / "适龄儿童台账.xlsx"
+    assert write_school_age_ledger(county, ledger)
+    rows = records(openpyxl.load_workbook(ledger)["适龄儿童台账"])
+    assert {r["身份证号"] for r in rows} == set(county.school_age["person_key"]) and len(rows) == 7
+    written = ledger.stat().st_mtime_ns
+    assert not write_school_age_ledger(county, ledger) and ledger.stat().st_mtime_ns == written
+
+    # The previous run's copy, lent as a hard link: a changed child rewrites this folder's
+    # file and leaves the previous run's untouched.
+    previous = tmp_path / "previous.xlsx"
+    previous.hardlink_to(ledger)
+    renamed = dataclasses.replace(county, school_age=county.school_age.assign(
+        name=county.school_age["name"].replace("张三", "张三丰")))
+    assert write_school_age_ledger(renamed, ledger)
+    assert "张三丰" in {r["姓名"] for r in records(openpyxl.load_workbook(ledger)["适龄儿童台账"])}
+    assert "张三丰" not in {r["姓名"] for r in records(openpyxl.load_workbook(previous)["适龄儿童台账"])}
+    assert workbook_fingerprint(previous) != workbook_fingerprint(ledger) is not None
+
+
+def test_a_workbook_without_a_fingerprint_has_none(tmp_path):
+    (tmp_path / "not.xlsx").write_text("no workbook")
+    assert workbook_fingerprint(tmp_path / "not.xlsx") is None
+    assert workbook_fingerprint(tmp_path / "missing.xlsx") is None
 
 
 def test_suspected_ledger_lists_out_of_school_then_top_level_absentees(workbook):

@@ -29,7 +29,7 @@ import kcbx.engine
 import kcbx.run
 from kcbx.params import load_params
 from kcbx.report.history import load_history
-from kcbx.layout import safe_dirname
+from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, safe_dirname
 from kcbx.run import run_county
 
 AS_OF = dt.date(2021, 10, 15)
@@ -51,6 +51,9 @@ TOY_CELLS = [
     "if township == '乙镇':\n"
     "    raise ValueError('乙镇的台账有错')",
     "(out / 'forms.xlsx').write_bytes(b'toy workbook')\n"
+    "ledger = out / '适龄儿童台账.xlsx'  # the county's, kept when the run lends one\n"
+    "if township is None and not ledger.exists():\n"
+    "    ledger.write_bytes(b'toy ledger')\n"
     "print(f'{township or \"全县\"} 在校生 {ENROLLED.get(township, 100)} 人')",
 ]
 
@@ -127,9 +130,11 @@ def test_a_failing_township_keeps_only_its_notebook_and_the_others_complete(thre
     assert manifest.ok is False
     # The failing notebook wrote metrics.json and kernel.txt before raising: both removed.
     assert sorted(os.listdir(run_dir / "乙镇")) == ["notebook.ipynb"]
-    for folder in ("甲镇", "丙镇", "county"):
+    for folder in ("甲镇", "丙镇"):
         assert sorted(os.listdir(run_dir / folder)) == [
             "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+    assert sorted(os.listdir(run_dir / "county")) == [
+        "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html", SCHOOL_AGE_LEDGER_FILE]
     # Only the published folder: no partial or aside folder is left beside it.
     assert os.listdir(run_dir.parent) == ["2021-10-15"]
     assert sorted(os.listdir(run_dir)) == [
@@ -410,13 +415,19 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
     assert index.count("沿用 reused") == 3 and first.townships[0].fingerprint[:12] in index
     assert (run_dir / "坡荷乡" / "metrics.json").is_file()
 
+    ledger = run_dir / "county" / SCHOOL_AGE_LEDGER_FILE
+    written = ledger.stat().st_ino
     _change_one_absence(params.store, "城厢镇")
     changed = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
     assert statuses(changed) == {"城厢镇": "ok", "坡荷乡": "reused", "county": "ok"}
     assert changed.store_sha256 != first.store_sha256
+    # An absence changes no school-age child: the county keeps the ledger it had (the same file).
+    assert ledger.stat().st_ino == written
+    assert 'href="county/%E9%80%82' in (run_dir / "index.html").read_text(encoding="utf-8")
 
     forced = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks, force=True)
     assert statuses(forced) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
+    assert ledger.stat().st_ino != written  # --force renders everything again
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [t["fingerprint"] for t in on_disk["townships"]] == [t.fingerprint for t in forced.townships]
     assert all(t["worker"] for t in on_disk["townships"])

@@ -3,7 +3,7 @@ reads or writes them (the runner, the trends, the CLI), so that a county or town
 name with "/" or ".." lands in the same safe folder for all of them.
 
     <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · notebook.ipynb
-    <outputs>/<county>/<as_of>/county/      the county roll-up
+    <outputs>/<county>/<as_of>/county/      the county roll-up, and its 适龄儿童台账.xlsx
     <outputs>/<county>/<as_of>/index.html · manifest.json
 """
 
@@ -18,6 +18,7 @@ from kcbx.params import Params
 
 COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
 INDEX_FILE = "index.html"
+SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger, beside its forms.xlsx
 
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]')
 _UNSAFE_EDGES = re.compile(r"^[\s.]+|[\s.]+$")  # hidden (.x), "..", and Windows' trailing dots

@@ -13,9 +13,7 @@ notebook whose fingerprint equals the previous complete run's is reused, not ren
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import hashlib
 import pickle
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -25,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from kcbx import source_digest
+from kcbx.digest import content_digest
 from kcbx.layout import county_output_dir
 from kcbx.metrics import Analysis, measure_county
 from kcbx.params import Params
@@ -52,46 +51,9 @@ def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
             for row in ingest_log.itertuples()}
 
 
-def _feed(digest: "hashlib._Hash", value: Any) -> None:
-    """Feed a value's content into the digest: equal content, equal bytes, in any process.
-
-    Not pickle's bytes: those also record which equal strings are one object (DuckDB hands
-    out shared strings, and shares differently after a rewrite) and row labels that come
-    from the county's frame. A table is its columns, dtypes and rows in order.
-    """
-    if isinstance(value, pd.DataFrame):
-        digest.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
-        try:
-            rows = pd.util.hash_pandas_object(value, index=False).to_numpy()
-        except TypeError:  # unhashable cells (lists, dicts): hash their text
-            rows = pd.util.hash_pandas_object(value.astype(str), index=False).to_numpy()
-        digest.update(rows.tobytes())
-    elif isinstance(value, pd.Series | pd.Index):
-        _feed(digest, value.to_frame(name="values") if isinstance(value, pd.Series) else value.to_frame())
-    elif isinstance(value, dict):
-        digest.update(b"{")
-        for key in sorted(value, key=repr):
-            digest.update(repr(key).encode())
-            _feed(digest, value[key])
-        digest.update(b"}")
-    elif isinstance(value, list | tuple):
-        digest.update(b"[")
-        for item in value:
-            _feed(digest, item)
-        digest.update(b"]")
-    elif dataclasses.is_dataclass(value):
-        digest.update(type(value).__name__.encode())
-        _feed(digest, {f.name: getattr(value, f.name) for f in dataclasses.fields(value)})
-    else:  # numbers, text, dates, None, paths
-        digest.update(repr(value).encode())
-
-
 def fingerprint_of(analysis: Analysis, notebook_sha256: str) -> str:
     """The fingerprint of a notebook's inputs: its slice's content, the notebook, kcbx's source."""
-    digest = hashlib.sha256()
-    _feed(digest, [source_digest(), notebook_sha256])
-    _feed(digest, analysis)
-    return digest.hexdigest()
+    return content_digest(source_digest(), notebook_sha256, analysis)
 
 
 def _write_slice(analysis: Analysis, path: Path, notebook_sha256: str) -> PreparedSlice:

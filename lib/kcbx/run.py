@@ -20,7 +20,8 @@ Compute once, render many (architecture.md):
 Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
 ``township`` (None for the county notebook), ``as_of`` (ISO date), ``output_dir`` (None =
 interactive use) and ``prepared`` (the pickled slice; None = compute on demand); given a
-folder, the notebook writes ``metrics.json`` and ``forms.xlsx`` there. The runner saves
+folder, the notebook writes ``metrics.json`` and ``forms.xlsx`` there, the county notebook
+also ``适龄儿童台账.xlsx`` (the previous run's is lent to it, to keep when unchanged). The runner saves
 the executed notebook beside them and exports ``report.html`` from it.
 
 How one notebook is executed lives behind ``ENGINES``: a function ``(NotebookJob) ->
@@ -64,7 +65,7 @@ from tqdm import tqdm
 
 from kcbx import __version__, source_digest
 from kcbx.files import process_alive, sha256_of_file, write_text_atomic
-from kcbx.layout import COUNTY_NAME, county_output_dir, safe_dirname
+from kcbx.layout import COUNTY_NAME, SCHOOL_AGE_LEDGER_FILE, county_output_dir, safe_dirname
 from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
                            NotebookError, NotebookRecord, read_manifest)
 from kcbx.params import Params
@@ -76,7 +77,7 @@ FORMS_FILE = "forms.xlsx"
 METRICS_FILE = "metrics.json"
 # What the notebook itself must have written for its report to count as complete.
 NOTEBOOK_OUTPUTS = (METRICS_FILE, FORMS_FILE)
-# What a reused notebook's folder must hold.
+# What a reused notebook's folder must hold (every other file in it comes along).
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
 PREPARED_DIR = ".prepared"  # the run's slices, inside the partial folder; never published
@@ -221,7 +222,8 @@ def failure_from_notebook(executed_path: Path, exc: BaseException) -> NotebookEr
 
 
 def _missing_outputs(job: NotebookJob) -> NotebookError | None:
-    missing = [name for name in NOTEBOOK_OUTPUTS if not (job.output_dir / name).is_file()]
+    expected = NOTEBOOK_OUTPUTS if job.township else (*NOTEBOOK_OUTPUTS, SCHOOL_AGE_LEDGER_FILE)
+    missing = [name for name in expected if not (job.output_dir / name).is_file()]
     if not missing:
         return None
     return NotebookError(None, None, "MissingOutput",
@@ -285,12 +287,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
-    """Copy a previous report's folder (notebook, report, forms, metrics); False when incomplete."""
+    """Copy a previous report's folder (notebook, report, forms, metrics and any other file,
+    the county's 适龄儿童台账.xlsx); False when incomplete."""
     if not all((previous_dir / name).is_file() for name in REPORT_FILES):
         return False
     output_dir.mkdir(parents=True, exist_ok=True)
-    for name in REPORT_FILES:
-        _link_or_copy(previous_dir / name, output_dir / name)
+    for path in previous_dir.iterdir():
+        if path.is_file() and not path.is_symlink():
+            _link_or_copy(path, output_dir / path.name)
     return True
 
 
@@ -328,6 +332,19 @@ class PreviousRun:
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
+
+    def lend_ledger(self, output_dir: Path) -> None:
+        """Put the previous county report's 适龄儿童台账.xlsx into output_dir, for the county
+        notebook to keep when its fingerprint is today's (``forms.write_school_age_ledger``):
+        eight seconds at tongjiang scale that a late absence ledger does not change.
+        Rewriting it replaces the link, never the previous run's file."""
+        entry = self.records.get(COUNTY_NAME)
+        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+            return
+        ledger = self.as_of_dir / entry["dir"] / SCHOOL_AGE_LEDGER_FILE
+        if ledger.is_file() and not ledger.is_symlink():
+            output_dir.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(ledger, output_dir / SCHOOL_AGE_LEDGER_FILE)
 
     def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
         """A notebook that failed now keeps the previous report of this as_of, if there is
@@ -616,8 +633,10 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
             record = previous.reuse(job.name, job.output_dir, job.fingerprint) if previous else None
             if record is not None:
                 dispatcher.done(record)
-            else:
-                dispatcher.add(job)
+                continue
+            if previous and job.township is None:
+                previous.lend_ledger(job.output_dir)
+            dispatcher.add(job)
         del preparation  # every slice is cut: the county's tables need not stay in memory
         records = dispatcher.finish()
         return [previous.keep(records[name], run_dir / records[name].dir)

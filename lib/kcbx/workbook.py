@@ -142,18 +142,24 @@ def metrics_json(analysis: Analysis) -> str:
 
 
 def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Path]:
-    """Write metrics.json and forms.xlsx into output_dir (nothing when None: interactive use)."""
+    """Write metrics.json and forms.xlsx into output_dir (nothing when None: interactive use);
+    the county also its whole 适龄儿童台账.xlsx, kept as it is when the one there is unchanged."""
     if output_dir is None:
         return []
-    from kcbx.report.forms import write_forms
+    from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
+    from kcbx.report.forms import write_forms, write_school_age_ledger
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
+    written = []
+    if analysis.township is None:
+        write_school_age_ledger(analysis, folder / SCHOOL_AGE_LEDGER_FILE)
+        written.append(folder / SCHOOL_AGE_LEDGER_FILE)
     forms = folder / "forms.xlsx"
     write_forms(analysis, forms)
     metrics = folder / "metrics.json"
     write_text_atomic(metrics, metrics_json(analysis))
-    return [metrics, forms]
+    return [metrics, forms, *written]
 
 
 RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",

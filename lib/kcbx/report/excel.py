@@ -17,10 +17,12 @@ import datetime as dt
 import numbers
 import os
 import re
+import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Literal
+from xml.etree import ElementTree
 
 import pandas as pd
 import xlsxwriter
@@ -234,12 +236,18 @@ def display_width(text: str) -> int:
 # --- writing -----------------------------------------------------------------
 
 
-def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | FormSheet]) -> None:
+FINGERPRINT_PROPERTY = "kcbx 指纹"  # a custom document property (文件 › 属性 › 自定义)
+
+
+def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | FormSheet],
+                   fingerprint: str | None = None) -> None:
     """Write the sheets to one .xlsx file at path, atomically.
 
     The workbook is written under a temporary name in the same folder, then
     renamed over path: a reader never sees half a file, and a failed write
-    leaves any earlier file intact.
+    leaves any earlier file intact (and a hard link of it elsewhere untouched).
+    ``fingerprint``, of what the sheets were made from, is kept as a document
+    property (``workbook_fingerprint``).
     """
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
@@ -251,6 +259,8 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
             {"strings_to_formulas": False, "strings_to_urls": False,
              "strings_to_numbers": False, "nan_inf_to_errors": True},
         )
+        if fingerprint is not None:
+            workbook.set_custom_property(FINGERPRINT_PROPERTY, fingerprint)
         styles = _Styles(workbook)
         for sheet in sheets:
             worksheet = workbook.add_worksheet(sheet.name)
@@ -259,6 +269,20 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
             else:
                 _write_form_sheet(worksheet, sheet, styles)
         workbook.close()
+
+
+def workbook_fingerprint(path: str | os.PathLike[str]) -> str | None:
+    """The fingerprint ``write_workbook`` kept in the workbook at path; None when there is no
+    such file, no fingerprint, or the file is not a readable workbook."""
+    try:
+        with zipfile.ZipFile(path) as package:
+            properties = ElementTree.fromstring(package.read("docProps/custom.xml"))
+    except (OSError, KeyError, zipfile.BadZipFile, ElementTree.ParseError):
+        return None
+    for prop in properties:
+        if prop.get("name") == FINGERPRINT_PROPERTY and len(prop):
+            return prop[0].text
+    return None
 
 
 class _Styles:

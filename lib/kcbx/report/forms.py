@@ -33,7 +33,11 @@ import pandas as pd
 from kcbx.measures.cases import CASE_STATES, deadline_moved_note
 from kcbx.measures.common import FINDING_COLUMNS
 from kcbx.measures.escalation import absence_not_reported
-from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, first_row_per_person, grade_names
+from kcbx import source_digest
+from kcbx.digest import content_digest
+from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
+from kcbx.measures.matching import (ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person,
+                                    grade_names)
 from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
 from kcbx.metrics import Analysis
 from kcbx.report.excel import (
@@ -44,6 +48,7 @@ from kcbx.report.excel import (
     TableSheet,
     history_from_case_events,
     plain_number,
+    workbook_fingerprint,
     write_workbook,
 )
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, PERSONAL_LEAVE, REJECTED_COLUMNS, SICK_LEAVE
@@ -76,6 +81,24 @@ def write_forms(analysis: Analysis, path: str | Path) -> None:
     write_workbook(path, form_sheets(analysis))
 
 
+def write_school_age_ledger(analysis: Analysis, path: str | Path) -> bool:
+    """Write the county's 适龄儿童台账.xlsx, every school-age child of the county, at path
+    (atomically); unless the file there already holds this very ledger (its fingerprint, a
+    property of the workbook, covers the rows, titles and kcbx's source). True when written.
+
+    Tens of thousands of rows take seconds to write (82,072 at tongjiang scale: about 8 s),
+    and most re-runs change none of them: a late absence ledger, a case event. So the
+    county's forms.xlsx carries the ledger summed by township, and the run gives this file
+    the previous run's copy to keep (kcbx.run).
+    """
+    sheet = _school_age_sheet(analysis, _people(analysis))
+    fingerprint = content_digest(source_digest(), sheet)
+    if workbook_fingerprint(path) == fingerprint:
+        return False
+    write_workbook(path, [sheet], fingerprint=fingerprint)
+    return True
+
+
 def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
     """Every sheet of forms.xlsx, in the order schools use them."""
     people = _people(analysis)
@@ -88,7 +111,7 @@ def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
                   _registration_forms(analysis, cases), subtitle=_subtitle(analysis),
                   signoff=_signoff(analysis)),
         _summary_sheet(analysis, cases),
-        _school_age_sheet(analysis, people),
+        _school_age_summary_sheet(analysis) if county else _school_age_sheet(analysis, people),
         _suspected_sheet(analysis, people),
         _case_ledger_sheet(analysis, cases),
         _attendance_sheet(analysis, statistics),
@@ -586,6 +609,27 @@ def _school_age_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     return _official_table(analysis, "适龄儿童台账", "适龄儿童台账", _SCHOOL_AGE_COLUMNS, _numbered(rows),
                            notes=[f"适龄：{params.school_age_min}–{params.school_age_max} 周岁"
                                   "（按学年开始前8月31日计），户籍所在乡镇；已死亡的不列。", FAMILY_NOTE])
+
+
+def _school_age_summary_sheet(analysis: Analysis) -> TableSheet:
+    """适龄儿童台账 of the county: each township's school-age children by where they stand
+    (the same standings as the township ledgers' 就学情况), the whole list in its own file."""
+    standings = (analysis.school_age.assign(township=analysis.school_age["township"].fillna("（乡镇未详）"))
+                 .pivot_table(index="township", columns="standing", values="person_key",
+                              aggfunc="size", fill_value=0)
+                 .reindex(columns=list(STANDINGS), fill_value=0))
+    standings.insert(0, "children", standings.sum(axis=1))
+    standings.loc[COUNTY_LABEL] = standings.sum()
+    rows = _numbered(standings.rename_axis("township").reset_index())
+    rows.loc[rows["township"] == COUNTY_LABEL, "number"] = None
+    columns = [NUMBER, Column("乡镇", "township"), Column("适龄儿童", "children", kind="int"),
+               *[Column(standing, standing, kind="int", group="其中") for standing in STANDINGS]]
+    params = analysis.params
+    return _official_table(analysis, "适龄儿童台账", "适龄儿童台账（按户籍乡镇汇总）", columns, rows,
+                           notes=[f"适龄：{params.school_age_min}–{params.school_age_max} 周岁"
+                                  "（按学年开始前8月31日计），户籍所在乡镇；已死亡的不列。",
+                                  f"全县逐人名单见同一文件夹的 {SCHOOL_AGE_LEDGER_FILE}；"
+                                  "各乡镇名单见该乡镇 forms.xlsx 的「适龄儿童台账」。"])
 
 
 _SUSPECTED_COLUMNS = [

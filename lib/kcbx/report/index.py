@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 
 from kcbx.files import write_text_atomic
-from kcbx.layout import INDEX_FILE
+from kcbx.layout import INDEX_FILE, SCHOOL_AGE_LEDGER_FILE
 from kcbx.manifest import KEPT, MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"  # shared with report.html (kcbx.report.html)
@@ -52,6 +52,9 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
             "href": quote(entry["dir"]),
+            # The county's whole 适龄儿童台账, in its own workbook beside forms.xlsx.
+            "ledger_href": (f'{quote(entry["dir"])}/{quote(SCHOOL_AGE_LEDGER_FILE)}'
+                            if entry.get("township") is None else ""),
             "error": describe_error(entry.get("error") or {}) if entry["status"] not in SUCCEEDED else "",
         }
         for entry in ordered
@@ -80,6 +83,7 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         store_sha256=(manifest.get("store_sha256") or "")[:16],
         failed=len(notebooks) - ok,
         rows=_rows(notebooks),
+        ledger_file=SCHOOL_AGE_LEDGER_FILE,
     )
 
 
