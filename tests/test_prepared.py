@@ -103,7 +103,8 @@ def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):
     preparation = CountyPreparation(params, AS_OF, None, tmp_path, township_notebook_sha256="t",
                                     county_notebook_sha256="c")
     first = next(preparation.slices())
-    opened = workbook.open_township(DEMO_PARAMS, first.township, AS_OF, first.path)
+    assert not first.path.exists()  # written only for a notebook that runs
+    opened = workbook.open_township(DEMO_PARAMS, first.township, AS_OF, first.write())
     assert opened.township == first.township
     with pytest.raises(ValueError, match="not the prepared analysis"):
         workbook.open_township(DEMO_PARAMS, "另一个镇", AS_OF, first.path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,12 +36,20 @@ PICKLE_PROTOCOL = 5
 
 @dataclass(frozen=True)
 class PreparedSlice:
-    """One notebook's input, ready: its pickled Analysis, fingerprint and ledger files."""
+    """One notebook's input, ready: its Analysis, fingerprint and ledger files; the pickle
+    its notebook opens is written (``write``) only when the notebook is to run, not for a
+    report reused unchanged."""
 
     township: str | None  # None: the county
-    path: Path  # the pickle, for the notebook's ``prepared`` parameter
+    path: Path  # where the pickle goes, for the notebook's ``prepared`` parameter
     fingerprint: str
     ledger_files: dict[str, str]  # the report footer's ledger lines: file -> sha256 and counts
+    analysis: Analysis = field(repr=False, compare=False)
+
+    def write(self) -> Path:
+        """Write the pickled Analysis (for this run's notebook) and return its path."""
+        self.path.write_bytes(pickle.dumps(self.analysis, protocol=PICKLE_PROTOCOL))
+        return self.path
 
 
 def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
@@ -56,10 +64,9 @@ def fingerprint_of(analysis: Analysis, notebook_sha256: str) -> str:
     return content_digest(source_digest(), notebook_sha256, analysis)
 
 
-def _write_slice(analysis: Analysis, path: Path, notebook_sha256: str) -> PreparedSlice:
-    path.write_bytes(pickle.dumps(analysis, protocol=PICKLE_PROTOCOL))
+def _slice(analysis: Analysis, path: Path, notebook_sha256: str) -> PreparedSlice:
     return PreparedSlice(analysis.township, path, fingerprint_of(analysis, notebook_sha256),
-                         ledger_lines(analysis.ingest_log))
+                         ledger_lines(analysis.ingest_log), analysis)
 
 
 def _without_run_time(log: pd.DataFrame) -> pd.DataFrame:
@@ -70,14 +77,14 @@ def _without_run_time(log: pd.DataFrame) -> pd.DataFrame:
 
 class CountyPreparation:
     """One run's county pass: the store snapshot read and measured once (on creation), then
-    ``slices()`` cuts and writes each notebook's slice."""
+    ``slices()`` cuts each notebook's slice."""
 
     def __init__(self, params: Params, as_of: dt.date, townships: Sequence[str] | None,
                  folder: Path, *, township_notebook_sha256: str, county_notebook_sha256: str,
                  store_snapshot: Path | None = None):
         """``townships`` None: every township in scope; the notebooks' sha256 go into the
         fingerprints; ``store_snapshot`` is the store file to read (default: params.store);
-        slices are written into ``folder``."""
+        slices are written into ``folder`` (``PreparedSlice.write``)."""
         self.params, self.as_of, self.folder = params, as_of, folder
         self.township_notebook_sha256 = township_notebook_sha256
         self.county_notebook_sha256 = county_notebook_sha256
@@ -93,11 +100,11 @@ class CountyPreparation:
             analysis = self.county_pass.analysis(township)
             analysis.ingest_log = _without_run_time(analysis.ingest_log)
             township_metrics.append(analysis.metrics)
-            yield _write_slice(analysis, self.folder / f"{position:04d}.pkl",
+            yield _slice(analysis, self.folder / f"{position:04d}.pkl",
                                self.township_notebook_sha256)
         county = self.county_pass.analysis(None)
         county.ingest_log = _without_run_time(county.ingest_log)
         county.extras[RANKING_EXTRA] = ranking_rows(township_metrics)
         county.extras[HISTORY_EXTRA] = load_history(county_output_dir(self.params), self.as_of,
                                                     since=self.params.term_start)
-        yield _write_slice(county, self.folder / "county.pkl", self.county_notebook_sha256)
+        yield _slice(county, self.folder / "county.pkl", self.county_notebook_sha256)

@@ -634,6 +634,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
             if record is not None:
                 dispatcher.done(record)
                 continue
+            prepared.write()
             if previous and job.township is None:
                 previous.lend_ledger(job.output_dir)
             dispatcher.add(job)
