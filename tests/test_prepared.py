@@ -4,6 +4,7 @@ per-township computation, and each slice's fingerprint moves only with its own i
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import shutil
 import subprocess
@@ -11,6 +12,7 @@ import sys
 from pathlib import Path
 
 import duckdb
+import pandas as pd
 import pytest
 
 from kcbx import workbook
@@ -50,6 +52,19 @@ def test_every_township_s_slice_equals_its_fresh_computation(demo):
         for name in CUT_TABLES:
             assert getattr(cut, name).reset_index(drop=True).equals(
                 getattr(fresh, name).reset_index(drop=True)), (township, name)
+
+
+def test_the_county_s_ranking_has_each_township_s_own_figures(demo, tmp_path):
+    params, tables, county_pass = demo
+    townships = county_pass.townships()
+    preparation = CountyPreparation(params, AS_OF, None, tmp_path, township_notebook_sha256="t",
+                                    county_notebook_sha256="c")
+    ranking = next(preparation.slices()).analysis.extras[workbook.RANKING_EXTRA]
+    expected = workbook.ranking_rows([analyse(tables, params, AS_OF, name).metrics for name in townships])
+    pd.testing.assert_frame_equal(ranking, expected)
+    assert ranking["cases_open"].sum() > 0 and ranking["absent_unexcused_today"].sum() > 0
+    with pytest.raises(ValueError, match="measured for"):
+        measure_county(tables, params, AS_OF, scope=townships[0]).headline_figures(townships)
 
 
 def test_a_township_pass_cannot_be_cut_for_another(demo):
@@ -102,7 +117,8 @@ def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):
     params, _, _ = demo
     preparation = CountyPreparation(params, AS_OF, None, tmp_path, township_notebook_sha256="t",
                                     county_notebook_sha256="c")
-    first = next(preparation.slices())
+    county, first = itertools.islice(preparation.slices(), 2)
+    assert county.township is None  # the county's first: its report is the longest
     assert not first.path.exists()  # written only for a notebook that runs
     opened = workbook.open_township(DEMO_PARAMS, first.township, AS_OF, first.write())
     assert opened.township == first.township

@@ -20,7 +20,9 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -304,6 +306,13 @@ class CountyPass:
         the population ledger, unless params lists them)."""
         return townships_in_scope(self.tables, self.params, self.as_of)
 
+    def headline_figures(self, townships: Sequence[str]) -> list[dict[str, Any]]:
+        """Each township's figures of the 周通报 ranking, exactly as its Analysis has them,
+        without cutting the rest of it: the county report need not wait for the townships'."""
+        if self.scope is not None:
+            raise ValueError(f"measured for {self.scope} only, not for the county's townships")
+        return [{"township": township, **_headline(_core(self, township))} for township in townships]
+
     def analysis(self, township: str | None) -> Analysis:
         """The township's Analysis (None: the county), cut from the county-wide measures."""
         if self.scope is not None and township != self.scope:
@@ -385,18 +394,58 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     )
 
 
+@dataclass
+class _Core:
+    """The part of a township's cut that its headline figures come from (``_headline``)."""
+
+    roster: pd.DataFrame  # the township's current roster rows
+    pupils: set[str] | None  # their person_keys (None: the county)
+    absent_today: pd.DataFrame
+    cases: pd.DataFrame  # attributed to the township
+    case_counts: dict
+    school_age: pd.DataFrame
+    out_of_school: pd.DataFrame
+
+
+def _core(county: CountyPass, township: str | None) -> _Core:
+    town_roster = _in_township(county.roster_now, township)
+    town_pupils = None if township is None else set(town_roster["person_key"])
+    town_cases = _in_township(county.cases, township)
+    return _Core(
+        roster=town_roster, pupils=town_pupils,
+        absent_today=_of_people(county.absent_today, town_pupils).reset_index(drop=True),
+        cases=town_cases,
+        case_counts=case_measures.case_counts(town_cases, set(county.tables["poverty"]["person_key"])),
+        school_age=_in_township(county.school_age, township),
+        out_of_school=_in_township(county.out_of_school, township).reset_index(drop=True),
+    )
+
+
+def _headline(core: _Core) -> dict[str, Any]:
+    """The figures of the 周通报 ranking, as the township's metrics.json has them."""
+    counts = core.case_counts
+    return {
+        "enrolled": int(rates.enrolled_count(core.roster)),
+        "enrollment_rate": matching.enrollment_rate(len(core.school_age), len(core.out_of_school)),
+        "absent_unexcused_today": int(len(core.absent_today)),
+        "cases_open": counts["cases_open"],
+        "cases_open_poverty": counts["cases_open_poverty"],
+        "notices_overdue": counts["notices_overdue"],
+    }
+
+
 def _cut(county: CountyPass, township: str | None) -> Analysis:
     """One township's Analysis (None: the county) from the county pass: each figure given to
     the township of the register it comes from (see the module's docstring)."""
     params, as_of, days, tables = county.params, county.as_of, county.school_days, county.tables
     year = school_year_of(as_of)
+    core = _core(county, township)
+    headline = _headline(core)
 
     # --- school side: the current roster of the township -------------------------------
-    town_roster = _in_township(county.roster_now, township)
-    town_pupils = None if township is None else set(town_roster["person_key"])
-    enrolled = rates.enrolled_count(town_roster)
+    town_roster, town_pupils = core.roster, core.pupils
     streaks = _of_people(county.streaks, town_pupils)
-    today = _of_people(county.absent_today, town_pupils).reset_index(drop=True)
+    today = core.absent_today
     absence = tables["absence"]
     town_absence = absence[absence["person_key"].isin(
         set(county.roster_now["person_key"]) if town_pupils is None else town_pupils)]
@@ -404,14 +453,12 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
     duplicates = county.duplicates[county.duplicates["person_key"].isin(reading_keys)]
 
     # --- cases --------------------------------------------------------------------------
-    town_cases = _in_township(county.cases, township)
-    counts = case_measures.case_counts(town_cases, set(tables["poverty"]["person_key"]))
+    town_cases, counts = core.cases, core.case_counts
     linked_events = county.case_events
     town_events = linked_events[linked_events["case_id"].isin(set(town_cases["case_id"]))]
 
     # --- register side: the population ledger --------------------------------------------
-    school_age = _in_township(county.school_age, township)
-    out = _in_township(county.out_of_school, township).reset_index(drop=True)
+    school_age, out = core.school_age, core.out_of_school
 
     # --- rates from the enrollment ledger ------------------------------------------------
     town_enrollment = _in_township(tables["enrollment"], township)
@@ -462,24 +509,24 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "as_of": as_of.isoformat(),
         "county": params.county,
         "township": township,
-        "enrolled": int(enrolled),
+        "enrolled": headline["enrolled"],
         "school_age_population": int(n_school_age),
         "out_of_school_suspected": int(n_out),
-        "enrollment_rate": matching.enrollment_rate(n_school_age, n_out),
+        "enrollment_rate": headline["enrollment_rate"],
         "duplicate_enrollments": int(len(duplicates)),
-        "absent_unexcused_today": int(len(today)),
+        "absent_unexcused_today": headline["absent_unexcused_today"],
         "escalation": escalation.escalation_counts(streaks, params.escalation),
         "cases_total": counts["cases_total"],
-        "cases_open": counts["cases_open"],
-        "cases_open_poverty": counts["cases_open_poverty"],
+        "cases_open": headline["cases_open"],
+        "cases_open_poverty": headline["cases_open_poverty"],
         "cases_returned": counts["cases_returned"],
         "return_rate": counts["return_rate"],
         "closure_rate": counts["closure_rate"],
-        "notices_overdue": counts["notices_overdue"],
+        "notices_overdue": headline["notices_overdue"],
         "retention_rate": retention["rate"],
         "retention_flag": retention["flag"],
         "cohort": rates.cohort(town_enrollment, year),
-        "dropout_rate": rates.dropout_rate(town_cases, enrolled, as_of),
+        "dropout_rate": rates.dropout_rate(town_cases, headline["enrolled"], as_of),
         "groups": group_figures,
         "home_teaching_due": int(ht_summary["due"]),
         "home_teaching_compliant": int(ht_summary["compliant"]),

@@ -92,19 +92,18 @@ class CountyPreparation:
         self.townships = list(townships) if townships is not None else self.county_pass.townships()
 
     def slices(self) -> Iterator[PreparedSlice]:
-        """Each township's slice as soon as it is cut, in order, then the county's (whose
-        ranking needs every township's figures)."""
+        """The county's slice first (its ranking takes only each township's headline figures
+        from the pass: the longest report starts at once), then each township's as soon as
+        it is cut, in order."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        township_metrics = []
-        for position, township in enumerate(self.townships):
-            analysis = self.county_pass.analysis(township)
-            analysis.ingest_log = _without_run_time(analysis.ingest_log)
-            township_metrics.append(analysis.metrics)
-            yield _slice(analysis, self.folder / f"{position:04d}.pkl",
-                               self.township_notebook_sha256)
         county = self.county_pass.analysis(None)
         county.ingest_log = _without_run_time(county.ingest_log)
-        county.extras[RANKING_EXTRA] = ranking_rows(township_metrics)
+        county.extras[RANKING_EXTRA] = ranking_rows(self.county_pass.headline_figures(self.townships))
         county.extras[HISTORY_EXTRA] = load_history(county_output_dir(self.params), self.as_of,
                                                     since=self.params.term_start)
         yield _slice(county, self.folder / "county.pkl", self.county_notebook_sha256)
+        del county
+        for position, township in enumerate(self.townships):
+            analysis = self.county_pass.analysis(township)
+            analysis.ingest_log = _without_run_time(analysis.ingest_log)
+            yield _slice(analysis, self.folder / f"{position:04d}.pkl", self.township_notebook_sha256)

@@ -14,7 +14,7 @@ Compute once, render many (architecture.md):
 2. Otherwise ``kcbx.prepared`` measures the county once and cuts one slice per notebook,
    each with its own fingerprint. A notebook whose fingerprint equals the previous run's
    is reused (its folder copied); the others run on the engine, ``workers`` at a time,
-   each as soon as its slice is cut, the county's first once its slice is ready.
+   each as soon as its slice is cut: the county's first (the longest report), then the townships'.
 3. manifest.json and index.html; the folder is published whole or not at all.
 
 Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),

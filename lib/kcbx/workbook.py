@@ -179,9 +179,8 @@ def township_figures(county: Analysis) -> pd.DataFrame:
     same county pass as every township report; computed here in JupyterLab."""
     if RANKING_EXTRA in county.extras:
         return county.extras[RANKING_EXTRA]
-    tables = tables_of(county.params)
-    county_pass = measure_county(tables, county.params, county.as_of)
-    return ranking_rows([county_pass.analysis(name).metrics for name in county_pass.townships()])
+    county_pass = measure_county(tables_of(county.params), county.params, county.as_of)
+    return ranking_rows(county_pass.headline_figures(county_pass.townships()))
 
 
 def history(county: Analysis) -> pd.DataFrame:
