@@ -77,8 +77,9 @@ FORMS_FILE = "forms.xlsx"
 METRICS_FILE = "metrics.json"
 # What the notebook itself must have written for its report to count as complete.
 NOTEBOOK_OUTPUTS = (METRICS_FILE, FORMS_FILE)
-# What a reused notebook's folder must hold (every other file in it comes along).
+# What a reused notebook's folder must hold, and what else comes along when it is there.
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
+OPTIONAL_REPORT_FILES = (SCHOOL_AGE_LEDGER_FILE,)  # the county's
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
 PREPARED_DIR = ".prepared"  # the run's slices, inside the partial folder; never published
 
@@ -287,14 +288,14 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
-    """Copy a previous report's folder (notebook, report, forms, metrics and any other file,
-    the county's 适龄儿童台账.xlsx); False when incomplete."""
+    """Copy a previous report's folder (notebook, report, forms, metrics; the county's
+    适龄儿童台账.xlsx); False when incomplete. Not a failed run's notebook.failed.ipynb."""
     if not all((previous_dir / name).is_file() for name in REPORT_FILES):
         return False
     output_dir.mkdir(parents=True, exist_ok=True)
-    for path in previous_dir.iterdir():
-        if path.is_file() and not path.is_symlink():
-            _link_or_copy(path, output_dir / path.name)
+    for name in (*REPORT_FILES, *OPTIONAL_REPORT_FILES):
+        if (previous_dir / name).is_file():
+            _link_or_copy(previous_dir / name, output_dir / name)
     return True
 
 
