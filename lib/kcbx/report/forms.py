@@ -426,9 +426,12 @@ def _case_history(analysis: Analysis) -> dict[str, pd.DataFrame]:
     """
     events = analysis.case_events
     events = events[~events["duplicate"] & (events["date"] <= pd.Timestamp(analysis.as_of))]
-    events = events.assign(method=events["method"].map(_method_wording))
-    return {case_id: history_from_case_events(case_events)
-            for case_id, case_events in events.groupby("case_id", sort=False)}
+    events = events.assign(method=events["method"].map(_method_wording)).sort_values("date", kind="stable")
+    # Worded once for every case (a county has hundreds), then split: each case's rows keep
+    # the date order, same-day events their file order, as for one case alone.
+    history = history_from_case_events(events)
+    return {case_id: rows.reset_index(drop=True)
+            for case_id, rows in history.groupby(events["case_id"].to_numpy(), sort=False)}
 
 
 def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilForm]:
