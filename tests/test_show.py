@@ -414,3 +414,13 @@ def test_money_and_hours_keep_their_jiao_and_drop_a_spurious_point_zero(small):
                               {"due": "应发(元)", "paid": "实发(元)"})
     cells = re.findall(r"<td>([^<]*)</td>", table)
     assert cells == ["1250", "625", "687.5", ""]
+
+
+def test_a_long_list_shows_its_first_rows_masked_and_says_how_many_there_are():
+    frame = pd.DataFrame({"name": ["张三", "李四", "王五"], "id_number": ["452626201201010011"] * 3,
+                          "grade": [7, 8, 9]})
+    table = show.masked_table(frame, {"name": "姓名", "id_number": "身份证号", "grade": "年级"}, limit=2)
+    assert "张*" in table and "李*" in table and "王" not in table
+    assert "452626201201010011" not in table and "八年级" in table and "九年级" not in table
+    assert "共 3 行，此处显示前 2 行；完整名单见 forms.xlsx。" in table
+    assert "共" not in show.masked_table(frame, {"name": "姓名"}, limit=3)

@@ -134,7 +134,8 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     """The chosen columns, renamed to Chinese, identities masked, at most `limit` rows."""
     if frame is None or len(frame) == 0:
         return f'<p class="kcbx-empty">{_e(empty)}</p>'
-    shown = frame[[c for c in columns if c in frame.columns]]
+    # Only the rows shown are masked and formatted: a county list runs to thousands.
+    shown = frame[[c for c in columns if c in frame.columns]].head(limit)
     shown = privacy.mask_frame(shown, name_columns=[c for c in NAME_COLUMNS if c in shown],
                                id_columns=[c for c in ID_COLUMNS if c in shown])
     if "grade" in shown.columns:  # 三年级, not 3
@@ -150,9 +151,8 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     shown = shown.astype(object)
     shown = shown.where(shown.notna(), "")
     more = ""
-    if len(shown) > limit:
-        more = f'<p class="kcbx-more">共 {len(shown)} 行，此处显示前 {limit} 行；完整名单见 forms.xlsx。</p>'
-        shown = shown.head(limit)
+    if len(frame) > limit:
+        more = f'<p class="kcbx-more">共 {len(frame)} 行，此处显示前 {limit} 行；完整名单见 forms.xlsx。</p>'
     return f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>{more}'
 
 
