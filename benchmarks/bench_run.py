@@ -9,8 +9,9 @@ Prints, for the same sample of townships:
   2. the previous engine: papermill with a fresh kernel per notebook ("papermill");
   3. the warm-kernel engine ("warm");
 then, on the whole county: 4. the warm engine, every report rendered (--force), with the
-peak RSS of all its processes; 5. the unchanged re-run through the `kcbx` CLI;
-6. a change to one township's ledger rows (one absence corrected in the store).
+peak RSS of all its processes and the CPU seconds of the run's parent, its workers and
+their kernels; 5. the unchanged re-run through the `kcbx` CLI; 6. a change to one
+township's ledger rows (one absence corrected in the store).
 
 Runs write into a temporary outputs folder and a copy of the store: the county's own
 outputs and store are left alone. Not run by the tests.
@@ -37,18 +38,35 @@ from kcbx.run import DEFAULT_NOTEBOOKS_DIR, TOWNSHIP_NOTEBOOK, run_county
 
 BIN = Path(sys.executable).parent
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
-class PeakRss:
-    """The largest sum of resident memory of this process and all its descendants, sampled."""
+class ProcessTree:
+    """This process and all its descendants, sampled: the largest sum of their resident
+    memory, and the CPU seconds each used (its last sample), by kind: this process (the
+    run's parent), its workers, their kernels."""
+
+    KINDS = ("parent", "workers", "kernels")
 
     def __init__(self, interval: float = 0.2):
         self.interval, self.peak, self._stop = interval, 0, threading.Event()
         self._thread = threading.Thread(target=self._sample, daemon=True)
+        self._cpu: dict[int, tuple[str, float]] = {}  # pid -> (kind, CPU seconds so far)
 
     @staticmethod
-    def _tree_rss(root: int) -> int:
-        parents, rss = {}, {}
+    def _kind(pid: int) -> str:
+        if pid == os.getpid():
+            return "parent"
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except OSError:
+            return "workers"
+        return "kernels" if b"ipykernel" in command else "workers"
+
+    def _tree(self, root: int) -> dict[int, tuple[int, float]]:
+        """pid -> (resident bytes, CPU seconds) of root and its descendants."""
+        parents, usage = {}, {}
         for entry in os.listdir("/proc"):
             if not entry.isdigit():
                 continue
@@ -56,23 +74,37 @@ class PeakRss:
                 with open(f"/proc/{entry}/stat") as stat:
                     fields = stat.read().rsplit(")", 1)[1].split()
                 with open(f"/proc/{entry}/statm") as statm:
-                    rss[int(entry)] = int(statm.read().split()[1]) * PAGE_SIZE
-                parents[int(entry)] = int(fields[1])
+                    rss = int(statm.read().split()[1]) * PAGE_SIZE
             except (OSError, IndexError, ValueError):
                 continue  # the process ended meanwhile
+            parents[int(entry)] = int(fields[1])
+            usage[int(entry)] = (rss, (int(fields[11]) + int(fields[12])) / CLOCK_TICKS)
         tree, frontier = {root}, [root]
         while frontier:
             children = [pid for pid, parent in parents.items() if parent in frontier and pid not in tree]
             tree.update(children)
             frontier = children
-        return sum(rss.get(pid, 0) for pid in tree)
+        return {pid: usage[pid] for pid in tree if pid in usage}
 
     def _sample(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, self._tree_rss(os.getpid()))
+            tree = self._tree(os.getpid())
+            self.peak = max(self.peak, sum(rss for rss, _ in tree.values()))
+            for pid, (_, cpu) in tree.items():
+                kind = self._cpu[pid][0] if pid in self._cpu else self._kind(pid)
+                self._cpu[pid] = (kind, cpu)
             time.sleep(self.interval)
 
-    def __enter__(self) -> PeakRss:
+    def cpu_seconds(self) -> dict[str, float]:
+        """CPU seconds used while sampled, by kind (a process shorter than a sample is missed)."""
+        totals = dict.fromkeys(self.KINDS, 0.0)
+        for kind, seconds in self._cpu.values():
+            totals[kind] += seconds
+        totals["parent"] -= self._parent_before
+        return totals
+
+    def __enter__(self) -> ProcessTree:
+        self._parent_before = sum(os.times()[:2])
         self._thread.start()
         return self
 
@@ -175,10 +207,13 @@ def main() -> int:
                   f"wall per notebook (naive / warm run): "
                   f"{statistics.mean(naive) / (wall / len(warm.townships)):.1f}x")
 
-        with PeakRss() as rss:
+        with ProcessTree() as processes:
             full, wall = timed_run(force=True)
         report("4. warm engine, whole county", full, wall)
-        print(f"   peak RSS of all processes: {rss.peak / 2**30:.2f} GiB")
+        print(f"   peak RSS of all processes: {processes.peak / 2**30:.2f} GiB")
+        cpu = processes.cpu_seconds()
+        print(f"   CPU seconds: {sum(cpu.values()):.1f} in all over {wall:.1f} s wall; "
+              + ", ".join(f"{kind} {seconds:.1f}" for kind, seconds in cpu.items()))
 
         started = time.perf_counter()
         subprocess.run([BIN / "kcbx", "run", "--params", str(params_path), "--as-of",
