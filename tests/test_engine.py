@@ -13,10 +13,11 @@ import nbformat
 import papermill
 import pytest
 
+import kcbx.engine
 from kcbx import kernel_reset
-from kcbx.engine import warm_kernel
+from kcbx.engine import WARM_UP, WarmKernel, warm_kernel
 from kcbx.papermill_engine import WarmKernelEngine
-from kcbx.run import NotebookJob, render_notebook
+from kcbx.run import NotebookJob, render_notebook, start_worker
 
 PARAMETERS = "params = None\ntownship = None\nas_of = None\noutput_dir = None\nprepared = None"
 # Writes what the kernel looks like into metrics.json (and a forms.xlsx, as the protocol asks).
@@ -119,3 +120,35 @@ def test_reset_reports_a_replaced_attribute_only():
 
 def test_the_warm_kernel_is_this_process_s_own():
     assert warm_kernel() is warm_kernel()
+
+
+def test_a_kernel_that_dies_at_birth_is_started_again(monkeypatch):
+    # Two workers' kernels can be handed the same free port; the loser dies before its
+    # first reply. Here the first kernel really dies, in its warm-up cell.
+    real_run_cell = WarmKernel._run_cell
+    sources = []
+
+    def dies_the_first_time(kernel, source, timeout):
+        sources.append(source)
+        if len(sources) == 1:
+            real_run_cell(kernel, "import os\nos._exit(1)", timeout)
+        return real_run_cell(kernel, source, timeout)
+
+    monkeypatch.setattr(WarmKernel, "_run_cell", dies_the_first_time)
+    kernel = WarmKernel()
+    try:
+        kernel.start()
+        assert kernel._run_cell("print(6 * 7)", 60).strip() == "42"
+        assert sources[:2] == [WARM_UP, WARM_UP]  # the warm-up again, in a new kernel
+    finally:
+        kernel.shutdown()
+
+
+def test_a_worker_whose_kernel_cannot_start_still_starts(monkeypatch):
+    # An initializer that raises would break the run's whole pool: the worker starts
+    # without a kernel, and its first notebook tries again (and fails alone if it must).
+    def no_kernel():
+        raise RuntimeError("Kernel died before replying to kernel_info")
+
+    monkeypatch.setattr(kcbx.engine, "warm_kernel", no_kernel)
+    start_worker("warm")

@@ -32,6 +32,7 @@ from kcbx import kernel_reset
 
 KERNEL_NAME = "python3"
 STARTUP_TIMEOUT_SECONDS = 60
+KERNEL_START_ATTEMPTS = 3
 RESET_TIMEOUT_SECONDS = 60
 # Imported once per kernel, before the checkpoint that every reset returns to.
 WARM_UP = ("import kcbx.kernel_reset, kcbx.workbook, kcbx.report.show, kcbx.report.forms\n"
@@ -96,9 +97,22 @@ class WarmKernel:
                        if output.get("name") == "stdout")
 
     def start(self) -> None:
-        self.km = ProjectKernelManager(kernel_name=KERNEL_NAME)
-        self.kc = None
-        self._run_cell(WARM_UP, STARTUP_TIMEOUT_SECONDS)
+        """A new kernel, warmed up. One that dies at birth is started again, KERNEL_START_ATTEMPTS
+        times in all: jupyter_client picks free ports before the kernel binds them, so two
+        kernels starting at once (two workers) can be handed the same port, and one dies with
+        "Address already in use"."""
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            self.km = ProjectKernelManager(kernel_name=KERNEL_NAME)
+            self.kc = None
+            try:
+                self._run_cell(WARM_UP, STARTUP_TIMEOUT_SECONDS)
+                return
+            except Exception as exc:  # noqa: BLE001 - whatever killed it, a new kernel is tried
+                self.shutdown()
+                if attempt == KERNEL_START_ATTEMPTS:
+                    raise
+                log.warning("kernel start failed (%s: %s); starting another (%d of %d)",
+                            type(exc).__name__, exc, attempt + 1, KERNEL_START_ATTEMPTS)
 
     def shutdown(self) -> None:
         if self.kc is not None:
@@ -143,8 +157,8 @@ def warm_kernel() -> WarmKernel:
     kernel = getattr(_this_thread, "kernel", None)
     if kernel is None:
         kernel = _this_thread.kernel = WarmKernel()
-        kernel.start()
         atexit.register(kernel.shutdown)
+        kernel.start()  # should it fail, the next notebook's ready_for starts one again
     return kernel
 
 

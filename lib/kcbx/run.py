@@ -173,9 +173,14 @@ def start_worker(engine: str) -> None:
     threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True,
                      name="kcbx-parent-watch").start()
     if engine == "warm":
-        from kcbx.engine import warm_kernel
+        from kcbx.engine import log, warm_kernel
 
-        warm_kernel()
+        try:
+            warm_kernel()
+        except Exception:  # noqa: BLE001 - a worker without a kernel is still a worker
+            # An initializer that raises breaks the whole pool, and with it the run; the
+            # worker's first notebook starts a kernel again, and fails alone if it cannot.
+            log.exception("the worker's warm kernel did not start; its first notebook tries again")
 
 
 def worker_name() -> str:
