@@ -326,14 +326,22 @@ class PreviousRun:
                    bool(manifest.get("ok")) and all(e.get("status") in SUCCEEDED for e in entries),
                    tuple(entry["name"] for entry in entries), records)
 
+    def _folder(self, name: str) -> Path | None:
+        """The previous report folder of notebook ``name``; None when there is none, or the
+        manifest names anything but a bare folder name (never a path out of the run)."""
+        entry = self.records.get(name)
+        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+            return None
+        return self.as_of_dir / entry["dir"]
+
     def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
         """The previous record of notebook ``name`` when its fingerprint is unchanged, its
         folder copied to ``output_dir``; None when it changed (or was not there)."""
-        entry = self.records.get(name)
-        if (fingerprint is None or entry is None or entry["fingerprint"] != fingerprint
-                or Path(entry["dir"]).name != entry["dir"]  # a bare folder name, never a path
-                or not reuse_folder(self.as_of_dir / entry["dir"], output_dir)):
+        folder = self._folder(name)
+        if (fingerprint is None or folder is None or self.records[name]["fingerprint"] != fingerprint
+                or not reuse_folder(folder, output_dir)):
             return None
+        entry = self.records[name]
         # A kept report whose inputs are today's inputs again is as good as a new one.
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=REUSED, seconds=0.0, fingerprint=fingerprint,
@@ -344,10 +352,10 @@ class PreviousRun:
         notebook to keep when its fingerprint is today's (``forms.write_school_age_ledger``):
         eight seconds at tongjiang scale that a late absence ledger does not change.
         Rewriting it replaces the link, never the previous run's file."""
-        entry = self.records.get(COUNTY_NAME)
-        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+        folder = self._folder(COUNTY_NAME)
+        if folder is None:
             return
-        ledger = self.as_of_dir / entry["dir"] / SCHOOL_AGE_LEDGER_FILE
+        ledger = folder / SCHOOL_AGE_LEDGER_FILE
         if ledger.is_file() and not ledger.is_symlink():
             output_dir.mkdir(parents=True, exist_ok=True)
             _link_or_copy(ledger, output_dir / SCHOOL_AGE_LEDGER_FILE)
@@ -355,14 +363,15 @@ class PreviousRun:
     def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
         """A notebook that failed now keeps the previous report of this as_of, if there is
         one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb)."""
-        entry = self.records.get(failed.name)
-        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+        folder = self._folder(failed.name)
+        if folder is None:
             return failed
         executed = output_dir / NOTEBOOK_FILE
         if executed.exists():
             executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
-        if not reuse_folder(self.as_of_dir / entry["dir"], output_dir):
+        if not reuse_folder(folder, output_dir):
             return failed
+        entry = self.records[failed.name]
         return dataclasses.replace(failed, status=KEPT, fingerprint=entry["fingerprint"],
                                    rendered_at=entry.get("rendered_at"))
 

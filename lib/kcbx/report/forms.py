@@ -30,12 +30,12 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.measures.cases import CASE_STATES, deadline_moved_note
-from kcbx.measures.common import FINDING_COLUMNS
-from kcbx.measures.escalation import absence_not_reported
 from kcbx import source_digest
 from kcbx.digest import content_digest
 from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
+from kcbx.measures.cases import CASE_STATES, deadline_moved_note
+from kcbx.measures.common import FINDING_COLUMNS
+from kcbx.measures.escalation import absence_not_reported
 from kcbx.measures.matching import (ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person,
                                     grade_names)
 from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words

@@ -656,7 +656,7 @@ RANKING_WARNING_COLUMNS = {level: f"预警{label}" for level, label in warning.L
 RANKING_ASCENDING_FIRST = ("乡镇", "入学率")
 
 
-def ranking(a: Analysis, figures: pd.DataFrame) -> Section:
+def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
 
     One table, written most open cases first (as printed); in the page a click on a column
