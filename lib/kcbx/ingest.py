@@ -343,8 +343,16 @@ def _parts(ledger_files: list[LedgerFile], count: int) -> list[list[LedgerFile]]
 
 
 def _spare_cores() -> int:
-    """Cores no process wants (by the last minute's load, this one included)."""
-    return (os.cpu_count() or 1) - round(os.getloadavg()[0])
+    """Cores no process wants now, this one included: Linux's count of runnable threads
+    (/proc/loadavg), else the last minute's load. The minute's average lags: for a minute
+    after a heavy job ends it still says both cores are taken, and the reading would run
+    in one process on an idle machine."""
+    try:
+        with open("/proc/loadavg", encoding="ascii") as loadavg:
+            wanted = int(loadavg.read().split()[3].split("/")[0])
+    except (OSError, IndexError, ValueError):
+        wanted = round(os.getloadavg()[0])
+    return (os.cpu_count() or 1) - wanted
 
 
 def _watch_parent(parent: int) -> None:
