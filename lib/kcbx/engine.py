@@ -18,9 +18,16 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import sys
 import threading
 
-import nbformat
+# jsonschema (under nbformat and papermill) checks the "iri" format only if rfc3987_syntax
+# imports, and that import compiles a Lark grammar: about 1 s of each worker's start, on a
+# machine whose two cores are then measuring the county. No notebook schema has an iri
+# field; with the module marked absent, jsonschema skips that one check, as it is written to.
+sys.modules.setdefault("rfc3987_syntax", None)
+
+import nbformat  # after the line above
 import zmq
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager

@@ -133,9 +133,9 @@ class NotebookJob:
 def execute_with_papermill(job: NotebookJob, engine_name: str | None = None) -> None:
     """Run one notebook with papermill (``engine_name`` None: a fresh kernel), which saves
     the executed notebook - the failing cell marked - also when a cell raises."""
-    import papermill
+    from kcbx.engine import KERNEL_NAME, ProjectKernelManager  # first: it speeds papermill's import
 
-    from kcbx.engine import KERNEL_NAME, ProjectKernelManager
+    import papermill
 
     papermill.execute_notebook(
         str(job.input_path),
