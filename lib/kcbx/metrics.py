@@ -20,11 +20,14 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kcbx import fields, schema
 from kcbx.calendar import calendar_coverage, school_days_for
@@ -49,6 +52,7 @@ ENROLLED = "在读"
 # the mean of the SURGE_WINDOW school days before; open cases against a week before.
 SURGE_WINDOW, SURGE_FACTOR = 5, 2
 WEEK = 7
+NO_ROWS = np.array([], dtype=np.intp)
 
 
 def townships_in_data(tables: dict[str, pd.DataFrame], as_of: dt.date) -> list[str]:
@@ -163,7 +167,22 @@ def _in_township(frame: pd.DataFrame, township: str | None, column: str = "towns
 
 def _of_people(frame: pd.DataFrame, keys: set[str] | None) -> pd.DataFrame:
     """The rows of these people; all rows when keys is None (the county)."""
-    return frame if keys is None else frame[frame["person_key"].isin(keys)]
+    return frame if keys is None else _rows_of(frame, "person_key", keys)
+
+
+def _rows_of(frame: pd.DataFrame, column: str, keys: Collection[str]) -> pd.DataFrame:
+    """The rows whose ``column`` is one of keys, as ``frame[frame[column].isin(keys)]``.
+
+    For a pyarrow text column pandas makes a pyarrow scalar of each key first (3 ms for a
+    township's 2,000 pupils, each of 49 townships, several tables); Arrow's own is_in takes
+    the keys as one array.
+    """
+    values = frame[column]
+    if isinstance(values.dtype, pd.StringDtype) and values.dtype.storage == "pyarrow" and keys:
+        column_array = pa.array(values.array)
+        found = pc.is_in(column_array, value_set=pa.array(list(keys), type=column_array.type))
+        return frame[found.to_numpy(zero_copy_only=False)]
+    return frame[values.isin(keys)]
 
 
 def _first_township_by_person(frame: pd.DataFrame) -> pd.Series:
@@ -301,6 +320,21 @@ class CountyPass:
     warning_scores: pd.DataFrame  # scope's pupils scored on as_of (warning.score_day), with contacts
     warning_backtest: warning.Backtest  # scope's back-test: its listed pupils on L, its cases since
 
+    # frame id -> (the frame, its row positions by township); the frame is kept so its id is not reused
+    _positions: dict[tuple[int, str], tuple[pd.DataFrame, dict]] = field(
+        default_factory=dict, repr=False, compare=False)
+
+    def _rows_in(self, frame: pd.DataFrame | None, township: str | None,
+                 column: str = "township") -> pd.DataFrame | None:
+        """``_in_township`` for the pass's own tables: each is grouped by township once, not
+        compared row by row for each of 49 townships."""
+        if township is None or frame is None:
+            return frame
+        key = (id(frame), column)
+        if key not in self._positions:
+            self._positions[key] = (frame, frame.groupby(column, sort=False).indices)
+        return frame.take(self._positions[key][1].get(township, NO_ROWS))
+
     def townships(self) -> list[str]:
         """The townships a run covers (contract: every township of the current roster or
         the population ledger, unless params lists them)."""
@@ -314,11 +348,20 @@ class CountyPass:
             raise ValueError(f"measured for {self.scope} only, not for the county's townships")
         return [{"township": township, **_headline(_core(self, township))} for township in townships]
 
-    def analysis(self, township: str | None) -> Analysis:
-        """The township's Analysis (None: the county), cut from the county-wide measures."""
+    def rows(self, township: str | None) -> TownshipRows:
+        """The township's rows of every county-wide measure (None: the county's): what its
+        Analysis is computed from (``analysis_of``)."""
         if self.scope is not None and township != self.scope:
             raise ValueError(f"measured for {self.scope}, not for {township or '全县'}")
-        return _cut(self, township)
+        return _select(self, township)
+
+    def analysis_of(self, rows: TownshipRows) -> Analysis:
+        """The Analysis of a township's rows, cut by ``rows``."""
+        return _compute(rows, self.params, self.as_of, self.school_days)
+
+    def analysis(self, township: str | None) -> Analysis:
+        """The township's Analysis (None: the county), cut from the county-wide measures."""
+        return self.analysis_of(self.rows(township))
 
 
 def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
@@ -409,16 +452,16 @@ class _Core:
 
 
 def _core(county: CountyPass, township: str | None) -> _Core:
-    town_roster = _in_township(county.roster_now, township)
+    town_roster = county._rows_in(county.roster_now, township)
     town_pupils = None if township is None else set(town_roster["person_key"])
-    town_cases = _in_township(county.cases, township)
+    town_cases = county._rows_in(county.cases, township)
     return _Core(
         roster=town_roster, pupils=town_pupils,
         absent_today=_of_people(county.absent_today, town_pupils).reset_index(drop=True),
         cases=town_cases,
         case_counts=case_measures.case_counts(town_cases, set(county.tables["poverty"]["person_key"])),
-        school_age=_in_township(county.school_age, township),
-        out_of_school=_in_township(county.out_of_school, township).reset_index(drop=True),
+        school_age=county._rows_in(county.school_age, township),
+        out_of_school=county._rows_in(county.out_of_school, township).reset_index(drop=True),
     )
 
 
@@ -435,62 +478,128 @@ def _headline(core: _Core) -> dict[str, Any]:
     }
 
 
-def _cut(county: CountyPass, township: str | None) -> Analysis:
-    """One township's Analysis (None: the county) from the county pass: each figure given to
-    the township of the register it comes from (see the module's docstring)."""
-    params, as_of, days, tables = county.params, county.as_of, county.school_days, county.tables
-    year = school_year_of(as_of)
+@dataclass
+class TownshipRows:
+    """A township's own rows of every county-wide measure and ledger, and the county-wide
+    figures its report repeats (None: the county, every row).
+
+    Its Analysis is computed from these alone, with params, as_of and the school days
+    (``_compute`` is given nothing else): their digest fingerprints the report's inputs
+    (``kcbx.prepared``) without computing the report, and cannot miss one of them.
+    """
+
+    township: str | None
+    core: _Core
+    streaks: pd.DataFrame          # of its pupils
+    absence: pd.DataFrame          # the absence ledger's rows of its pupils
+    duplicates: pd.DataFrame       # of its 在读 pupils
+    pupil_cases: pd.DataFrame      # the county's cases of its pupils, wherever registered
+    case_events: pd.DataFrame      # the events of its cases
+    enrollment: pd.DataFrame       # the enrollment ledger's rows of it
+    home_teaching_due: pd.DataFrame
+    home_teaching: pd.DataFrame    # its due children × month compliance
+    visits: pd.DataFrame           # the home-teaching ledger's rows of them
+    poverty: pd.DataFrame          # the register's rows of its pupils, case and school-age children
+    subsidy: pd.DataFrame          # payments to its pupils
+    transition: pd.DataFrame | None
+    person_groups: pd.DataFrame    # its pupils and case children
+    warning_scores: pd.DataFrame
+    backtest: warning.Backtest
+    ingest_log: pd.DataFrame
+    rejected: pd.DataFrame
+    findings: pd.DataFrame
+    unenrolled_poverty: pd.DataFrame
+    unenrolled_disability: pd.DataFrame
+    ingest_totals: dict[str, int]
+    absence_data_through: dt.date | None
+
+
+def _enrolled_keys(roster: pd.DataFrame) -> set[str]:
+    return set(roster.loc[roster["status"] == ENROLLED, "person_key"])
+
+
+def _select(county: CountyPass, township: str | None) -> TownshipRows:
+    """The township's rows of the county pass (None: the county's, all of them)."""
+    tables = county.tables
     core = _core(county, township)
+    pupils = core.pupils
+    case_children = None if pupils is None else pupils | set(core.cases["person_key"])
+    register_children = (None if case_children is None
+                         else case_children | set(core.school_age["person_key"]))
+    absence = tables["absence"]
+    due = county._rows_in(county.home_teaching_due, township)
+    due_keys = set(due["person_key"])
+    log, rejected, findings = data_quality(tables["ingest_log"], county.rejected, county.findings,
+                                           township, county.township_files)
+    return TownshipRows(
+        township=township, core=core,
+        streaks=_of_people(county.streaks, pupils),
+        absence=_rows_of(absence, "person_key",
+                         set(county.roster_now["person_key"]) if pupils is None else pupils),
+        duplicates=_rows_of(county.duplicates, "person_key", _enrolled_keys(core.roster)),
+        pupil_cases=_of_people(county.cases, pupils),
+        case_events=_rows_of(county.case_events, "case_id", set(core.cases["case_id"])),
+        enrollment=county._rows_in(tables["enrollment"], township),
+        home_teaching_due=due,
+        home_teaching=_rows_of(county.home_teaching, "person_key", due_keys),
+        visits=_rows_of(tables["home_teaching"], "person_key", due_keys),
+        poverty=_of_people(tables["poverty"], register_children),
+        subsidy=_of_people(tables["subsidy"], pupils),
+        transition=county._rows_in(county.transition, township),
+        person_groups=_of_people(county.person_groups, case_children),
+        warning_scores=county._rows_in(county.warning_scores, township),
+        backtest=county.warning_backtest.of_township(township),
+        ingest_log=log, rejected=rejected, findings=findings,
+        unenrolled_poverty=county._rows_in(county.unenrolled_poverty, township),
+        unenrolled_disability=county._rows_in(county.unenrolled_disability, township),
+        ingest_totals=county.ingest_totals,
+        absence_data_through=county.absence_data_through,
+    )
+
+
+def _compute(rows: TownshipRows, params: Params, as_of: dt.date, days: pd.DatetimeIndex) -> Analysis:
+    """One township's Analysis (None: the county) from its rows: each figure given to the
+    township of the register it comes from (see the module's docstring)."""
+    township, core = rows.township, rows.core
+    year = school_year_of(as_of)
     headline = _headline(core)
 
     # --- school side: the current roster of the township -------------------------------
     town_roster, town_pupils = core.roster, core.pupils
-    streaks = _of_people(county.streaks, town_pupils)
-    today = core.absent_today
-    absence = tables["absence"]
-    town_absence = absence[absence["person_key"].isin(
-        set(county.roster_now["person_key"]) if town_pupils is None else town_pupils)]
-    reading_keys = set(town_roster.loc[town_roster["status"] == ENROLLED, "person_key"])
-    duplicates = county.duplicates[county.duplicates["person_key"].isin(reading_keys)]
+    streaks, today, town_absence = rows.streaks, core.absent_today, rows.absence
+    reading_keys = _enrolled_keys(town_roster)
+    duplicates = rows.duplicates
 
     # --- cases --------------------------------------------------------------------------
     town_cases, counts = core.cases, core.case_counts
-    linked_events = county.case_events
-    town_events = linked_events[linked_events["case_id"].isin(set(town_cases["case_id"]))]
+    town_events = rows.case_events
 
     # --- register side: the population ledger --------------------------------------------
     school_age, out = core.school_age, core.out_of_school
 
     # --- rates from the enrollment ledger ------------------------------------------------
-    town_enrollment = _in_township(tables["enrollment"], township)
+    town_enrollment = rows.enrollment
     retention = rates.retention_rate(town_enrollment, year)
 
     # --- support -------------------------------------------------------------------------
-    home_teaching_due = _in_township(county.home_teaching_due, township)
-    due_keys = set(home_teaching_due["person_key"])
-    compliance = county.home_teaching[county.home_teaching["person_key"].isin(due_keys)]
+    home_teaching_due, compliance = rows.home_teaching_due, rows.home_teaching
     ht = params.home_teaching
     ht_summary = support.home_teaching_summary(home_teaching_due, compliance,
                                                funding_per_year=float(ht["funding_per_year"]))
-    visits = tables["home_teaching"]
     workload = support.teacher_workload(
-        visits[visits["person_key"].isin(due_keys)],
-        workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
-    # Only the township's pupils' register rows and payments can count: the county's others
-    # need not be searched for each township.
-    subsidy = support.subsidy_check(town_roster, _of_people(tables["poverty"], town_pupils),
-                                    _of_people(tables["subsidy"], town_pupils), as_of, params.subsidy)
-    transition = county.transition
-    if transition is not None:
-        transition = _in_township(transition, township)
+        rows.visits, workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
+    # Only the township's pupils' register rows and payments can count.
+    subsidy = support.subsidy_check(town_roster, _of_people(rows.poverty, town_pupils),
+                                    rows.subsidy, as_of, params.subsidy)
+    transition = rows.transition
 
     # --- key groups ----------------------------------------------------------------------
     top = max(params.escalation)
     escalated_keys = set(streaks.loc[streaks["streak"] >= top, "person_key"])
     # Against every case of the county: a pupil's case may be registered in another township.
-    notices_missing = case_measures.notices_missing(streaks, county.cases, top)
+    notices_missing = case_measures.notices_missing(streaks, rows.pupil_cases, top)
     group_figures = groups.group_summary(
-        county.person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
+        rows.person_groups, reading_keys, town_cases[town_cases["state"] == "open"], escalated_keys)
 
     # --- trends, for the header's alerts -------------------------------------------------
     daily = escalation.daily_unexcused(town_absence, days, as_of)
@@ -498,12 +607,8 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
                                             params.notice_days)
 
     # --- 预警名单: of the township's pupils by their first 在读 row; cases by case township --
-    warning_scores = _in_township(county.warning_scores, township)
-    backtest = county.warning_backtest.of_township(township)
-
-    # --- data quality --------------------------------------------------------------------
-    log, rejected, findings = data_quality(tables["ingest_log"], county.rejected, county.findings,
-                                           township, county.township_files)
+    warning_scores, backtest = rows.warning_scores, rows.backtest
+    log, rejected, findings = rows.ingest_log, rows.rejected, rows.findings
 
     n_school_age, n_out = len(school_age), len(out)
     metrics = {
@@ -534,7 +639,7 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "subsidy_eligible": int(len(subsidy)),
         "subsidy_short": int(subsidy["short"].sum()) if len(subsidy) else 0,
         "transition_missing": None if transition is None else int(len(transition)),
-        **county.ingest_totals,
+        **rows.ingest_totals,
         # Beyond the contract: figures the report shows beside the fixed ones.
         "cases_by_state": counts["cases_by_state"],
         "cases_struck_unverified": counts["cases_struck_unverified"],
@@ -546,13 +651,13 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
         "is_school_day": bool(pd.Timestamp(as_of) in days),
         "return_funnel": case_measures.return_funnel(town_cases, params.term_start,
-                                                     tables["poverty"]["person_key"]),
+                                                     rows.poverty["person_key"]),
         "unexcused_surge": unexcused_surge(daily, as_of),
         "open_cases_week_ago": case_measures.open_cases_before(states, as_of, WEEK),
         "school_age_standing": {name: int(n) for name, n in school_age["standing"].value_counts()
                                 .reindex(matching.STANDINGS, fill_value=0).items()},
-        "absence_data_through": (None if county.absence_data_through is None
-                                 else county.absence_data_through.isoformat()),
+        "absence_data_through": (None if rows.absence_data_through is None
+                                 else rows.absence_data_through.isoformat()),
         # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
         "calendar_estimated": calendar_coverage(params).estimated,
         "early_warning": warning.warning_figures(warning_scores, backtest),
@@ -573,18 +678,15 @@ def _cut(county: CountyPass, township: str | None) -> Analysis:
         clearance=metrics["clearance"],
         states_over_time=states,
         school_age=school_age, out_of_school=out, duplicates=duplicates,
-        unenrolled_poverty=_in_township(county.unenrolled_poverty, township),
-        unenrolled_disability=_in_township(county.unenrolled_disability, township),
+        unenrolled_poverty=rows.unenrolled_poverty, unenrolled_disability=rows.unenrolled_disability,
         home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
         subsidy=subsidy, transition=transition,
-        person_groups=_of_people(county.person_groups, None if township is None else
-                                 town_pupils | set(town_cases["person_key"])).reset_index(drop=True),
+        person_groups=rows.person_groups.reset_index(drop=True),
         findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing,
         day_absences=escalation.absences_on(town_absence, days, as_of),
         home_teaching_due=home_teaching_due.reset_index(drop=True),
-        poverty=_of_people(matching.first_row_per_person(tables["poverty"]), None if township is None
-                           else town_pupils | set(town_cases["person_key"]) | set(school_age["person_key"])
-                           )[["person_key", "category"]].reset_index(drop=True),
+        poverty=matching.first_row_per_person(rows.poverty)[["person_key", "category"]
+                                                            ].reset_index(drop=True),
         early_warning=warning.listed_pupils(warning_scores),
     )
 

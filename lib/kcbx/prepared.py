@@ -6,17 +6,21 @@ written as a pickle that its notebook opens (notebook parameter ``prepared``). T
 county's slice also carries the township ranking, cut from the same pass, and the
 earlier runs' figures, so the county notebook need not wait for the townships.
 
-A slice's fingerprint covers everything its report is made of: the slice itself (its
-rows of every table, the params, as_of), the notebook file and the kcbx version. A
-notebook whose fingerprint equals the previous complete run's is reused, not rendered.
+A slice's fingerprint covers everything its report is made of: the township's rows of
+every county-wide measure and ledger (``metrics.TownshipRows``, which its Analysis is
+computed from and nothing else), the params, as_of and school days, the county's ranking
+and history for the county's report, the notebook file and kcbx's source. A notebook whose
+fingerprint equals the previous complete run's is reused: its Analysis is never computed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import pickle
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,15 +40,19 @@ PICKLE_PROTOCOL = 5
 
 @dataclass(frozen=True)
 class PreparedSlice:
-    """One notebook's input, ready: its Analysis, fingerprint and ledger files; the pickle
-    its notebook opens is written (``write``) only when the notebook is to run, not for a
-    report reused unchanged."""
+    """One notebook's input, ready to compute: its fingerprint and ledger files now; its
+    Analysis (``analysis``) and the pickle its notebook opens (``write``) only when the
+    notebook is to run, not for a report reused unchanged."""
 
     township: str | None  # None: the county
     path: Path  # where the pickle goes, for the notebook's ``prepared`` parameter
     fingerprint: str
     ledger_files: dict[str, str]  # the report footer's ledger lines: file -> sha256 and counts
-    analysis: Analysis = field(repr=False, compare=False)
+    compute: Callable[[], Analysis] = field(repr=False, compare=False)
+
+    @cached_property
+    def analysis(self) -> Analysis:
+        return self.compute()
 
     def write(self) -> Path:
         """Write the pickled Analysis (for this run's notebook) and return its path."""
@@ -57,16 +65,6 @@ def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
     return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "
                                 f"接受 {row.rows_accepted} · 拒收 {row.rows_rejected}")
             for row in ingest_log.itertuples()}
-
-
-def fingerprint_of(analysis: Analysis, notebook_sha256: str) -> str:
-    """The fingerprint of a notebook's inputs: its slice's content, the notebook, kcbx's source."""
-    return content_digest(source_digest(), notebook_sha256, analysis)
-
-
-def _slice(analysis: Analysis, path: Path, notebook_sha256: str) -> PreparedSlice:
-    return PreparedSlice(analysis.township, path, fingerprint_of(analysis, notebook_sha256),
-                         ledger_lines(analysis.ingest_log), analysis)
 
 
 def _without_run_time(log: pd.DataFrame) -> pd.DataFrame:
@@ -94,16 +92,27 @@ class CountyPreparation:
     def slices(self) -> Iterator[PreparedSlice]:
         """The county's slice first (its ranking takes only each township's headline figures
         from the pass: the longest report starts at once), then each township's as soon as
-        it is cut, in order."""
+        its rows are selected, in order."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        county = self.county_pass.analysis(None)
-        county.ingest_log = _without_run_time(county.ingest_log)
-        county.extras[RANKING_EXTRA] = ranking_rows(self.county_pass.headline_figures(self.townships))
-        county.extras[HISTORY_EXTRA] = load_history(county_output_dir(self.params), self.as_of,
-                                                    since=self.params.term_start)
-        yield _slice(county, self.folder / "county.pkl", self.county_notebook_sha256)
-        del county
+        extras = {RANKING_EXTRA: ranking_rows(self.county_pass.headline_figures(self.townships)),
+                  HISTORY_EXTRA: load_history(county_output_dir(self.params), self.as_of,
+                                              since=self.params.term_start)}
+        yield self._slice(None, self.folder / "county.pkl", self.county_notebook_sha256, extras)
         for position, township in enumerate(self.townships):
-            analysis = self.county_pass.analysis(township)
-            analysis.ingest_log = _without_run_time(analysis.ingest_log)
-            yield _slice(analysis, self.folder / f"{position:04d}.pkl", self.township_notebook_sha256)
+            yield self._slice(township, self.folder / f"{position:04d}.pkl",
+                              self.township_notebook_sha256, {})
+
+    def _slice(self, township: str | None, path: Path, notebook_sha256: str,
+               extras: dict[str, Any]) -> PreparedSlice:
+        county_pass = self.county_pass
+        rows = county_pass.rows(township)
+        rows = dataclasses.replace(rows, ingest_log=_without_run_time(rows.ingest_log))
+        fingerprint = content_digest(source_digest(), notebook_sha256, county_pass.params,
+                                     county_pass.as_of, county_pass.school_days, rows, extras)
+
+        def compute() -> Analysis:
+            analysis = county_pass.analysis_of(rows)
+            analysis.extras.update(extras)
+            return analysis
+
+        return PreparedSlice(township, path, fingerprint, ledger_lines(rows.ingest_log), compute)
