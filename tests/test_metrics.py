@@ -15,10 +15,12 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from builders import resident_id, table
-from kcbx.metrics import (CONTRACT_KEYS, analyse, contract_metrics, measure_county, townships_in_scope,
-                          unexcused_surge)
+from kcbx.metrics import (CONTRACT_KEYS, _rows_of, analyse, contract_metrics, measure_county,
+                          townships_in_scope, unexcused_surge)
 from kcbx.params import Params
 
 AS_OF = dt.date(2021, 10, 15)
@@ -254,3 +256,34 @@ def test_top_rung_notice_check_reads_every_township_s_cases(county):
     extra = list(metrics)[len(CONTRACT_KEYS):]
     assert (metrics["notices_missing"], metrics["cases_struck_unverified"]) == (1, 0)
     assert {"notices_missing", "cases_struck_unverified"} <= set(extra)
+
+
+# --- selecting a township's rows: the fast paths against pandas' own ---------------------
+
+@pytest.fixture(scope="module")
+def county_pass(county):
+    tables, params = county
+    return measure_county(tables, params, AS_OF)
+
+
+KEYS = st.sampled_from(["K1", "K2", "K3", "K4", "甲", "乙"])
+
+
+@given(values=st.lists(st.one_of(KEYS, st.none()), max_size=30), keys=st.sets(KEYS, max_size=4),
+       dtype=st.sampled_from([object, "str", "string[pyarrow]"]))
+@settings(max_examples=150, deadline=None)
+def test_rows_of_equals_pandas_isin(values, keys, dtype):
+    frame = pd.DataFrame({"person_key": pd.Series(values, dtype=dtype),
+                          "n": range(len(values))}, index=[f"r{i}" for i in range(len(values))])
+    expected = frame[frame["person_key"].isin(keys)]
+    pd.testing.assert_frame_equal(_rows_of(frame, "person_key", keys), expected)
+
+
+@given(townships=st.lists(st.one_of(st.sampled_from(["甲镇", "乙镇", "丙镇"]), st.none()), max_size=30),
+       asked=st.sampled_from(["甲镇", "乙镇", "丙镇", "丁镇"]))
+@settings(max_examples=150, deadline=None)
+def test_a_pass_s_rows_of_a_township_equal_comparing_every_row(county_pass, townships, asked):
+    frame = pd.DataFrame({"township": pd.Series(townships, dtype=object), "n": range(len(townships))})
+    for _ in range(2):  # the second time from the pass's grouping of the frame
+        pd.testing.assert_frame_equal(county_pass._rows_in(frame, asked), frame[frame["township"] == asked])
+    assert county_pass._rows_in(frame, None) is frame
