@@ -653,7 +653,9 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
             if previous and job.township is None:
                 previous.lend_ledger(job.output_dir)
             dispatcher.add(job)
-        del preparation  # every slice is cut: the county's tables need not stay in memory
+        # Every slice is cut: the county's tables need not stay in memory (a slice computes
+        # its Analysis from the pass, so the last one holds it too).
+        del preparation, prepared
         records = dispatcher.finish()
         return [previous.keep(records[name], run_dir / records[name].dir)
                 if previous and records[name].status == FAILED else records[name]
