@@ -343,7 +343,7 @@ class CountyPass:
     def headline_figures(self, townships: Sequence[str]) -> list[dict[str, Any]]:
         """Each township's figures of the 周通报 ranking, exactly as its Analysis has them,
         without cutting the rest of it: the county's report need not wait for every
-        township's slice to be cut (0.9 s for tongjiang's 49, against 7 s)."""
+        township's slice to be cut (0.3 s for tongjiang's 49, against 4.2 s)."""
         if self.scope is not None:
             raise ValueError(f"measured for {self.scope} only, not for the county's townships")
         return [{"township": township, **_headline(_core(self, township))} for township in townships]

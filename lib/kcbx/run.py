@@ -228,7 +228,7 @@ def failure_from_notebook(executed_path: Path, exc: BaseException) -> NotebookEr
 
 
 def _missing_outputs(job: NotebookJob) -> NotebookError | None:
-    expected = NOTEBOOK_OUTPUTS if job.township else (*NOTEBOOK_OUTPUTS, SCHOOL_AGE_LEDGER_FILE)
+    expected = NOTEBOOK_OUTPUTS if job.township is not None else (*NOTEBOOK_OUTPUTS, SCHOOL_AGE_LEDGER_FILE)
     missing = [name for name in expected if not (job.output_dir / name).is_file()]
     if not missing:
         return None
@@ -338,10 +338,11 @@ class PreviousRun:
         """The previous record of notebook ``name`` when its fingerprint is unchanged, its
         folder copied to ``output_dir``; None when it changed (or was not there)."""
         folder = self._folder(name)
-        if (fingerprint is None or folder is None or self.records[name]["fingerprint"] != fingerprint
-                or not reuse_folder(folder, output_dir)):
+        if fingerprint is None or folder is None:
             return None
         entry = self.records[name]
+        if entry["fingerprint"] != fingerprint or not reuse_folder(folder, output_dir):
+            return None
         # A kept report whose inputs are today's inputs again is as good as a new one.
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=REUSED, seconds=0.0, fingerprint=fingerprint,

@@ -147,19 +147,16 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     if output_dir is None:
         return []
     from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
-    from kcbx.report.forms import write_forms, write_school_age_ledger
+    from kcbx.report.forms import write_forms
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
-    written = []
-    if analysis.township is None:
-        write_school_age_ledger(analysis, folder / SCHOOL_AGE_LEDGER_FILE)
-        written.append(folder / SCHOOL_AGE_LEDGER_FILE)
+    ledger = folder / SCHOOL_AGE_LEDGER_FILE if analysis.township is None else None
     forms = folder / "forms.xlsx"
-    write_forms(analysis, forms)
+    write_forms(analysis, forms, school_age_ledger=ledger)
     metrics = folder / "metrics.json"
     write_text_atomic(metrics, metrics_json(analysis))
-    return [metrics, forms, *written]
+    return [metrics, forms, *([ledger] if ledger else [])]
 
 
 RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",

@@ -76,12 +76,19 @@ FAMILY_NOTE = "家庭类别：脱贫户名单中的类别（脱贫户、监测�
 # --- the workbook ----------------------------------------------------------------
 
 
-def write_forms(analysis: Analysis, path: str | Path) -> None:
-    """Write the township's (or, township None, the county's) forms.xlsx at path, atomically."""
-    write_workbook(path, form_sheets(analysis))
+def write_forms(analysis: Analysis, path: str | Path,
+                school_age_ledger: str | Path | None = None) -> None:
+    """Write the township's (or, township None, the county's) forms.xlsx at path, atomically;
+    with ``school_age_ledger``, the county's whole 适龄儿童台账 there too (``write_school_age_ledger``),
+    both from one gathering of who each child is."""
+    people = _people(analysis)
+    if school_age_ledger is not None:
+        write_school_age_ledger(analysis, school_age_ledger, people)
+    write_workbook(path, form_sheets(analysis, people))
 
 
-def write_school_age_ledger(analysis: Analysis, path: str | Path) -> bool:
+def write_school_age_ledger(analysis: Analysis, path: str | Path,
+                            people: pd.DataFrame | None = None) -> bool:
     """Write the county's 适龄儿童台账.xlsx, every school-age child of the county, at path
     (atomically); unless the file there already holds this very ledger (its fingerprint, a
     property of the workbook, covers the rows, titles and kcbx's source). True when written.
@@ -91,7 +98,7 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path) -> bool:
     county's forms.xlsx carries the ledger summed by township, and the run gives this file
     the previous run's copy to keep (kcbx.run).
     """
-    sheet = _school_age_sheet(analysis, _people(analysis))
+    sheet = _school_age_sheet(analysis, _people(analysis) if people is None else people)
     fingerprint = content_digest(source_digest(), sheet)
     if workbook_fingerprint(path) == fingerprint:
         return False
@@ -99,9 +106,10 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path) -> bool:
     return True
 
 
-def form_sheets(analysis: Analysis) -> list[TableSheet | FormSheet]:
-    """Every sheet of forms.xlsx, in the order schools use them."""
-    people = _people(analysis)
+def form_sheets(analysis: Analysis, people: pd.DataFrame | None = None) -> list[TableSheet | FormSheet]:
+    """Every sheet of forms.xlsx, in the order schools use them (``people``: ``_people``, when
+    the caller has it already)."""
+    people = _people(analysis) if people is None else people
     cases = _cases_with_child(analysis, people)
     statistics = school_statistics(analysis)
     county = analysis.township is None
