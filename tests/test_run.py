@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import quote
@@ -555,6 +556,46 @@ def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
     alive = [pid for pid in left if os.path.exists(f"/proc/{pid}")
              and open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[0] != "Z"]
     assert alive == []
+
+
+def _workers_and_kernels(pids: set[int]) -> set[int]:
+    """Those of pids that are a run's worker processes or kernels, and alive."""
+    found = set()
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                zombie = stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+            with open(f"/proc/{pid}/cmdline") as cmdline:
+                command = cmdline.read()
+        except OSError:
+            continue
+        if not zombie and ("multiprocessing.spawn" in command or "ipykernel_launcher" in command):
+            found.add(pid)
+    return found
+
+
+def test_a_finished_run_has_shut_its_workers_and_kernels_down(project, tmp_path):
+    # The pool's workers skip their interpreter's teardown (os._exit): that must come after
+    # their kernels are shut down, not leave kernels to notice alone that their worker died.
+    params = copy_of_project(project, tmp_path)
+    seen: set[int] = set()
+    watching = threading.Event()
+
+    def watch() -> None:
+        while not watching.is_set():
+            seen.update(_workers_and_kernels(_descendants(os.getpid())))
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    try:
+        manifest = run_county(params, dt.date(2021, 10, 15), ["甲镇"], progress=False, force=True)
+    finally:
+        watching.set()
+        watcher.join()
+    assert manifest.ok
+    assert len(seen) >= 4  # 2 workers, 2 kernels
+    assert _workers_and_kernels(seen) == set()
 
 
 def test_the_cli_says_nothing_to_run_outside_the_term(project, tmp_path):

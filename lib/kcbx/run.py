@@ -40,9 +40,11 @@ folder, which the next run removes once its process is gone.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import hashlib
 import json
+import logging
 import multiprocessing
 import os
 import re
@@ -181,6 +183,23 @@ def start_worker(engine: str) -> None:
             # An initializer that raises breaks the whole pool, and with it the run; the
             # worker's first notebook starts a kernel again, and fails alone if it cannot.
             log.exception("the worker's warm kernel did not start; its first notebook tries again")
+
+
+def _exit_without_teardown() -> None:
+    # Registered before anything else of the worker's, so it runs last: its notebooks are
+    # written, their records returned and its kernel shut down. Freeing the interpreter's
+    # modules (pandas, matplotlib …) would add half a second to the end of every run.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def start_pool_worker(engine: str) -> None:
+    """``start_worker`` for a worker of the run's own process pool, which also exits at once
+    when the pool shuts down, without tearing its interpreter down."""
+    atexit.register(_exit_without_teardown)
+    start_worker(engine)
 
 
 def worker_name() -> str:
@@ -627,7 +646,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
     own_pool = pool is None
     if own_pool:
         # spawn, not fork: a forked worker would inherit this process's threads (tqdm, zmq).
-        pool = ProcessPoolExecutor(max_workers=workers, initializer=start_worker,
+        pool = ProcessPoolExecutor(max_workers=workers, initializer=start_pool_worker,
                                    initargs=(engine,),
                                    mp_context=multiprocessing.get_context("spawn"))
         for _ in range(workers):  # start the workers (and their kernels) while the county is measured
