@@ -8,12 +8,8 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 from kcbx.report.excel import (
-    _column_cells,
-    _typed,
     FORM_FIELDS,
     Column,
     FormSheet,
@@ -312,23 +308,3 @@ def test_yuan_and_hours_keep_their_decimals_and_lose_a_spurious_zero(tmp_path):
     # "General": 687.5 shows as 687.5 (not 687.50 or 688), 6 as 6; values rounded to the 分.
     assert [cell.value for cell in cells] == [687.5, 6, 312.46]
     assert {cell.number_format for cell in cells} == {"General"}
-
-
-LEDGER_VALUES = st.one_of(
-    st.none(), st.just(float("nan")), st.just(pd.NaT), st.text(max_size=6), st.booleans(),
-    st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
-    st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
-    st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2030, 12, 31)))
-
-
-@given(values=st.lists(LEDGER_VALUES, max_size=12) | st.lists(st.text(max_size=6), max_size=12),
-       kind=st.sampled_from(["text", "int", "float", "date", "percent"]),
-       dtype=st.sampled_from([object, "string"]))
-def test_a_column_s_cells_are_its_values_typed_one_by_one(values, kind, dtype):
-    # _column_cells tests missing values for the whole column at once, and passes an
-    # all-text column through as it is: the same cells as typing each value on its own.
-    if dtype == "string" and not all(value is None or isinstance(value, str) for value in values):
-        dtype = object
-    column = pd.Series(values, dtype=dtype)
-    hows, cells = _column_cells(column, kind)
-    assert list(zip(hows, cells)) == [_typed(value, kind) for value in column.tolist()]

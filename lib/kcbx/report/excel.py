@@ -374,12 +374,11 @@ def _write_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str
 
 def _column_cells(values: pd.Series, kind: str) -> tuple[list[int], list[Any]]:
     """A table column's cells as ``_typed`` makes them: how each is written, and what."""
-    listed = values.tolist()
-    if all(type(value) is str for value in listed):  # most text columns: nothing to convert
-        return [_TEXT] * len(listed), listed
     missing = values.isna().to_numpy()  # the same test as _is_missing, for the whole column at once
+    if kind == "text" and not missing.any() and all(type(value) is str for value in values.tolist()):
+        return [_TEXT] * len(values), values.tolist()  # most text columns: nothing to convert
     typed = [(_BLANK, None) if blank else _typed_present(value, kind)
-             for value, blank in zip(listed, missing)]
+             for value, blank in zip(values.tolist(), missing)]
     return [how for how, _ in typed], [cell for _, cell in typed]
 
 
