@@ -340,57 +340,46 @@ def _as_datetime(value: Any) -> dt.datetime | dt.date | None:
     return None
 
 
-# What a value is written as: the index of its typed write in ``_writers(worksheet)``.
-_BLANK, _TEXT, _NUMBER, _DATE = range(4)
-
-
-def _writers(worksheet: Worksheet) -> tuple:
-    """The worksheet's typed writes, in the order of _BLANK, _TEXT, _NUMBER and _DATE."""
-    return worksheet.write_blank, worksheet.write_string, worksheet.write_number, worksheet.write_datetime
-
-
-def _typed(value: Any, kind: str) -> tuple[int, Any]:
-    """How a ledger value is written: (_BLANK, _TEXT, _NUMBER or _DATE, the value to write).
-    What does not fit the column's kind is written as text."""
-    return (_BLANK, None) if _is_missing(value) else _typed_present(value, kind)
-
-
-def _typed_present(value: Any, kind: str) -> tuple[int, Any]:
-    """``_typed`` for a value known not to be missing."""
-    if kind == "date" and (day := _as_datetime(value)) is not None:
-        return _DATE, day
-    if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
-            and not isinstance(value, bool):
-        return _NUMBER, round(value, FLOAT_DECIMALS) if kind == "float" else value
-    return _TEXT, _as_text(value)
-
-
 def _write_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str,
                  style: Format, date_style: Format | None = None) -> None:
-    """Write one ledger value with a typed call (``_typed``)."""
-    how, cell = _typed(value, kind)
-    _writers(worksheet)[how](row, col, cell, date_style if how == _DATE and date_style else style)
+    """Write one ledger value with a typed call; what does not fit the kind is written as text."""
+    if _is_missing(value):
+        worksheet.write_blank(row, col, None, style)
+    else:
+        _write_present_value(worksheet, row, col, value, kind, style, date_style)
 
 
-def _column_cells(values: pd.Series, kind: str) -> tuple[list[int], list[Any]]:
-    """A table column's cells as ``_typed`` makes them: how each is written, and what."""
+def _write_present_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str,
+                         style: Format, date_style: Format | None = None) -> str | None:
+    """_write_value for a value known not to be missing; return the text when written as text."""
+    if kind == "date" and (day := _as_datetime(value)) is not None:
+        worksheet.write_datetime(row, col, day, date_style or style)
+        return None
+    if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
+            and not isinstance(value, bool):
+        worksheet.write_number(row, col, round(value, FLOAT_DECIMALS) if kind == "float" else value,
+                               style)
+        return None
+    text = _as_text(value)
+    worksheet.write_string(row, col, text, style)
+    return text
+
+
+def _write_column(worksheet: Worksheet, first_row: int, col: int, values: pd.Series, kind: str,
+                  style: Format) -> set[str]:
+    """Write a table's column downward from first_row, each value as _write_value writes it.
+
+    Returns the distinct texts written as text, which size a text column: a county's
+    column has tens of thousands of cells but few distinct values.
+    """
+    texts: set[str] = set()
     missing = values.isna().to_numpy()  # the same test as _is_missing, for the whole column at once
-    if kind == "text" and not missing.any() and all(type(value) is str for value in values.tolist()):
-        return [_TEXT] * len(values), values.tolist()  # most text columns: nothing to convert
-    typed = [(_BLANK, None) if blank else _typed_present(value, kind)
-             for value, blank in zip(values.tolist(), missing)]
-    return [how for how, _ in typed], [cell for _, cell in typed]
-
-
-def _write_rows(worksheet: Worksheet, first_row: int, columns: Sequence[tuple[list[int], list[Any]]],
-                styles: Sequence[Format]) -> None:
-    """Write a table's cells (``_column_cells`` of each column) row by row: xlsxwriter keeps a
-    sheet's cells by row, so a row written whole costs a fifth less than a column at a time."""
-    writers = _writers(worksheet)
-    for row, (hows, cells) in enumerate(zip(zip(*(how for how, _ in columns)),
-                                            zip(*(cell for _, cell in columns))), start=first_row):
-        for col, how in enumerate(hows):
-            writers[how](row, col, cells[col], styles[col])
+    for row, value, blank in zip(range(first_row, first_row + len(values)), values.tolist(), missing):
+        if blank:
+            worksheet.write_blank(row, col, None, style)
+        elif (text := _write_present_value(worksheet, row, col, value, kind, style)) is not None:
+            texts.add(text)
+    return texts
 
 
 def _write_signoff(worksheet: Worksheet, row: int, last_col: int, signoff: SignOff | None,
@@ -435,10 +424,11 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     header_last = _write_table_header(worksheet, header_first, columns, styles)
     first_data_row = header_last + 1
 
-    cells = [_column_cells(sheet.rows[column.key], column.kind) for column in columns]
-    _write_rows(worksheet, first_data_row, cells, [styles.cell[column.kind] for column in columns])
-    content_widths = [_content_width(sheet.rows[column.key], column.kind, hows, values)
-                      for column, (hows, values) in zip(columns, cells)]
+    content_widths = []
+    for col, column in enumerate(columns):
+        values = sheet.rows[column.key]
+        texts = _write_column(worksheet, first_data_row, col, values, column.kind, styles.cell[column.kind])
+        content_widths.append(_content_width(values, column.kind, texts))
 
     row = first_data_row + len(sheet.rows)
     for line in _notes_lines(sheet.notes):
@@ -489,15 +479,13 @@ def _write_table_header(worksheet: Worksheet, row: int, columns: Sequence[Column
     return row + 1
 
 
-def _content_width(values: pd.Series, kind: str, hows: list[int], cells: list[Any]) -> int:
+def _content_width(values: pd.Series, kind: str, texts: set[str]) -> int:
     """The widest value of a column as displayed, in character widths.
 
-    A text column is sized by the distinct texts written (``_column_cells``: a county's
-    column has tens of thousands of cells but few distinct values); a date or number
-    column by its dates or numbers.
+    ``texts`` are the column's values as written as text (``_write_column``): they size a
+    text column; a date or number column is sized by its dates or numbers.
     """
     if kind == "text":
-        texts = {cell for how, cell in zip(hows, cells) if how == _TEXT}
         return max(map(display_width, texts), default=0)
     present = values.dropna()
     if present.empty:
