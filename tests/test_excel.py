@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import zipfile
 
 import openpyxl
@@ -266,6 +267,29 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
     assert path.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["forms.xlsx"]
 
+
+
+@pytest.mark.parametrize("fails", [False, True])
+def test_the_garbage_collector_runs_again_after_a_write(tmp_path, fails):
+    # write_workbook pauses the collector while it writes: a failed write must not leave it off.
+    sheet = statistics_sheet(pd.DataFrame([one_row()]))
+    if fails:
+        sheet = TableSheet("附件[3]", "附件3", COLUMNS, pd.DataFrame([one_row()]))  # [] not allowed
+    assert gc.isenabled()
+    try:
+        write_workbook(tmp_path / "forms.xlsx", [sheet])
+    except Exception:  # noqa: BLE001 - only the collector's state is tested here
+        assert fails
+    assert gc.isenabled()
+
+
+def test_a_collector_turned_off_by_the_caller_stays_off(tmp_path):
+    gc.disable()
+    try:
+        write_workbook(tmp_path / "forms.xlsx", [statistics_sheet(pd.DataFrame([one_row()]))])
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
 
 # --- sign-off block, and figures that keep their 角 ---------------------------------------------
 
