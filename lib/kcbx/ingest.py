@@ -30,7 +30,6 @@ import json
 import multiprocessing
 import os
 import sys
-import threading
 import time
 import unicodedata
 from collections import Counter
@@ -44,7 +43,7 @@ from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
 import duckdb
 
 import kcbx
-from kcbx import schema
+from kcbx import schema, workers
 from kcbx.files import sha256_of_file, write_text_atomic
 from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
 from kcbx.ledgers.headers import unknown_synonym_keys
@@ -355,18 +354,6 @@ def _spare_cores() -> int:
     return (os.cpu_count() or 1) - wanted
 
 
-def _watch_parent(parent: int) -> None:
-    """In a worker: end when the ingest that started it is gone (a killed parent
-    leaves its pool's workers waiting forever)."""
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(1)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
               progress: bool) -> list[_FileResult]:
     """_read_files of every file, in order; in a second process too when there is much to read.
@@ -391,7 +378,7 @@ def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[st
             read_here(0)
             return results[0]
         with ProcessPoolExecutor(WORKERS - 1, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=_watch_parent, initargs=(os.getpid(),)) as pool:
+                                 initializer=workers.start, initargs=(os.getpid(),)) as pool:
             given: dict[int, Future] = {}
             front, back = 0, len(parts) - 1
             pool_works = True

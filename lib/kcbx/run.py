@@ -40,11 +40,9 @@ folder, which the next run removes once its process is gone.
 
 from __future__ import annotations
 
-import atexit
 import datetime as dt
 import hashlib
 import json
-import logging
 import multiprocessing
 import os
 import re
@@ -52,10 +50,9 @@ import shutil
 import socket
 import stat
 import sys
-import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 import dataclasses
 from dataclasses import dataclass
@@ -65,7 +62,7 @@ from typing import Any
 
 from tqdm import tqdm
 
-from kcbx import __version__, source_digest
+from kcbx import __version__, source_digest, workers
 from kcbx.files import process_alive, sha256_of_file, write_text_atomic
 from kcbx.layout import COUNTY_NAME, SCHOOL_AGE_LEDGER_FILE, county_output_dir, safe_dirname
 from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
@@ -162,18 +159,9 @@ ENGINES: dict[str, Callable[[NotebookJob], None]] = {
 }
 
 
-def _exit_when_orphaned(parent: int, interval: float = 1.0) -> None:
-    while os.getppid() == parent:
-        time.sleep(interval)
-    os._exit(1)  # the run that started this worker is gone (kill -9): so is its work
-
-
 def start_worker(engine: str) -> None:
-    """A worker process's start: it watches the run that started it (a killed run must not
-    leave workers and kernels behind), and its warm kernel starts now, while the county
-    is measured. The kernel exits with its worker (ipykernel watches its parent too)."""
-    threading.Thread(target=_exit_when_orphaned, args=(os.getppid(),), daemon=True,
-                     name="kcbx-parent-watch").start()
+    """A notebook worker's warm kernel starts now, while the county is measured. The kernel
+    exits with its worker (ipykernel watches its parent too)."""
     if engine == "warm":
         from kcbx.engine import log, warm_kernel
 
@@ -185,20 +173,11 @@ def start_worker(engine: str) -> None:
             log.exception("the worker's warm kernel did not start; its first notebook tries again")
 
 
-def _exit_without_teardown() -> None:
-    # Registered before anything else of the worker's, so it runs last: its notebooks are
-    # written, their records returned and its kernel shut down. Freeing the interpreter's
-    # modules (pandas, matplotlib …) would add half a second to the end of every run.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
-
-
 def start_pool_worker(engine: str) -> None:
-    """``start_worker`` for a worker of the run's own process pool, which also exits at once
-    when the pool shuts down, without tearing its interpreter down."""
-    atexit.register(_exit_without_teardown)
+    """The start of a worker of the run's own process pool: it follows the run, exits at
+    once when the pool shuts down (``kcbx.workers.start``: a run killed with kill -9 must not
+    leave workers and kernels behind), and warms its kernel (``start_worker``)."""
+    workers.start(os.getppid())
     start_worker(engine)
 
 

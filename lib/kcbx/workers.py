@@ -1,0 +1,43 @@
+"""The start of a worker process of one of kcbx's own process pools: ingest's file readers
+and a run's notebook workers (a dask worker has its own life; see kcbx.cluster).
+
+Such a worker follows the process that started it, and its end costs nothing.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import os
+import sys
+import threading
+import time
+
+
+def follow(parent: int, interval: float = 1.0) -> None:
+    """End this worker once ``parent`` is gone: a parent killed with kill -9 would otherwise
+    leave its pool's workers (and a run's kernels) waiting forever."""
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(interval)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="kcbx-parent-watch").start()
+
+
+def exit_without_teardown() -> None:
+    """Leave the interpreter without freeing its modules (pandas, matplotlib …): half a second
+    at the end of every run or ingest, for a process with nothing left to do. Registered as
+    the worker's first exit handler, it runs last: after its kernel is shut down."""
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+def start(parent: int) -> None:
+    """A pool worker's start (its pool's ``initializer``): it follows ``parent``, and when the
+    pool shuts it down it exits without tearing its interpreter down."""
+    atexit.register(exit_without_teardown)
+    follow(parent)
