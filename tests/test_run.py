@@ -578,12 +578,13 @@ def test_a_finished_run_has_shut_its_workers_and_kernels_down(project, tmp_path)
     # The pool's workers skip their interpreter's teardown (os._exit): that must come after
     # their kernels are shut down, not leave kernels to notice alone that their worker died.
     params = copy_of_project(project, tmp_path)
+    earlier = _workers_and_kernels(_descendants(os.getpid()))  # another test's warm kernel
     seen: set[int] = set()
     watching = threading.Event()
 
     def watch() -> None:
         while not watching.is_set():
-            seen.update(_workers_and_kernels(_descendants(os.getpid())))
+            seen.update(_workers_and_kernels(_descendants(os.getpid())) - earlier)
             time.sleep(0.2)
 
     watcher = threading.Thread(target=watch)
