@@ -24,7 +24,6 @@ import contextlib
 import dataclasses
 import datetime as dt
 import fcntl
-import gc
 import hashlib
 import json
 import multiprocessing
@@ -44,6 +43,7 @@ import duckdb
 
 import kcbx
 from kcbx import schema, workers
+from kcbx.collector import collector_paused
 from kcbx.files import sha256_of_file, write_text_atomic
 from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
 from kcbx.ledgers.headers import unknown_synonym_keys
@@ -251,20 +251,7 @@ def _internal_error(exc: Exception) -> str:
     return f"读取时出错 internal error: {type(exc).__name__}: {exc}"
 
 
-@contextlib.contextmanager
-def _cycle_collector_paused() -> Iterator[None]:
-    """Reading builds millions of small objects and no reference cycles: Python's cycle
-    collector, left on, walks them again and again to find nothing (a quarter of the time)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-@_cycle_collector_paused()
+@collector_paused()
 def _read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]],
                 today: dt.date) -> list[_FileResult]:
     """Read, normalise and validate files, in order; one result per file.

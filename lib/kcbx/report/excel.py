@@ -14,13 +14,11 @@ xlsxwriter's typed calls (write_string, write_number, write_datetime), never
 from __future__ import annotations
 
 import datetime as dt
-import gc
 import numbers
 import os
 import re
 import zipfile
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import groupby
 from typing import Any, Literal
@@ -32,6 +30,7 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
+from kcbx.collector import collector_paused
 from kcbx.files import replacing
 
 __all__ = [
@@ -253,7 +252,7 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
     """
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
-    with replacing(path) as temporary, _collector_paused():
+    with replacing(path) as temporary, collector_paused():
         workbook = xlsxwriter.Workbook(
             str(temporary),
             # Belt and braces: write() would never be called on ledger text,
@@ -271,20 +270,6 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
             else:
                 _write_form_sheet(worksheet, sheet, styles)
         workbook.close()
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off while a workbook is written: xlsxwriter keeps a
-    tuple for every cell (1.15 million in the county's 适龄儿童台账), and the collector would
-    walk them over and over, 7 % of the write, to find no cycle; refcounting frees them."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def workbook_fingerprint(path: str | os.PathLike[str]) -> str | None:
