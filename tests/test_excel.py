@@ -268,7 +268,6 @@ def test_a_failed_write_keeps_the_old_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["forms.xlsx"]
 
 
-
 @pytest.mark.parametrize("fails", [False, True])
 def test_the_garbage_collector_runs_again_after_a_write(tmp_path, fails):
     # write_workbook pauses the collector while it writes: a failed write must not leave it off.
@@ -290,6 +289,7 @@ def test_a_collector_turned_off_by_the_caller_stays_off(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
 
 # --- sign-off block, and figures that keep their 角 ---------------------------------------------
 

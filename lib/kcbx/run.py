@@ -324,21 +324,21 @@ class PreviousRun:
                    bool(manifest.get("ok")) and all(e.get("status") in SUCCEEDED for e in entries),
                    tuple(entry["name"] for entry in entries), records)
 
-    def _folder(self, name: str) -> Path | None:
-        """The previous report folder of notebook ``name``; None when there is none, or the
-        manifest names anything but a bare folder name (never a path out of the run)."""
+    def _previous(self, name: str) -> tuple[dict, Path] | None:
+        """The previous record of notebook ``name`` and its report folder; None when there is
+        none, or the manifest names anything but a bare folder name (never a path out of the run)."""
         entry = self.records.get(name)
         if entry is None or Path(entry["dir"]).name != entry["dir"]:
             return None
-        return self.as_of_dir / entry["dir"]
+        return entry, self.as_of_dir / entry["dir"]
 
     def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
         """The previous record of notebook ``name`` when its fingerprint is unchanged, its
         folder copied to ``output_dir``; None when it changed (or was not there)."""
-        folder = self._folder(name)
-        if fingerprint is None or folder is None:
+        previous = self._previous(name)
+        if fingerprint is None or previous is None:
             return None
-        entry = self.records[name]
+        entry, folder = previous
         if entry["fingerprint"] != fingerprint or not reuse_folder(folder, output_dir):
             return None
         # A kept report whose inputs are today's inputs again is as good as a new one.
@@ -351,10 +351,10 @@ class PreviousRun:
         notebook to keep when its fingerprint is today's (``forms.write_school_age_ledger``):
         eight seconds at tongjiang scale that a late absence ledger does not change.
         Rewriting it replaces the link, never the previous run's file."""
-        folder = self._folder(COUNTY_NAME)
-        if folder is None:
+        previous = self._previous(COUNTY_NAME)
+        if previous is None:
             return
-        ledger = folder / SCHOOL_AGE_LEDGER_FILE
+        ledger = previous[1] / SCHOOL_AGE_LEDGER_FILE
         if ledger.is_file() and not ledger.is_symlink():
             output_dir.mkdir(parents=True, exist_ok=True)
             _link_or_copy(ledger, output_dir / SCHOOL_AGE_LEDGER_FILE)
@@ -362,15 +362,15 @@ class PreviousRun:
     def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
         """A notebook that failed now keeps the previous report of this as_of, if there is
         one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb)."""
-        folder = self._folder(failed.name)
-        if folder is None:
+        previous = self._previous(failed.name)
+        if previous is None:
             return failed
+        entry, folder = previous
         executed = output_dir / NOTEBOOK_FILE
         if executed.exists():
             executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
         if not reuse_folder(folder, output_dir):
             return failed
-        entry = self.records[failed.name]
         return dataclasses.replace(failed, status=KEPT, fingerprint=entry["fingerprint"],
                                    rendered_at=entry.get("rendered_at"))
 

@@ -156,7 +156,7 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     write_forms(analysis, forms, school_age_ledger=ledger)
     metrics = folder / "metrics.json"
     write_text_atomic(metrics, metrics_json(analysis))
-    return [metrics, forms, *([ledger] if ledger else [])]
+    return [metrics, forms, *([] if ledger is None else [ledger])]
 
 
 RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
