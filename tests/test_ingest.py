@@ -109,6 +109,10 @@ def test_store_holds_canonical_rows_and_rejected_rows(county):
     assert list(roster["school_year"]) == [2021, 2021]
     assert list(tables["population"]["phone"]) == ["13800138000", None]
     assert tables["absence"]["date"].dtype == "datetime64[ns]"
+    # Side tables' text is object too, NULL read as None (not NaN, not pandas' str dtype).
+    errors = tables["ingest_log"].set_index("file")["error"]
+    assert errors.dtype == object
+    assert errors["学籍/一小.xlsx"] is None and isinstance(errors["资助/坏文件.xlsx"], str)
 
     rejected = tables["rejected_rows"].set_index(["file", "row"])
     assert rejected.loc[("学籍/一小.xlsx", 4), "reason"] == "年级无法识别"
