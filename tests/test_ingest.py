@@ -113,6 +113,9 @@ def test_store_holds_canonical_rows_and_rejected_rows(county):
     errors = tables["ingest_log"].set_index("file")["error"]
     assert errors.dtype == object
     assert errors["学籍/一小.xlsx"] is None and isinstance(errors["资助/坏文件.xlsx"], str)
+    # Each distinct text is one object, however many rows repeat it (memory, pickling).
+    files = roster["source_file"]
+    assert files.nunique() == 1 and files.iloc[0] is files.iloc[1]
 
     rejected = tables["rejected_rows"].set_index(["file", "row"])
     assert rejected.loc[("学籍/一小.xlsx", 4), "reason"] == "年级无法识别"

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Iterable
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 import pyarrow
@@ -160,18 +161,30 @@ def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> d
 
 
 def _frame_of(table: pyarrow.Table) -> pd.DataFrame:
-    """A DuckDB result as a DataFrame, text straight into object arrays (None for NULL).
+    """A DuckDB result as a DataFrame, text straight into object arrays (``_objects``).
 
     Through Arrow, not ``.df()``: pandas 3 would first make every text column its ``str``
     dtype, which ``_text`` then turns back into objects; tongjiang's store loads in half
-    the time (0.54 s against 1.10 s)."""
+    the time (0.50 s against 1.10 s)."""
     columns = {}
     for name, column in zip(table.column_names, table.columns):
         if pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(column.type):
-            columns[name] = pd.Series(column.to_numpy(zero_copy_only=False), dtype=object)
+            columns[name] = pd.Series(_objects(column), dtype=object)
         else:
             columns[name] = column.to_pandas()
     return pd.DataFrame(columns)
+
+
+def _objects(column: pyarrow.ChunkedArray) -> np.ndarray:
+    """Text as an object array, None for NULL, each distinct text one Python object.
+
+    A school, a township, a file name repeats on thousands of rows: shared, a county's
+    tables take 300 MB less in every process that holds them, and a report's prepared
+    slice pickles (and unpickles) in half the time, each repeat a reference (tongjiang's
+    county slice: 25 MB in 0.24 s, against 34 MB in 0.57 s)."""
+    encoded = column.combine_chunks().dictionary_encode()
+    texts = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)  # last: NULL
+    return texts[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
 
 
 def ingest_totals(store_path: str | Path) -> dict[str, int]:
