@@ -13,12 +13,14 @@ Absences (unexcused): K1 on Thu 14 and Fri 15 Oct (streak 2), K3 on Fri 15 Oct (
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import resident_id, table
+from kcbx.measures.common import is_in
 from kcbx.metrics import (CONTRACT_KEYS, _rows_of, analyse, contract_metrics, measure_county,
                           townships_in_scope, unexcused_surge)
 from kcbx.params import Params
@@ -267,6 +269,30 @@ def county_pass(county):
 
 
 KEYS = st.sampled_from(["K1", "K2", "K3", "K4", "甲", "乙"])
+
+
+MISSING = st.sampled_from([None, float("nan")])
+
+
+@given(values=st.lists(st.one_of(KEYS, MISSING), max_size=30),
+       keys=st.sets(st.one_of(KEYS, st.none()), max_size=4),
+       dtype=st.sampled_from([object, "str", "string[pyarrow]"]), as_index=st.booleans())
+@settings(max_examples=300, deadline=None)
+def test_is_in_equals_pandas_isin(values, keys, dtype, as_index):
+    series = pd.Series(values, dtype=dtype, index=[f"r{i}" for i in range(len(values))], name="key")
+    values_in = pd.Index(series) if as_index else series
+    found = is_in(values_in, keys)
+    if as_index:
+        np.testing.assert_array_equal(found, values_in.isin(keys))
+    else:
+        pd.testing.assert_series_equal(found, series.isin(keys))
+
+
+def test_is_in_leaves_other_dtypes_and_unhashable_cells_to_pandas():
+    numbers = pd.Series([1, 2, 3])
+    pd.testing.assert_series_equal(is_in(numbers, [2, 3]), numbers.isin([2, 3]))
+    lists = pd.Series([["a"], "b"], dtype=object)
+    assert is_in(lists, {"b"}).tolist() == [False, True]
 
 
 @given(values=st.lists(st.one_of(KEYS, st.none()), max_size=30), keys=st.sets(KEYS, max_size=4),

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of
+from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of, is_in
 from kcbx.schema import CASE_ACTIONS, CASE_OPENING, CASE_STRIKE, PROVENANCE, columns
 
 __all__ = [
@@ -297,7 +297,7 @@ def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) 
     is_open = cases["state"].eq("open")
     open_poverty = None
     if poverty_keys is not None:
-        open_poverty = int((is_open & cases["person_key"].isin(set(poverty_keys))).sum())
+        open_poverty = int((is_open & is_in(cases["person_key"], set(poverty_keys))).sum())
     return {
         "cases_total": total,
         "cases_open": int(by_state["open"]),
@@ -343,9 +343,9 @@ def notices_missing(streaks: pd.DataFrame, cases: pd.DataFrame, top_threshold: i
     at_top = streaks[streaks["streak"] >= top_threshold]
     open_cases = cases[cases["state"].eq("open")]
     with_notice = set(open_cases.loc[open_cases["last_notice"].notna(), "person_key"])
-    finding = pd.Series(np.where(at_top["person_key"].isin(set(open_cases["person_key"])),
+    finding = pd.Series(np.where(is_in(at_top["person_key"], set(open_cases["person_key"])),
                                  NOTICE_NOT_ISSUED, NO_OPEN_CASE), index=at_top.index, dtype=object)
-    missing = at_top.assign(finding=finding)[~at_top["person_key"].isin(with_notice)]
+    missing = at_top.assign(finding=finding)[~is_in(at_top["person_key"], with_notice)]
     return missing.sort_values(["streak", "person_key"], ascending=[False, True], ignore_index=True)
 
 
@@ -363,7 +363,7 @@ def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[st
         "found": int(len(found)),
         "returned": int(found["state"].eq("returned").sum()),
         "still_open": int(still_open.sum()),
-        "still_open_poverty": int((still_open & found["person_key"].isin(set(poverty_keys))).sum()),
+        "still_open_poverty": int((still_open & is_in(found["person_key"], set(poverty_keys))).sum()),
     }
 
 

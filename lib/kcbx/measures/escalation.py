@@ -18,7 +18,7 @@ from collections.abc import Collection, Mapping, Sequence
 import pandas as pd
 
 from kcbx.calendar import last_school_day_on_or_before
-from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of
+from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of, is_in
 
 __all__ = [
     "ESCALATION_ACTIONS",
@@ -238,7 +238,7 @@ def absence_findings(
     """
     duplicates = absence[absence.duplicated(_ABSENCE_DATA_COLUMNS, keep="first")]
     not_school_day = absence[~absence["date"].dt.normalize().isin(school_days)]
-    off_roster = absence[~absence["person_key"].isin(set(current_roster_keys))]
+    off_roster = absence[~is_in(absence["person_key"], set(current_roster_keys))]
     return pd.concat(
         [
             findings_of(duplicates, "absence", "重复的缺勤记录", "与前面一行完全相同, 只计一次"),

@@ -12,6 +12,8 @@ from collections.abc import Collection, Iterable
 
 import pandas as pd
 
+from kcbx.measures.common import is_in
+
 __all__ = ["GROUPS", "person_groups", "group_summary", "split_by_group"]
 
 # Group column -> the label reports show, in report order.
@@ -42,7 +44,7 @@ def person_groups(
     roster_keys = set(current_roster["person_key"])
     roster_flags = current_roster.groupby("person_key")[["left_behind", "migrant"]].any()
     roster_upper = current_roster["grade"].isin(_UPPER_GRADES).groupby(current_roster["person_key"]).any()
-    off_roster_cases = case_table[~case_table["person_key"].isin(roster_keys)]
+    off_roster_cases = case_table[~is_in(case_table["person_key"], roster_keys)]
     case_upper = off_roster_cases["grade"].isin(_UPPER_GRADES).groupby(off_roster_cases["person_key"]).any()
 
     keys = pd.Index(
@@ -60,10 +62,10 @@ def person_groups(
 
     groups = pd.DataFrame(
         {
-            "poverty": keys.isin(set(poverty["person_key"])),
+            "poverty": is_in(keys, set(poverty["person_key"])),
             "left_behind": flag(roster_flags["left_behind"]),
             "migrant": flag(roster_flags["migrant"]),
-            "disabled": keys.isin(set(disability["person_key"])),
+            "disabled": is_in(keys, set(disability["person_key"])),
             # A child is on the roster or not, so the two sources never overlap.
             "grades_8_9": flag(roster_upper) | flag(case_upper),
         },
@@ -97,14 +99,14 @@ def group_summary(
     escalated = set(_person_keys(escalated_keys))
     open_cases = _person_keys(open_case_keys)
     # Only the children counted here matter: a township's few, not the county's every child.
-    members = groups[groups["person_key"].isin(enrolled | escalated | set(open_cases))]
+    members = groups[is_in(groups["person_key"], enrolled | escalated | set(open_cases))]
     members = members.set_index("person_key")
     summary = {}
     for group in GROUPS:
         in_group = set(members.index[members[group].astype(bool)])
         summary[group] = {
             "enrolled": len(enrolled & in_group),
-            "cases_open": int(open_cases.isin(in_group).sum()),
+            "cases_open": int(is_in(open_cases, in_group).sum()),
             "escalated": len(escalated & in_group),
         }
     return summary

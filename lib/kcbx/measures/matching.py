@@ -22,7 +22,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
-from kcbx.measures.common import current_roster, school_year_of
+from kcbx.measures.common import current_roster, is_in, school_year_of
 from kcbx.schema import PROVENANCE
 
 __all__ = [
@@ -185,7 +185,7 @@ def _roster_reasons(person_keys: pd.Series, roster: pd.DataFrame, as_of: dt.date
     current_year = school_year_of(as_of)
     years = roster["school_year"].astype("Int64").fillna(current_year)
     rows = in_file_order(roster.assign(school_year=years))
-    rows = rows[rows["person_key"].isin(set(person_keys))]
+    rows = rows[is_in(rows["person_key"], set(person_keys))]
 
     current = rows[rows["school_year"] == current_year]
     current_statuses = current.groupby("person_key")["status"].agg(
@@ -219,7 +219,7 @@ def absence_explanation(
     roster says ("无学籍", "学籍状态: 转出", "无本学年学籍（2020学年 六年级 毕业）"),
     followed by "；有在办辍学案件" when a case is open on as_of.
     """
-    has_open_case = person_keys.isin(open_case_keys(case_states)).astype(bool)
+    has_open_case = is_in(person_keys, open_case_keys(case_states)).astype(bool)
     reasons = _roster_reasons(person_keys, roster, as_of, grade_names)
     reasons = reasons.where(~has_open_case, reasons + REASON_SEPARATOR + REASON_OPEN_CASE)
     return pd.DataFrame({"has_open_case": has_open_case, "reason": reasons.astype(object)})
@@ -249,7 +249,7 @@ def school_age_children(
     ages = age_on(children["birth_date"], children["id_number"], school_age_reference_date(as_of))
     children = children.assign(age=ages)
     within_range = children["age"].between(age_min, age_max).fillna(False).astype(bool)
-    alive = ~children["person_key"].isin(_case_keys(case_states, CASE_DIED))
+    alive = ~is_in(children["person_key"], _case_keys(case_states, CASE_DIED))
     columns = ["person_key", "id_number", "student_no", "name", "gender", "birth_date",
                "township", "village", "guardian", "phone", "age"]
     return children.loc[within_range & alive, columns].reset_index(drop=True)
@@ -278,9 +278,9 @@ def school_age_standing(
                                  index=school_age.index, dtype=bool)
     rules = [
         (IN_HOME_TOWNSHIP, in_home_township),
-        (IN_OTHER_TOWNSHIP, keys.isin(set(at_school["person_key"]))),
-        (COMPLETED, keys.isin(completed_compulsory_keys(roster))),
-        (SETTLED, keys.isin(settled_case_keys(case_states))),
+        (IN_OTHER_TOWNSHIP, is_in(keys, set(at_school["person_key"]))),
+        (COMPLETED, is_in(keys, completed_compulsory_keys(roster))),
+        (SETTLED, is_in(keys, settled_case_keys(case_states))),
     ]
     standing = pd.Series(SUSPECTED, index=school_age.index, dtype=object)
     for name, holds in reversed(rules):  # the first rule that holds wins
@@ -356,7 +356,7 @@ def unenrolled_register_children(
     """
     children = first_row_per_person(register)
     accounted_for = in_school_keys(roster, as_of) | completed_compulsory_keys(roster)
-    children = children[~children["person_key"].isin(accounted_for)]
+    children = children[~is_in(children["person_key"], accounted_for)]
     children = children.drop(columns=[c for c in PROVENANCE if c in children.columns])
     ages = age_on(None, children["id_number"], school_age_reference_date(as_of))
     children = children.assign(age=ages).reset_index(drop=True)

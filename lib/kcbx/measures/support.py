@@ -9,7 +9,7 @@ import datetime as dt
 
 import pandas as pd
 
-from kcbx.measures.common import roster_of_year, school_year_of
+from kcbx.measures.common import is_in, roster_of_year, school_year_of
 from kcbx.measures.matching import (
     ENROLLED_STATUS,
     absence_explanation,
@@ -106,7 +106,7 @@ def home_teaching_compliance(
     hours_needed = visits_per_month * hours_per_visit
 
     counted = distinct_visits(visits)
-    counted = counted[counted["person_key"].isin(due["person_key"])]
+    counted = counted[is_in(counted["person_key"], due["person_key"])]
     counted = counted.assign(month=counted["date"].dt.to_period("M"))
     year_start = pd.Timestamp(school_year_of(as_of), 9, 1)
     this_year = counted[counted["date"] >= year_start]
@@ -220,7 +220,7 @@ def subsidy_check(
     """
     term = term_label(as_of)
     poor = first_row_per_person(poverty).set_index("person_key")["category"]
-    enrolled = current[(current["status"] == ENROLLED_STATUS) & current["person_key"].isin(poor.index)]
+    enrolled = current[(current["status"] == ENROLLED_STATUS) & is_in(current["person_key"], poor.index)]
     pupils = first_row_per_person(enrolled).reset_index(drop=True)
 
     level = school_level(pupils["grade"])
@@ -273,7 +273,7 @@ def transition_missing(
         return None
     finished_grade_6 = first_row_per_person(previous[previous["grade"] == TRANSITION_GRADE])
     accounted_for = in_school_keys(roster, as_of) | settled_case_keys(case_states)
-    missing = finished_grade_6[~finished_grade_6["person_key"].isin(accounted_for)]
+    missing = finished_grade_6[~is_in(finished_grade_6["person_key"], accounted_for)]
     columns = ["person_key", "id_number", "student_no", "name", "gender", "township",
                "school", "class_name", "status"]
     missing = missing[columns].reset_index(drop=True)

@@ -38,7 +38,7 @@ import pandas as pd
 
 from kcbx.calendar import last_school_day_on_or_before
 from kcbx.measures.cases import case_timeline
-from kcbx.measures.common import as_timestamp, current_roster, school_year_of
+from kcbx.measures.common import as_timestamp, current_roster, is_in, school_year_of
 from kcbx.measures.escalation import counted_absences
 from kcbx.measures.matching import (ENROLLED_STATUS, GRADE_NAMES, age_on, first_row_per_person,
                                     school_age_reference_date)
@@ -239,7 +239,7 @@ def _case_flags(timeline: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
     later is not there yet.
     """
     flags = pd.DataFrame(False, index=queries.index, columns=["open", "returned"])
-    with_cases = queries[queries["person_key"].isin(set(timeline["person_key"]))]
+    with_cases = queries[is_in(queries["person_key"], set(timeline["person_key"]))]
     if with_cases.empty:
         return flags
     pairs = (with_cases.rename_axis("query").reset_index()[["query", "person_key", "day"]]
@@ -290,7 +290,7 @@ def score_pupils(evidence: WarningEvidence, queries: pd.DataFrame,
         "relapse": cases.loc[pupils.index, "returned"].to_numpy(),
         "overage": overage.fillna(False).to_numpy(dtype=bool),
         "key_group": (pupils["left_behind"].fillna(False).astype(bool)
-                      | pupils["person_key"].isin(evidence.key_group)).to_numpy(),
+                      | is_in(pupils["person_key"], evidence.key_group)).to_numpy(),
         "grades": pupils["grade"].isin(list(settings["grades"])).fillna(False).to_numpy(dtype=bool),
     }, index=pupils.index)[list(RULES)].astype(bool)
     weights = np.array([settings["weights"][rule] for rule in RULES])
@@ -390,15 +390,15 @@ def backtest(evidence: WarningEvidence, cases: pd.DataFrame, as_of: dt.date, set
     since = cases[(opened > day) & (opened <= as_timestamp(as_of))]
     on_day = score_day(evidence, day, settings, township)
     listed = on_day[on_day["level"].notna()]
-    listed = listed.assign(became_case=listed["person_key"].isin(set(since["person_key"])))
+    listed = listed.assign(became_case=is_in(listed["person_key"], set(since["person_key"])))
     own = since if township is None else since[since["township"] == township]
     own = own[["case_id", "person_key", "township", "opened"]].assign(
         opened=pd.to_datetime(own["opened"]), day_before=school_day_before(school_days, own["opened"]))
     known = own[own["day_before"].notna()]
     scored = score_pupils(evidence, known[["person_key"]].assign(day=known["day_before"]), settings)
     return Backtest(day, listed[_LISTED_COLUMNS].reset_index(drop=True),
-                    own.assign(counted=own.index.isin(scored.index),
-                               flagged=own.index.isin(scored.index[scored["level"].notna()])
+                    own.assign(counted=is_in(own.index, scored.index),
+                               flagged=is_in(own.index, scored.index[scored["level"].notna()])
                                ).reset_index(drop=True)[_CASE_COLUMNS])
 
 

@@ -34,7 +34,7 @@ from kcbx import source_digest
 from kcbx.digest import content_digest
 from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
 from kcbx.measures.cases import CASE_STATES, deadline_moved_note
-from kcbx.measures.common import FINDING_COLUMNS
+from kcbx.measures.common import FINDING_COLUMNS, is_in
 from kcbx.measures.escalation import absence_not_reported
 from kcbx.measures.matching import (ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person,
                                     grade_names)
@@ -275,7 +275,7 @@ def _statistics_units(analysis: Analysis) -> dict[str, pd.DataFrame]:
     streaks = analysis.streaks
 
     def of_pupils(keys) -> pd.DataFrame:
-        return pupils[pupils["person_key"].isin(set(keys))].rename(columns={"person_key": "unit"})
+        return pupils[is_in(pupils["person_key"], set(keys))].rename(columns={"person_key": "unit"})
 
     absences = analysis.day_absences
     latest = analysis.cases.drop_duplicates("person_key", keep="last")
@@ -296,7 +296,7 @@ def _statistics_units(analysis: Analysis) -> dict[str, pd.DataFrame]:
            for n in sorted(analysis.params.escalation)},
         **{f"cases_{state}": children[children["state"].eq(state)] for state in CASE_STATES},
         "cases_total": children,
-        "cases_open_poverty": children[children["state"].eq("open") & children["unit"].isin(poverty)],
+        "cases_open_poverty": children[children["state"].eq("open") & is_in(children["unit"], poverty)],
         "out_of_school": suspected,
         "poverty_pupils": of_pupils(reading & poverty),
         "subsidy_due": subsidy,
@@ -614,7 +614,7 @@ def _school_age_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     rows = children.assign(
         family=_details(people, children["person_key"])["family"],
         schooling=_schooling(analysis, children["person_key"]),
-        suspected=_yes_no(children["person_key"].isin(set(analysis.out_of_school["person_key"]))),
+        suspected=_yes_no(is_in(children["person_key"], set(analysis.out_of_school["person_key"]))),
     )
     params = analysis.params
     return _official_table(analysis, "适龄儿童台账", "适龄儿童台账", _SCHOOL_AGE_COLUMNS, _numbered(rows),
