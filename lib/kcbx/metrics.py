@@ -26,8 +26,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from kcbx import fields, schema
 from kcbx.calendar import calendar_coverage, school_days_for

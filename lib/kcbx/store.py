@@ -21,7 +21,6 @@ configuration".
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
 from dataclasses import dataclass, field
