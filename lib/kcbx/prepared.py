@@ -83,15 +83,16 @@ class CountyPreparation:
 
     def __init__(self, params: Params, as_of: dt.date, townships: Sequence[str] | None,
                  folder: Path, *, township_notebook_sha256: str, county_notebook_sha256: str,
-                 store_snapshot: Path | None = None):
+                 store_snapshot: Path | None = None, store_sha256: str | None = None):
         """``townships`` None: every township in scope; the notebooks' sha256 go into the
-        fingerprints; ``store_snapshot`` is the store file to read (default: params.store);
-        slices are written into ``folder`` (``PreparedSlice.write``)."""
+        fingerprints; ``store_snapshot`` is the store file to read (default: params.store),
+        ``store_sha256`` its sha256 when the caller has it already (the run has: it is not
+        read twice); slices are written into ``folder`` (``PreparedSlice.write``)."""
         self.params, self.as_of, self.folder = params, as_of, folder
         self.township_notebook_sha256 = township_notebook_sha256
         self.county_notebook_sha256 = county_notebook_sha256
         store = store_snapshot or params.store
-        self.store_sha256 = sha256_of_file(store)
+        self.store_sha256 = store_sha256 or sha256_of_file(store)
         self.county_pass = measure_county(load_tables(store), params, as_of)
         self.townships = list(townships) if townships is not None else self.county_pass.townships()
 

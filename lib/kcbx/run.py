@@ -580,8 +580,8 @@ def run_county(
                 records = _reuse_all(previous, partial_dir, bar)
             else:
                 records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
-                                      notebook_sha256, started_at, snapshot, engine, pool,
-                                      workers, previous, cell_timeout, bar)
+                                      notebook_sha256, started_at, snapshot, store_sha256, engine,
+                                      pool, workers, previous, cell_timeout, bar)
         shutil.rmtree(partial_dir / PREPARED_DIR)
         manifest = Manifest(
             county=params.county, as_of=as_of, started_at=started_at, finished_at=_now(),
@@ -616,7 +616,7 @@ def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[Notebook
 
 def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None, run_dir: Path,
                 notebooks_dir: Path, notebook_sha256: dict[str, str], started_at: str,
-                snapshot: Path, engine: str, pool: Executor | None, workers: int,
+                snapshot: Path, store_sha256: str, engine: str, pool: Executor | None, workers: int,
                 previous: PreviousRun | None, cell_timeout: int, bar: tqdm) -> list[NotebookRecord]:
     """Measure the county once; reuse each unchanged notebook, run the others on the pool,
     each as soon as its slice is cut. Records in run order: townships, then the county."""
@@ -633,7 +633,8 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
     try:
         bar.set_postfix_str("统计全县 measuring the county")
         preparation = CountyPreparation(
-            params, as_of, townships, run_dir / PREPARED_DIR, store_snapshot=snapshot,
+            params, as_of, townships, run_dir / PREPARED_DIR,
+            store_snapshot=snapshot, store_sha256=store_sha256,
             township_notebook_sha256=notebook_sha256[TOWNSHIP_NOTEBOOK],
             county_notebook_sha256=notebook_sha256[COUNTY_NOTEBOOK])
         townships = preparation.townships
