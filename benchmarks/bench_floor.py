@@ -13,8 +13,9 @@ holding the sections as outputs, as an executed notebook does); then the county'
 its ranking and trends and its whole 适龄儿童台账.xlsx.
 
 Prints each part's total, the whole, and two bounds on a machine of --cores cores:
-- a full run cannot take less wall time than the whole's CPU divided by the cores (and a
-  forced re-run, which is lent the previous 适龄儿童台账.xlsx, than the rest of it);
+- a full run (a first run, or ``--force``: bench_run's) cannot take less wall time than the
+  whole's CPU divided by the cores; a run that renders every report again but is lent the
+  previous run's unchanged 适龄儿童台账.xlsx, than the rest of it divided by the cores;
 - a run after one township's change cannot take less than the county's chain: the load,
   the pass, then the county's cut, sections, forms and HTML, each waiting for the last.
   (The changed township renders beside it.) The 适龄儿童台账.xlsx is left out of the
@@ -124,15 +125,15 @@ def main() -> None:
     per_township = {part: clock.cpu[part] / len(names) for part in PARTS}
     print("per township (CPU s): " + ", ".join(f"{part} {seconds:.3f}" for part, seconds in per_township.items())
           + f"; {sum(per_township.values()):.3f} in all")
-    relent = whole - clock.cpu["county ledger"]
+    lent = whole - clock.cpu["county ledger"]
     print(f"full run on {args.cores} cores: at least {whole / args.cores:.1f} s wall (the whole's CPU / "
-          f"{args.cores}); at least {relent / args.cores:.1f} s when the previous run lends its "
-          f"适龄儿童台账.xlsx (a forced re-run, as bench_run's full run)")
+          f"{args.cores}); at least {lent / args.cores:.1f} s when the previous run lends its unchanged "
+          f"适龄儿童台账.xlsx (never with --force)")
     chain = ("load", "pass", "county cut", "county sections", "county forms", "county html")
     chain_wall = sum(clock.wall[part] for part in chain)
     print(f"one township changed: at least {chain_wall:.1f} s wall (the county's chain: "
           + " + ".join(f"{part} {clock.wall[part]:.2f}" for part in chain) + "): "
-          f"{chain_wall / (relent / args.cores):.0%} of the forced full run's bound")
+          f"{chain_wall / (whole / args.cores):.0%} of the full run's bound")
 
 if __name__ == "__main__":
     main()
