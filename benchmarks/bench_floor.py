@@ -135,5 +135,6 @@ def main() -> None:
           + " + ".join(f"{part} {clock.wall[part]:.2f}" for part in chain) + "): "
           f"{chain_wall / (whole / args.cores):.0%} of the full run's bound")
 
+
 if __name__ == "__main__":
     main()
