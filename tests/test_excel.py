@@ -9,8 +9,12 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from kcbx.report.excel import (
+    _write_column,
+    _write_value,
     FORM_FIELDS,
     Column,
     FormSheet,
@@ -332,3 +336,42 @@ def test_yuan_and_hours_keep_their_decimals_and_lose_a_spurious_zero(tmp_path):
     # "General": 687.5 shows as 687.5 (not 687.50 or 688), 6 as 6; values rounded to the 分.
     assert [cell.value for cell in cells] == [687.5, 6, 312.46]
     assert {cell.number_format for cell in cells} == {"General"}
+
+
+# --- a column written at once is its values written one by one --------------------------------
+
+
+class RecordingSheet:
+    """Records a worksheet's typed writes (method, row, col, value, style): what a cell gets."""
+
+    def __init__(self) -> None:
+        self.writes: list[tuple] = []
+
+    def __getattr__(self, method):
+        if method not in ("write_blank", "write_string", "write_number", "write_datetime"):
+            raise AttributeError(method)
+        return lambda row, col, value, style: self.writes.append((method, row, col, value, style))
+
+
+LEDGER_VALUES = st.one_of(
+    st.none(), st.just(float("nan")), st.just(pd.NaT), st.text(max_size=6), st.booleans(),
+    st.integers(-10**6, 10**6), st.floats(allow_nan=False, allow_infinity=False, width=32),
+    st.dates(dt.date(1990, 1, 1), dt.date(2030, 12, 31)),
+    st.datetimes(dt.datetime(1990, 1, 1), dt.datetime(2030, 12, 31)))
+
+
+@given(values=st.lists(LEDGER_VALUES, max_size=12) | st.lists(st.text(max_size=6), max_size=12),
+       kind=st.sampled_from(["text", "int", "float", "date", "percent"]),
+       dtype=st.sampled_from([object, "string"]))
+def test_a_column_is_written_as_its_values_one_by_one(values, kind, dtype):
+    # _write_column tests the whole column for missing values at once; _write_value, the
+    # brute force, tests each value: the same cells, and the texts are those written as text.
+    if dtype == "string" and not all(value is None or isinstance(value, str) for value in values):
+        dtype = object
+    column = pd.Series(values, dtype=dtype)
+    at_once, one_by_one = RecordingSheet(), RecordingSheet()
+    texts = _write_column(at_once, 3, 2, column, kind, "style")
+    for row, value in enumerate(column.tolist(), start=3):
+        _write_value(one_by_one, row, 2, value, kind, "style")
+    assert at_once.writes == one_by_one.writes
+    assert texts == {value for method, *_, value, _ in one_by_one.writes if method == "write_string"}
