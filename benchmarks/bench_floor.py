@@ -35,11 +35,12 @@ import nbformat
 
 from bench_render import sections_notebook
 from kcbx import workbook
-from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
+from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.metrics import measure_county
 from kcbx.params import load_params, parse_as_of
 from kcbx.report import show
 from kcbx.report.forms import write_forms, write_school_age_ledger
+from kcbx.report.history import load_history
 from kcbx.report.html import export_html
 from kcbx.store import load_tables
 
@@ -106,11 +107,10 @@ def main() -> None:
                    folder / name)
         county = clock.time("county cut", lambda: county_pass.analysis(None))
         # As a run prepares them (kcbx.prepared): the forms' 周通报 reads them too.
-        county.extras[workbook.RANKING_EXTRA] = clock.time("county cut", lambda: workbook.ranking_rows(
-            county_pass.headline_figures(names)))
-        county.extras[workbook.HISTORY_EXTRA] = workbook.history(county)
-        county_sections = [lambda: show.ranking(county, workbook.township_figures(county)),
-                           lambda: show.trends(county, workbook.history(county)),
+        county.ranking = clock.time("county cut", lambda: county_pass.ranking(names))
+        county.history = load_history(county_output_dir(params), as_of, since=params.term_start)
+        county_sections = [lambda: show.ranking(county, county.ranking),
+                           lambda: show.trends(county, county.history),
                            *(lambda s=s: s(county) for s in show.TOWNSHIP_SECTIONS)]
         render(clock, "county ", county, county_sections, folder / "county")
         clock.time("county ledger", lambda: write_school_age_ledger(

@@ -36,12 +36,11 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from kcbx import schema
-from kcbx.metrics import analyse
+from kcbx.metrics import analyse, ranking_rows
 from kcbx.params import Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
 from kcbx.store import typed
-from kcbx.workbook import HISTORY_EXTRA, RANKING_EXTRA, ranking_rows
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -184,7 +183,7 @@ def town():
     return analyse(county_tables(), PARAMS, AS_OF, TOWN)
 
 
-# Earlier runs (workbook.history): the 周通报 compares with the latest run at least a week
+# Earlier runs (Analysis.history): the 周通报 compares with the latest run at least a week
 # before as_of (8 Oct); 1 Oct is older, 14 Oct too recent, the county row (township None) no
 # township.
 EARLIER_RUNS = pd.DataFrame([
@@ -201,9 +200,9 @@ EARLIER_RUNS = pd.DataFrame([
 def county_analysis(tables: dict[str, pd.DataFrame], as_of: dt.date = AS_OF):
     """The county's Analysis as a run prepares it: with the townships' ranking and earlier runs."""
     county = analyse(tables, PARAMS, as_of, None)
-    county.extras[RANKING_EXTRA] = ranking_rows(
+    county.ranking = ranking_rows(
         [analyse(tables, PARAMS, as_of, township).metrics for township in (TOWN, "河西乡")])
-    county.extras[HISTORY_EXTRA] = EARLIER_RUNS
+    county.history = EARLIER_RUNS
     return county
 
 
@@ -707,7 +706,7 @@ def test_weekly_bulletin_ranks_townships_with_the_change_over_a_week(county_work
 
 def test_weekly_bulletin_without_a_run_a_week_before(tmp_path):
     county = county_analysis(county_tables())
-    county.extras[HISTORY_EXTRA] = EARLIER_RUNS[EARLIER_RUNS["as_of"] > pd.Timestamp("2021-10-08")]
+    county.history = EARLIER_RUNS[EARLIER_RUNS["as_of"] > pd.Timestamp("2021-10-08")]
     write_forms(county, tmp_path / "forms.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "forms.xlsx")["周通报"]
     assert [(r["乡镇"], r["上周排名"]) for r in records(sheet)] == [(TOWN, None), ("河西乡", None)]

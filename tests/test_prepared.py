@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from kcbx import workbook
-from kcbx.metrics import analyse, measure_county
+from kcbx.metrics import analyse, measure_county, ranking_rows
 from kcbx.params import load_params
 from kcbx.prepared import CountyPreparation
 from kcbx.store import load_tables
@@ -59,8 +59,8 @@ def test_the_county_s_ranking_has_each_township_s_own_figures(demo, tmp_path):
     townships = county_pass.townships()
     preparation = CountyPreparation(params, AS_OF, None, tmp_path, township_notebook_sha256="t",
                                     county_notebook_sha256="c")
-    ranking = next(preparation.slices()).analysis.extras[workbook.RANKING_EXTRA]
-    expected = workbook.ranking_rows([analyse(tables, params, AS_OF, name).metrics for name in townships])
+    ranking = next(preparation.slices()).analysis.ranking
+    expected = ranking_rows([analyse(tables, params, AS_OF, name).metrics for name in townships])
     pd.testing.assert_frame_equal(ranking, expected)
     assert ranking["cases_open"].sum() > 0 and ranking["absent_unexcused_today"].sum() > 0
     with pytest.raises(ValueError, match="measured for"):

@@ -661,4 +661,4 @@ def test_an_odd_county_name_has_one_folder_for_the_run_the_cli_and_the_trends(pr
                               tmp_path / "slices", township_notebook_sha256="t",
                               county_notebook_sha256="c")
     county = pickle.loads(next(later.slices()).write().read_bytes())  # the county's comes first
-    assert county.extras["history"]["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2021-10-15"]
+    assert county.history["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2021-10-15"]

@@ -213,7 +213,14 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "early_warning), highest score first",
         "In scope: pupils with a current 在读 row and no open case; one bool column per rule, "
         "score and level (high, medium); see docs/metrics.md, early_warning."),
-    "extras": FieldDoc("what a run prepared besides the measures (the ranking, the history)"),
+    "ranking": FieldDoc(
+        "the county's only (None for a township): the 周通报 ranking, one row per township",
+        columns={"township": "the township", "cases_open": "open cases", "cases_open_poverty": "open cases of 脱贫户 children",
+         "notices_overdue": "notices past their deadline", "enrollment_rate": "入学率",
+         "absent_unexcused_today": "pupils absent without leave today", "enrolled": "pupils 在读"}),
+    "history": FieldDoc(
+        "the county's only (None for a township): every report's figures in earlier complete "
+        "runs of this term, one row per report and run (township empty: the county's)"),
 }
 
 

@@ -53,6 +53,21 @@ WEEK = 7
 NO_ROWS = np.array([], dtype=np.intp)
 
 
+RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
+                "absent_unexcused_today", "enrolled")
+
+
+def ranking_rows(metrics: Sequence[dict]) -> pd.DataFrame:
+    """One row per township's metrics with the figures of the weekly ranking (周通报)."""
+    columns = ["township", *RANKING_KEYS]
+    return pd.DataFrame([{key: row.get(key) for key in columns} for row in metrics], columns=columns)
+
+
+def no_history() -> pd.DataFrame:
+    """The ``history`` of a county with no earlier complete run: its two key columns, empty."""
+    return pd.DataFrame({"as_of": pd.Series(dtype="datetime64[ns]"), "township": pd.Series(dtype=object)})
+
+
 def townships_in_data(tables: dict[str, pd.DataFrame], as_of: dt.date) -> list[str]:
     """Every township found in the current roster or the population ledger, sorted."""
     names = set(current_roster(tables["roster"], as_of)["township"].dropna())
@@ -136,7 +151,12 @@ class Analysis:
     # age, window_days, absent_days, unexcused_days, one bool per rule (warning.RULES), score,
     # level ("high", "medium"), guardian, phone
     early_warning: pd.DataFrame
-    extras: dict = field(default_factory=dict)
+    # The county's only (None for a township's): the 周通报 ranking, one row per township with
+    # its RANKING_KEYS figures, from the same county pass; and the county's figures in earlier
+    # complete runs (as_of ≤ this one). A run's county pass fills both; so does
+    # ``workbook.open_county`` in JupyterLab.
+    ranking: pd.DataFrame | None = None
+    history: pd.DataFrame | None = None
 
     @property
     def title(self) -> str:
@@ -336,6 +356,10 @@ class CountyPass:
             raise ValueError(f"measured for {self.scope} only, not for the county's townships")
         return [{"township": township, **_headline(_core(self, township))} for township in townships]
 
+    def ranking(self, townships: Sequence[str]) -> pd.DataFrame:
+        """The 周通报 ranking of these townships: one row each, ``RANKING_KEYS``."""
+        return ranking_rows(self.headline_figures(townships))
+
     def rows(self, township: str | None) -> TownshipRows:
         """The township's rows of every county-wide measure (None: the county's): what its
         Analysis is computed from (``analysis_of``)."""
@@ -343,9 +367,13 @@ class CountyPass:
             raise ValueError(f"measured for {self.scope}, not for {township or '全县'}")
         return _select(self, township)
 
-    def analysis_of(self, rows: TownshipRows) -> Analysis:
-        """The Analysis of a township's rows, cut by ``rows``."""
-        return _compute(rows, self.params, self.as_of, self.school_days)
+    def analysis_of(self, rows: TownshipRows, ranking: pd.DataFrame | None = None) -> Analysis:
+        """The Analysis of a township's rows, cut by ``rows``; the county's carries the ranking
+        of its townships (``ranking``, when the caller has made it already)."""
+        analysis = _compute(rows, self.params, self.as_of, self.school_days)
+        if rows.township is None and self.scope is None:
+            analysis.ranking = self.ranking(self.townships()) if ranking is None else ranking
+        return analysis
 
     def analysis(self, township: str | None) -> Analysis:
         """The township's Analysis (None: the county), cut from the county-wide measures."""

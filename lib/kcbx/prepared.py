@@ -25,7 +25,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
@@ -37,7 +36,6 @@ from kcbx.metrics import Analysis, measure_county
 from kcbx.params import Params
 from kcbx.report.history import load_history
 from kcbx.store import load_tables
-from kcbx.workbook import HISTORY_EXTRA, RANKING_EXTRA, ranking_rows
 
 PICKLE_PROTOCOL = 5
 
@@ -101,27 +99,27 @@ class CountyPreparation:
         from the pass: the longest report starts at once), then each township's as soon as
         its rows are selected, in order."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        extras = {RANKING_EXTRA: ranking_rows(self.county_pass.headline_figures(self.townships)),
-                  HISTORY_EXTRA: load_history(county_output_dir(self.params), self.as_of,
-                                              since=self.params.term_start)}
-        yield self._slice(None, self.folder / "county.pkl", self.county_notebook_sha256, extras)
+        county_only = {"ranking": self.county_pass.ranking(self.townships),
+                       "history": load_history(county_output_dir(self.params), self.as_of,
+                                               since=self.params.term_start)}
+        yield self._slice(None, self.folder / "county.pkl", self.county_notebook_sha256, county_only)
         for position, township in enumerate(self.townships):
             yield self._slice(township, self.folder / f"{position:04d}.pkl",
                               self.township_notebook_sha256, {})
 
     def _slice(self, township: str | None, path: Path, notebook_sha256: str,
-               extras: dict[str, Any]) -> PreparedSlice:
+               county_only: dict[str, pd.DataFrame]) -> PreparedSlice:
+        """``county_only``: the county's ranking and history (Analysis fields), empty for a township."""
         county_pass = self.county_pass
         rows = county_pass.rows(township)
         rows = dataclasses.replace(rows, ingest_log=_without_run_time(rows.ingest_log))
         # The county's rows are every row of the store: its sha256 stands for them.
         inputs = self.store_sha256 if township is None else rows
         fingerprint = content_digest(source_digest(), notebook_sha256, county_pass.params,
-                                     county_pass.as_of, county_pass.school_days, inputs, extras)
+                                     county_pass.as_of, county_pass.school_days, inputs, county_only)
 
         def compute() -> Analysis:
-            analysis = county_pass.analysis_of(rows)
-            analysis.extras.update(extras)
-            return analysis
+            analysis = county_pass.analysis_of(rows, county_only.get("ranking"))
+            return dataclasses.replace(analysis, history=county_only.get("history"))
 
         return PreparedSlice(township, path, fingerprint, ledger_lines(rows.ingest_log), compute)

@@ -10,7 +10,7 @@ import difflib
 import json
 import math
 import pickle
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -18,9 +18,11 @@ from typing import Any
 import pandas as pd
 
 from kcbx.files import write_text_atomic
-from kcbx.metrics import (Analysis, analyse, contract_metrics, measure_county, townships_in_data,
+from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, county_output_dir
+from kcbx.metrics import (Analysis, analyse, contract_metrics, townships_in_data,
                           townships_in_scope)
 from kcbx.params import Params, load_params, parse_as_of, with_overrides
+from kcbx.report.history import load_history
 from kcbx.store import load_tables
 
 
@@ -114,12 +116,15 @@ def open_township(params: str | Path | Params, township: str | None, as_of: str 
 def open_county(params: str | Path | Params, as_of: str | dt.date,
                 prepared: str | Path | None = None,
                 overrides: Mapping[str, Any] | None = None) -> Analysis:
-    """The county roll-up: every row once, so a child on two rosters counts once."""
+    """The county roll-up: every row once, so a child on two rosters counts once; with its
+    ranking of the townships and its earlier runs' figures (``ranking``, ``history``)."""
     day = parse_as_of(as_of)
     if prepared is not None:
         return load_prepared(prepared, None, day)
     loaded = params_of(params, overrides)
-    return analyse(tables_of(loaded), loaded, day, None)
+    county = analyse(tables_of(loaded), loaded, day, None)
+    county.history = load_history(county_output_dir(loaded), day, since=loaded.term_start)
+    return county
 
 
 def _json_ready(value):
@@ -146,8 +151,7 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     the county also its whole 适龄儿童台账.xlsx, kept as it is when the one there is unchanged."""
     if output_dir is None:
         return []
-    from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
-    from kcbx.report.forms import write_forms
+    from kcbx.report.forms import write_forms  # xlsxwriter: not for a notebook that only explores
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -157,35 +161,3 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     metrics = folder / "metrics.json"
     write_text_atomic(metrics, metrics_json(analysis))
     return [metrics, forms, *([] if ledger is None else [ledger])]
-
-
-RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
-                "absent_unexcused_today", "enrolled")
-RANKING_EXTRA = "township_figures"  # Analysis.extras key: the ranking, prepared by a run
-HISTORY_EXTRA = "history"  # Analysis.extras key: earlier runs' figures, prepared by a run
-
-
-def ranking_rows(metrics: Sequence[dict]) -> pd.DataFrame:
-    """One row per township's metrics with the figures of the weekly ranking (周通报)."""
-    columns = ["township", *RANKING_KEYS]
-    return pd.DataFrame([{key: row.get(key) for key in columns} for row in metrics], columns=columns)
-
-
-def township_figures(county: Analysis) -> pd.DataFrame:
-    """The weekly ranking (周通报) of the county's townships: prepared by a run from the
-    same county pass as every township report; computed here in JupyterLab."""
-    if RANKING_EXTRA in county.extras:
-        return county.extras[RANKING_EXTRA]
-    county_pass = measure_county(tables_of(county.params), county.params, county.as_of)
-    return ranking_rows(county_pass.headline_figures(county_pass.townships()))
-
-
-def history(county: Analysis) -> pd.DataFrame:
-    """The county's figures in earlier complete runs (as_of ≤ this one), for 周通报 and 月调度 trends."""
-    if HISTORY_EXTRA in county.extras:
-        return county.extras[HISTORY_EXTRA]
-    from kcbx.layout import county_output_dir
-    from kcbx.report.history import load_history
-
-    return load_history(county_output_dir(county.params), county.as_of,
-                        since=county.params.term_start)

@@ -39,7 +39,7 @@ from kcbx.measures.escalation import absence_not_reported
 from kcbx.measures.matching import (ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person,
                                     grade_names)
 from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
-from kcbx.metrics import Analysis
+from kcbx.metrics import RANKING_KEYS, Analysis, no_history
 from kcbx.report.excel import (
     Column,
     FormSheet,
@@ -52,8 +52,6 @@ from kcbx.report.excel import (
     write_workbook,
 )
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, PERSONAL_LEAVE, REJECTED_COLUMNS, SICK_LEAVE
-from kcbx.workbook import RANKING_KEYS, township_figures
-from kcbx.workbook import history as run_history
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
 
@@ -984,8 +982,11 @@ def _weekly_bulletin_sheet(county: Analysis) -> TableSheet:
     """周通报: the townships ranked worst first, each figure beside its change since the run a week
     before (the latest run at least 7 days earlier; blank when there is none or the township
     was not in it)."""
-    current = _ranked(township_figures(county))
-    day, before = _week_before(run_history(county), county.as_of)
+    if county.ranking is None:
+        raise ValueError("the county's analysis carries no ranking: open it with "
+                         "kcbx.workbook.open_county, or analyse the county (township None)")
+    current = _ranked(county.ranking)
+    day, before = _week_before(no_history() if county.history is None else county.history, county.as_of)
     previous = _ranked(before).set_index("township")
     rows = current.assign(
         previous_rank=current["township"].map(previous["rank"]),

@@ -16,6 +16,7 @@ from typing import Any
 import pandas as pd
 
 from kcbx.manifest import MANIFEST_FILE, PUBLISHED
+from kcbx.metrics import no_history
 
 METRICS_FILE = "metrics.json"
 # The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
@@ -86,6 +87,8 @@ def load_history(county_output_dir: str | Path, up_to: dt.date,
                 continue
             rows.append({"as_of": as_of, "township": entry.get("township"),
                          **_metric_columns(metrics)})
-    history = pd.DataFrame(rows, columns=None if rows else ["as_of", "township"])
+    if not rows:
+        return no_history()
+    history = pd.DataFrame(rows)
     history["as_of"] = pd.to_datetime(history["as_of"])
     return history

@@ -19,7 +19,6 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from kcbx import workbook
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures import warning
@@ -27,7 +26,7 @@ from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
-from kcbx.metrics import Analysis
+from kcbx.metrics import Analysis, no_history
 from kcbx.report import charts, privacy
 from kcbx.report.excel import plain_number
 from kcbx.report.fonts import use_cjk_font
@@ -243,7 +242,7 @@ def _funnel_text(funnel: dict) -> str:
 
 def special_action(a: Analysis, history: pd.DataFrame) -> str:
     """The county's 专项行动 in one line (seed 001): since the start of the term, and since the
-    last earlier run in ``history`` (workbook.history), when there is one."""
+    last earlier run in ``history`` (Analysis.history), when there is one."""
     term = a.metrics["return_funnel"]
     lines = [f"本学期（{term['since']} 起）：{_funnel_text(term)}"]
     earlier = (history[history["township"].isna() & (history["as_of"] < pd.Timestamp(a.as_of))]
@@ -267,8 +266,8 @@ def special_action(a: Analysis, history: pd.DataFrame) -> str:
 
 def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     """The title, the alerts and the row of key figures leadership reads first; the county's
-    header also carries the special action's funnel (``history``: earlier runs, read by
-    ``workbook.history`` when not given)."""
+    header also carries the special action's funnel (``history``: earlier runs, the
+    county's ``a.history`` when not given)."""
     m = a.metrics
     retention_note = "高于100%：有转入未核减" if m["retention_flag"] else ""
     not_reported = absence_not_reported(m)
@@ -289,7 +288,9 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
     funnel = ""
     if a.township is None:
-        funnel = special_action(a, workbook.history(a) if history is None else history)
+        if history is None:
+            history = no_history() if a.history is None else a.history
+        funnel = special_action(a, history)
     alerts = "".join(_alert(text) for text in
                      (calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
     return Section(
