@@ -16,7 +16,7 @@ NB_EXTRA_KEYS := metadata.language_info.codemirror_mode metadata.language_info.f
   metadata.language_info.pygments_lexer metadata.language_info.version \
   metadata.papermill cell.metadata.papermill
 
-.PHONY: report test lab demo ingest bench clean system-packages git-filter
+.PHONY: report test test-fast lint lab demo ingest bench clean system-packages git-filter
 
 # The venv is rebuilt when the dependencies change.
 $(STAMP): pyproject.toml
@@ -26,7 +26,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	@touch $@
 
-$(DEMO_STORE): $(STAMP) $(wildcard lib/kcbx/demo.py lib/kcbx/ledgers/*.py lib/kcbx/ingest.py lib/kcbx/store.py lib/kcbx/schema.py)
+$(DEMO_STORE): $(STAMP) $(wildcard lib/kcbx/demo/*.py lib/kcbx/demo.py lib/kcbx/ingest/*.py lib/kcbx/ingest/ledgers/*.py lib/kcbx/store/*.py lib/kcbx/schema.py)
 	$(BIN)/kcbx demo
 	$(BIN)/kcbx ingest --params params/demo.yaml --quiet
 
@@ -39,6 +39,15 @@ report: $(DEMO_STORE) git-filter
 ## test: the whole suite: unit, property, notebooks (nbval), end to end, browser
 test: $(DEMO_STORE) system-packages git-filter
 	$(BIN)/python -m pytest tests notebooks --nbval-lax --nbval-current-env -p no:cacheprovider
+
+## test-fast: the edit-test loop: every test but the slow end-to-end runs (papermill, the browser)
+test-fast: $(DEMO_STORE) git-filter
+	$(BIN)/python -m pytest tests -m "not slow" -p no:cacheprovider
+
+## lint: ruff, and import-linter's layer contract (pyproject.toml; docs/architecture.md)
+lint: $(STAMP)
+	$(BIN)/ruff check lib tests benchmarks
+	$(BIN)/lint-imports
 
 # chromium and fonts-noto-cjk for the browser test, installed when missing (.ci/system-packages).
 system-packages:

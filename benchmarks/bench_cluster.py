@@ -17,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from kcbx.cluster import run_counties
 from kcbx.params import load_params, parse_as_of
+from kcbx.runner.cluster import run_counties
 
 
 def county_copies(params_path: Path, counties: int, folder: Path) -> list:

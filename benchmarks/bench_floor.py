@@ -34,15 +34,15 @@ from pathlib import Path
 import nbformat
 
 from bench_render import sections_notebook
-from kcbx import workbook
-from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, county_output_dir
-from kcbx.metrics import measure_county
+from kcbx.analysis.county import measure_county
+from kcbx.analysis.metrics import metrics_json
+from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.params import load_params, parse_as_of
 from kcbx.report import show
 from kcbx.report.forms import write_forms, write_school_age_ledger
-from kcbx.report.history import load_history
 from kcbx.report.html import export_html
-from kcbx.store import load_tables
+from kcbx.runner.history import load_history
+from kcbx.store.tables import load_tables
 
 PARTS = ("cut", "sections", "forms", "html")
 
@@ -65,7 +65,7 @@ class Clock:
 def write_forms_and_metrics(analysis, folder: Path) -> None:
     """forms.xlsx and metrics.json: what write_outputs writes, less the county's 适龄儿童台账.xlsx."""
     write_forms(analysis, folder / "forms.xlsx")
-    (folder / "metrics.json").write_text(workbook.metrics_json(analysis), encoding="utf-8")
+    (folder / "metrics.json").write_text(metrics_json(analysis), encoding="utf-8")
 
 
 def render(clock: Clock, prefix: str, analysis, sections, folder: Path) -> None:
@@ -95,18 +95,18 @@ def main() -> None:
         # A first render, untimed: imports, fonts and templates are each process's one-off cost.
         warm = measure_county(load_tables(params.store), params, as_of)
         first = warm.analysis(warm.townships()[0])
-        render(Clock(), "", first, [lambda s=s: s(first) for s in show.TOWNSHIP_SECTIONS], folder / "warm")
+        render(Clock(), "", first, [lambda s=s, a=first: s(a) for s in show.TOWNSHIP_SECTIONS], folder / "warm")
         del warm, first
 
         tables = clock.time("load", lambda: load_tables(params.store))
         county_pass = clock.time("pass", lambda: measure_county(tables, params, as_of))
         names = county_pass.townships()
         for name in names:
-            analysis = clock.time("cut", lambda: county_pass.analysis(name))
-            render(clock, "", analysis, [lambda s=s: s(analysis) for s in show.TOWNSHIP_SECTIONS],
+            analysis = clock.time("cut", lambda name=name: county_pass.analysis(name))
+            render(clock, "", analysis, [lambda s=s, a=analysis: s(a) for s in show.TOWNSHIP_SECTIONS],
                    folder / name)
         county = clock.time("county cut", lambda: county_pass.analysis(None))
-        # As a run prepares them (kcbx.prepared): the forms' 周通报 reads them too.
+        # As a run prepares them (kcbx.runner.prepare): the forms' 周通报 reads them too.
         county.ranking = clock.time("county cut", lambda: county_pass.ranking(names))
         county.history = load_history(county_output_dir(params), as_of, since=params.term_start)
         county_sections = [lambda: show.ranking(county, county.ranking),

@@ -28,9 +28,9 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-from kcbx.ingest import ingest_folder
-from kcbx.ledgers.folder import find_ledger_files
-from kcbx.ledgers.read import read_grids
+from kcbx.ingest.county import ingest_folder
+from kcbx.ingest.ledgers.folder import find_ledger_files
+from kcbx.ingest.ledgers.read import read_grids
 from kcbx.params import load_params
 
 

@@ -21,13 +21,13 @@ import time
 
 import pandas as pd
 
+from kcbx.analysis.county import analyse, measure_county
 from kcbx.calendar import school_days_for
-from kcbx.digest import content_digest
 from kcbx.measures import warning
 from kcbx.measures.cases import case_table
-from kcbx.metrics import analyse, measure_county
 from kcbx.params import load_params, parse_as_of
-from kcbx.store import load_tables
+from kcbx.store.tables import load_tables
+from kcbx.util.digest import content_digest
 
 
 def timed(function, *args):

@@ -23,12 +23,14 @@ from pathlib import Path
 
 import nbformat
 
-from kcbx.metrics import Analysis, analyse, townships_in_scope
+from kcbx.analysis.attribution import townships_in_scope
+from kcbx.analysis.county import analyse
+from kcbx.analysis.model import Analysis
 from kcbx.params import load_params, parse_as_of
 from kcbx.report import show
 from kcbx.report.forms import write_forms
 from kcbx.report.html import export_html
-from kcbx.store import load_tables
+from kcbx.store.tables import load_tables
 
 PARTS = ("sections", "forms", "html")
 

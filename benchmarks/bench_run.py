@@ -32,9 +32,9 @@ from pathlib import Path
 
 import duckdb
 
-from kcbx.manifest import REUSED
 from kcbx.params import load_params, parse_as_of
-from kcbx.run import DEFAULT_NOTEBOOKS_DIR, TOWNSHIP_NOTEBOOK, run_county
+from kcbx.runner.manifest import REUSED
+from kcbx.runner.run import DEFAULT_NOTEBOOKS_DIR, TOWNSHIP_NOTEBOOK, run_county
 
 BIN = Path(sys.executable).parent
 PAGE_SIZE = os.sysconf("SC_PAGE_SIZE")

@@ -149,7 +149,7 @@ def test_ledger_text_stays_text_in_html_and_excel(county_run):
                 assert cell.data_type != "f", f"formula in {sheet.title}!{cell.coordinate}"
                 if cell.value in INJECTED.values():
                     found[cell.value] = cell.data_type
-    assert found == {value: "s" for value in INJECTED.values()}
+    assert found == dict.fromkeys(INJECTED.values(), "s")
 
 
 def ranking_rows(page) -> list[list[str]]:

@@ -10,6 +10,7 @@ import chinese_calendar
 import pandas as pd
 import pytest
 
+from kcbx.analysis.county import measure_county
 from kcbx.calendar import (
     CalendarCoverage,
     CalendarError,
@@ -22,10 +23,9 @@ from kcbx.calendar import (
     school_days_for,
 )
 from kcbx.cli import main as kcbx_main
-from kcbx.metrics import measure_county
 from kcbx.params import YearCalendar, load_params
 from kcbx.report import show
-from kcbx.store import load_tables
+from kcbx.store.tables import load_tables
 
 D = dt.date
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`

@@ -35,7 +35,7 @@ def event_frame(rows) -> pd.DataFrame:
     """Canonical case events, in file order, from (person_key, date, event, {other columns}) tuples."""
     records = []
     for line, (person, date, event, *extra) in enumerate(rows, start=2):
-        record = {column: None for column in columns("cases")}
+        record = dict.fromkeys(columns("cases"))
         record.update(
             person_key=person, id_number=person, date=pd.Timestamp(date), event=event,
             source_file="劝返台账.xlsx", source_sheet="Sheet1", source_row=line,
@@ -372,7 +372,7 @@ def brute_force_replay(rows, as_of: pd.Timestamp) -> dict[str, tuple[str, pd.Tim
             log.append(row)
     log.sort(key=lambda row: row[1])      # stable: same-day events keep file order
     case_of_event, cases_per_child, current = [], {}, {}
-    for person, date, event in log:
+    for person, _date, event in log:
         if event == "登记" or person not in current:
             cases_per_child[person] = cases_per_child.get(person, 0) + 1
             current[person] = f"{person}#{cases_per_child[person]}"

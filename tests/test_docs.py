@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from kcbx import explore, schema
-from kcbx.ledgers.headers import BY_KIND, COMMON, REQUIRED
-from kcbx.metrics import CONTRACT_KEYS, contract_metrics
+from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
+from kcbx.ingest.ledgers.headers import BY_KIND, COMMON, REQUIRED
 from kcbx.params import _ParamsFile, load_params
 
 DOCS = Path(__file__).resolve().parents[1] / "docs"

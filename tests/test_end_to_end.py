@@ -11,11 +11,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kcbx.metrics import CONTRACT_KEYS
+from county_run import AS_OF
+from kcbx.analysis.metrics import CONTRACT_KEYS
 
 pytestmark = pytest.mark.slow
 
-from county_run import AS_OF
 SCHOOL_YEAR = 2021
 
 

@@ -13,11 +13,11 @@ import nbformat
 import papermill
 import pytest
 
-import kcbx.engine
-from kcbx import kernel_reset
-from kcbx.engine import WARM_UP, WarmKernel, warm_kernel
-from kcbx.papermill_engine import WarmKernelEngine
-from kcbx.run import NotebookJob, render_notebook, start_worker
+import kcbx.runner.kernels.engine
+from kcbx.runner.kernels import reset as kernel_reset
+from kcbx.runner.kernels.engine import WARM_UP, WarmKernel, warm_kernel
+from kcbx.runner.kernels.papermill_engine import WarmKernelEngine
+from kcbx.runner.run import NotebookJob, render_notebook, start_worker
 
 PARAMETERS = "params = None\ntownship = None\nas_of = None\noutput_dir = None\nprepared = None"
 # Writes what the kernel looks like into metrics.json (and a forms.xlsx, as the protocol asks).
@@ -150,5 +150,5 @@ def test_a_worker_whose_kernel_cannot_start_still_starts(monkeypatch):
     def no_kernel():
         raise RuntimeError("Kernel died before replying to kernel_info")
 
-    monkeypatch.setattr(kcbx.engine, "warm_kernel", no_kernel)
+    monkeypatch.setattr(kcbx.runner.kernels.engine, "warm_kernel", no_kernel)
     start_worker("warm")

@@ -14,16 +14,17 @@ import pandas as pd
 import pytest
 
 from builders import resident_id, table
-from test_ingest_safety import add_late_file, county, ingested_demo  # noqa: F401 (the demo's fixtures)
-from kcbx import cli, explore, schema, store
+from kcbx import cli, explore, schema
 from kcbx import sql as kcbx_sql
-from kcbx.fields import ANALYSIS_FIELDS
+from kcbx.analysis.fields import ANALYSIS_FIELDS
+from kcbx.analysis.model import Analysis
 from kcbx.measures.common import current_roster
-from kcbx.metrics import Analysis
 from kcbx.params import ParamsError, load_params
 from kcbx.report import show
-from kcbx.store import StoreUpdate, load_tables, write_update
-from kcbx.storefile import StoreOpenForWriting
+from kcbx.store import tables as store
+from kcbx.store.readonly import StoreOpenForWriting
+from kcbx.store.tables import StoreUpdate, load_tables, write_update
+from test_ingest_safety import add_late_file, county, ingested_demo  # noqa: F401 (the demo's fixtures)
 
 AS_OF = dt.date(2021, 10, 15)  # a Friday; school days before it: Fri 8, Sat 9 (调休), Mon 11 … Fri 15 Oct
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # `make test` ingests it

@@ -5,7 +5,7 @@ import stat
 
 import pytest
 
-from kcbx.files import replacing, write_text_atomic
+from kcbx.util.files import replacing, write_text_atomic
 
 
 def test_text_is_written_whole_with_the_usual_permissions(tmp_path):

@@ -36,11 +36,12 @@ import pytest
 from openpyxl.utils.cell import range_boundaries
 
 from kcbx import schema
-from kcbx.metrics import analyse, ranking_rows
+from kcbx.analysis.county import analyse
+from kcbx.analysis.ranking import ranking_rows
 from kcbx.params import Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
-from kcbx.store import typed
+from kcbx.store.tables import typed
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -411,7 +412,7 @@ def test_school_age_ledger_says_who_is_at_school(workbook, town):
 
 def test_the_county_forms_sum_the_school_age_ledger_by_township(county_workbook):
     sheet = county_workbook["适龄儿童台账"]
-    values = [row for row in sheet.iter_rows(min_row=3, values_only=True)]
+    values = list(sheet.iter_rows(min_row=3, values_only=True))
     assert values[0][:4] == ("序号", "乡镇", "适龄儿童", "其中")
     assert values[1][3:8] == ("本乡镇在校", "外乡镇就读", "已完成义务教育", "有去向佐证", "疑似失学")
     # 城关镇: A, B, C at school; G's case has proof of where he went; F and H suspected.

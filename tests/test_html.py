@@ -21,10 +21,10 @@ import pandas as pd
 import pytest
 
 from kcbx.report.html import SORT_SCRIPT, _report_exporter, export_html
-from kcbx.report.index import render_index, write_index
+from kcbx.runner.index import render_index, write_index
 
 matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
+import matplotlib.pyplot as plt
 
 LEDGER_TEXT = "<script>alert(1)</script>"  # a 姓名 cell as a hostile ledger might hold it
 

@@ -1,10 +1,10 @@
-"""Resident-ID rules (kcbx.ledgers.ids): checksum, birth date, region, person key."""
+"""Resident-ID rules (kcbx.ingest.ledgers.ids): checksum, birth date, region, person key."""
 
 import datetime as dt
 
 import pytest
 
-from kcbx.ledgers import ids
+from kcbx.ingest.ledgers import ids
 
 TODAY = dt.date(2025, 1, 1)
 # GB 11643's own example: Beijing 朝阳 (110105), born 1949-12-31, sequence 002, check digit X.

@@ -1,4 +1,4 @@
-"""`kcbx ingest` end to end on a small county built in tmp_path (kcbx.ingest, kcbx.store)."""
+"""`kcbx ingest` end to end on a small county built in tmp_path (kcbx.ingest.county, kcbx.store.tables)."""
 
 import datetime as dt
 import json
@@ -9,9 +9,11 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from kcbx import ingest, schema, store
-from kcbx.ingest import format_report, ingest_folder, report_path
+from kcbx import schema
+from kcbx.ingest import county as ingest
+from kcbx.ingest.county import format_report, ingest_folder, report_path
 from kcbx.params import load_params
+from kcbx.store import tables as store
 
 TODAY = dt.date(2025, 1, 1)
 ID_A = "110105201003010014"  # valid (see test_ids)
@@ -202,7 +204,7 @@ def test_files_read_in_a_second_process_give_the_same_report_and_rows(county, mo
 
 
 def test_a_fault_in_kcbx_is_reported_on_its_file_and_the_others_go_on(county, monkeypatch):
-    from kcbx.ledgers import normalize, read
+    from kcbx.ingest.ledgers import normalize, read
 
     def read_failing(ledger_file, vocabulary):
         if ledger_file.relative == "户籍/甲镇.csv":
@@ -227,7 +229,7 @@ def test_a_fault_in_kcbx_is_reported_on_its_file_and_the_others_go_on(county, mo
 def test_reingest_with_nothing_changed_neither_writes_nor_loads_pandas(county):
     ingest_folder(county, today=TODAY)
     written = county.store.stat().st_mtime_ns
-    script = ("import sys; from kcbx.ingest import ingest_folder; from kcbx.params import load_params; "
+    script = ("import sys; from kcbx.ingest.county import ingest_folder; from kcbx.params import load_params; "
               f"report = ingest_folder(load_params({str(county.path)!r})); "
               "print({f.status for f in report.files}, 'pandas' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", script], check=True, capture_output=True, text=True).stdout

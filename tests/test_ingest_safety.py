@@ -12,8 +12,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from kcbx import cli, ingest, store
+from kcbx import cli
+from kcbx.ingest import county as ingest
 from kcbx.params import load_params
+from kcbx.store import tables as store
 
 ROOT = Path(__file__).resolve().parent.parent
 MORE_CASES = "劝返/补报劝返台账.csv"  # a late file: a copy of one the demo has
@@ -210,7 +212,8 @@ def test_the_unchanged_fast_path_stays_fast(county):
 # moment it first inserts rows into the store it is writing.
 KILLED_WHILE_WRITING = """
 import os, signal, sys
-from kcbx import cli, store
+from kcbx import cli
+from kcbx.store import tables as store
 def insert_then_die(*args):
     os.kill(os.getpid(), signal.SIGKILL)
 store._insert = insert_then_die

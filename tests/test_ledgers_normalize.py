@@ -1,4 +1,4 @@
-"""Raw cells -> canonical values, and sheets -> accepted + rejected rows (kcbx.ledgers.normalize)."""
+"""Raw cells -> canonical values, and sheets -> accepted + rejected rows (kcbx.ingest.ledgers.normalize)."""
 
 import datetime as dt
 
@@ -6,8 +6,8 @@ import pandas as pd
 import pytest
 
 from kcbx import schema
-from kcbx.ledgers import normalize as nz
-from kcbx.ledgers.read import Header, RawSheet
+from kcbx.ingest.ledgers import normalize as nz
+from kcbx.ingest.ledgers.read import Header, RawSheet
 
 TODAY = dt.date(2025, 1, 1)
 ID_A = "110105201003010014"  # valid, born 2010-03-01 (see test_ids)

@@ -1,11 +1,11 @@
-"""Reading files as schools send them (kcbx.ledgers.read, .folder, .headers): formats, encodings, headers."""
+"""Reading files as schools send them (kcbx.ingest.ledgers.read, .folder, .headers): formats, encodings, headers."""
 
 import zipfile
 
 import pytest
 import xlsxwriter
 
-from kcbx.ledgers import folder, headers, read
+from kcbx.ingest.ledgers import folder, headers, read
 
 ID_A = "110105201003010014"  # valid (see test_ids)
 
@@ -93,7 +93,7 @@ def test_unknown_synonym_keys_are_reported():
 
 def test_missing_required_column_names_the_header_with_its_synonyms(tmp_path):
     path = tmp_path / "b.csv"
-    path.write_text("姓名,身份证号,学校,年级\n张三,%s,一小,3\n" % ID_A, encoding="utf-8")
+    path.write_text(f"姓名,身份证号,学校,年级\n张三,{ID_A},一小,3\n", encoding="utf-8")
     sheets, _ = read.read_ledger_file(read.LedgerFile("roster", path, "学籍/b.csv"),
                                       read.header_vocabulary("roster"))
     assert sheets[0].missing_message == "学籍/b.csv：缺少必需的列 「乡镇」（也作：乡(镇)、乡镇(街道)、所属乡镇）"

@@ -6,17 +6,17 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from builders import resident_id, table
 from kcbx.measures.matching import (
     age_on,
     duplicate_enrollments,
     enrollment_rate,
     out_of_school,
     school_age_children,
-    school_age_standing,
     school_age_reference_date,
+    school_age_standing,
     unenrolled_register_children,
 )
-from builders import resident_id, table
 
 AS_OF = dt.date(2021, 10, 15)  # school year 2021: ages are taken on 2021-08-31
 

@@ -20,9 +20,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import resident_id, table
+from kcbx.analysis.attribution import rows_of, townships_in_scope
+from kcbx.analysis.county import analyse, measure_county
+from kcbx.analysis.cut import unexcused_surge
+from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
 from kcbx.measures.common import is_in
-from kcbx.metrics import (CONTRACT_KEYS, _rows_of, analyse, contract_metrics, measure_county,
-                          townships_in_scope, unexcused_surge)
 from kcbx.params import Params
 
 AS_OF = dt.date(2021, 10, 15)
@@ -300,7 +302,7 @@ def test_rows_of_equals_pandas_isin(values, keys, dtype):
     frame = pd.DataFrame({"person_key": pd.Series(values, dtype=dtype),
                           "n": range(len(values))}, index=[f"r{i}" for i in range(len(values))])
     expected = frame[frame["person_key"].isin(keys)]
-    pd.testing.assert_frame_equal(_rows_of(frame, "person_key", keys), expected)
+    pd.testing.assert_frame_equal(rows_of(frame, "person_key", keys), expected)
 
 
 @given(townships=st.lists(st.one_of(st.sampled_from(["甲镇", "乙镇", "丙镇"]), st.none()), max_size=30),

@@ -1,7 +1,7 @@
 """Odd ledger files (issue 9, item 9): each is read, or named in a clear error.
 
 Real files of each shape are built in tmp_path and ingested through
-kcbx.ingest.ingest_folder: rows read = accepted + rejected per file, the
+kcbx.ingest.county.ingest_folder: rows read = accepted + rejected per file, the
 problem row or cell named with file, sheet, row and a Chinese reason, the other
 rows accepted.
 """
@@ -11,9 +11,9 @@ import pandas as pd
 import pytest
 import xlsxwriter
 
-from kcbx import store
-from kcbx.ingest import ingest_folder
+from kcbx.ingest.county import ingest_folder
 from kcbx.params import load_params
+from kcbx.store import tables as store
 from test_ingest import ID_A, ID_B, TODAY, counts
 
 EXCEL_LIMIT = 32_767

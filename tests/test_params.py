@@ -6,8 +6,15 @@ import pytest
 
 from kcbx.cli import main
 from kcbx.demo import DEFAULT_SEED, SCALES, _params_text
-from kcbx.params import (DEFAULT_EARLY_WARNING, Params, ParamsError, YearCalendar, load_params,
-                         parse_as_of, school_year_of)
+from kcbx.params import (
+    DEFAULT_EARLY_WARNING,
+    Params,
+    ParamsError,
+    YearCalendar,
+    load_params,
+    parse_as_of,
+    school_year_of,
+)
 
 
 def write(tmp_path, text):

@@ -15,11 +15,13 @@ import duckdb
 import pandas as pd
 import pytest
 
-from kcbx import workbook
-from kcbx.metrics import analyse, measure_county, ranking_rows
+from kcbx import notebook
+from kcbx.analysis.county import analyse, measure_county
+from kcbx.analysis.metrics import json_ready
+from kcbx.analysis.ranking import ranking_rows
 from kcbx.params import load_params
-from kcbx.prepared import CountyPreparation
-from kcbx.store import load_tables
+from kcbx.runner.prepare import CountyPreparation
+from kcbx.store.tables import load_tables
 
 PROJECT = Path(__file__).resolve().parents[1]
 DEMO_PARAMS = PROJECT / "params" / "demo.yaml"  # `make test` writes and ingests the demo county
@@ -38,7 +40,7 @@ def demo():
 
 
 def as_json(metrics: dict) -> str:
-    return json.dumps(workbook._json_ready(metrics), ensure_ascii=False, sort_keys=True)
+    return json.dumps(json_ready(metrics), ensure_ascii=False, sort_keys=True)
 
 
 def test_every_township_s_slice_equals_its_fresh_computation(demo):
@@ -80,7 +82,7 @@ def _fingerprints(params_path: Path, store: Path, folder: Path) -> dict[str, str
         "import json, sys, datetime as dt\n"
         "from pathlib import Path\n"
         "from kcbx.params import load_params\n"
-        "from kcbx.prepared import CountyPreparation\n"
+        "from kcbx.runner.prepare import CountyPreparation\n"
         "p = CountyPreparation(load_params(sys.argv[1]), dt.date(2021, 10, 15), None, Path(sys.argv[3]),\n"
         "    township_notebook_sha256='t', county_notebook_sha256='c', store_snapshot=Path(sys.argv[2]))\n"
         "print(json.dumps({s.township or 'county': s.fingerprint for s in p.slices()}, ensure_ascii=False))\n"
@@ -120,12 +122,12 @@ def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):
     county, first = itertools.islice(preparation.slices(), 2)
     assert county.township is None  # the county's first: its report is the longest
     assert not first.path.exists()  # written only for a notebook that runs
-    opened = workbook.open_township(DEMO_PARAMS, first.township, AS_OF, first.write())
+    opened = notebook.open_township(DEMO_PARAMS, first.township, AS_OF, first.write())
     assert opened.township == first.township
     with pytest.raises(ValueError, match="not the prepared analysis"):
-        workbook.open_township(DEMO_PARAMS, "另一个镇", AS_OF, first.path)
+        notebook.open_township(DEMO_PARAMS, "另一个镇", AS_OF, first.path)
     with pytest.raises(ValueError, match="not the prepared analysis"):
-        workbook.open_county(DEMO_PARAMS, AS_OF, first.path)
+        notebook.open_county(DEMO_PARAMS, AS_OF, first.path)
 
 
 def test_a_township_in_params_that_the_ledgers_do_not_know_is_an_error(demo):

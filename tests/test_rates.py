@@ -28,7 +28,7 @@ def enrollment(*rows: tuple) -> pd.DataFrame:
         ],
         columns=columns("enrollment"),
     )
-    return frame.astype({c: "Int64" for c in ["school_year", "grade", "enrolled", "repeaters", "graduates"]})
+    return frame.astype(dict.fromkeys(["school_year", "grade", "enrolled", "repeaters", "graduates"], "Int64"))
 
 
 # --- 巩固率 ---------------------------------------------------------------------

@@ -22,16 +22,16 @@ from urllib.parse import quote
 
 import nbformat
 import pytest
-from jupyter_client.kernelspec import KernelSpecManager
 from hypothesis import given
 from hypothesis import strategies as st
+from jupyter_client.kernelspec import KernelSpecManager
 
-import kcbx.engine
-import kcbx.run
+import kcbx.runner.kernels.engine
+import kcbx.runner.run
+from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE, safe_dirname
 from kcbx.params import load_params
-from kcbx.report.history import load_history
-from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, safe_dirname
-from kcbx.run import run_county
+from kcbx.runner.history import load_history
+from kcbx.runner.run import run_county
 
 AS_OF = dt.date(2021, 10, 15)
 
@@ -223,7 +223,7 @@ def test_a_crashed_first_run_leaves_no_as_of_folder(project, tmp_path, monkeypat
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash after the notebooks ran")
 
-    monkeypatch.setattr(kcbx.run, "write_index", crash)
+    monkeypatch.setattr(kcbx.runner.run, "write_index", crash)
     with pytest.raises(RuntimeError, match="simulated crash"):
         run_county(params, AS_OF, [], progress=False,
                    notebooks_dir=params.path.parent.parent / "notebooks")
@@ -239,7 +239,7 @@ def test_a_crashed_rerun_keeps_the_previous_run(project, three_townships, tmp_pa
     def crash(*args, **kwargs):
         raise RuntimeError("simulated crash after the notebooks ran")
 
-    monkeypatch.setattr(kcbx.run, "write_index", crash)
+    monkeypatch.setattr(kcbx.runner.run, "write_index", crash)
     with pytest.raises(RuntimeError):
         run_county(params, AS_OF, [], progress=False,
                    notebooks_dir=params.path.parent.parent / "notebooks")
@@ -260,7 +260,7 @@ def test_an_installed_python3_kernelspec_cannot_replace_this_interpreter(tmp_pat
          "display_name": "Other Python", "language": "python"}))
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path))
     assert KernelSpecManager().get_kernel_spec("python3").argv[0] == "/opt/other/bin/python"
-    manager = kcbx.engine.ProjectKernelManager(kernel_name=kcbx.engine.KERNEL_NAME)
+    manager = kcbx.runner.kernels.engine.ProjectKernelManager(kernel_name=kcbx.runner.kernels.engine.KERNEL_NAME)
     assert manager.kernel_spec.argv[0] == sys.executable
 
 
@@ -371,7 +371,7 @@ def test_history_of_a_county_without_runs_is_empty(tmp_path):
 def test_kernel_manager_skips_the_interrupt_before_shutdown():
     import asyncio
 
-    manager = kcbx.engine.ProjectKernelManager()
+    manager = kcbx.runner.kernels.engine.ProjectKernelManager()
     # No kernel runs: an interrupt that really happens fails loudly …
     with pytest.raises(RuntimeError):
         asyncio.run(manager._async_interrupt_kernel())
@@ -487,7 +487,7 @@ def test_a_run_killed_between_its_renames_restores_the_published_folder(tmp_path
     (aside / "manifest.json").write_text("{}")
     partial = county_dir / f".2021-10-16.partial-{dead_pid()}"
     partial.mkdir()
-    assert kcbx.run.remove_stale_folders(county_dir) == [partial]
+    assert kcbx.runner.run.remove_stale_folders(county_dir) == [partial]
     assert sorted(os.listdir(county_dir)) == ["2021-10-15"]
     assert (county_dir / "2021-10-15" / "manifest.json").is_file()
 
@@ -499,7 +499,7 @@ def test_a_read_only_previous_run_leaves_no_hidden_folder(project, three_townshi
     county_dir = params.outputs / "示例县"
     (county_dir / "2021-10-15" / "甲镇").chmod(0o555)  # someone made it read-only
     code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
-            "from kcbx.run import run_county\n"
+            "from kcbx.runner.run import run_county\n"
             "m = run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['丙镇'], progress=False,\n"
             "               notebooks_dir=Path(sys.argv[2]))\nprint(m.ok)")
     # Root ignores file modes; without CAP_DAC_OVERRIDE it is refused like anyone else.
@@ -515,7 +515,7 @@ def test_an_as_of_outside_the_term_has_nothing_to_run(project, tmp_path):
     params = copy_of_project(project, tmp_path)
     shutil.rmtree(params.outputs, ignore_errors=True)
     for day in (dt.date(2021, 8, 31), dt.date(2027, 3, 1)):
-        with pytest.raises(kcbx.run.NothingToRun, match="outside the term 2021-09-01 – 2022-01-14"):
+        with pytest.raises(kcbx.runner.run.NothingToRun, match="outside the term 2021-09-01 – 2022-01-14"):
             run_county(params, day, ["甲镇"], notebooks_dir=project / "notebooks")
     assert not params.outputs.exists()
 
@@ -539,7 +539,7 @@ def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
     source.cells[1].source += "\nimport time\ntime.sleep(60)"  # still running when the run is killed
     nbformat.write(source, notebooks / "township.ipynb")
     code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
-            "from kcbx.run import run_county\n"
+            "from kcbx.runner.run import run_county\n"
             "run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['甲镇', '乙镇'], progress=False,\n"
             "           notebooks_dir=Path(sys.argv[2]))")
     run = subprocess.Popen([sys.executable, "-c", code, str(params.path), str(notebooks)])
@@ -646,7 +646,7 @@ def test_an_outputs_folder_that_cannot_be_written_ends_in_one_line(project, tmp_
 def test_an_odd_county_name_has_one_folder_for_the_run_the_cli_and_the_trends(project, tmp_path):
     import pickle
 
-    from kcbx.prepared import CountyPreparation
+    from kcbx.runner.prepare import CountyPreparation
 
     params = copy_of_project(project, tmp_path)
     params.path.write_text(params.path.read_text(encoding="utf-8").replace(

@@ -12,11 +12,11 @@ import pandas as pd
 import pytest
 
 from builders import resident_id
-from kcbx.metrics import analyse, measure_county
+from kcbx.analysis.county import analyse, measure_county
 from kcbx.params import load_params
 from kcbx.report import show
 from kcbx.report.forms import write_forms
-from kcbx.store import load_tables
+from kcbx.store.tables import load_tables
 
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`
 
@@ -163,7 +163,6 @@ AS_OF = dt.date(2021, 10, 15)
 @pytest.fixture(scope="module")
 def small():
     from builders import table
-
     from kcbx.params import Params
 
     params = Params(path=None, county="测试县", county_code="452626", ledgers=None, store=None,

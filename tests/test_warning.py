@@ -22,21 +22,28 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from builders import resident_id, table
+from kcbx.analysis.county import analyse, measure_county
+from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
 from kcbx.calendar import school_days
-from kcbx.measures.cases import case_table
-from kcbx.measures.warning import (RULES, backtest, lookback_day, school_day_before, score_day,
-                                   score_pupils, warning_evidence)
-from kcbx.metrics import CONTRACT_KEYS, analyse, contract_metrics, measure_county
 from kcbx.demo import DEMO_AS_OF
+from kcbx.measures.cases import case_table
+from kcbx.measures.warning import (
+    RULES,
+    backtest,
+    lookback_day,
+    school_day_before,
+    score_day,
+    score_pupils,
+    warning_evidence,
+)
 from kcbx.params import DEFAULT_EARLY_WARNING, Params, load_params
 from kcbx.report import show
 from kcbx.schema import UNEXCUSED_TYPES
-from kcbx.store import load_tables
+from kcbx.store.tables import load_tables
 
 D = dt.date
 DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`

@@ -31,9 +31,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping
-from functools import lru_cache
-
 from dataclasses import dataclass
+from functools import lru_cache
 
 import chinese_calendar
 import pandas as pd

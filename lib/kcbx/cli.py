@@ -29,7 +29,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_ingest(args: argparse.Namespace) -> int:
-    from kcbx.ingest import IngestStopped, format_report, ingest_folder
+    from kcbx.ingest.county import IngestStopped, format_report, ingest_folder
 
     params = load_params(args.params)
     try:
@@ -46,7 +46,7 @@ OS_ERROR = 6  # exit code: a file could not be read or written (permission, disk
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from kcbx.run import NothingToRun, check_in_term, run_county
+    from kcbx.runner.run import NothingToRun, check_in_term, run_county
 
     counties = [load_params(path) for path in args.params]
     as_of = parse_as_of(args.as_of)
@@ -76,7 +76,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def _run_on_cluster(counties, as_of, args: argparse.Namespace) -> int:
-    from kcbx.cluster import run_counties
+    from kcbx.runner.cluster import run_counties
 
     if args.township:
         print("kcbx run: --township cannot be used with --scheduler", file=sys.stderr)
@@ -110,8 +110,8 @@ def summary(manifest) -> str:
 
 
 def cmd_townships(args: argparse.Namespace) -> int:
-    from kcbx.metrics import townships_in_scope
-    from kcbx.store import load_tables
+    from kcbx.analysis.attribution import townships_in_scope
+    from kcbx.store.tables import load_tables
 
     params = load_params(args.params)
     tables = load_tables(params.store, kinds=["roster", "population"])

@@ -42,8 +42,8 @@ import pandas as pd
 import xlsxwriter
 from stdnum.cn import ric
 
-from kcbx.ledgers.headers import BY_KIND, COMMON
 from kcbx import schema
+from kcbx.ingest.ledgers.headers import BY_KIND, COMMON
 
 __all__ = [
     "DEMO_AS_OF",

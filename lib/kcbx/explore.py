@@ -24,13 +24,14 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kcbx.fields import ANALYSIS_FIELDS
+from kcbx.analysis.cut import ENROLLED
+from kcbx.analysis.fields import ANALYSIS_FIELDS
+from kcbx.analysis.model import Analysis
 from kcbx.measures.common import school_year_of
 from kcbx.measures.matching import LIST_SEPARATOR, first_row_per_person
-from kcbx.metrics import ENROLLED, Analysis
+from kcbx.notebook import UnknownTownship, day_of, open_county, open_township, params_of, townships
 from kcbx.params import Params
-from kcbx.storefile import STORE_ALIAS, open_read_only
-from kcbx.workbook import UnknownTownship, day_of, open_county, open_township, params_of, townships
+from kcbx.store.readonly import STORE_ALIAS, open_read_only
 
 __all__ = ["townships", "open_township", "open_county", "UnknownTownship", "what_if", "pupils",
            "with_pupils", "masked", "describe", "sql", "connect", "VIEWS"]

@@ -41,7 +41,7 @@ def _totals_by_year_and_grade(enrollment: pd.DataFrame) -> pd.DataFrame:
     too high or too low.
     """
     keys = ["school_year", "grade"]
-    counts = enrollment[keys + COUNT_COLUMNS].astype({c: "Float64" for c in COUNT_COLUMNS})
+    counts = enrollment[keys + COUNT_COLUMNS].astype(dict.fromkeys(COUNT_COLUMNS, "Float64"))
     totals = counts.groupby(keys)[COUNT_COLUMNS].sum()
     has_null = counts[COUNT_COLUMNS].isna().groupby([counts[k] for k in keys]).any()
     return totals.mask(has_null)

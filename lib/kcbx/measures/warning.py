@@ -40,8 +40,7 @@ from kcbx.calendar import last_school_day_on_or_before
 from kcbx.measures.cases import case_timeline
 from kcbx.measures.common import as_timestamp, current_roster, is_in, school_year_of
 from kcbx.measures.escalation import counted_absences
-from kcbx.measures.matching import (ENROLLED_STATUS, GRADE_NAMES, age_on, first_row_per_person,
-                                    school_age_reference_date)
+from kcbx.measures.matching import ENROLLED_STATUS, GRADE_NAMES, age_on, first_row_per_person, school_age_reference_date
 from kcbx.params import EARLY_WARNING_RULES
 
 __all__ = [

@@ -30,8 +30,8 @@ from xlsxwriter.format import Format
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from kcbx.collector import collector_paused
-from kcbx.files import replacing
+from kcbx.util.collector import collector_paused
+from kcbx.util.files import replacing
 
 __all__ = [
     "Column",

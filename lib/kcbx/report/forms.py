@@ -30,16 +30,14 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx import source_digest
-from kcbx.digest import content_digest
-from kcbx.layout import SCHOOL_AGE_LEDGER_FILE
+from kcbx.analysis.model import Analysis, no_history
+from kcbx.analysis.ranking import RANKING_KEYS
 from kcbx.measures.cases import CASE_STATES, deadline_moved_note
 from kcbx.measures.common import FINDING_COLUMNS, is_in
 from kcbx.measures.escalation import absence_not_reported
-from kcbx.measures.matching import (ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person,
-                                    grade_names)
+from kcbx.measures.matching import ENROLLED_STATUS, IN_SCHOOL_STATUSES, STANDINGS, first_row_per_person, grade_names
 from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
-from kcbx.metrics import RANKING_KEYS, Analysis, no_history
+from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE
 from kcbx.report.excel import (
     Column,
     FormSheet,
@@ -52,6 +50,7 @@ from kcbx.report.excel import (
     write_workbook,
 )
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS, PERSONAL_LEAVE, REJECTED_COLUMNS, SICK_LEAVE
+from kcbx.util.digest import content_digest, source_digest
 
 __all__ = ["METHOD_WORDING", "form_sheets", "school_statistics", "write_forms"]
 
@@ -94,7 +93,7 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path,
     Tens of thousands of rows take seconds to write (82,072 at tongjiang scale: about 8 s),
     and most re-runs change none of them: a late absence ledger, a case event. So the
     county's forms.xlsx carries the ledger summed by township, and the run gives this file
-    the previous run's copy to keep (kcbx.run).
+    the previous run's copy to keep (kcbx.runner.run).
     """
     sheet = _school_age_sheet(analysis, _people(analysis) if people is None else people)
     fingerprint = content_digest(source_digest(), sheet)
@@ -348,7 +347,7 @@ def school_statistics(analysis: Analysis) -> pd.DataFrame:
     total = {"township": TOTAL_LABEL, "school": None,
              **{name: units["unit"].nunique() for name, units in counted.items()}}
     table = pd.concat([*parts, pd.DataFrame([total])], ignore_index=True)
-    return table.astype({name: "Int64" for name in counted})
+    return table.astype(dict.fromkeys(counted, "Int64"))
 
 
 def _statistics_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
@@ -984,7 +983,7 @@ def _weekly_bulletin_sheet(county: Analysis) -> TableSheet:
     was not in it)."""
     if county.ranking is None:
         raise ValueError("the county's analysis carries no ranking: open it with "
-                         "kcbx.workbook.open_county, or analyse the county (township None)")
+                         "kcbx.notebook.open_county, or analyse the county (township None)")
     current = _ranked(county.ranking)
     day, before = _week_before(no_history() if county.history is None else county.history, county.as_of)
     previous = _ranked(before).set_index("township")

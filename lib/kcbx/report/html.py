@@ -24,7 +24,7 @@ from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
-from kcbx.files import write_text_atomic
+from kcbx.util.files import write_text_atomic
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = TEMPLATES_DIR / "kcbx_report.html.j2"

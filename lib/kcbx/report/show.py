@@ -19,6 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from kcbx.analysis.model import Analysis, no_history
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures import warning
@@ -26,7 +27,6 @@ from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
-from kcbx.metrics import Analysis, no_history
 from kcbx.report import charts, privacy
 from kcbx.report.excel import plain_number
 from kcbx.report.fonts import use_cjk_font
@@ -689,7 +689,7 @@ TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无
 def trends(a: Analysis, history: pd.DataFrame) -> Section:
     """周通报 / 月调度: the county's figures at the last run of each week and of each month.
 
-    ``history`` holds earlier runs (``kcbx.report.history.load_history``); this run's own
+    ``history`` holds earlier runs (``kcbx.runner.history.load_history``); this run's own
     figures are the latest point and replace an earlier run of the same as_of.
     """
     this_run = pd.DataFrame([{"as_of": pd.Timestamp(a.as_of), **{k: a.metrics.get(k) for k in TREND_KEYS}}])

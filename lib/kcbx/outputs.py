@@ -1,6 +1,7 @@
-"""Where a county's outputs go: one function for each folder, used by every part that
-reads or writes them (the runner, the trends, the CLI), so that a county or township
-name with "/" or ".." lands in the same safe folder for all of them.
+"""Where a county's outputs go, and every output file's name, defined once: one function
+for each folder, used by every part that reads or writes them (the runner, the trends,
+the notebooks, the CLI), so that a county or township name with "/" or ".." lands in the
+same safe folder for all of them.
 
     <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · notebook.ipynb
     <outputs>/<county>/<as_of>/county/      the county roll-up, and its 适龄儿童台账.xlsx
@@ -13,12 +14,19 @@ import hashlib
 import re
 from pathlib import Path
 
-from kcbx.manifest import MANIFEST_FILE
 from kcbx.params import Params
 
 COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
 INDEX_FILE = "index.html"
+MANIFEST_FILE = "manifest.json"
+# One report's folder:
+NOTEBOOK_FILE = "notebook.ipynb"  # the executed notebook
+REPORT_FILE = "report.html"
+FORMS_FILE = "forms.xlsx"
+METRICS_FILE = "metrics.json"
 SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger, beside its forms.xlsx
+FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
+PREPARED_DIR = ".prepared"  # a run's slices, inside its partial folder; never published
 
 _UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]')
 _UNSAFE_EDGES = re.compile(r"^[\s.]+|[\s.]+$")  # hidden (.x), "..", and Windows' trailing dots

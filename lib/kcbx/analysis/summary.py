@@ -1,6 +1,6 @@
 """How an ``Analysis`` shows itself when typed in Jupyter or a console: a short summary.
 
-The key figures, then each table with its row count and what a row is (``kcbx.fields``).
+The key figures, then each table with its row count and what a row is (``kcbx.analysis.fields``).
 No row of any table: names and ID numbers stay out of the summary altogether (the tables
 themselves are a keystroke away, ``a.streaks``).
 """
@@ -13,10 +13,10 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
-from kcbx.fields import summary_of
+from kcbx.analysis.fields import summary_of
 
 if TYPE_CHECKING:
-    from kcbx.metrics import Analysis
+    from kcbx.analysis.model import Analysis
 
 # metrics.json keys shown first, in this order, with their Chinese names.
 KEY_FIGURES = {

@@ -6,7 +6,7 @@ analysis shows in Jupyter names each table with its first line.
 
 Tables hold full identities (person_key is the resident ID, else the 学籍号); the report
 masks them, ``forms.xlsx`` does not. "Of the township": attributed as metrics.json is (see
-``kcbx.metrics``); for the county, every row once.
+``kcbx.analysis.metrics``); for the county, every row once.
 """
 
 from __future__ import annotations
@@ -226,7 +226,7 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
 
 def docstring() -> str:
     """Every field's description, as a docstring section."""
-    return ("\n\nFields (kcbx.fields; kcbx.explore.describe(a, name) prints one):\n\n"
+    return ("\n\nFields (kcbx.analysis.fields; kcbx.explore.describe(a, name) prints one):\n\n"
             + "\n".join(ANALYSIS_FIELDS[name].text(name) for name in ANALYSIS_FIELDS))
 
 

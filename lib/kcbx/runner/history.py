@@ -15,10 +15,10 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.manifest import MANIFEST_FILE, PUBLISHED
-from kcbx.metrics import no_history
+from kcbx.analysis.model import no_history
+from kcbx.outputs import MANIFEST_FILE, METRICS_FILE
+from kcbx.runner.manifest import PUBLISHED
 
-METRICS_FILE = "metrics.json"
 # The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
 _PARAMETER_KEYS = ("as_of", "county", "township")
 

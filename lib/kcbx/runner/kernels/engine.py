@@ -1,10 +1,10 @@
 """Kernels for the runner: the project's own interpreter, and warm kernels reused across notebooks.
 
 A fresh kernel costs about 1.5 s a notebook (start, imports, shutdown); a township
-report's own work is well under that. ``kcbx.papermill_engine.WarmKernelEngine`` is a papermill
+report's own work is well under that. ``kcbx.runner.kernels.papermill_engine.WarmKernelEngine`` is a papermill
 engine (registered as "kcbx" through papermill's ``papermill.engine`` entry point) that runs
 each notebook in a kernel started once per worker process, kcbx already imported, and
-reset between notebooks (``kcbx.kernel_reset``). papermill still injects the parameters,
+reset between notebooks (``kcbx.runner.kernels.reset``). papermill still injects the parameters,
 records each cell's state and time, and saves the executed notebook with the failing
 cell marked: the engine changes only where the cells run.
 
@@ -18,16 +18,9 @@ from __future__ import annotations
 import atexit
 import logging
 import os
-import sys
 import threading
 
-# jsonschema (under nbformat and papermill) checks the "iri" format only if rfc3987_syntax
-# imports, and that import compiles a Lark grammar: about 1 s of each worker's start, on a
-# machine whose two cores are then measuring the county. No notebook schema has an iri
-# field; with the module marked absent, jsonschema skips that one check, as it is written to.
-sys.modules.setdefault("rfc3987_syntax", None)
-
-import nbformat  # after the line above
+import nbformat
 import zmq
 from jupyter_client.kernelspec import KernelSpecManager
 from jupyter_client.manager import AsyncKernelManager
@@ -35,17 +28,17 @@ from jupyter_core.utils import run_sync
 from nbclient import NotebookClient
 from traitlets import default
 
-from kcbx import kernel_reset
+from kcbx.runner.kernels import reset as kernel_reset
 
 KERNEL_NAME = "python3"
 STARTUP_TIMEOUT_SECONDS = 60
 KERNEL_START_ATTEMPTS = 3
 RESET_TIMEOUT_SECONDS = 60
 # Imported once per kernel, before the checkpoint that every reset returns to.
-WARM_UP = ("import kcbx.kernel_reset, kcbx.workbook, kcbx.report.show, kcbx.report.forms\n"
-           "kcbx.kernel_reset.checkpoint()")
+WARM_UP = ("import kcbx.runner.kernels.reset, kcbx.notebook, kcbx.report.show, kcbx.report.forms\n"
+           "kcbx.runner.kernels.reset.checkpoint()")
 
-log = logging.getLogger("kcbx.engine")
+log = logging.getLogger("kcbx.runner.kernels.engine")
 
 
 class ProjectKernelSpecManager(KernelSpecManager):
@@ -114,7 +107,7 @@ class WarmKernel:
             try:
                 self._run_cell(WARM_UP, STARTUP_TIMEOUT_SECONDS)
                 return
-            except Exception as exc:  # noqa: BLE001 - whatever killed it, a new kernel is tried
+            except Exception as exc:
                 self.shutdown()
                 if attempt == KERNEL_START_ATTEMPTS:
                     raise
@@ -127,7 +120,7 @@ class WarmKernel:
         if self.km is not None and self.km.has_kernel:
             try:
                 run_sync(self.km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001 - a dead kernel is as good as shut down
+            except Exception:
                 log.debug("kernel shutdown failed", exc_info=True)
         self.km = self.kc = None
 
@@ -143,7 +136,7 @@ class WarmKernel:
             self.start()
         try:
             answer = self._reset(cwd)
-        except Exception as exc:  # noqa: BLE001 - a kernel that cannot reset is replaced
+        except Exception as exc:
             answer = f"{kernel_reset.DIRTY}: {type(exc).__name__}"
         if answer != kernel_reset.CLEAN:
             log.info("replacing the kernel: %s", answer)
@@ -151,9 +144,10 @@ class WarmKernel:
             self._reset(cwd)
 
     def _reset(self, cwd: str) -> str:
-        """kcbx.kernel_reset.reset in the kernel: its answer, CLEAN or DIRTY."""
-        return self._run_cell(f"print(__import__('kcbx.kernel_reset').kernel_reset.reset({cwd!r}))",
-                              RESET_TIMEOUT_SECONDS).strip()
+        """kcbx.runner.kernels.reset.reset in the kernel: its answer, CLEAN or DIRTY."""
+        # Through importlib: the cell binds no name in the notebook's namespace.
+        reset = "__import__('importlib').import_module('kcbx.runner.kernels.reset').reset"
+        return self._run_cell(f"print({reset}({cwd!r}))", RESET_TIMEOUT_SECONDS).strip()
 
 
 _this_thread = threading.local()  # a kernel's client lives in its thread's event loop

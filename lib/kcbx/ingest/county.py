@@ -8,7 +8,7 @@ rows read = rows accepted + rows rejected, per file.
 Re-ingesting is incremental: a file whose bytes (sha256) and reading rules are
 unchanged is not read again and keeps its rows; a changed file replaces its
 own rows; a file that disappeared has its rows removed. The store is rebuilt
-beside itself and renamed into place (kcbx.store.write_update), one ingest at a
+beside itself and renamed into place (kcbx.store.tables.write_update), one ingest at a
 time (a lock file beside the store). When nothing changed, the store is not written,
 and pandas, pandera and the readers (a second to import) are not loaded: they
 are imported where a file is read or the store written.
@@ -32,23 +32,25 @@ import sys
 import time
 import unicodedata
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING
 
 import duckdb
 
-import kcbx
-from kcbx import schema, workers
-from kcbx.collector import collector_paused
-from kcbx.files import sha256_of_file, write_text_atomic
-from kcbx.ledgers.folder import Finding, LedgerFile, find_ledger_files
-from kcbx.ledgers.headers import unknown_synonym_keys
+from kcbx import __version__, schema
+from kcbx.ingest.ledgers.folder import Finding, LedgerFile, find_ledger_files
+from kcbx.ingest.ledgers.headers import unknown_synonym_keys
 from kcbx.params import Params
-from kcbx.storefile import StoreOpenForWriting, open_read_only
+from kcbx.store.readonly import StoreOpenForWriting, open_read_only
+from kcbx.util import workers
+from kcbx.util.collector import collector_paused
+from kcbx.util.digest import source_digest
+from kcbx.util.files import sha256_of_file, write_text_atomic
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -154,7 +156,7 @@ def report_path(store_path: Path) -> Path:
 # What turns a file into stored rows besides its bytes and the county's synonyms:
 # kcbx's own reading, checking and storing code (the store's tables are laid out
 # by it too), and the libraries that read cells and check IDs.
-READING_CODE = ("ledgers", "schema.py", "store.py", "ingest.py")
+READING_CODE = ("ingest", "schema.py", "store")
 READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum")
 
 
@@ -162,7 +164,7 @@ def reading_rules(params: Params) -> str:
     """Fingerprint of what decides how a file is read besides its bytes: kcbx's version
     and reading code, the libraries it reads with, and the county's header synonyms.
     A change re-reads every file."""
-    rules = {"kcbx": kcbx.__version__, "code": kcbx.source_digest(*READING_CODE),
+    rules = {"kcbx": __version__, "code": source_digest(*READING_CODE),
              "libraries": {name: metadata.version(name) for name in READING_LIBRARIES},
              "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())}}
     return hashlib.sha256(json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
@@ -260,8 +262,8 @@ def _read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[
     each kind in one call). A file that cannot be read, or that meets a fault in
     kcbx, becomes an error naming the file, not an exception.
     """
-    from kcbx.ledgers.normalize import normalize_sheets
-    from kcbx.ledgers.read import LedgerReadError, RawSheet, header_vocabulary, read_ledger_file
+    from kcbx.ingest.ledgers.normalize import normalize_sheets
+    from kcbx.ingest.ledgers.read import LedgerReadError, RawSheet, header_vocabulary, read_ledger_file
 
     results: dict[int, _FileResult] = {}
     readable: dict[int, tuple[list[RawSheet], list[Finding], float]] = {}
@@ -377,7 +379,7 @@ def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[st
                         pool_works = False
                         break
                     given[front].add_done_callback(
-                        lambda future, files=len(parts[front]): future.exception() or bar.update(files))
+                        lambda future, files=len(parts[front]): future.exception() or bar.update(files))  # noqa: B008
                     front += 1
                 if front <= back:
                     read_here(back)
@@ -479,7 +481,7 @@ def _shrinkage(previous: Mapping[str, StoredFile], reports: Mapping[str, FileRep
     """How the new state shrank from the stored one beyond what a county's ledgers do
     between two ingests: kinds with files before and none now, accepted rows fallen
     below SHRINK_LIMIT of before. Empty when neither."""
-    gone = set(f.kind for f in previous.values()) - set(r.kind for r in reports.values())
+    gone = {f.kind for f in previous.values()} - {r.kind for r in reports.values()}
     before = sum(f.rows_accepted for f in previous.values())
     after = sum(r.rows_accepted for r in reports.values())
     reasons = []
@@ -499,8 +501,7 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
 
     Returns every file's report and the files removed from the store.
     """
-    from kcbx import store
-
+    from kcbx.store import tables as store
     # A store laid out by other code is rebuilt when written: every file is read again.
     reusable = previous if store.layout_matches(params.store) else {}
     to_read = _files_to_read(files, hashes, rules, reusable)

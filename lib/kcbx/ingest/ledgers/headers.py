@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import unicodedata
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 # Headers shared by every kind that has them.
 COMMON: dict[str, tuple[str, ...]] = {

@@ -1,4 +1,4 @@
-"""``manifest.json``: what a run did, notebook by notebook (written by kcbx.run, read by
+"""``manifest.json``: what a run did, notebook by notebook (written by kcbx.runner.run, read by
 the index page, the trends and the next run, which reuses what did not change)."""
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-MANIFEST_FILE = "manifest.json"
+from kcbx.outputs import MANIFEST_FILE
 
 OK, REUSED, FAILED, KEPT = "ok", "reused", "failed", "kept"
 # A reused report is the report of identical inputs (same fingerprint): as good as a new one.
@@ -56,7 +56,7 @@ class NotebookRecord:
     status: str  # OK | REUSED | FAILED | KEPT
     seconds: float
     error: NotebookError | None = None
-    fingerprint: str | None = None  # of the inputs of the report in its folder (kcbx.prepared)
+    fingerprint: str | None = None  # of the inputs of the report in its folder (kcbx.runner.prepare)
     worker: str | None = None  # where it ran: host:pid, or the dask worker's address
     rendered_at: str | None = None  # when its report was made (an earlier run's, when reused)
 

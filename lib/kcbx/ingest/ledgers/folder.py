@@ -5,7 +5,7 @@ per kind, named by the key or by the Chinese name. A subfolder holds any number
 of .xlsx, .xls or .csv files."
 
 Nothing here opens a file, so that `kcbx ingest` can tell what changed without
-loading pandas (kcbx.ledgers.read reads the files).
+loading pandas (kcbx.ingest.ledgers.read reads the files).
 """
 
 from __future__ import annotations

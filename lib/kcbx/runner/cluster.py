@@ -20,10 +20,9 @@ from dataclasses import dataclass
 
 from distributed import Client, LocalCluster, WorkerPlugin
 
-from kcbx.engine import shutdown_warm_kernel, warm_kernel
-from kcbx.manifest import Manifest
 from kcbx.params import Params
-from kcbx.run import DEFAULT_ENGINE, run_county
+from kcbx.runner.manifest import Manifest
+from kcbx.runner.run import DEFAULT_ENGINE, run_county, start_worker
 
 
 class WarmKernels(WorkerPlugin):
@@ -38,9 +37,11 @@ class WarmKernels(WorkerPlugin):
     name = "kcbx-warm-kernels"
 
     def setup(self, worker) -> None:
-        worker.executors["default"].submit(warm_kernel)
+        worker.executors["default"].submit(start_worker, DEFAULT_ENGINE)
 
     def teardown(self, worker) -> None:
+        from kcbx.runner.kernels.engine import shutdown_warm_kernel  # after start_worker's setup
+
         worker.executors["default"].submit(shutdown_warm_kernel)
 
 

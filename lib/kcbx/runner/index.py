@@ -16,11 +16,11 @@ from urllib.parse import quote
 
 import jinja2
 
-from kcbx.files import write_text_atomic
-from kcbx.layout import INDEX_FILE, SCHOOL_AGE_LEDGER_FILE
-from kcbx.manifest import KEPT, MANIFEST_FILE, REUSED, SUCCEEDED, Manifest, describe_error
+from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, SCHOOL_AGE_LEDGER_FILE
+from kcbx.report.html import TEMPLATES_DIR  # one folder of templates: the page shares report.html's head
+from kcbx.runner.manifest import KEPT, REUSED, SUCCEEDED, Manifest, describe_error
+from kcbx.util.files import write_text_atomic
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"  # shared with report.html (kcbx.report.html)
 COUNTY_LABEL = "全县汇总"
 
 _environment = jinja2.Environment(
@@ -62,7 +62,7 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def render_index(manifest: Mapping[str, Any]) -> str:
-    """The index page's HTML for a manifest in its JSON form (see ``kcbx.manifest.Manifest.to_dict``)."""
+    """The index page's HTML for a manifest in its JSON form (see ``kcbx.runner.manifest.Manifest.to_dict``)."""
     notebooks = list(manifest["townships"])
     ok = sum(entry["status"] in SUCCEEDED for entry in notebooks)
     return _environment.get_template("run_index.html.j2").render(
@@ -91,7 +91,7 @@ def write_index(as_of_dir: str | Path,
                 manifest: Manifest | Mapping[str, Any] | None = None) -> Path:
     """Write ``<as_of_dir>/index.html`` (atomically) and return its path.
 
-    ``manifest`` is a ``kcbx.manifest.Manifest`` or its JSON form; None reads the folder's
+    ``manifest`` is a ``kcbx.runner.manifest.Manifest`` or its JSON form; None reads the folder's
     ``manifest.json`` (to rebuild the page of a finished run).
     """
     as_of_dir = Path(as_of_dir)

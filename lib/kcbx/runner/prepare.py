@@ -28,14 +28,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from kcbx import source_digest
-from kcbx.digest import content_digest
-from kcbx.files import sha256_of_file
-from kcbx.layout import county_output_dir
-from kcbx.metrics import Analysis, measure_county
+from kcbx.analysis.county import measure_county
+from kcbx.analysis.model import Analysis
+from kcbx.outputs import county_output_dir
 from kcbx.params import Params
-from kcbx.report.history import load_history
-from kcbx.store import load_tables
+from kcbx.runner.history import load_history
+from kcbx.store.tables import load_tables
+from kcbx.util.digest import content_digest, source_digest
+from kcbx.util.files import sha256_of_file
 
 PICKLE_PROTOCOL = 5
 

@@ -1,6 +1,6 @@
 """The store file, opened read-only by a DuckDB instance of its own.
 
-``kcbx.store`` (with pandas) and ``kcbx ingest``'s fast path (without) both read the store
+``kcbx.store.tables`` (with pandas) and ``kcbx ingest``'s fast path (without) both read the store
 through ``open_read_only``; so does ``kcbx.explore.sql`` for an analyst.
 
 Why an instance of its own: DuckDB keeps one database instance per file and process and

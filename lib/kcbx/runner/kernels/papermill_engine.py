@@ -1,4 +1,4 @@
-"""The papermill engine "kcbx": notebooks run in this process's warm kernel (kcbx.engine).
+"""The papermill engine "kcbx": notebooks run in this process's warm kernel (kcbx.runner.kernels.engine).
 
 papermill loads this module through the ``papermill.engine`` entry point (pyproject.toml)
 while papermill itself is being imported; so it imports nothing of papermill but the
@@ -13,7 +13,7 @@ import os
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import Engine
 
-from kcbx.engine import STARTUP_TIMEOUT_SECONDS, KERNEL_NAME, log, warm_kernel
+from kcbx.runner.kernels.engine import KERNEL_NAME, STARTUP_TIMEOUT_SECONDS, log, warm_kernel
 
 
 def _no_save(**kwargs) -> None:

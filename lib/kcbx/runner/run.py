@@ -11,7 +11,7 @@ Compute once, render many (architecture.md):
 1. The run's fingerprint covers the store snapshot, the params, the notebooks, the kcbx
    version, as_of and the earlier runs the trends read. Equal to the previous complete
    run's of this as_of: every report is reused as it is, nothing is computed.
-2. Otherwise ``kcbx.prepared`` measures the county once and cuts one slice per notebook,
+2. Otherwise ``kcbx.runner.prepare`` measures the county once and cuts one slice per notebook,
    each with its own fingerprint. A notebook whose fingerprint equals the previous run's
    is reused (its folder copied); the others run on the engine, ``workers`` at a time,
    each as soon as its slice is cut: the county's first (the longest report), then the townships'.
@@ -27,7 +27,7 @@ the executed notebook beside them and exports ``report.html`` from it.
 How one notebook is executed lives behind ``ENGINES``: a function ``(NotebookJob) ->
 None`` that runs ``job.input_path`` with ``job.parameters`` and saves the executed
 notebook at ``job.executed_path`` - also when a cell fails - raising on failure.
-"warm" (the default) reuses one kernel per worker (``kcbx.engine``); "papermill" starts a
+"warm" (the default) reuses one kernel per worker (``kcbx.runner.kernels.engine``); "papermill" starts a
 fresh kernel per notebook. Everything else is the runner's, so every engine gets it for
 free: the worker pool, timing, the failing cell, report.html, removing a failed
 notebook's partial outputs, the progress bar and the manifest.
@@ -40,6 +40,7 @@ folder, which the next run removes once its process is gone.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -54,7 +55,6 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
-import dataclasses
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -62,30 +62,48 @@ from typing import Any
 
 from tqdm import tqdm
 
-from kcbx import __version__, source_digest, workers
-from kcbx.files import process_alive, sha256_of_file, write_text_atomic
-from kcbx.layout import COUNTY_NAME, SCHOOL_AGE_LEDGER_FILE, county_output_dir, safe_dirname
-from kcbx.manifest import (FAILED, KEPT, MANIFEST_FILE, OK, PUBLISHED, REUSED, SUCCEEDED, Manifest,
-                           NotebookError, NotebookRecord, read_manifest)
+from kcbx import __version__
+from kcbx.outputs import (
+    COUNTY_NAME,
+    FAILED_NOTEBOOK_FILE,
+    FORMS_FILE,
+    MANIFEST_FILE,
+    METRICS_FILE,
+    NOTEBOOK_FILE,
+    PREPARED_DIR,
+    REPORT_FILE,
+    SCHOOL_AGE_LEDGER_FILE,
+    county_output_dir,
+    safe_dirname,
+)
 from kcbx.params import Params
-from kcbx.report.index import readable_time, write_index
+from kcbx.runner.index import readable_time, write_index
+from kcbx.runner.manifest import (
+    FAILED,
+    KEPT,
+    OK,
+    PUBLISHED,
+    REUSED,
+    SUCCEEDED,
+    Manifest,
+    NotebookError,
+    NotebookRecord,
+    read_manifest,
+)
+from kcbx.util import workers
+from kcbx.util.digest import source_digest
+from kcbx.util.files import process_alive, sha256_of_file, write_text_atomic
 
-NOTEBOOK_FILE = "notebook.ipynb"
-REPORT_FILE = "report.html"
-FORMS_FILE = "forms.xlsx"
-METRICS_FILE = "metrics.json"
 # What the notebook itself must have written for its report to count as complete.
 NOTEBOOK_OUTPUTS = (METRICS_FILE, FORMS_FILE)
 # What a reused notebook's folder must hold, and what else comes along when it is there.
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
 OPTIONAL_REPORT_FILES = (SCHOOL_AGE_LEDGER_FILE,)  # the county's
-FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
-PREPARED_DIR = ".prepared"  # the run's slices, inside the partial folder; never published
 
 TOWNSHIP_NOTEBOOK = "township.ipynb"
 COUNTY_NOTEBOOK = "county.ipynb"
-# lib/kcbx/run.py -> the project folder's notebooks/ (an editable install or PYTHONPATH=lib).
-DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[2] / "notebooks"
+# lib/kcbx/runner/run.py -> the project folder's notebooks/ (an editable install or PYTHONPATH=lib).
+DEFAULT_NOTEBOOKS_DIR = Path(__file__).resolve().parents[3] / "notebooks"
 
 # A hung cell must not hold the daily run (due at 17:00) forever; a real cell takes seconds.
 CELL_TIMEOUT_SECONDS = 1800
@@ -118,7 +136,7 @@ class NotebookJob:
     parameters: dict[str, Any]
     title: str  # of report.html
     provenance: dict[str, str]  # footer of report.html
-    fingerprint: str | None = None  # of its inputs (kcbx.prepared); None: never reused
+    fingerprint: str | None = None  # of its inputs (kcbx.runner.prepare); None: never reused
     cell_timeout: int = CELL_TIMEOUT_SECONDS
 
     @property
@@ -132,9 +150,9 @@ class NotebookJob:
 def execute_with_papermill(job: NotebookJob, engine_name: str | None = None) -> None:
     """Run one notebook with papermill (``engine_name`` None: a fresh kernel), which saves
     the executed notebook - the failing cell marked - also when a cell raises."""
-    from kcbx.engine import KERNEL_NAME, ProjectKernelManager  # first: it speeds papermill's import
-
     import papermill
+
+    from kcbx.runner.kernels.engine import KERNEL_NAME, ProjectKernelManager  # first: it speeds papermill's import
 
     papermill.execute_notebook(
         str(job.input_path),
@@ -154,7 +172,7 @@ def execute_with_papermill(job: NotebookJob, engine_name: str | None = None) -> 
 # Engines run inside spawned worker processes, which see only what importing this module
 # registers: add an engine here (or in a module imported here), not at run time.
 ENGINES: dict[str, Callable[[NotebookJob], None]] = {
-    "warm": partial(execute_with_papermill, engine_name="kcbx"),  # kcbx.engine.WarmKernelEngine
+    "warm": partial(execute_with_papermill, engine_name="kcbx"),  # kcbx.runner.kernels.engine.WarmKernelEngine
     "papermill": execute_with_papermill,
 }
 
@@ -162,12 +180,13 @@ ENGINES: dict[str, Callable[[NotebookJob], None]] = {
 def start_worker(engine: str) -> None:
     """A notebook worker's warm kernel starts now, while the county is measured. The kernel
     exits with its worker (ipykernel watches its parent too)."""
+    workers.skip_iri_format_check()  # before the engine imports nbformat
     if engine == "warm":
-        from kcbx.engine import log, warm_kernel
+        from kcbx.runner.kernels.engine import log, warm_kernel
 
         try:
             warm_kernel()
-        except Exception:  # noqa: BLE001 - a worker without a kernel is still a worker
+        except Exception:
             # An initializer that raises breaks the whole pool, and with it the run; the
             # worker's first notebook starts a kernel again, and fails alone if it cannot.
             log.exception("the worker's warm kernel did not start; its first notebook tries again")
@@ -175,7 +194,7 @@ def start_worker(engine: str) -> None:
 
 def start_pool_worker(engine: str) -> None:
     """The start of a worker of the run's own process pool: it follows the run, exits at
-    once when the pool shuts down (``kcbx.workers.start``: a run killed with kill -9 must not
+    once when the pool shuts down (``kcbx.util.workers.start``: a run killed with kill -9 must not
     leave workers and kernels behind), and warms its kernel (``start_worker``)."""
     workers.start(os.getppid())
     start_worker(engine)
@@ -259,7 +278,7 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
     error: NotebookError | None = None
     try:
         ENGINES[engine](job)
-    except Exception as exc:  # noqa: BLE001 - whatever happened, it is this notebook's failure
+    except Exception as exc:
         error = failure_from_notebook(job.executed_path, exc)
     if error is None:
         error = _missing_outputs(job)
@@ -268,7 +287,7 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
             took = {"执行耗时": f"{time.perf_counter() - started:.1f} 秒"}
             export_html(job.executed_path, job.output_dir / REPORT_FILE,
                         provenance={**job.provenance, **took}, title=job.title)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             error = NotebookError(None, None, type(exc).__name__,
                                   f"report.html export: {exc}"[:_MAX_MESSAGE_CHARS])
     if error is not None:
@@ -541,7 +560,7 @@ def run_county(
     A failing notebook is recorded (cell, exception) and keeps only its executed
     notebook; every other one still completes. ``Manifest.ok`` is False when any
     failed. Unchanged notebooks are reused from the previous run of this as_of unless
-    ``force``. ``pool`` runs the notebooks elsewhere (a dask cluster, see kcbx.cluster);
+    ``force``. ``pool`` runs the notebooks elsewhere (a dask cluster, see kcbx.runner.cluster);
     by default a pool of ``workers`` local processes. A tqdm bar on stderr when ``progress``.
     """
     if engine not in ENGINES:
@@ -620,7 +639,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 previous: PreviousRun | None, cell_timeout: int, bar: tqdm) -> list[NotebookRecord]:
     """Measure the county once; reuse each unchanged notebook, run the others on the pool,
     each as soon as its slice is cut. Records in run order: townships, then the county."""
-    from kcbx.prepared import CountyPreparation
+    from kcbx.runner.prepare import CountyPreparation
 
     own_pool = pool is None
     if own_pool:

@@ -18,18 +18,18 @@ import csv
 import io
 import re
 import zipfile
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from xml.etree import ElementTree
 from pathlib import Path
-from typing import Iterable, Mapping
+from xml.etree import ElementTree
 
 import numpy as np
 import pandas as pd
 
 from kcbx import schema
-from kcbx.ledgers import headers
-from kcbx.ledgers.folder import Finding, LedgerFile
-from kcbx.ledgers.headers import normalize_header
+from kcbx.ingest.ledgers import headers
+from kcbx.ingest.ledgers.folder import Finding, LedgerFile
+from kcbx.ingest.ledgers.headers import normalize_header
 
 # The header is looked for among the first rows only: title rows sit above it.
 HEADER_SEARCH_ROWS = 10

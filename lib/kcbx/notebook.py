@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-import json
-import math
 import pickle
 from collections.abc import Mapping
 from functools import lru_cache
@@ -17,13 +15,15 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.files import write_text_atomic
-from kcbx.layout import SCHOOL_AGE_LEDGER_FILE, county_output_dir
-from kcbx.metrics import (Analysis, analyse, contract_metrics, townships_in_data,
-                          townships_in_scope)
+from kcbx.analysis.attribution import townships_in_data, townships_in_scope
+from kcbx.analysis.county import analyse
+from kcbx.analysis.metrics import metrics_json
+from kcbx.analysis.model import Analysis
+from kcbx.outputs import FORMS_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.params import Params, load_params, parse_as_of, with_overrides
-from kcbx.report.history import load_history
-from kcbx.store import load_tables
+from kcbx.runner.history import load_history
+from kcbx.store.tables import load_tables
+from kcbx.util.files import write_text_atomic
 
 
 @lru_cache(maxsize=4)
@@ -83,7 +83,7 @@ def check_township(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
 
 def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) -> Analysis:
-    """The Analysis a run prepared for this notebook (``kcbx.prepared``), checked to be the
+    """The Analysis a run prepared for this notebook (``kcbx.runner.prepare``), checked to be the
     one asked for: a slice of another township or day must never be shown under this name."""
     with open(prepared, "rb") as stream:
         analysis = pickle.load(stream)  # written by this run's own process, beside its outputs
@@ -127,25 +127,6 @@ def open_county(params: str | Path | Params, as_of: str | dt.date,
     return county
 
 
-def _json_ready(value):
-    """NaN → null; numpy scalars → Python numbers (json.dumps would fail or write NaN)."""
-    if isinstance(value, dict):
-        return {str(k): _json_ready(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [_json_ready(v) for v in value]
-    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
-        value = value.item()
-    if isinstance(value, float) and math.isnan(value):
-        return None
-    if isinstance(value, (dt.date, pd.Timestamp)):
-        return value.isoformat()
-    return value
-
-
-def metrics_json(analysis: Analysis) -> str:
-    return json.dumps(_json_ready(contract_metrics(analysis)), ensure_ascii=False, indent=2)
-
-
 def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Path]:
     """Write metrics.json and forms.xlsx into output_dir (nothing when None: interactive use);
     the county also its whole 适龄儿童台账.xlsx, kept as it is when the one there is unchanged."""
@@ -156,8 +137,8 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     ledger = folder / SCHOOL_AGE_LEDGER_FILE if analysis.township is None else None
-    forms = folder / "forms.xlsx"
+    forms = folder / FORMS_FILE
     write_forms(analysis, forms, school_age_ledger=ledger)
-    metrics = folder / "metrics.json"
+    metrics = folder / METRICS_FILE
     write_text_atomic(metrics, metrics_json(analysis))
     return [metrics, forms, *([] if ledger is None else [ledger])]

@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import re
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable
 
 import duckdb
 import numpy as np
@@ -34,8 +34,8 @@ import pandera.pandas as pa
 import pyarrow
 
 from kcbx import schema
-from kcbx.files import process_alive, replacing
-from kcbx.storefile import open_read_only
+from kcbx.store.readonly import open_read_only
+from kcbx.util.files import process_alive, replacing
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
 FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
@@ -43,7 +43,7 @@ SIDE_TABLES = ("rejected_rows", "ingest_log", "findings")
 
 # Side tables' column types; ledger tables' come from the pandera models.
 _SIDE_TYPES: dict[str, dict[str, str]] = {
-    "rejected_rows": {**{c: "VARCHAR" for c in schema.REJECTED_COLUMNS}, "row": "BIGINT"},
+    "rejected_rows": {**dict.fromkeys(schema.REJECTED_COLUMNS, "VARCHAR"), "row": "BIGINT"},
     "ingest_log": {
         "kind": "VARCHAR", "file": "VARCHAR", "sha256": "VARCHAR",
         "rows_read": "BIGINT", "rows_accepted": "BIGINT", "rows_rejected": "BIGINT",
@@ -261,7 +261,7 @@ def write_update(store_path: str | Path, update: StoreUpdate) -> None:
     read-only connection) sees the old store or the new one, never half of one, and
     its DuckDB file lock never stops the writer. A writer killed mid-way leaves the
     old store (or none) and its hidden copy, which the next write removes. Writers
-    take turns by kcbx.ingest's lock.
+    take turns by kcbx.ingest.county's lock.
     """
     store_path = Path(store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
@@ -299,7 +299,7 @@ def _apply(con: duckdb.DuckDBPyConnection, update: StoreUpdate) -> None:
 
 def _remove_abandoned_builds(store_path: Path) -> None:
     """Remove the hidden copies (and their DuckDB WAL) left by writers that were killed:
-    kcbx.files.replacing names them ``.<store name>.<pid>.<random>.tmp``."""
+    kcbx.util.files.replacing names them ``.<store name>.<pid>.<random>.tmp``."""
     build = re.compile(rf"\.{re.escape(store_path.name)}\.(\d+)\.[0-9a-f]+\.tmp(\.wal)?")
     for path in store_path.parent.glob(f".{store_path.name}.*.tmp*"):
         match = build.fullmatch(path.name)

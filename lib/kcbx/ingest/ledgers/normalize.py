@@ -18,18 +18,18 @@ import functools
 import math
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from kcbx import schema
-from kcbx.ledgers import headers
-from kcbx.ledgers.ids import WARNING_REGION, PersonKey, resolve_person_key
-from kcbx.ledgers.read import Finding, RawSheet
-from kcbx.store import typed
+from kcbx.ingest.ledgers import headers
+from kcbx.ingest.ledgers.ids import WARNING_REGION, PersonKey, resolve_person_key
+from kcbx.ingest.ledgers.read import Finding, RawSheet
+from kcbx.store.tables import typed
 
 
 class CellError(ValueError):

@@ -1,25 +1,27 @@
 """Fingerprints of content: equal tables, records and values give equal digests in any process.
 
-A run reuses a report (``kcbx.prepared``) or a written workbook (the county's
+A run reuses a report (``kcbx.runner.prepare``) or a written workbook (the county's
 适龄儿童台账.xlsx) when the fingerprint of what it was made from is unchanged.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
+from pathlib import Path
 from typing import Any
 
-import pandas as pd
 
-
-def feed(digest: "hashlib._Hash", value: Any) -> None:
+def feed(digest: hashlib._Hash, value: Any) -> None:
     """Feed a value's content into the digest: equal content, equal bytes, in any process.
 
     Not pickle's bytes: those also record which equal strings are one object (DuckDB hands
     out shared strings, and shares differently after a rewrite) and row labels that come
     from the county's frame. A table is its columns, dtypes and rows in order.
     """
+    import pandas as pd  # here: an unchanged re-ingest digests kcbx's source without pandas
+
     if isinstance(value, pd.DataFrame):
         digest.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
         # Uncategorised: a slice's small tables hash 3-4x faster than by factorising each
@@ -59,4 +61,21 @@ def content_digest(*values: Any) -> str:
     """sha256 (hex) of the values' content, in order (see ``feed``)."""
     digest = hashlib.sha256()
     feed(digest, list(values))
+    return digest.hexdigest()
+
+
+@functools.cache  # the code a process runs is what it loaded: read the files once
+def source_digest(*parts: str) -> str:
+    """sha256 of kcbx's own source (code, templates, data) under these parts of the package
+    (``"ingest"``, ``"schema.py"`` …; the whole package when none): what a fingerprint of
+    "the kcbx version" must cover, since code changes between releases too (the version
+    itself is in the package's ``__init__.py``)."""
+    package = Path(__file__).parents[1]
+    digest = hashlib.sha256()
+    for part in parts or (".",):
+        path = package / part
+        sources = sorted(p for p in path.rglob("*") if p.is_file() and "__pycache__" not in p.parts
+                         and p.suffix != ".pyc") if path.is_dir() else [path]
+        for source in sources:
+            digest.update(source.relative_to(package).as_posix().encode() + b"\0" + source.read_bytes())
     return digest.hexdigest()

@@ -1,5 +1,5 @@
 """The start of a worker process of one of kcbx's own process pools: ingest's file readers
-and a run's notebook workers (a dask worker has its own life; see kcbx.cluster).
+and a run's notebook workers (a dask worker has its own life; see kcbx.runner.cluster).
 
 Such a worker follows the process that started it, and its end costs nothing.
 """
@@ -34,6 +34,17 @@ def exit_without_teardown() -> None:
     sys.stdout.flush()
     sys.stderr.flush()
     os._exit(0)
+
+
+def skip_iri_format_check() -> None:
+    """Mark rfc3987_syntax absent, before nbformat or papermill is imported in a notebook worker.
+
+    jsonschema (under nbformat and papermill) checks the "iri" format only if rfc3987_syntax
+    imports, and that import compiles a Lark grammar: about 1 s of each worker's start, on a
+    machine whose two cores are then measuring the county. No notebook schema has an iri
+    field; with the module marked absent, jsonschema skips that one check, as it is written to.
+    """
+    sys.modules.setdefault("rfc3987_syntax", None)
 
 
 def start(parent: int) -> None:
