@@ -14,10 +14,11 @@ import papermill
 import pytest
 
 import kcbx.runner.kernels.engine
+from kcbx.runner.engines import NotebookJob, start_worker
+from kcbx.runner.execute import render_notebook
 from kcbx.runner.kernels import reset as kernel_reset
 from kcbx.runner.kernels.engine import WARM_UP, WarmKernel, warm_kernel
 from kcbx.runner.kernels.papermill_engine import WarmKernelEngine
-from kcbx.runner.run import NotebookJob, render_notebook, start_worker
 
 PARAMETERS = "params = None\ntownship = None\nas_of = None\noutput_dir = None\nprepared = None"
 # Writes what the kernel looks like into metrics.json (and a forms.xlsx, as the protocol asks).

@@ -41,7 +41,7 @@ from kcbx.analysis.ranking import ranking_rows
 from kcbx.params import Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
-from kcbx.store.tables import typed
+from kcbx.schema import typed
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -279,7 +279,7 @@ def test_statistics_header_groups_thresholds_and_cases(workbook):
     row_3 = [cell.value for cell in sheet[3]]
     row_4 = [cell.value for cell in sheet[4]]
     assert row_3[:5] == ["乡镇", "学校", "在读学生(人)", "今日无故缺勤(人)", "连续无故缺勤(人)"]
-    # A column for every case state, so that the states add up to 合计 (issue 10, item 6).
+    # A column for every case state, so that the states add up to 合计.
     assert row_4[4:14] == ["≥1天", "≥3天", "≥5天", "在办", "已复学", "转学/外地就读", "送教上门", "死亡",
                            "已销号无结果", "合计"]
     assert row_3[7] == "辍学学生(人)"
@@ -318,7 +318,7 @@ def test_statistics_by_school_and_total(workbook, town):
 
 def test_county_statistics_by_township_then_school_with_subtotals(county, county_workbook):
     table = school_statistics(county)
-    # Each township's 小计 row after its schools (issue 10, item 6).
+    # Each township's 小计 row after its schools.
     assert list(zip(table["township"], table["school"])) == [
         (TOWN, "城关中学"), (TOWN, "城关小学"), (TOWN, "小计"), ("河西乡", "河西小学"), ("河西乡", "小计"),
         ("合计", None)]
@@ -569,7 +569,7 @@ def test_a_township_with_nothing_to_report_still_gets_every_sheet(tmp_path):
     assert records(book["附件3 登记汇总表"]) == []
 
 
-# --- issue 10, items 5–12: forms an officer would sign ----------------------------------------
+# --- forms an officer would sign ---------------------------------------------------------------
 
 
 def sheet_text(sheet) -> list[str]:
@@ -738,7 +738,7 @@ def test_money_keeps_its_jiao_and_hours_their_plain_form(tmp_path, workbook):
     assert due and all(cell.number_format == "General" for cell in due)
 
 
-# --- the 1357 ladder and the case log (issue 10, items 1, 2, 4, 4a) ------------------------------
+# --- the 1357 ladder and the case log ----------------------------------------------------------
 
 
 @pytest.fixture(scope="module")

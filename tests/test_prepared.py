@@ -3,6 +3,7 @@ per-township computation, and each slice's fingerprint moves only with its own i
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import itertools
 import json
@@ -17,10 +18,12 @@ import pytest
 
 from kcbx import notebook
 from kcbx.analysis.county import analyse, measure_county
+from kcbx.analysis.cut import ROWS_BY_INPUT, Core, TownshipRows
 from kcbx.analysis.metrics import json_ready
 from kcbx.analysis.ranking import ranking_rows
 from kcbx.params import load_params
 from kcbx.runner.prepare import CountyPreparation
+from kcbx.schema import KIND_LABELS
 from kcbx.store.tables import load_tables
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -76,8 +79,8 @@ def test_a_township_pass_cannot_be_cut_for_another(demo):
         measure_county(tables, params, AS_OF, scope=township).analysis(None)
 
 
-def _fingerprints(params_path: Path, store: Path, folder: Path) -> dict[str, str]:
-    """The slices' fingerprints, prepared in a process of their own (string hashing differs)."""
+def _fingerprints(params_path: Path, store: Path, folder: Path) -> dict[str, list]:
+    """The slices' fingerprints and inputs, prepared in a process of their own (string hashing differs)."""
     code = (
         "import json, sys, datetime as dt\n"
         "from pathlib import Path\n"
@@ -85,7 +88,8 @@ def _fingerprints(params_path: Path, store: Path, folder: Path) -> dict[str, str
         "from kcbx.runner.prepare import CountyPreparation\n"
         "p = CountyPreparation(load_params(sys.argv[1]), dt.date(2021, 10, 15), None, Path(sys.argv[3]),\n"
         "    township_notebook_sha256='t', county_notebook_sha256='c', store_snapshot=Path(sys.argv[2]))\n"
-        "print(json.dumps({s.township or 'county': s.fingerprint for s in p.slices()}, ensure_ascii=False))\n"
+        "print(json.dumps({s.township or 'county': [s.fingerprint, s.inputs] for s in p.slices()},\n"
+        "                 ensure_ascii=False))\n"
     )
     done = subprocess.run([sys.executable, "-c", code, str(params_path), str(store), str(folder)],
                           capture_output=True, text=True, check=True, timeout=300)
@@ -111,8 +115,23 @@ def test_fingerprints_are_stable_and_move_only_with_a_township_s_rows(demo, tmp_
         con.execute("UPDATE absence SET unexcused = true, absence_type = '无故' "
                     "WHERE source_file = ? AND source_row = ?", [row.source_file, int(row.source_row)])
     changed = _fingerprints(DEMO_PARAMS, changed_store, tmp_path / "c")
-    moved = sorted(name for name in first if first[name] != changed[name])
+    moved = sorted(name for name in first if first[name][0] != changed[name][0])
     assert moved == sorted([township, "county"])
+    # What a re-rendered report says changed: the township's absence rows, nothing else; the
+    # county's store (its fingerprint takes the whole snapshot).
+    before, after = first[township][1], changed[township][1]
+    assert [source for source in before if before[source] != after[source]] == ["absence"]
+    before, after = first["county"][1], changed["county"][1]
+    assert [source for source in before if before[source] != after[source]] == ["store"]
+
+
+def test_every_part_of_a_township_s_rows_is_one_input():
+    # The fingerprint is the digest of the inputs: a field in no group would be missed.
+    grouped = [name for names in ROWS_BY_INPUT.values() for name in names]
+    fields = ([f.name for f in dataclasses.fields(TownshipRows) if f.name != "core"]
+              + [f"core.{f.name}" for f in dataclasses.fields(Core)])
+    assert sorted(grouped) == sorted(fields)
+    assert set(ROWS_BY_INPUT) - {"ingest"} <= set(KIND_LABELS)
 
 
 def test_a_prepared_slice_is_only_opened_for_its_own_township(demo, tmp_path):

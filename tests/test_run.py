@@ -165,6 +165,30 @@ def test_manifest_records_the_failing_cell(three_townships):
     assert [e.evalue for e in errors] == ["乙镇的台账有错"]
 
 
+@pytest.mark.parametrize(("tagged", "executed_index", "expected"), [
+    (0, 0, 0), (0, 1, None), (0, 2, 1), (1, 0, 0), (1, 3, 2),  # injected after the parameters cell
+    (None, 0, None), (None, 2, 1),  # no parameters cell: injected first
+])
+def test_the_failing_cell_is_indexed_as_in_the_source_notebook(tmp_path, tagged, executed_index, expected):
+    from papermill.exceptions import PapermillExecutionError
+
+    from kcbx.runner.engines import NotebookJob
+    from kcbx.runner.execute import failure
+
+    source = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(f"cell_{i} = {i}") for i in range(4)])
+    if tagged is not None:
+        source.cells[tagged].metadata["tags"] = ["parameters"]
+    nbformat.write(source, tmp_path / "source.ipynb")
+    job = NotebookJob(name="甲镇", township="甲镇", input_path=tmp_path / "source.ipynb",
+                      output_dir=tmp_path / "甲镇", parameters={"township": "甲镇"}, title="", provenance={})
+    error = PapermillExecutionError(executed_index, 3, "\n  # 出错的一格\nx = 1", "KeyError", "'学号'", [])
+    assert failure(job, error).to_dict() == {"cell_index": expected, "cell_first_line": "# 出错的一格",
+                                             "exception": "KeyError", "message": "'学号'"}
+    # Without papermill's error (kernel died, a cell timed out): the exception alone.
+    assert failure(job, TimeoutError("cell timed out")).to_dict() == {
+        "cell_index": None, "cell_first_line": None, "exception": "TimeoutError", "message": "cell timed out"}
+
+
 @pytest.mark.slow
 def test_the_kernel_is_this_interpreter(three_townships):
     params, _ = three_townships

@@ -1,7 +1,7 @@
 """School days: the days a pupil can be absent from school.
 
-Contract: "School days lie inside the term; a county's `extra_school_days` win
-over its `days_off`, which win over the official calendar." The official
+School days lie inside the term; a county's `extra_school_days` win over its
+`days_off`, which win over the official calendar (docs/params.md). The official
 calendar is Monday–Friday minus Chinese public holidays plus the official
 make-up working days (调休); ``chinese_calendar.is_workday`` answers both for
 the years it knows (2004–2026 in version 1.11). For any other year the county

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from kcbx import __version__
 from kcbx.params import ParamsError, load_params, parse_as_of
+from kcbx.store.readonly import NoStore, require_store
 
 
 def _repo_root() -> Path:
@@ -63,9 +64,10 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _run_on_cluster(in_term, as_of, args)
     status = 0  # 2 when a county had no store, else 1 when a report failed
     for params in in_term:
-        if not params.store.exists():
-            print(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first",
-                  file=sys.stderr)
+        try:
+            require_store(params.store, params.path)
+        except NoStore as exc:
+            print(exc, file=sys.stderr)
             status = 2
             continue
         manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,

@@ -24,11 +24,10 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from kcbx.analysis.cut import ENROLLED
 from kcbx.analysis.fields import ANALYSIS_FIELDS
 from kcbx.analysis.model import Analysis
 from kcbx.measures.common import school_year_of
-from kcbx.measures.matching import LIST_SEPARATOR, first_row_per_person
+from kcbx.measures.matching import ENROLLED_STATUS, LIST_SEPARATOR, first_row_per_person
 from kcbx.notebook import UnknownTownship, day_of, open_county, open_township, params_of, townships
 from kcbx.params import Params
 from kcbx.store.readonly import STORE_ALIAS, open_read_only
@@ -56,7 +55,7 @@ def what_if(a: Analysis, **overrides: Any) -> Analysis:
 
 # --------------------------------------------------------------------------- pupils
 
-def pupils(a: Analysis, status: str | None = ENROLLED) -> pd.DataFrame:
+def pupils(a: Analysis, status: str | None = ENROLLED_STATUS) -> pd.DataFrame:
     """One row per pupil of the analysis' current roster with a row of ``status`` (在读; None:
     any): the first such row in file order, and ``schools``, every school of those rows.
 

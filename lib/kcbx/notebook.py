@@ -6,7 +6,6 @@ Notebooks know nothing about files except through this module.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import pickle
 from collections.abc import Mapping
 from functools import lru_cache
@@ -15,13 +14,14 @@ from typing import Any
 
 import pandas as pd
 
-from kcbx.analysis.attribution import townships_in_data, townships_in_scope
+from kcbx.analysis.attribution import close_townships, townships_in_data, townships_in_scope
 from kcbx.analysis.county import analyse
 from kcbx.analysis.metrics import metrics_json
-from kcbx.analysis.model import Analysis
+from kcbx.analysis.model import COUNTY_WIDE, Analysis
 from kcbx.outputs import FORMS_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.params import Params, load_params, parse_as_of, with_overrides
 from kcbx.runner.history import load_history
+from kcbx.store.readonly import require_store
 from kcbx.store.tables import load_tables
 from kcbx.util.files import write_text_atomic
 
@@ -34,9 +34,7 @@ def _tables(store: Path, stamp: float) -> dict[str, pd.DataFrame]:
 
 def tables_of(params: Params) -> dict[str, pd.DataFrame]:
     """The store's tables (read once per process and store version)."""
-    if not params.store.exists():
-        raise FileNotFoundError(
-            f"no store at {params.store}: run `kcbx ingest --params {params.path}` first")
+    require_store(params.store, params.path)
     return _tables(params.store, params.store.stat().st_mtime)
 
 
@@ -74,8 +72,7 @@ def check_township(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     known = townships_in_data(tables, as_of)
     if township in known:
         return
-    close = difflib.get_close_matches(township, known, n=3, cutoff=0.5)
-    close += [name for name in known if township and township in name and name not in close]
+    close = close_townships(township, known)
     hint = f"did you mean {'、'.join(close)}? " if close else ""
     raise UnknownTownship(f"没有乡镇「{township}」 {params.county} has no township {township!r} in the current "
                           f"roster or the population ledger of {params.store}: {hint}"
@@ -88,7 +85,7 @@ def load_prepared(prepared: str | Path, township: str | None, as_of: dt.date) ->
     with open(prepared, "rb") as stream:
         analysis = pickle.load(stream)  # written by this run's own process, beside its outputs
     if not isinstance(analysis, Analysis) or (analysis.township, analysis.as_of) != (township, as_of):
-        raise ValueError(f"{prepared} is not the prepared analysis of {township or '全县'} on {as_of}")
+        raise ValueError(f"{prepared} is not the prepared analysis of {township or COUNTY_WIDE} on {as_of}")
     return analysis
 
 

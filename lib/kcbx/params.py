@@ -1,6 +1,6 @@
 """A county's params file (``params/<county>.yaml``), read into one frozen object.
 
-The keys are fixed by the contract ("Parameters in", "Early warning"); relative
+The keys and their defaults are those of docs/params.md; relative
 paths are relative to the file. The file is checked once, when it is loaded,
 against the models below (pydantic), so that a typo or a wrong type stops
 before anything runs, with one message naming the file and each dotted key at
@@ -13,7 +13,7 @@ How values are read:
 - ``townships`` and each ``synonyms`` value are lists of text; a single text is
   accepted as a one-item list (``synonyms: {身份证号: 证件号}`` is ``[证件号]``).
 - ``subsidy`` and ``home_teaching``, when written, give every one of their keys;
-  ``early_warning`` may give any of its keys, the others keep the contract's defaults.
+  ``early_warning`` may give any of its keys, the others keep their defaults.
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
@@ -122,7 +122,7 @@ class _Section(BaseModel):
 
 
 # ---------------------------------------------------------------------------
-# The file's sections (contract "Parameters in"; defaults as documented there)
+# The file's sections (keys and defaults as docs/params.md documents them)
 
 
 class _Term(_Section):
@@ -197,7 +197,7 @@ DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per
                          "workload_hours_per_visit": 4, "funding_per_year": 6000}
 
 
-# contract "Early warning"
+# early_warning: the early-warning list's rules and weights (docs/params.md)
 
 
 class _RuleWeights(_Section):
@@ -390,7 +390,7 @@ class Params:
     townships: tuple[str, ...] = ()
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sha256: str = ""
-    # contract "Early warning", every key present (kcbx.measures.warning)
+    # the early-warning list's rules, every key present (kcbx.measures.warning)
     early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
     # the county office of the forms' sign-off block: the keys given of unit, contact, phone
     office: dict[str, str] = field(default_factory=dict)

@@ -15,6 +15,7 @@ import functools
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    import pandas as pd
     import pandera.pandas as pa
 
 KINDS: tuple[str, ...] = (
@@ -70,10 +71,12 @@ CASE_OUTCOMES = ("复学", "转学", "外地就读", "送教上门", "死亡")
 CASE_STRIKE = "销号"
 CASE_EVENTS = (CASE_OPENING, *CASE_ACTIONS, *CASE_OUTCOMES, CASE_STRIKE)
 CASE_METHODS = ("感召", "感化", "行政", "法治")
-# 劝返方式 as the 四个一批 names them (seed 001): "讲道理感召一批, 特殊关爱感化一批…".
+# 劝返方式 as the 四个一批 of the 控辍保学 notices names them: "讲道理感召一批, 特殊关爱感化一批…".
 CASE_METHOD_NAMES = {"感召": "讲道理感召", "感化": "特殊关爱感化", "行政": "行政措施劝返", "法治": "法治手段兜底"}
 CASE_PLACEMENTS = ("插班", "单独编班", "普职融合", "个别辅导")
-POVERTY_CATEGORIES = ("脱贫户", "监测户", "低保户", "特困供养")
+# A finding: a row accepted but worth a look. Ingest's are stored; a measure's add their detail.
+STORED_FINDING_COLUMNS = ("kind", "file", "sheet", "row", "finding")
+FINDING_COLUMNS = (*STORED_FINDING_COLUMNS, "detail")
 DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上门", "未安置")
 
 
@@ -249,8 +252,8 @@ def _models() -> dict[str, pa.DataFrameSchema]:
 
 
 def __getattr__(name: str) -> object:
-    # MODELS is built when first asked for: pandera (with pandas) takes a second to
-    # import, which `kcbx ingest` pays only when it has a file to read.
+    # MODELS is built when first asked for: pandera (with pandas) is slow to import,
+    # which `kcbx ingest` pays only when it has a file to read.
     if name == "MODELS":
         return _models()
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
@@ -274,3 +277,25 @@ INGEST_LOG_COLUMNS = (
     "ingested_at",
     "error",
 )
+
+
+def typed(values: pd.Series, column: pa.Column) -> pd.Series:
+    """Values in the store's dtype for a model column.
+
+    Dates datetime64[ns], whole numbers Int64, flags bool; text stays object
+    (pandas 3 would infer its ``str`` dtype, which the models do not accept).
+    """
+    import pandas as pd  # here: schema is imported where pandas need not be (an unchanged re-ingest)
+
+    dtype = str(column.dtype)
+    if dtype.startswith("datetime64"):
+        return pd.to_datetime(values).astype("datetime64[ns]")
+    if dtype in ("Int64", "bool", "float64", "int64"):
+        return values.astype(dtype)
+    return text_values(values)
+
+
+def text_values(values: pd.Series) -> pd.Series:
+    """Text as object with None for missing (DuckDB hands pandas 3 ``str`` with NaN)."""
+    values = values.astype(object)
+    return values.where(values.notna(), None)

@@ -1,8 +1,8 @@
 """Which township each row and figure belongs to, and which townships a run covers.
 
 The measures in ``kcbx.measures`` are computed over the whole county, then each
-figure is given to the township of the register it comes from (contract,
-"Each figure belongs to the township of the register it comes from"):
+figure is given to the township of the register it comes from (docs/metrics.md,
+"Whose figure it is"):
 
 - school side (enrolment, absences, subsidies, groups): the 乡镇 of the pupil's
   current roster row — a pupil on two townships' rosters counts in each;
@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 
 import pandas as pd
 
@@ -37,6 +37,13 @@ def townships_in_data(tables: dict[str, pd.DataFrame], as_of: dt.date) -> list[s
     return sorted(str(n) for n in names if str(n).strip())
 
 
+def close_townships(name: str, known: Sequence[str]) -> list[str]:
+    """The known townships a mistyped name may mean: the close spellings, then those that
+    contain it ("城厢" → 城厢镇)."""
+    close = difflib.get_close_matches(name, known, n=3, cutoff=0.5)
+    return close + [town for town in known if name and name in town and town not in close]
+
+
 def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date) -> list[str]:
     """Every township found in the current roster or the population ledger, unless params lists
     them; a listed township the ledgers do not know is an error (its report would be all zeros)."""
@@ -46,7 +53,7 @@ def townships_in_scope(tables: dict[str, pd.DataFrame], params: Params, as_of: d
     unknown = [name for name in params.townships if name not in known]
     if unknown:
         hints = "; ".join(f"{name}: did you mean {'、'.join(close)}?"
-                          for name in unknown if (close := difflib.get_close_matches(name, known, n=3)))
+                          for name in unknown if (close := close_townships(name, known)))
         raise ParamsError(f"{params.path}: 'townships': {'、'.join(unknown)} not in the current roster "
                           f"or the population ledger{'; ' + hints if hints else ''}; "
                           f"known: {'、'.join(known)}")

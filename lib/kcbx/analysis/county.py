@@ -21,7 +21,7 @@ from kcbx.analysis.attribution import (
     townships_in_scope,
 )
 from kcbx.analysis.cut import TownshipRows, compute_analysis, core_of, headline_of, select_rows
-from kcbx.analysis.model import Analysis
+from kcbx.analysis.model import COUNTY_WIDE, Analysis
 from kcbx.analysis.ranking import ranking_rows
 from kcbx.calendar import school_days_for
 from kcbx.measures import cases as case_measures
@@ -35,7 +35,8 @@ NO_ROWS = np.array([], dtype=np.intp)
 @dataclass
 class CountyPass:
     """The measures of one county on one day, computed once; each township's Analysis is cut
-    from them by ``analysis(township)`` (architecture: "Compute once, render many").
+    from them by ``analysis(township)``: measured once, rendered many times
+    (docs/architecture.md, "One run, step by step").
 
     Measures that need the whole county (case attribution, duplicates, the registers'
     matching, key groups, findings) are always county-wide. Measures made of one row per
@@ -89,14 +90,14 @@ class CountyPass:
         return frame.take(self._positions[key][1].get(township, NO_ROWS))
 
     def townships(self) -> list[str]:
-        """The townships a run covers (contract: every township of the current roster or
-        the population ledger, unless params lists them)."""
+        """The townships a run covers: every township of the current roster or the
+        population ledger, unless params lists them (params townships, docs/params.md)."""
         return townships_in_scope(self.tables, self.params, self.as_of)
 
     def headline_figures(self, townships: Sequence[str]) -> list[dict[str, Any]]:
         """Each township's figures of the 周通报 ranking, exactly as its Analysis has them,
         without cutting the rest of it: the county's report need not wait for every
-        township's slice to be cut (0.3 s for tongjiang's 49, against 4.2 s)."""
+        township's slice to be cut."""
         if self.scope is not None:
             raise ValueError(f"measured for {self.scope} only, not for the county's townships")
         return [{"township": township, **headline_of(core_of(self, township))} for township in townships]
@@ -109,7 +110,7 @@ class CountyPass:
         """The township's rows of every county-wide measure (None: the county's): what its
         Analysis is computed from (``analysis_of``)."""
         if self.scope is not None and township != self.scope:
-            raise ValueError(f"measured for {self.scope}, not for {township or '全县'}")
+            raise ValueError(f"measured for {self.scope}, not for {township or COUNTY_WIDE}")
         return select_rows(self, township)
 
     def analysis_of(self, rows: TownshipRows, ranking: pd.DataFrame | None = None) -> Analysis:
@@ -201,7 +202,7 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
 def analyse(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.date,
             township: str | None = None) -> Analysis:
-    """Every measure of the contract for one township (None: the county) on as_of, measured
+    """Every measure of metrics.json (docs/metrics.md) for one township (None: the county) on as_of, measured
     for that township alone (a run measures the county once instead: ``measure_county``)."""
     return measure_county(tables, params, as_of, scope=township).analysis(township)
 

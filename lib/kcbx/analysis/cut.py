@@ -20,11 +20,12 @@ from kcbx.params import Params
 if TYPE_CHECKING:
     from kcbx.analysis.county import CountyPass
 
-ENROLLED = "在读"
-# The header's trend alert (issue 10): today's unexcused absences at least SURGE_FACTOR times
+# The header's trend alert: today's unexcused absences at least SURGE_FACTOR times
 # the mean of the SURGE_WINDOW school days before; open cases against a week before.
 SURGE_WINDOW, SURGE_FACTOR = 5, 2
-WEEK = 7
+WEEK = dt.timedelta(days=7)  # open cases a week ago; the 周通报 compares with the run a week before
+
+
 def unexcused_surge(daily_unexcused: pd.DataFrame, as_of: dt.date) -> dict | None:
     """Today's unexcused absences against the mean of the SURGE_WINDOW school days before
     (fewer early in the term): {today, previous_mean, previous_days, rising}; rising when
@@ -116,8 +117,35 @@ class TownshipRows:
     absence_data_through: dt.date | None
 
 
+# Which input each part of a township's rows comes from: a ledger kind (schema.KIND_LABELS),
+# or "ingest" for what the ingest noted. A report rendered again names the inputs whose rows
+# changed; every field of TownshipRows and of its Core is in exactly one group (a test checks).
+ROWS_BY_INPUT: dict[str, tuple[str, ...]] = {
+    "roster": ("core.roster", "core.pupils", "duplicates", "transition", "person_groups"),
+    "population": ("core.school_age", "core.out_of_school"),
+    "absence": ("streaks", "absence", "core.absent_today", "absence_data_through", "warning_scores",
+                "backtest"),
+    "cases": ("core.cases", "core.case_counts", "pupil_cases", "case_events"),
+    "poverty": ("poverty", "unenrolled_poverty"),
+    "disability": ("home_teaching_due", "unenrolled_disability"),
+    "home_teaching": ("home_teaching", "visits"),
+    "subsidy": ("subsidy",),
+    "enrollment": ("enrollment",),
+    "ingest": ("township", "ingest_log", "rejected", "findings", "ingest_totals"),
+}
+
+
+def rows_by_input(rows: TownshipRows) -> dict[str, list[Any]]:
+    """The township's rows grouped by the input they come from (``ROWS_BY_INPUT``)."""
+    def value(name: str) -> Any:
+        owner, _, field = name.rpartition(".")
+        return getattr(rows.core if owner == "core" else rows, field)
+
+    return {source: [value(name) for name in names] for source, names in ROWS_BY_INPUT.items()}
+
+
 def _enrolled_keys(roster: pd.DataFrame) -> set[str]:
-    return set(roster.loc[roster["status"] == ENROLLED, "person_key"])
+    return set(roster.loc[roster["status"] == matching.ENROLLED_STATUS, "person_key"])
 
 
 def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
@@ -242,7 +270,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "subsidy_short": int(subsidy["short"].sum()) if len(subsidy) else 0,
         "transition_missing": None if transition is None else int(len(transition)),
         **rows.ingest_totals,
-        # Beyond the contract: figures the report shows beside the fixed ones.
+        # Beyond the fixed keys (docs/metrics.md): figures the report shows beside them.
         "cases_by_state": counts["cases_by_state"],
         "cases_struck_unverified": counts["cases_struck_unverified"],
         "notices_missing": int(len(notices_missing)),
@@ -255,7 +283,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "return_funnel": case_measures.return_funnel(town_cases, params.term_start,
                                                      rows.poverty["person_key"]),
         "unexcused_surge": unexcused_surge(daily, as_of),
-        "open_cases_week_ago": case_measures.open_cases_before(states, as_of, WEEK),
+        "open_cases_week_ago": case_measures.open_cases_before(states, as_of, WEEK.days),
         "school_age_standing": {name: int(n) for name, n in school_age["standing"].value_counts()
                                 .reindex(matching.STANDINGS, fill_value=0).items()},
         "absence_data_through": (None if rows.absence_data_through is None
@@ -263,7 +291,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
         "calendar_estimated": calendar_coverage(params).estimated,
         "early_warning": warning.warning_figures(warning_scores, backtest),
-        # Beyond the contract: the back-test's look-back day L (null: too early in the term).
+        # Beyond the fixed keys: the back-test's look-back day L (null: too early in the term).
         "early_warning_lookback_day": (None if backtest.lookback_day is None
                                        else backtest.lookback_day.date().isoformat()),
     }

@@ -71,7 +71,7 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
     "as_of": FieldDoc("the day measured (datetime.date)"),
     "township": FieldDoc("the township measured; None for the county"),
     "metrics": FieldDoc(
-        "metrics.json as a dict: the contract's keys first, then the report's extra figures",
+        "metrics.json as a dict: the fixed keys first, then the report's extra figures",
         "docs/metrics.md describes every key."),
     "school_days": FieldDoc("every school day of the term (DatetimeIndex): the term's weekdays, "
                             "less holidays and days_off, plus 调休 and extra_school_days"),
@@ -106,7 +106,7 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
     "cases": FieldDoc(
         "劝返台账: one row per dropout case opened on or before as_of, attributed to its township "
         "(of its 登记 event, else the roster, else the population township)",
-        "From the case's events on or before as_of; state is the contract's case state.",
+        "From the case's events on or before as_of; state is the case state of docs/ledgers.md.",
         {"case_id": "the case", "person_key": PERSON, "name, school, grade": "as the case's events "
          "first give them", "township": "the case's township", "opened": "date of its first event",
          "registered": "opened by a 登记 event",

@@ -11,6 +11,21 @@ import pandas as pd
 from kcbx.analysis import fields
 from kcbx.params import Params
 
+COUNTY_WIDE = "全县"  # the county as a whole, where a township's name would stand
+
+
+def place_name(county: str, township: str | None) -> str:
+    """Whose report it is: "示例县城厢镇", or "示例县全县" for the county's own."""
+    return f"{county}{township or COUNTY_WIDE}"
+
+
+def report_title(county: str, township: str | None, as_of: dt.date) -> str:
+    """The title of a report, on its page and in the index: "示例县城厢镇 控辍保学报告（截至
+    2021-10-15）", the county's "示例县 控辍保学汇总报告（截至 2021-10-15）"."""
+    if township:
+        return f"{place_name(county, township)} 控辍保学报告（截至 {as_of.isoformat()}）"
+    return f"{county} 控辍保学汇总报告（截至 {as_of.isoformat()}）"
+
 
 def no_history() -> pd.DataFrame:
     """The ``history`` of a county with no earlier complete run: its two key columns, empty."""
@@ -71,7 +86,7 @@ class Analysis:
 
     @property
     def title(self) -> str:
-        return f"{self.params.county}{self.township or '全县'}"
+        return place_name(self.params.county, self.township)
 
     # Typed in Jupyter or a console: a short summary, no identities (kcbx.analysis.summary).
     def _repr_html_(self) -> str:

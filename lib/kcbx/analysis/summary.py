@@ -65,7 +65,7 @@ def tables(a: Analysis) -> list[tuple[str, int, str]]:
 
 def _title(a: Analysis) -> str:
     overrides = f" · what-if {a.params.overrides}" if getattr(a.params, "overrides", None) else ""
-    return f"Analysis {a.params.county}{a.township or '全县'} · as_of {a.as_of.isoformat()}{overrides}"
+    return f"Analysis {a.title} · as_of {a.as_of.isoformat()}{overrides}"
 
 
 def _shortened(text: str, width: int = 60) -> str:

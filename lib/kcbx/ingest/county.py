@@ -1,8 +1,8 @@
 """`kcbx ingest`: read a county's ledger folder into its DuckDB store.
 
-Contract: "`kcbx ingest --params FILE` reads the ledger folder into the store
-and prints (and writes beside the store as JSON) rows read, accepted and
-rejected per file." Every data row is accepted or rejected with a reason:
+`kcbx ingest --params FILE` reads the ledger folder into the store and prints
+(and writes beside the store as JSON) rows read, accepted and rejected per
+file. Every data row is accepted or rejected with a reason:
 rows read = rows accepted + rows rejected, per file.
 
 Re-ingesting is incremental: a file whose bytes (sha256) and reading rules are
@@ -10,7 +10,7 @@ unchanged is not read again and keeps its rows; a changed file replaces its
 own rows; a file that disappeared has its rows removed. The store is rebuilt
 beside itself and renamed into place (kcbx.store.tables.write_update), one ingest at a
 time (a lock file beside the store). When nothing changed, the store is not written,
-and pandas, pandera and the readers (a second to import) are not loaded: they
+and pandas, pandera and the readers (slow to import) are not loaded: they
 are imported where a file is read or the store written.
 
 An ingest that would lose a whole kind's files, or more than half the accepted
@@ -56,8 +56,8 @@ if TYPE_CHECKING:
     import pandas as pd
 
 # Reading is Python-bound: with this much to read and a core to spare, a second
-# process reads too (this machine kind has 2 cores). It costs a second of imports
-# and the rows' trip back (a third more CPU in all), which a small county's
+# process reads too (this machine kind has 2 cores). It costs the second process's imports
+# and the rows' trip back (more CPU in all), which a small county's
 # ingest, or a machine already busy, would not repay.
 PARALLEL_MIN_BYTES = 4 * 2 ** 20
 WORKERS = 2

@@ -1,16 +1,16 @@
-"""Dropout cases: 劝返台账, 一生一案, 动态销号 (seeds 000, 001, 003).
+"""Dropout cases: 劝返台账, 一生一案, 动态销号.
 
-The cases ledger is an event log. Contract ("Case events"): 登记 opens a case;
+The cases ledger is an event log (docs/ledgers.md, cases): 登记 opens a case;
 家访, 劝返 and 发出限期复学通知书 are actions on it (a notice is due back
 `notice_days` calendar days later); 复学, 转学, 外地就读, 送教上门 and 死亡 are
-outcomes; 销号 strikes the case from the ledger. "A case's state on a date,
+outcomes; 销号 strikes the case from the ledger. A case's state on a date,
 from its events on or before that date: the last outcome if there is one —
 returned (复学), transferred (转学, 外地就读), home teaching (送教上门), died
 (死亡) — else closed if struck (销号), else open. Struck cases keep their
 outcome. A case begins with 登记; the child's later events belong to it until
 another 登记 opens a new case (an event with no earlier 登记 opens one on its
 own date, and is reported as a data-quality finding). Same-day events keep
-file order."
+file order.
 
 The event frame is taken to be in file order (as the store returns it, with a
 unique index); it is sorted stably by date only, so same-day events keep that order. An exact
@@ -83,7 +83,7 @@ CASE_TABLE_COLUMNS = [
     "missing_owner", *_LATEST_COLUMNS[4:], "attempts", "events", "struck_unverified",
 ]
 
-# Findings of the 1357 ladder's last step (seed 004: after 5 days the government issues a
+# Findings of the 1357 ladder's last step (after 5 days the government issues a
 # 限期复学通知书), for a pupil at or above the top rung.
 NOTICE_NOT_ISSUED = "在办案件未发限期复学通知书"
 NO_OPEN_CASE = "尚未登记辍学案件"
@@ -157,7 +157,7 @@ def _kept_in_order(linked: pd.DataFrame) -> pd.DataFrame:
 def _replay(linked: pd.DataFrame) -> pd.DataFrame:
     """The non-duplicate events in case order, each with its case's state right after it.
 
-    Adds state (the contract rule applied to the events so far), outcome_event,
+    Adds state (the case-state rule above applied to the events so far), outcome_event,
     outcome_date (the last outcome so far), struck_date (the first 销号 so far)
     and last_notice (the last notice so far).
     """
@@ -236,8 +236,8 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int,
     notice_due_nominal (last_notice + notice_days calendar days), notice_due (the
     same, moved to the next of ``school_days`` when it falls on a day without
     school: ``notice_deadline``; unmoved without school_days), notice_overdue
-    (contract notices_overdue: "open cases whose last notice on or before as_of
-    is more than notice_days calendar days before as_of" — calendar days, so it
+    (metrics.json's notices_overdue, docs/metrics.md: open cases whose last notice on or
+    before as_of is more than notice_days calendar days before as_of — calendar days, so it
     does not wait for a moved deadline); cause, destination,
     admin_owner, edu_owner (latest non-blank); missing_owner (either line blank
     on every event); method, placement (latest non-blank); attempts (家访, 劝返
@@ -282,14 +282,14 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int,
 
 
 def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) -> dict:
-    """The contract's case figures from a case_table.
+    """metrics.json's case figures (docs/metrics.md) from a case_table.
 
     cases_total (cases opened on or before as_of), cases_open, cases_open_poverty
     (open cases whose child is in the poverty ledger; None when poverty_keys is
     not given), cases_returned, return_rate (cases_returned / cases_total),
     closure_rate ((cases_total − cases_open) / cases_total), notices_overdue,
     cases_by_state {state code: n} and cases_struck_unverified (false 销号 to check:
-    in closure_rate as the contract defines it, but never shown as cleared without
+    in closure_rate as docs/metrics.md defines it, but never shown as cleared without
     it). Rates are None when cases_total is 0.
     """
     total = len(cases)
@@ -333,7 +333,7 @@ def clearance_progress(cases: pd.DataFrame, as_of: dt.date, target_date: dt.date
 
 
 def notices_missing(streaks: pd.DataFrame, cases: pd.DataFrame, top_threshold: int) -> pd.DataFrame:
-    """Pupils at or above the ladder's top rung whose 限期复学通知书 is missing (seed 004).
+    """Pupils at or above the ladder's top rung whose 限期复学通知书 is missing.
 
     ``streaks``: escalation_levels rows; ``cases``: a case_table. A pupil with an open case
     none of whose open cases has a notice: NOTICE_NOT_ISSUED; with no open case (never
@@ -350,7 +350,8 @@ def notices_missing(streaks: pd.DataFrame, cases: pd.DataFrame, top_threshold: i
 
 
 def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[str]) -> dict:
-    """Seed 001's special action in one line ("排查 958 名 … 仅 115 人未返校"), from a case_table.
+    """The county's 专项行动 in one line, as its notices word it ("排查 958 名 … 仅 115 人未返校"),
+    from a case_table.
 
     Of the cases opened on or after ``since``: found (all of them), returned (state returned
     on as_of), still_open (state open) and still_open_poverty (open, child in the poverty
@@ -437,7 +438,7 @@ def case_timeline(events: pd.DataFrame) -> pd.DataFrame:
 
     Returns case_id, person_key, date, state, last_notice: one row per case and event day,
     in date order. A case's state on any day D is that of its last row dated on or before D
-    (contract: "A case's state on a date, from its events on or before that date"); before
+    (a case's state on a date comes from its events on or before that date); before
     its first row the case is not opened yet.
     """
     replayed = _replay(case_events(events))

@@ -12,6 +12,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kcbx.params import school_year_of
+from kcbx.schema import FINDING_COLUMNS
 
 __all__ = ["school_year_of", "roster_of_year", "current_roster", "as_timestamp",
            "FINDING_COLUMNS", "findings_of", "is_in"]
@@ -20,10 +21,10 @@ __all__ = ["school_year_of", "roster_of_year", "current_roster", "as_timestamp",
 def is_in(values: pd.Series | pd.Index, keys: Iterable[Hashable]) -> pd.Series | np.ndarray:
     """``values.isin(keys)``, as fast for a county's 80,000 person keys as for a handful.
 
-    pandas 3 compares text by first making a pyarrow scalar of every key: about 4 µs a key,
-    0.33 s to look 76,000 pupils up among 76,000 keys, where a set answers in 7 ms (0.1 µs a
-    value). Text columns are looked up in a set (object dtype) or with Arrow's own is_in
-    (pandas' pyarrow ``str``); other dtypes go to pandas. A missing value (None, NaN) is
+    pandas 3 compares text by first making a pyarrow scalar of every key, slow for a county's
+    pupils looked up among as many keys, where a set answers at once. Text columns are
+    looked up in a set (object dtype) or with Arrow's own is_in (pandas' pyarrow ``str``);
+    other dtypes go to pandas. A missing value (None, NaN) is
     found as pandas finds it (an object column tells None from NaN). Returns what ``isin``
     returns: a Series on the same index for a Series, an array for an Index.
     """
@@ -73,19 +74,16 @@ def roster_of_year(roster: pd.DataFrame, school_year: int, current_year: int) ->
 
 
 def current_roster(roster: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
-    """Roster rows of the school year containing as_of (the contract's 'current roster row')."""
+    """Roster rows of the school year containing as_of (a 'current roster row', docs/metrics.md)."""
     year = school_year_of(as_of)
     return roster_of_year(roster, year, year)
 
 
-# Data-quality findings: rows accepted into the store but worth a look (contract,
-# "Accepted but reported as data-quality findings"). `finding` is a fixed phrase
-# per check, so findings can be counted by kind; `detail` says what was seen.
-FINDING_COLUMNS = ("kind", "file", "sheet", "row", "finding", "detail")
-
-
 def findings_of(rows: pd.DataFrame, kind: str, finding: str, detail: pd.Series | str = "") -> pd.DataFrame:
-    """One finding per ledger row of `rows` (which carry the store's provenance columns)."""
+    """One data-quality finding per ledger row of `rows` (which carry the store's provenance
+    columns): a row accepted but worth a look (docs/ledgers.md, "Accepted, but noted as
+    findings"). `finding` is a fixed phrase per check, so findings can be counted by kind;
+    `detail` says what was seen."""
     return pd.DataFrame(
         {
             "kind": kind,

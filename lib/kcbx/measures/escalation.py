@@ -1,4 +1,4 @@
-"""Escalation of unexcused absence: the "135" / "1357" mechanism (seeds 000, 004).
+"""Escalation of unexcused absence: the "135" / "1357" mechanism (params ``escalation``, docs/params.md).
 
 A pupil absent without valid reason (无故/旷课) for 1 school day: the head
 teacher persuades; N consecutive school days: the next rung of the ladder. The
@@ -36,8 +36,9 @@ __all__ = [
     "counted_absences",
 ]
 
-# The action owed at each rung of the ladder, rung 1 first (seed 000's "135"
-# plus the notice of seed 004's "1357"). A county with fewer thresholds uses the
+# The action owed at each rung of the ladder, rung 1 first (the county's 1-3-5 ladder
+# (三天、五天) as the provincial 控辍保学 notice sets it, plus the government's notice
+# of a "1357" ladder such as 通江's). A county with fewer thresholds uses the
 # first rungs (崇明 1/2/3: head teacher, school, report); rungs beyond the
 # fourth keep the last action, the government's notice being the final step.
 ESCALATION_ACTIONS: tuple[str, ...] = (
@@ -73,8 +74,8 @@ def absence_streaks(
 ) -> pd.DataFrame:
     """Each pupil's run of consecutive unexcused-absent school days ending on the last school day <= as_of.
 
-    Contract (escalation): "the run of consecutive unexcused-absent school days
-    ending on the last school day on or before as_of". Days between two school
+    As metrics.json's escalation counts it (docs/metrics.md): the run of consecutive
+    unexcused-absent school days ending on the last school day on or before as_of. Days between two school
     days (weekends, holidays, days off) neither break nor lengthen a run.
 
     Returns one row per pupil with at least one counted absence on or before
@@ -153,7 +154,7 @@ def escalation_levels(streaks: pd.DataFrame, thresholds: Sequence[int]) -> pd.Da
 
 
 def escalation_counts(streaks: pd.DataFrame, thresholds: Sequence[int]) -> dict[str, int]:
-    """Contract `escalation`: for each threshold N, pupils whose streak is at least N: {"1": …, "3": …}."""
+    """metrics.json's `escalation`: for each threshold N, pupils whose streak is at least N: {"1": …, "3": …}."""
     streak = streaks["streak"]
     return {str(n): int((streak >= n).sum()) for n in sorted(thresholds)}
 
@@ -161,7 +162,7 @@ def escalation_counts(streaks: pd.DataFrame, thresholds: Sequence[int]) -> dict[
 def absent_today(absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date) -> pd.DataFrame:
     """The daily report (日报告): pupils with an unexcused absence on as_of; empty if it is no school day.
 
-    Contract `absent_unexcused_today` is its row count. Returns person_key,
+    metrics.json's `absent_unexcused_today` is its row count. Returns person_key,
     school, absence_type, note (of the pupil's first row that day, in file order).
     """
     counted = counted_absences(absence, school_days)
@@ -229,7 +230,7 @@ def absence_not_reported(metrics: Mapping) -> str | None:
 def absence_findings(
     absence: pd.DataFrame, school_days: pd.DatetimeIndex, current_roster_keys: Collection[str]
 ) -> pd.DataFrame:
-    """Absence rows accepted but worth a look (contract: reported as data-quality findings).
+    """Absence rows accepted but worth a look (data-quality findings, docs/ledgers.md).
 
     - 重复的缺勤记录: an exact duplicate of an earlier row (the copies after the first);
     - 缺勤日期不是上课日: an absence on a day that is no school day of the term;

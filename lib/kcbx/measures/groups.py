@@ -1,9 +1,9 @@
-"""Key groups (seeds 002, 004): every figure can be split by them.
+"""Key groups (重点群体): every figure can be split by them.
 
-Contract (`groups`): "for each key group — poverty, left_behind, migrant,
-disabled, grades_8_9 — {enrolled, cases_open, escalated} … a child's groups
+metrics.json's `groups` (docs/metrics.md): for each key group — poverty, left_behind,
+migrant, disabled, grades_8_9 — {enrolled, cases_open, escalated}. A child's groups
 come from the registers and their current roster row (for a child on no
-roster, the 年级 of their case)".
+roster, the 年级 of their case).
 """
 
 from __future__ import annotations
@@ -87,7 +87,7 @@ def group_summary(
     open_case_keys: Iterable[str] | pd.DataFrame,
     escalated_keys: Collection[str] | pd.DataFrame,
 ) -> dict[str, dict[str, int]]:
-    """Contract `groups`: {group: {"enrolled": n, "cases_open": n, "escalated": n}}.
+    """metrics.json's `groups`: {group: {"enrolled": n, "cases_open": n, "escalated": n}}.
 
     enrolled and escalated count distinct children of the group (escalated:
     "pupils at or above the largest threshold" — pass those keys). cases_open

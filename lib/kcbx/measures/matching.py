@@ -52,7 +52,7 @@ __all__ = [
     "unenrolled_register_children",
 ]
 
-# Case states on a date (contract: "A case's state on a date …"), the codes of cases.CASE_STATES.
+# Case states on a date (docs/ledgers.md, cases), the codes of cases.CASE_STATES.
 CASE_OPEN, CASE_DIED, CASE_TRANSFERRED = "open", "died", "transferred"
 assert {CASE_OPEN, CASE_DIED, CASE_TRANSFERRED} <= set(CASE_STATES)
 
@@ -61,7 +61,7 @@ IN_SCHOOL_STATUSES = ("在读", "休学")
 ENROLLED_STATUS = "在读"
 GRADUATED_STATUS = "毕业"
 FINAL_GRADE = 9
-# Grades as reports write them (contract 年级: 1–9 read from 一年级…九年级). Counties name
+# Grades as reports write them (年级 is stored 1–9, docs/ledgers.md). Counties name
 # the junior grades 七年级…九年级 or 初一…初三 (params junior_grade_names).
 _PRIMARY_GRADE_NAMES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级")
 JUNIOR_GRADE_NAMES: dict[str, tuple[str, str, str]] = {
@@ -121,8 +121,8 @@ def age_on(
 ) -> pd.Series:
     """Whole years of age on reference_date, per row (Int64, <NA> when unknown).
 
-    Contract: "age in whole years on 31 August of the school year (birth date
-    from 出生日期, else from the ID)". The ID's digits 7–14 are the birth date
+    docs/metrics.md (`school_age_population`): age in whole years on 31 August of the
+    school year, from 出生日期, else from the ID. The ID's digits 7–14 are the birth date
     YYYYMMDD (GB 11643; IDs were checked with stdnum.cn.ric at ingest).
     birth_date None: registers without a 出生日期 column, the ID alone.
     """
@@ -164,7 +164,8 @@ def _case_keys(case_states: pd.DataFrame | None, state: str, *, other_than: bool
 def settled_case_keys(case_states: pd.DataFrame | None) -> set[str]:
     """Children with a case whose state on as_of is other than open.
 
-    Contract: returned, transferred, home teaching or struck are proof enough.
+    Returned, transferred, home teaching or struck are proof enough (docs/metrics.md,
+    `out_of_school_suspected`).
     """
     return _case_keys(case_states, CASE_OPEN, other_than=True)
 
@@ -234,9 +235,9 @@ def school_age_children(
 ) -> pd.DataFrame:
     """The 适龄儿童台账: school_age_population.
 
-    Contract: "distinct children in population whose age in whole years on
-    31 August of the school year (birth date from 出生日期, else from the ID) is
-    within the school-age range, less those whose case state on as_of is died".
+    As docs/metrics.md defines it: distinct children in population whose age in whole
+    years on 31 August of the school year (birth date from 出生日期, else from the ID) is
+    within the school-age range, less those whose case state on as_of is died.
 
     A child listed on several population rows is represented by the first row
     in file order (its township, its birth date). A child with neither a birth
@@ -265,7 +266,7 @@ def school_age_standing(
 
     At school (a current 在读 or 休学 roster row): 本乡镇在校 when a row is in the child's
     population township, else 外乡镇就读; else 已完成义务教育 (grade 9 毕业 in any year);
-    else 有去向佐证 (a case whose state is other than open); else 疑似失学 — the contract's
+    else 有去向佐证 (a case whose state is other than open); else 疑似失学 — metrics.json's
     out_of_school_suspected, so the reasons a child is not suspected add up with it to
     school_age_population.
     """
@@ -297,9 +298,9 @@ def out_of_school(
 ) -> pd.DataFrame:
     """The 疑似失学 list: out_of_school_suspected.
 
-    Contract: "of those [school-age children], children with no current 在读 or
-    休学 roster row, no roster row of any year showing grade 9 毕业, and no case
-    whose state on as_of is other than open" (school_age_standing 疑似失学).
+    As docs/metrics.md defines it: of the school-age children, those with no current 在读
+    or 休学 roster row, no roster row of any year showing grade 9 毕业, and no case
+    whose state on as_of is other than open (school_age_standing 疑似失学).
 
     Returns the school_age columns of those children plus has_open_case and
     reason (see absence_explanation).

@@ -1,7 +1,7 @@
 """Rates: 巩固率 (retention), the UNESCO UIS reconstructed cohort, 辍学率, enrolment counts.
 
 Pure functions of canonical DataFrames. Rates are unrounded fractions, never
-clamped (contract: transfers that are not netted out can push them above 1 or
+clamped (docs/metrics.md: transfers that are not netted out can push them above 1 or
 below 0, and the report says so), and None where a denominator is 0 or a
 needed figure is missing.
 """
@@ -65,10 +65,10 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
 def retention_rate(enrollment: pd.DataFrame, school_year: int) -> dict:
     """巩固率 of one school year, from the enrollment ledger rows given (the caller picks the township).
 
-    Contract: "grade-9 在校生数 of the current school year / grade-1 在校生数
-    eight school years earlier (grade 1 in 2013 for grade 9 in 2021); null
-    where either row is missing"; flag "true where retention_rate > 1
-    (transfers in not netted out): shown, never capped".
+    As docs/metrics.md defines it: grade-9 在校生数 of the current school year / grade-1
+    在校生数 eight school years earlier (grade 1 in 2013 for grade 9 in 2021); null
+    where either row is missing; flag true where retention_rate > 1 (transfers in
+    not netted out): shown, never capped.
 
     Returns {rate, flag, grade9, grade1, grade1_year}: grade9 and grade1 are the
     summed counts (int, None when no row), rate None also when grade1 is 0.
@@ -90,7 +90,7 @@ def retention_rate(enrollment: pd.DataFrame, school_year: int) -> dict:
 def cohort(enrollment: pd.DataFrame, school_year: int) -> dict:
     """UNESCO UIS reconstructed cohort between t = school_year − 1 and t+1 = school_year.
 
-    Contract, with E 在校生数, R 留级生数, G 毕业生数 (on the row of 学年 t):
+    As docs/metrics.md defines it (`cohort`), with E 在校生数, R 留级生数, G 毕业生数 (on the row of 学年 t):
     p_g = (E_{g+1,t+1} − R_{g+1,t+1}) / E_{g,t} for g < 9, p_9 = G_{9,t} / E_{9,t};
     r_g = R_{g,t+1} / E_{g,t}; d_g = 1 − p_g − r_g;
     survival_to_grade_9 = Π_{g=1..8} p_g / (1 − r_g);
@@ -160,9 +160,9 @@ def in_year_dropouts(cases: pd.DataFrame, as_of: dt.date) -> pd.DataFrame:
 def dropout_rate(cases: pd.DataFrame, enrolled: int, as_of: dt.date) -> float | None:
     """辍学率, an in-year reading (not the year-end statistic).
 
-    Contract: "cases opened in the current school year (from 1 September) whose
-    state on as_of is neither transferred nor died, over enrolled".
-    Counted as cases, as the contract says: a child whose second case of the
+    As docs/metrics.md defines it: cases opened in the current school year (from
+    1 September) whose state on as_of is neither transferred nor died, over enrolled.
+    Counted as cases, as defined: a child whose second case of the
     year is opened after a return counts twice. None when enrolled is 0.
 
     cases: one row per case with person_key, opened (date), state on as_of.
@@ -192,5 +192,5 @@ def enrollment_by_school_grade(current: pd.DataFrame) -> pd.DataFrame:
 
 
 def enrolled_count(current: pd.DataFrame) -> int:
-    """Contract 'enrolled': distinct pupils with a 在读 row of the current roster given."""
+    """metrics.json's 'enrolled': distinct pupils with a 在读 row of the current roster given."""
     return int(_enrolled_rows(current)["person_key"].nunique())

@@ -1,6 +1,7 @@
 """Support for children at risk: 送教上门 (home teaching), 资助 (subsidies), 小升初 hand-over.
 
-Pure functions of canonical DataFrames and parameters (domain.md §6–8).
+Pure functions of canonical DataFrames and parameters; the figures are those of
+docs/metrics.md, the rules' numbers params keys (docs/params.md).
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ TRANSITION_GRADE = 6
 # --- 送教上门 ---------------------------------------------------------------
 
 def home_teaching_due(disability: pd.DataFrame) -> pd.DataFrame:
-    """Contract home_teaching_due: "children in disability with 安置方式 送教上门".
+    """metrics.json's home_teaching_due: children in disability with 安置方式 送教上门.
 
     One row per child (the first 送教上门 row in file order decides the
     township): person_key, id_number, student_no, name, township,
@@ -73,7 +74,7 @@ def assessed_months(term_start: dt.date, term_end: dt.date, as_of: dt.date) -> l
 
 
 def distinct_visits(visits: pd.DataFrame) -> pd.DataFrame:
-    """Home-teaching visits with exact duplicate rows counted once (contract: counted once).
+    """Home-teaching visits with exact duplicate rows counted once (docs/ledgers.md).
 
     Rows are duplicates when every column but the provenance is equal.
     """
@@ -92,9 +93,9 @@ def home_teaching_compliance(
 ) -> pd.DataFrame:
     """Each due child's visits in each assessed month, against the 送教上门 rule.
 
-    Contract home_teaching_compliant: "at least 2 visits and 6 class hours in
-    every calendar month that lies wholly inside the term and whose last day is
-    on or before as_of" (2 = visits_per_month, 6 = visits_per_month × hours_per_visit).
+    metrics.json's home_teaching_compliant (docs/metrics.md): at least 2 visits and 6 class
+    hours in every calendar month that lies wholly inside the term and whose last day is
+    on or before as_of (2 = visits_per_month, 6 = visits_per_month × hours_per_visit).
 
     Returns one row per child × assessed month (none before a month has ended):
     person_key, name, township, month ("2021-09"), visits (int), hours (float),
@@ -143,7 +144,7 @@ def _hours_year_to_date(visits_this_year: pd.DataFrame, table: pd.DataFrame,
 def home_teaching_summary(
     due: pd.DataFrame, compliance: pd.DataFrame, funding_per_year: float = 6000
 ) -> dict:
-    """Contract home_teaching_due and home_teaching_compliant, plus the funding due.
+    """metrics.json's home_teaching_due and home_teaching_compliant, plus the funding due.
 
     compliant: due children compliant in every assessed month — all of them
     while no month has been assessed.
@@ -164,8 +165,8 @@ def home_teaching_summary(
 def teacher_workload(visits: pd.DataFrame, workload_hours_per_visit: float = 4) -> pd.DataFrame:
     """Per 送教教师: visits, children visited, class hours taught, workload hours.
 
-    Domain §6: "each visit counts 4 class hours of teacher workload"
-    (workload_hours_per_visit). Duplicate visit rows count once; pass the
+    Each visit counts 4 class hours of teacher workload (params
+    home_teaching.workload_hours_per_visit, docs/params.md). Duplicate visit rows count once; pass the
     visits of the period wanted. Visits with no teacher form one row with
     teacher <NA>. Columns: teacher, visits, children, class_hours, workload_hours.
     """
@@ -203,10 +204,10 @@ def subsidy_check(
 ) -> pd.DataFrame:
     """应助尽助: each eligible pupil's 生活补助 of the term containing as_of, against half the yearly standard.
 
-    Contract subsidy_eligible: "在读 pupils in poverty"; subsidy_short: "eligible
-    pupils whose 生活补助 payments for the term containing as_of add up to
+    As docs/metrics.md defines them: subsidy_eligible, 在读 pupils in poverty; subsidy_short,
+    eligible pupils whose 生活补助 payments for the term containing as_of add up to
     strictly less than half the yearly standard for their boarding status and
-    level (grades 1–6 primary, 7–9 junior)". Payments are summed, never merged:
+    level (grades 1–6 primary, 7–9 junior). Payments are summed, never merged:
     two equal instalments are two payments.
 
     standards: params.subsidy, {"boarding": {"primary": 1000, "junior": 1250}, "day": {…}}.
@@ -254,10 +255,10 @@ def transition_missing(
 ) -> pd.DataFrame | None:
     """小升初 hand-over: last year's grade-6 pupils not found at school this year.
 
-    Contract transition_missing: "pupils in grade 6 (any status) of the previous
-    school year's roster who have no current 在读 or 休学 roster row and no case
+    metrics.json's transition_missing (docs/metrics.md): pupils in grade 6 (any status) of
+    the previous school year's roster who have no current 在读 or 休学 roster row and no case
     whose state on as_of is other than open; null when the roster ledger has no
-    row of the previous school year at all".
+    row of the previous school year at all.
 
     Pass the county's whole roster (a pupil may go on to a junior school in
     another township) and case states; filter the result by township.

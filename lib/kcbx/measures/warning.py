@@ -1,8 +1,8 @@
 """预警名单: the pupils about to drop out, found before they do, and how often the list was right.
 
-Contract ("Early warning"): "The early-warning list scores every pupil with a current 在读
-roster row and **no open case** on as_of (a child with an open case is already worked on),
-by transparent rules whose weights a county sets." Score = the sum of the weights of the
+The early-warning list scores every pupil with a current 在读 roster row and **no open
+case** on as_of (a child with an open case is already worked on), by transparent rules
+whose weights a county sets (params ``early_warning``, docs/params.md). Score = the sum of the weights of the
 rules that hold; level high or medium by ``levels``; below medium a pupil is not listed.
 
 The rules (params ``early_warning``; days are school days, an absence row on a day that
@@ -69,7 +69,7 @@ __all__ = [
 ]
 
 RULES: tuple[str, ...] = EARLY_WARNING_RULES
-# The rules as short tags on the list (issue 11), in RULES order.
+# The rules as short tags on the list, in RULES order.
 RULE_TAGS: dict[str, str] = {
     "attendance": "出勤率低",
     "unexcused": "无故缺勤多",
@@ -256,7 +256,7 @@ def _case_flags(timeline: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
 
 def score_pupils(evidence: WarningEvidence, queries: pd.DataFrame,
                  settings: Mapping) -> pd.DataFrame:
-    """Score pupils on days: the contract's early-warning rules for each (person_key, day).
+    """Score pupils on days: the early-warning rules above for each (person_key, day).
 
     ``queries``: person_key, day (any days, one or many per pupil; a unique index); ``settings``: params
     ``early_warning``. A query is scored when its child has a 在读 row of the school year
@@ -304,7 +304,7 @@ def score_pupils(evidence: WarningEvidence, queries: pd.DataFrame,
 def score_day(evidence: WarningEvidence, day: dt.date | pd.Timestamp, settings: Mapping,
               township: str | None = None) -> pd.DataFrame:
     """Every pupil scored on a day (``score_pupils``); with township, those whose first 在读 row
-    is in it (contract: "Township: of that roster row")."""
+    is in it (a pupil's township is that roster row's)."""
     pupils = evidence.pupils(school_year_of(as_timestamp(day).date()))
     if township is not None:
         pupils = pupils[pupils["township"] == township]
@@ -372,14 +372,15 @@ def backtest(evidence: WarningEvidence, cases: pd.DataFrame, as_of: dt.date, set
     """The back-test on the county's own history at L, the last school day on or before
     as_of − horizon.
 
-    Contract: "listed = pupils high or medium on L (scored on L exactly as above, with L as
-    as_of); became_cases = of those, children with a case opened in (L, as_of]; … cases =
-    cases opened in (L, as_of] whose child had a current 在读 roster row and no open case on
-    the last school day before the case's opening date (a case whose day before falls before
+    listed = pupils high or medium on L (scored on L exactly as above, with L as as_of);
+    became_cases = of those, children with a case opened in (L, as_of]; … cases = cases
+    opened in (L, as_of] whose child had a current 在读 roster row and no open case on the
+    last school day before the case's opening date (a case whose day before falls before
     the term start is left out); flagged_before = of those, cases whose child was high or
-    medium on that day". ``cases``: the county's case_table on as_of (case_id, person_key,
-    township, opened); with township, the pupils of its roster on L and its own cases (a
-    case of any township makes a listed pupil a hit).
+    medium on that day (metrics.json's early_warning.backtest, docs/metrics.md).
+    ``cases``: the county's case_table on as_of (case_id, person_key, township, opened);
+    with township, the pupils of its roster on L and its own cases (a case of any township
+    makes a listed pupil a hit).
     """
     school_days = evidence.absences.school_days
     day = lookback_day(school_days, as_of, int(settings["horizon"]))

@@ -1,12 +1,12 @@
 """The official forms as Excel: a declarative, formula-safe workbook writer.
 
 forms.xlsx is a working document for schools (full identities allowed), in the
-shape of the forms of seed 000: 附件1 统计表 and 附件3 登记汇总表 are tables
-(``TableSheet``), 附件2 辍学学生登记表 is one form per pupil, "一生一表"
+shape of the forms attached to the provincial 控辍保学 notice: 附件1 统计表 and
+附件3 登记汇总表 are tables (``TableSheet``), 附件2 辍学学生登记表 is one form per pupil, "一生一表"
 (``FormSheet``). An official sheet ends with the ``SignOff`` block an officer
 signs and stamps.
 
-Nothing from a ledger may execute (domain.md): every value is written with
+Nothing from a ledger may execute (docs/architecture.md): every value is written with
 xlsxwriter's typed calls (write_string, write_number, write_datetime), never
 ``write()``, so "=1+1" or "=HYPERLINK(…)" stays text and an ID keeps its X.
 """
@@ -137,8 +137,8 @@ class TableSheet:
     signoff: SignOff | None = None
 
 
-# 附件2 辍学学生登记表: the fields of public county and provincial templates
-# (domain.md, "What a 辍学学生登记表 holds"), laid out two to a line; a line
+# 附件2 辍学学生登记表: the fields of public county and provincial templates,
+# laid out two to a line; a line
 # with one field gives its value the whole width.
 FORM_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("姓名", "性别"),

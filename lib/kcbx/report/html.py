@@ -40,7 +40,7 @@ class ReportExporter(HTMLExporter):
     """nbconvert's HTML exporter without its last step: HTMLExporter parses the whole page
     again with BeautifulSoup to give images without alt text a placeholder and outputs a
     tabindex. Every kcbx image has its alt (``show.figure_html``), and that parse of a page
-    full of base64 charts took longer than the rest of the export (0.06–0.14 s a township)."""
+    full of base64 charts took longer than the rest of the export."""
 
     def from_notebook_node(self, nb: nbformat.NotebookNode, resources: dict[str, Any] | None = None,
                            **kw: Any) -> tuple[str, dict[str, Any]]:

@@ -1,6 +1,6 @@
 """Masked identities and escaped tables for the reports leadership reads.
 
-domain.md, "Care with the data": reports for leadership show aggregates and
+Care with the data (docs/architecture.md): reports for leadership show aggregates and
 masked identities (张*明, ID 452626********123X); full identities appear only in
 the working Excel forms that schools need to act on. Nothing from a ledger may
 execute: not as an Excel formula, not as HTML.
@@ -44,7 +44,7 @@ DEFAULT_ID_COLUMNS: tuple[str, ...] = ("person_key", "id_number", "student_no")
 DEFAULT_PHONE_COLUMNS: tuple[str, ...] = ("phone",)
 
 _RESIDENT_ID = re.compile(r"\d{17}[\dX]")
-# 学籍号 of the form G + resident ID (contract: "a 学籍号 of the form G + ID is that ID").
+# 学籍号 of the form G + resident ID (docs/ledgers.md: "a 学籍号 of the form G + ID is that ID").
 _G_PLUS_ID = re.compile(r"G\d{17}[\dX]")
 
 

@@ -19,7 +19,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from kcbx.analysis.model import Analysis, no_history
+from kcbx.analysis.model import COUNTY_WIDE, Analysis, no_history
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures import warning
@@ -241,7 +241,7 @@ def _funnel_text(funnel: dict) -> str:
 
 
 def special_action(a: Analysis, history: pd.DataFrame) -> str:
-    """The county's 专项行动 in one line (seed 001): since the start of the term, and since the
+    """The county's 专项行动 in one line: since the start of the term, and since the
     last earlier run in ``history`` (Analysis.history), when there is one."""
     term = a.metrics["return_funnel"]
     lines = [f"本学期（{term['since']} 起）：{_funnel_text(term)}"]
@@ -284,7 +284,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
          "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported else ""),
     ]
-    where = a.township or "全县"
+    where = a.township or COUNTY_WIDE
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
     funnel = ""
     if a.township is None:
@@ -453,7 +453,7 @@ COHORT_OUT_OF_RANGE = "低于0或高于100%：乡镇之间的转入、转出未�
 
 
 def _cohort_note(*values) -> str:
-    """One line beside a grade whose rate leaves 0–100% (contract: rates are never clamped)."""
+    """One line beside a grade whose rate leaves 0–100% (rates are never clamped, docs/metrics.md)."""
     out_of_range = any(v is not None and not pd.isna(v) and (v < 0 or v > 1) for v in values)
     return COHORT_OUT_OF_RANGE if out_of_range else ""
 
@@ -591,7 +591,7 @@ def data_quality(a: Analysis) -> Section:
                      empty="无"))
 
 
-# --- 预警名单 (contract "Early warning") -----------------------------------------------------
+# --- 预警名单 (params early_warning, docs/params.md) -----------------------------------------
 
 
 def _rule_tags(listed: pd.DataFrame) -> pd.Series:

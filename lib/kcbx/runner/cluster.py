@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from distributed import Client, LocalCluster, WorkerPlugin
 
 from kcbx.params import Params
+from kcbx.runner.engines import DEFAULT_ENGINE, start_worker
 from kcbx.runner.manifest import Manifest
-from kcbx.runner.run import DEFAULT_ENGINE, run_county, start_worker
+from kcbx.runner.run import run_county
 
 
 class WarmKernels(WorkerPlugin):

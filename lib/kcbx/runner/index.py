@@ -18,7 +18,7 @@ import jinja2
 
 from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, SCHOOL_AGE_LEDGER_FILE
 from kcbx.report.html import TEMPLATES_DIR  # one folder of templates: the page shares report.html's head
-from kcbx.runner.manifest import KEPT, REUSED, SUCCEEDED, Manifest, describe_error
+from kcbx.runner.manifest import SUCCEEDED, Manifest, RunStatus, describe_error
 from kcbx.util.files import write_text_atomic
 
 COUNTY_LABEL = "全县汇总"
@@ -46,8 +46,8 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
         {
             "label": COUNTY_LABEL if entry.get("township") is None else entry["name"],
             "ok": entry["status"] in SUCCEEDED,
-            "reused": entry["status"] == REUSED,
-            "kept": entry["status"] == KEPT,
+            "reused": entry["status"] == RunStatus.REUSED,
+            "kept": entry["status"] == RunStatus.KEPT,
             "fingerprint": (entry.get("fingerprint") or "")[:12],
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
@@ -77,8 +77,8 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         engine=manifest["engine"],
         workers=manifest["workers"],
         ok=ok,
-        reused=sum(entry["status"] == REUSED for entry in notebooks),
-        kept=sum(entry["status"] == KEPT for entry in notebooks),
+        reused=sum(entry["status"] == RunStatus.REUSED for entry in notebooks),
+        kept=sum(entry["status"] == RunStatus.KEPT for entry in notebooks),
         scheduler=manifest.get("scheduler") or "local",
         store_sha256=(manifest.get("store_sha256") or "")[:16],
         failed=len(notebooks) - ok,

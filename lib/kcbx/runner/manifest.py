@@ -7,17 +7,33 @@ import datetime as dt
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 from kcbx.outputs import MANIFEST_FILE
 
-OK, REUSED, FAILED, KEPT = "ok", "reused", "failed", "kept"
-# A reused report is the report of identical inputs (same fingerprint): as good as a new one.
-SUCCEEDED = frozenset({OK, REUSED})
-# KEPT: this run failed, and the report of the previous run of the same as_of stays in
-# place (marked "上次结果（本次失败）"): a failure never replaces a good report by nothing.
-PUBLISHED = SUCCEEDED | {KEPT}  # a report is in the folder
+
+class RunStatus(StrEnum):
+    """How one notebook of a run went; its value is what manifest.json says.
+
+    A str: a status read back from a manifest.json is a plain string, and compares equal
+    to its member (``"ok" == RunStatus.OK``, ``"ok" in SUCCEEDED``).
+    """
+
+    OK = "ok"  # rendered by this run
+    REUSED = "reused"  # the previous run's report of identical inputs (same fingerprint)
+    FAILED = "failed"
+    # This run failed, and the report of the previous run of the same as_of stays in
+    # place (marked "上次结果（本次失败）"): a failure never replaces a good report by nothing.
+    KEPT = "kept"
+
+
+# The statuses by their names before RunStatus, for scripts that import them (benchmarks/).
+OK, REUSED, FAILED, KEPT = RunStatus.OK, RunStatus.REUSED, RunStatus.FAILED, RunStatus.KEPT
+# A reused report is the report of identical inputs: as good as a new one.
+SUCCEEDED = frozenset({RunStatus.OK, RunStatus.REUSED})
+PUBLISHED = SUCCEEDED | {RunStatus.KEPT}  # a report is in the folder
 
 
 def describe_error(error: Mapping[str, Any]) -> str:
@@ -53,7 +69,7 @@ class NotebookRecord:
     name: str
     township: str | None  # None for the county notebook
     dir: str  # folder name inside the as_of folder
-    status: str  # OK | REUSED | FAILED | KEPT
+    status: RunStatus
     seconds: float
     error: NotebookError | None = None
     fingerprint: str | None = None  # of the inputs of the report in its folder (kcbx.runner.prepare)
@@ -66,7 +82,7 @@ class NotebookRecord:
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "township": self.township, "dir": self.dir,
-                "status": self.status, "seconds": round(self.seconds, 3),
+                "status": RunStatus(self.status).value, "seconds": round(self.seconds, 3),
                 "error": self.error.to_dict() if self.error else None,
                 "fingerprint": self.fingerprint, "worker": self.worker,
                 "rendered_at": self.rendered_at}

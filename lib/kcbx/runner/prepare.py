@@ -1,18 +1,20 @@
 """The compute-once step of a run: one county pass, one prepared slice per notebook.
 
 A run reads one snapshot of the store, measures the county once
-(``metrics.measure_county``) and cuts each township's Analysis from it; each slice is
+(``analysis.county.measure_county``) and cuts each township's Analysis from it; each slice is
 written as a pickle that its notebook opens (notebook parameter ``prepared``). The
 county's slice also carries the township ranking, cut from the same pass, and the
 earlier runs' figures, so the county notebook need not wait for the townships.
 
-A slice's fingerprint covers everything its report is made of: the township's rows of
-every county-wide measure and ledger (``metrics.TownshipRows``, which its Analysis is
-computed from and nothing else), the params, as_of and school days, the county's ranking
-and history for the county's report, the notebook file and kcbx's source. The county's
+A slice's fingerprint is the digest of its inputs, each digested on its own so that a
+report rendered again can say which changed: the township's rows of every county-wide
+measure and ledger (``analysis.cut.TownshipRows``, which its Analysis is computed from and
+nothing else), grouped by the ledger they come from (``analysis.cut.rows_by_input``); the
+params, as_of and school days; the county's ranking and history for the county's report;
+the notebook file and kcbx's source. The county's
 report is made of the whole store: its fingerprint takes the snapshot's sha256 instead of
-digesting every row of the county again (0.5 s at tongjiang scale, before the county
-report, the longest, can start). A notebook whose fingerprint equals the previous complete
+digesting every row of the county again, which would hold back the county report, the
+longest, from starting. A notebook whose fingerprint equals the previous complete
 run's is reused: its Analysis is never computed.
 """
 
@@ -29,6 +31,7 @@ from pathlib import Path
 import pandas as pd
 
 from kcbx.analysis.county import measure_county
+from kcbx.analysis.cut import rows_by_input
 from kcbx.analysis.model import Analysis
 from kcbx.outputs import county_output_dir
 from kcbx.params import Params
@@ -48,7 +51,8 @@ class PreparedSlice:
 
     township: str | None  # None: the county
     path: Path  # where the pickle goes, for the notebook's ``prepared`` parameter
-    fingerprint: str
+    fingerprint: str  # of ``inputs``
+    inputs: dict[str, str]  # what the report is made of (program, notebook, params, each ledger's rows) -> digest
     ledger_files: dict[str, str]  # the report footer's ledger lines: file -> sha256 and counts
     compute: Callable[[], Analysis] = field(repr=False, compare=False)
 
@@ -113,13 +117,17 @@ class CountyPreparation:
         county_pass = self.county_pass
         rows = county_pass.rows(township)
         rows = dataclasses.replace(rows, ingest_log=_without_run_time(rows.ingest_log))
-        # The county's rows are every row of the store: its sha256 stands for them.
-        inputs = self.store_sha256 if township is None else rows
-        fingerprint = content_digest(source_digest(), notebook_sha256, county_pass.params,
-                                     county_pass.as_of, county_pass.school_days, inputs, county_only)
+        inputs = {"program": source_digest(), "notebook": notebook_sha256,
+                  "params": content_digest(county_pass.params, county_pass.as_of, county_pass.school_days)}
+        if township is None:
+            inputs["store"] = self.store_sha256  # the county's rows are every row of the store
+        else:
+            inputs.update({source: content_digest(*parts) for source, parts in rows_by_input(rows).items()})
+        inputs.update({name: content_digest(value) for name, value in county_only.items()})
+        fingerprint = content_digest(inputs)
 
         def compute() -> Analysis:
             analysis = county_pass.analysis_of(rows, county_only.get("ranking"))
             return dataclasses.replace(analysis, history=county_only.get("history"))
 
-        return PreparedSlice(township, path, fingerprint, ledger_lines(rows.ingest_log), compute)
+        return PreparedSlice(township, path, fingerprint, inputs, ledger_lines(rows.ingest_log), compute)

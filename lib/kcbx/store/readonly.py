@@ -28,6 +28,17 @@ class StoreOpenForWriting(RuntimeError):
 STORE_ALIAS = "store"  # the catalog name of the store in a connection of open_read_only
 
 
+class NoStore(FileNotFoundError):
+    """A county with no store yet: its ledgers were never ingested."""
+
+
+def require_store(store_path: str | Path, params_path: str | Path | None = None) -> None:
+    """Raise NoStore, saying which command makes it, when the store file is missing."""
+    if not Path(store_path).exists():
+        ingest = f"kcbx ingest --params {params_path}" if params_path else "kcbx ingest"
+        raise NoStore(f"no store at {store_path}: run `{ingest}` first")
+
+
 def open_read_only(store_path: str | Path) -> duckdb.DuckDBPyConnection:
     """A new connection that reads the store file as it is now, read-only.
 
@@ -36,12 +47,11 @@ def open_read_only(store_path: str | Path) -> duckdb.DuckDBPyConnection:
     of the file, which after an ingest still shows the store the rename replaced as long
     as any connection of this process holds it. Close it when done (``with``): an open
     reader never blocks an ingest, but keeps the replaced file's space until closed.
-    Raises FileNotFoundError for a missing store, StoreOpenForWriting when it is open
-    for writing elsewhere.
+    Raises NoStore for a missing store, StoreOpenForWriting when it is open for writing
+    elsewhere.
     """
     store_path = Path(store_path)
-    if not store_path.exists():
-        raise FileNotFoundError(f"store {store_path} does not exist: run `kcbx ingest` first")
+    require_store(store_path)
     con = duckdb.connect(":memory:")
     try:
         con.execute(f"ATTACH {_literal(str(store_path.resolve()))} AS {STORE_ALIAS} (READ_ONLY)")

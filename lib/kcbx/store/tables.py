@@ -38,7 +38,6 @@ from kcbx.store.readonly import open_read_only
 from kcbx.util.files import process_alive, replacing
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
-FINDINGS_COLUMNS = ("kind", "file", "sheet", "row", "finding")
 SIDE_TABLES = ("rejected_rows", "ingest_log", "findings")
 
 # Side tables' column types; ledger tables' come from the pandera models.
@@ -73,26 +72,6 @@ def table_types() -> dict[str, dict[str, str]]:
     return {**ledger, **_SIDE_TYPES}
 
 
-def typed(values: pd.Series, column: pa.Column) -> pd.Series:
-    """Values in the store's dtype for a model column.
-
-    Dates datetime64[ns], whole numbers Int64, flags bool; text stays object
-    (pandas 3 would infer its ``str`` dtype, which the models do not accept).
-    """
-    dtype = str(column.dtype)
-    if dtype.startswith("datetime64"):
-        return pd.to_datetime(values).astype("datetime64[ns]")
-    if dtype in ("Int64", "bool", "float64", "int64"):
-        return values.astype(dtype)
-    return _text(values)
-
-
-def _text(values: pd.Series) -> pd.Series:
-    """Text as object with None for missing (DuckDB hands pandas 3 ``str`` with NaN)."""
-    values = values.astype(object)
-    return values.where(values.notna(), None)
-
-
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'  # "row" and "column" are SQL words
 
@@ -113,7 +92,7 @@ def _schema_matches(con: duckdb.DuckDBPyConnection) -> bool:
 def _as_store_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
     if table in schema.MODELS:
         columns = schema.MODELS[table].columns
-        return pd.DataFrame({c: typed(frame[c], col) for c, col in columns.items()})
+        return pd.DataFrame({c: schema.typed(frame[c], col) for c, col in columns.items()})
     converted = {}
     for name, sql_type in _SIDE_TYPES[table].items():
         values = frame[name]
@@ -124,7 +103,7 @@ def _as_store_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         elif sql_type == "DOUBLE":
             converted[name] = values.astype("float64")
         else:
-            converted[name] = _text(values)
+            converted[name] = schema.text_values(values)
     return pd.DataFrame(converted)
 
 
@@ -163,8 +142,8 @@ def _frame_of(table: pyarrow.Table) -> pd.DataFrame:
     """A DuckDB result as a DataFrame, text straight into object arrays (``_objects``).
 
     Through Arrow, not ``.df()``: pandas 3 would first make every text column its ``str``
-    dtype, which ``_text`` then turns back into objects; tongjiang's store loads in half
-    the time (0.50 s against 1.10 s)."""
+    dtype, only to be turned back into objects; straight into objects, a store loads much
+    faster."""
     columns = {}
     for name, column in zip(table.column_names, table.columns):
         if pyarrow.types.is_string(column.type) or pyarrow.types.is_large_string(column.type):
@@ -178,9 +157,8 @@ def _objects(column: pyarrow.ChunkedArray) -> np.ndarray:
     """Text as an object array, None for NULL, each distinct text one Python object.
 
     A school, a township, a file name repeats on thousands of rows: shared, a county's
-    tables take 300 MB less in every process that holds them, and a report's prepared
-    slice pickles (and unpickles) in half the time, each repeat a reference (tongjiang's
-    county slice: 25 MB in 0.24 s, against 34 MB in 0.57 s)."""
+    tables take far less memory in every process that holds them, and a report's prepared
+    slice is smaller and pickles (and unpickles) faster, each repeat a reference."""
     encoded = column.combine_chunks().dictionary_encode()
     texts = np.append(encoded.dictionary.to_numpy(zero_copy_only=False), None)  # last: NULL
     return texts[encoded.indices.fill_null(len(encoded.dictionary)).to_numpy()]
@@ -213,7 +191,7 @@ class StoreUpdate:
     ``ledger_rows`` maps a kind to its new rows (schema.MODELS columns) and
     ``rejected`` holds new rejected rows (schema.REJECTED_COLUMNS), as frames;
     ``log`` (ingest_log rows, as dicts by column) and ``findings`` (tuples in
-    FINDINGS_COLUMNS order) are plain records. Findings about the folder itself
+    schema.STORED_FINDING_COLUMNS order) are plain records. Findings about the folder itself
     (no kind, or a file that is no ledger) are rewritten by every ingest.
     """
 

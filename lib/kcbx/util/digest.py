@@ -24,7 +24,7 @@ def feed(digest: hashlib._Hash, value: Any) -> None:
 
     if isinstance(value, pd.DataFrame):
         digest.update(repr((list(value.columns), [str(t) for t in value.dtypes])).encode())
-        # Uncategorised: a slice's small tables hash 3-4x faster than by factorising each
+        # Uncategorised: a slice's small tables hash faster than by factorising each
         # text column first (categorize=True pays for itself only on many repeats).
         try:
             rows = pd.util.hash_pandas_object(value, index=False, categorize=False).to_numpy()

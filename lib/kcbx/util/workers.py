@@ -27,8 +27,8 @@ def follow(parent: int, interval: float = 1.0) -> None:
 
 
 def exit_without_teardown() -> None:
-    """Leave the interpreter without freeing its modules (pandas, matplotlib …), which takes a
-    run's notebook worker 0.45 s, for a process with nothing left to do. Registered as the
+    """Leave the interpreter without freeing its modules (pandas, matplotlib …), a slow teardown
+    for a run's notebook worker, a process with nothing left to do. Registered as the
     worker's first exit handler, it runs last: after its kernel is shut down."""
     logging.shutdown()
     sys.stdout.flush()
@@ -40,7 +40,7 @@ def skip_iri_format_check() -> None:
     """Mark rfc3987_syntax absent, before nbformat or papermill is imported in a notebook worker.
 
     jsonschema (under nbformat and papermill) checks the "iri" format only if rfc3987_syntax
-    imports, and that import compiles a Lark grammar: about 1 s of each worker's start, on a
+    imports, and that import compiles a Lark grammar, slowing each worker's start on a
     machine whose two cores are then measuring the county. No notebook schema has an iri
     field; with the module marked absent, jsonschema skips that one check, as it is written to.
     """

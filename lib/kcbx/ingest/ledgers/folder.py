@@ -1,8 +1,7 @@
 """A county's ledger folder -> its ledger files, by kind.
 
-Contract ("Ledgers in"): "A county's ledgers live in one folder, one subfolder
-per kind, named by the key or by the Chinese name. A subfolder holds any number
-of .xlsx, .xls or .csv files."
+A county's ledgers live in one folder, one subfolder per kind, named by the key or
+by the Chinese name; a subfolder holds any number of ledger files (docs/ledgers.md).
 
 Nothing here opens a file, so that `kcbx ingest` can tell what changed without
 loading pandas (kcbx.ingest.ledgers.read reads the files).

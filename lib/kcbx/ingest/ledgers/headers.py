@@ -1,8 +1,8 @@
 """Chinese headers (and their synonyms) of each ledger kind, mapped to canonical columns.
 
-The first name of each entry is the contract's header; the rest are synonyms.
+The first name of each entry is the documented header (docs/ledgers.md); the rest are synonyms.
 A county adds its own synonyms in its params file (``synonyms: {身份证号: [证件号]}``),
-keyed by the contract's header; they apply to every ledger kind.
+keyed by that first name; they apply to every ledger kind.
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ COMMON: dict[str, tuple[str, ...]] = {
     "note": ("备注",),
 }
 
-# Headers of one kind: canonical column -> (contract header, synonyms...).
+# Headers of one kind: canonical column -> (documented header, synonyms...).
 BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "roster": {
         "class_name": ("班级", "班别"),

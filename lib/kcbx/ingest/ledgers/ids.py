@@ -1,10 +1,10 @@
 """Resident IDs (身份证号, GB 11643) and the person key, with stdnum.cn.ric.
 
-Contract: "The person key is the 18-character resident ID (身份证号, GB 11643,
-last character a digit or X — a lower-case x is read as X — checksum valid).
-Where a pupil has none, the 学籍号 keys them instead; a 学籍号 of the form G + ID
-is that ID. A row whose ID is present but invalid is rejected, even when it has
-a 学籍号."
+The person key is the 18-character resident ID (身份证号, GB 11643, last character
+a digit or X — a lower-case x is read as X — checksum valid). Where a pupil has
+none, the 学籍号 keys them instead; a 学籍号 of the form G + ID is that ID. A row
+whose ID is present but invalid is rejected, even when it has a 学籍号
+(docs/ledgers.md, "Who a row is").
 
 stdnum's ``validate`` also fails when the region code was not assigned in the
 birth year, but counties get re-coded and old IDs stay valid: that case is a
@@ -60,7 +60,7 @@ def _region_known(region: str, birth_year: int) -> bool:
     """Whether stdnum knows the region code as assigned in that year.
 
     It depends on these two only, and a county's IDs share a handful of codes,
-    so it is asked once per pair (stdnum's table lookup costs ~60 µs).
+    so it is asked once per pair (stdnum's table lookup is slow beside the rest of the check).
     """
     try:
         ric.get_birth_place(f"{region}{birth_year:04d}0101000X")  # only code and year are read
@@ -85,7 +85,7 @@ def check_resident_id(value: str, today: dt.date) -> IdCheck:
     if number[-1] != ric.calc_check_digit(number):
         return IdCheck(None, REASON_CHECKSUM)
     try:
-        # what ric.get_birth_date does, without re-cleaning the number (~20 µs a call)
+        # what ric.get_birth_date does, without cleaning the number again (it is called per row)
         birth = dt.date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
         return IdCheck(None, REASON_BIRTH_DATE)

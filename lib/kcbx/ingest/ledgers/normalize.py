@@ -1,10 +1,10 @@
 """Raw sheet rows -> canonical rows (schema.MODELS) and rejected rows with a reason.
 
-Contract: "Every data row is either accepted into the store or listed, with
-file, sheet, row and reason, among the rejected rows: rows read = rows
-accepted + rows rejected, per file. Rejected: an invalid key, a date that does
-not parse, an unknown 事件 or 年级, a negative 金额. Common spellings are read:
-学年 2021-2022 or 2021学年 as 2021; 学期 2021年秋季学期 as 2021秋."
+Every data row is either accepted into the store or listed, with file, sheet,
+row and reason, among the rejected rows: rows read = rows accepted + rows
+rejected, per file. Rejected: an invalid key, a date that does not parse, an
+unknown 事件 or 年级, a negative 金额. Common spellings are read: 学年 2021-2022
+or 2021学年 as 2021; 学期 2021年秋季学期 as 2021秋 (docs/ledgers.md, "Values").
 
 Each ``parse_*`` function reads one cell: it returns the canonical value (None
 for a blank cell) or raises CellError with the reason shown to the user. Text
@@ -29,7 +29,6 @@ from kcbx import schema
 from kcbx.ingest.ledgers import headers
 from kcbx.ingest.ledgers.ids import WARNING_REGION, PersonKey, resolve_person_key
 from kcbx.ingest.ledgers.read import Finding, RawSheet
-from kcbx.store.tables import typed
 
 
 class CellError(ValueError):
@@ -242,7 +241,7 @@ EVENT_SPELLINGS = {
     "限期复学通知书": "发出限期复学通知书",
     "发限期复学通知书": "发出限期复学通知书",
     "下发限期复学通知书": "发出限期复学通知书",
-    # A call or a message to the family is a 劝返 action like a visit (contract, 事件).
+    # A call or a message to the family is a 劝返 action like a visit (docs/ledgers.md, 事件).
     "电话联系": "劝返",
     "电话劝返": "劝返",
     "微信联系": "劝返",
@@ -306,7 +305,7 @@ def parse_choice(value: object, choices: tuple[str, ...], reason: str) -> str | 
 # --------------------------------------------------------------------------- columns
 
 def contract_header(kind: str, column: str) -> str:
-    """The contract's Chinese header of a canonical column (for reasons and messages)."""
+    """The documented Chinese header of a canonical column (docs/ledgers.md; for reasons and messages)."""
     if column == "person_key":
         column = "id_number"
     names = headers.BY_KIND.get(kind, {}).get(column) or headers.COMMON.get(column)
@@ -429,7 +428,7 @@ def _shown(text: str) -> str:
 class _Rejections:
     """The first reason each row is rejected for (one rejected row per data row).
 
-    Reasons use the contract's header names (stable, so they can be counted);
+    Reasons use the documented header names (stable, so they can be counted);
     the ``column`` shown is the header as written in the file.
     """
 
@@ -566,7 +565,7 @@ def _validate(kind: str, sheets: list[_ParsedSheet]) -> list[pd.DataFrame]:
     """The rows of several parsed sheets of one kind, typed and validated by schema.MODELS[kind]
     in one call, back as one frame per sheet. Rows failing a check join their sheet's rejections."""
     model = schema.MODELS[kind]
-    frame = pd.DataFrame({column: typed(pd.Series([value for sheet in sheets for value in sheet.values[column]],
+    frame = pd.DataFrame({column: schema.typed(pd.Series([value for sheet in sheets for value in sheet.values[column]],
                                                   dtype=object), spec)
                           for column, spec in model.columns.items()})
     sheet_of_row = np.repeat(np.arange(len(sheets)), [sheet.rows for sheet in sheets])
@@ -648,9 +647,3 @@ def _warning_findings(sheet: RawSheet, warnings: dict[int, str], accepted: pd.Da
         findings.append(Finding(sheet.kind, sheet.file, sheet.sheet, int(rows[0]),
                                 f"{WARNING_REGION}：地区码 {region}，共 {len(rows)} 行"))
     return findings
-
-
-def empty_table(kind: str) -> pd.DataFrame:
-    """A table of a kind with no rows, in the store's dtypes."""
-    model = schema.MODELS[kind]
-    return pd.DataFrame({c: typed(pd.Series([], dtype=object), spec) for c, spec in model.columns.items()})

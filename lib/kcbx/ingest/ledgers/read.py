@@ -1,9 +1,9 @@
 """Files as schools send them -> raw tables: formats, encodings, header detection.
 
-Contract ("Ledgers in"): one subfolder per kind, named by the key or the Chinese
-name; any number of .xlsx, .xls or .csv files, "a title row or two above the
-header, merged header cells, blank rows, a closing 合计 row, CSV in UTF-8 (with
-or without BOM) or GBK". Headers are matched by the Chinese name or a synonym,
+The ledger folder (docs/ledgers.md): one subfolder per kind, named by the key or the
+Chinese name; any number of .xlsx, .xls or .csv files, with a title row or two above
+the header, merged header cells, blank rows, a closing 合计 row, CSV in UTF-8 (with
+or without BOM) or GBK. Headers are matched by the Chinese name or a synonym,
 including the county's own synonyms from its params file.
 
 Nothing here interprets a value: cells come out exactly as stored (text stays
@@ -211,7 +211,7 @@ class HeaderVocabulary:
     """The headers one kind of ledger is read with.
 
     ``by_name`` maps a normalised header to its canonical column; ``names`` lists,
-    per canonical column, the contract header first and then its synonyms.
+    per canonical column, the documented header first and then its synonyms.
     """
 
     kind: str
@@ -238,7 +238,7 @@ def _kind_headers(kind: str) -> dict[str, tuple[str, ...]]:
 def header_vocabulary(kind: str, synonyms: Mapping[str, Iterable[str]] | None = None) -> HeaderVocabulary:
     """The headers of one kind: headers.COMMON + headers.BY_KIND[kind] + the params synonyms.
 
-    Params synonyms are keyed by a header name (the contract's, or a synonym)
+    Params synonyms are keyed by a header name (the documented one, or a synonym)
     and apply to every kind that has that column.
     """
     names = {col: tuple(entry) for col, entry in _kind_headers(kind).items()}

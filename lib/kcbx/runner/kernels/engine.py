@@ -1,7 +1,7 @@
 """Kernels for the runner: the project's own interpreter, and warm kernels reused across notebooks.
 
-A fresh kernel costs about 1.5 s a notebook (start, imports, shutdown); a township
-report's own work is well under that. ``kcbx.runner.kernels.papermill_engine.WarmKernelEngine`` is a papermill
+A fresh kernel a notebook (start, imports, shutdown) costs more than a township
+report's own work. ``kcbx.runner.kernels.papermill_engine.WarmKernelEngine`` is a papermill
 engine (registered as "kcbx" through papermill's ``papermill.engine`` entry point) that runs
 each notebook in a kernel started once per worker process, kcbx already imported, and
 reset between notebooks (``kcbx.runner.kernels.reset``). papermill still injects the parameters,

@@ -11,13 +11,9 @@ from __future__ import annotations
 import os
 
 from papermill.clientwrap import PapermillNotebookClient
-from papermill.engines import Engine
+from papermill.engines import Engine, NotebookExecutionManager
 
 from kcbx.runner.kernels.engine import KERNEL_NAME, STARTUP_TIMEOUT_SECONDS, log, warm_kernel
-
-
-def _no_save(**kwargs) -> None:
-    pass
 
 
 def _failed(notebook) -> bool:
@@ -34,22 +30,20 @@ class WarmKernelEngine(Engine):
                                  execution_timeout=None, **kwargs):
         kernel = warm_kernel()
         kernel.ready_for(os.getcwd())  # papermill runs the engine inside the notebook's cwd
+        # No save around every cell: the cells report to a manager of the same notebook without an output
+        # path; nb_man saves it at the start and, failed or not, at the end (Engine.execute_notebook).
+        cells = NotebookExecutionManager(nb_man.nb, output_path=None, log_output=log_output,
+                                         progress_bar=False)
         client = PapermillNotebookClient(
-            nb_man, km=kernel.km, kernel_name=KERNEL_NAME, timeout=execution_timeout,
+            cells, km=kernel.km, kernel_name=KERNEL_NAME, timeout=execution_timeout,
             startup_timeout=start_timeout, log=log, log_output=log_output,
             stdout_file=stdout_file, stderr_file=stderr_file)
         client.kc = kernel.kc
-        # papermill writes the whole notebook before and after every cell, so that a long
-        # notebook can be watched; a report takes a second, and those 30 writes cost a tenth
-        # of it. It is written when it starts and, failed or not, when it ends.
-        nb_man.save = _no_save
         try:
             client.execute()
         except BaseException:
             kernel.replace()  # dead, hung (cell timeout) or interrupted: never reuse it
             raise
-        finally:
-            del nb_man.save  # papermill's own save again, for notebook_complete
         if _failed(nb_man.nb):
             kernel.replace()  # a half-run notebook may leave anything behind
         return nb_man.nb

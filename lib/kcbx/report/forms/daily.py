@@ -1,0 +1,124 @@
+"""The daily forms: 日报 出勤统计 (应到, 实到 and 缺勤 per school), 日报 未到校学生名册 (the
+pupils absent without leave today) and the 预警名单 (the pupils high and medium on the
+early-warning list)."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from kcbx.analysis.model import Analysis
+from kcbx.measures.escalation import absence_not_reported
+from kcbx.measures.matching import grade_names
+from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
+from kcbx.report.excel import Column, TableSheet
+from kcbx.report.forms.common import NUMBER, _details, _numbered, _official_table, _yes_no
+
+
+def _daily_notes(analysis: Analysis) -> list[str]:
+    """The 日报 sheets' notes: when it is due, or that today is no school day; first, whether
+    today's absences are in at all."""
+    school_day = pd.Timestamp(analysis.as_of) in analysis.school_days
+    notes = ["每个上课日17:00前报送（日报告）。"] if school_day else \
+        [f"{analysis.as_of.isoformat()} 不是上课日，无需日报。"]
+    not_reported = absence_not_reported(analysis.metrics)
+    if not_reported:  # first, right under the (then empty) list
+        notes.insert(0, not_reported)
+    return notes
+
+
+_ABSENT = "缺勤(人)"
+_ATTENDANCE_COLUMNS = [
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("应到(人)", "enrolled", kind="int"),
+    Column("实到(人)", "present", kind="int"),
+    Column("合计", "absent", group=_ABSENT, kind="int"),
+    Column("无故", "absent_today", group=_ABSENT, kind="int"),
+    Column("病假", "sick_leave", group=_ABSENT, kind="int"),
+    Column("事假", "personal_leave", group=_ABSENT, kind="int"),
+]
+
+
+def _attendance_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
+    """日报 出勤统计: per school, 应到 (在读 pupils), 实到 = 应到 − 缺勤, and 缺勤 split into
+    无故, 病假 and 事假, counted as 附件1 counts (each pupil at each school of their roster)."""
+    rows = statistics[["township", "school", "enrolled", "absent_today", "sick_leave",
+                       "personal_leave"]].assign(absent=statistics["absent_any"],
+                                                 present=statistics["enrolled"] - statistics["absent_any"])
+    return _official_table(
+        analysis, "日报 出勤统计", "控辍保学日报（学生出勤统计表）", _ATTENDANCE_COLUMNS, rows,
+        notes=[*_daily_notes(analysis),
+               "应到：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；无故：无故、旷课；"
+               "实到 = 应到 − 缺勤合计。无故缺勤学生见“日报 未到校学生名册”。"])
+
+
+_DAILY_COLUMNS = [
+    NUMBER,
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("班级", "class_name"),
+    Column("姓名", "name"),
+    Column("性别", "gender"),
+    Column("身份证号", "id_number"),
+    Column("缺勤类型", "absence_type"),
+    Column("备注", "note"),
+    Column("连续无故缺勤(天)", "streak", kind="int"),
+    Column("应采取措施", "action"),
+    Column("最高一级未落实", "notice_finding"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+]
+
+
+def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
+    """日报 未到校学生名册: pupils absent without leave today, with their streak and the action owed;
+    the county's with each pupil's 乡镇 (of their roster row)."""
+    today = analysis.absent_today
+    child = _details(people, today["person_key"])
+    streak = analysis.streaks.set_index("person_key")
+    rows = today.assign(
+        **{column: child[column] for column in ("township", "grade", "class_name", "name", "gender",
+                                                "id_number", "guardian", "phone")},
+        school=child["school"].where(child["school"].notna(), today["school"]),
+        streak=today["person_key"].map(streak["streak"]),
+        action=today["person_key"].map(streak["action"]),
+        notice_finding=today["person_key"].map(analysis.notices_missing.set_index("person_key")["finding"]),
+    ).sort_values(["township", "school", "grade", "class_name"], kind="stable", na_position="last")
+    columns = _DAILY_COLUMNS if analysis.township else \
+        [NUMBER, Column("乡镇", "township"), *_DAILY_COLUMNS[1:]]
+    top = max(analysis.params.escalation)
+    return _official_table(analysis, "日报 未到校学生名册", "未到校学生名册（日报）", columns,
+                           _numbered(rows), notes=[*_daily_notes(analysis),
+                                                   f"最高一级未落实：连续无故缺勤达 {top} 个上课日，在办案件未发限期复学通知书，"
+                                                   "或尚未登记辍学案件。"])
+
+
+# --- 预警名单 -----------------------------------------------------------------------------
+
+
+_WARNING_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("学校", "school"),
+    Column("年级", "grade", kind="int"),
+    Column("班级", "class_name"),
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("监护人", "guardian"),
+    Column("联系电话", "phone"),
+    Column("分数", "score", kind="float"),
+    Column("等级", "level_text"),
+    *(Column(tag, f"rule_{rule}", group="预警规则") for rule, tag in RULE_TAGS.items()),
+]
+
+
+def _warning_sheet(analysis: Analysis) -> TableSheet:
+    """预警名单: the pupils high and medium on as_of, highest score first, each rule 是/否, with the
+    guardian's phone: for the 班主任 and 包保教师 who act on it."""
+    listed = analysis.early_warning
+    rows = listed.assign(level_text=listed["level"].map(LEVELS),
+                         **{f"rule_{rule}": _yes_no(listed[rule]) for rule in RULES})
+    return _official_table(
+        analysis, "预警名单", "控辍保学预警名单", _WARNING_COLUMNS, _numbered(rows),
+        notes=[rules_in_words(analysis.params.early_warning, grade_names(analysis.params.junior_grade_names)),
+               *LEVEL_ACTIONS.values()])

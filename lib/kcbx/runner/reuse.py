@@ -1,0 +1,118 @@
+"""Reusing the previous run's reports: a notebook whose fingerprint is unchanged gets the
+previous run's folder of the same as_of, and one that fails now keeps it."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from kcbx.outputs import (
+    COUNTY_NAME,
+    FAILED_NOTEBOOK_FILE,
+    FORMS_FILE,
+    METRICS_FILE,
+    NOTEBOOK_FILE,
+    REPORT_FILE,
+    SCHOOL_AGE_LEDGER_FILE,
+)
+from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, NotebookRecord, RunStatus, read_manifest
+
+# What a reused notebook's folder must hold, and what else comes along when it is there.
+REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
+OPTIONAL_REPORT_FILES = (SCHOOL_AGE_LEDGER_FILE,)  # the county's
+
+
+def _link_or_copy(source: Path, target: Path) -> None:
+    try:
+        os.link(source, target)  # the previous folder is deleted on publish: a link is a copy
+    except OSError:
+        shutil.copy2(source, target)
+
+
+def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
+    """Copy a previous report's folder (notebook, report, forms, metrics; the county's
+    适龄儿童台账.xlsx); False when incomplete. Not a failed run's notebook.failed.ipynb."""
+    if not all((previous_dir / name).is_file() for name in REPORT_FILES):
+        return False
+    output_dir.mkdir(parents=True, exist_ok=True)
+    for name in (*REPORT_FILES, *OPTIONAL_REPORT_FILES):
+        if (previous_dir / name).is_file():
+            _link_or_copy(previous_dir / name, output_dir / name)
+    return True
+
+
+@dataclass(frozen=True)
+class PreviousRun:
+    """The published run of the same as_of, whose unchanged reports this run may reuse."""
+
+    as_of_dir: Path
+    run_fingerprint: str | None
+    complete: bool  # every notebook succeeded
+    order: tuple[str, ...]  # notebook names in run order
+    records: dict[str, dict[str, Any]]  # by notebook name, those with a report in their folder
+
+    @classmethod
+    def read(cls, as_of_dir: Path) -> PreviousRun | None:
+        manifest = read_manifest(as_of_dir)
+        if manifest is None:
+            return None
+        entries = manifest.get("townships", [])
+        records = {entry["name"]: entry for entry in entries
+                   if entry.get("status") in PUBLISHED and entry.get("fingerprint")}
+        return cls(as_of_dir, manifest.get("run_fingerprint"),
+                   bool(manifest.get("ok")) and all(e.get("status") in SUCCEEDED for e in entries),
+                   tuple(entry["name"] for entry in entries), records)
+
+    def _previous(self, name: str) -> tuple[dict, Path] | None:
+        """The previous record of notebook ``name`` and its report folder; None when there is
+        none, or the manifest names anything but a bare folder name (never a path out of the run)."""
+        entry = self.records.get(name)
+        if entry is None or Path(entry["dir"]).name != entry["dir"]:
+            return None
+        return entry, self.as_of_dir / entry["dir"]
+
+    def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
+        """The previous record of notebook ``name`` when its fingerprint is unchanged, its
+        folder copied to ``output_dir``; None when it changed (or was not there)."""
+        previous = self._previous(name)
+        if fingerprint is None or previous is None:
+            return None
+        entry, folder = previous
+        if entry["fingerprint"] != fingerprint or not reuse_folder(folder, output_dir):
+            return None
+        # A kept report whose inputs are today's inputs again is as good as a new one.
+        return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
+                              status=RunStatus.REUSED, seconds=0.0, fingerprint=fingerprint,
+                              worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
+
+    def lend_ledger(self, output_dir: Path) -> None:
+        """Put the previous county report's 适龄儿童台账.xlsx into output_dir, for the county
+        notebook to keep when its fingerprint is today's (``forms.write_school_age_ledger``):
+        a late absence ledger does not change it.
+        Rewriting it replaces the link, never the previous run's file."""
+        previous = self._previous(COUNTY_NAME)
+        if previous is None:
+            return
+        ledger = previous[1] / SCHOOL_AGE_LEDGER_FILE
+        if ledger.is_file() and not ledger.is_symlink():
+            output_dir.mkdir(parents=True, exist_ok=True)
+            _link_or_copy(ledger, output_dir / SCHOOL_AGE_LEDGER_FILE)
+
+    def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
+        """A notebook that failed now keeps the previous report of this as_of, if there is
+        one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb)."""
+        previous = self._previous(failed.name)
+        if previous is None:
+            return failed
+        entry, folder = previous
+        executed = output_dir / NOTEBOOK_FILE
+        if executed.exists():
+            executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
+        if not reuse_folder(folder, output_dir):
+            return failed
+        return dataclasses.replace(failed, status=RunStatus.KEPT, fingerprint=entry["fingerprint"],
+                                   rendered_at=entry.get("rendered_at"))
