@@ -31,6 +31,8 @@ import kcbx.runner.run
 from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE, safe_dirname
 from kcbx.params import load_params
 from kcbx.runner.history import load_history
+from kcbx.runner.index import rendered_because_words
+from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.runner.run import run_county
 
 AS_OF = dt.date(2021, 10, 15)
@@ -430,6 +432,9 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
 
     first = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
     assert statuses(first) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
+    # Neither township had a report of this day yet (the copied outputs may hold the county's).
+    assert {t.name: t.rendered_because for t in first.townships if t.township} == {
+        "城厢镇": ("first",), "坡荷乡": ("first",)}
 
     again = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
     assert statuses(again) == {"城厢镇": "reused", "坡荷乡": "reused", "county": "reused"}
@@ -445,6 +450,14 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
     _change_one_absence(params.store, "城厢镇")
     changed = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks)
     assert statuses(changed) == {"城厢镇": "ok", "坡荷乡": "reused", "county": "ok"}
+    # Why each was rendered again: the township's absence rows; the county's whole store, and
+    # its earlier runs (the first run of this day is one of them now).
+    because = {t.name: t.rendered_because for t in changed.townships}
+    assert because == {"城厢镇": ("absence",), "坡荷乡": None, "county": ("store", "history")}
+    index = (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "重新生成：缺勤台账有变化" in index and "重新生成：台账有变化、往期结果有变化" in index
+    reused = next(t for t in changed.townships if t.name == "坡荷乡")
+    assert reused.inputs == next(t for t in first.townships if t.name == "坡荷乡").inputs
     assert changed.store_sha256 != first.store_sha256
     # An absence changes no school-age child: the county keeps the ledger it had (the same file).
     assert ledger.stat().st_ino == written
@@ -452,6 +465,7 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
 
     forced = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks, force=True)
     assert statuses(forced) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
+    assert "重新生成：按要求全部重新生成" in (run_dir / "index.html").read_text(encoding="utf-8")
     assert ledger.stat().st_ino != written  # --force renders everything again
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [t["fingerprint"] for t in on_disk["townships"]] == [t.fingerprint for t in forced.townships]
@@ -686,3 +700,33 @@ def test_an_odd_county_name_has_one_folder_for_the_run_the_cli_and_the_trends(pr
                               county_notebook_sha256="c")
     county = pickle.loads(next(later.slices()).write().read_bytes())  # the county's comes first
     assert county.history["as_of"].dt.strftime("%Y-%m-%d").unique().tolist() == ["2021-10-15"]
+
+
+def previous_run(*entries: dict) -> PreviousRun:
+    return PreviousRun(Path("unused"), "run", True, tuple(e["name"] for e in entries),
+                       {e["name"]: e for e in entries})
+
+
+def test_why_a_report_is_rendered_again():
+    inputs = {"program": "p", "notebook": "n", "params": "x", "absence": "a2", "roster": "r"}
+    earlier = {"name": "甲镇", "status": "ok", "inputs": {**inputs, "absence": "a1"}}
+    assert why_rendered(previous_run(earlier), "甲镇", inputs) == ("absence",)
+    assert why_rendered(previous_run(earlier), "乙镇", inputs) == ("first",)
+    assert why_rendered(None, "甲镇", inputs) == ("first",)
+    assert why_rendered(previous_run(earlier), "甲镇", inputs, forced=True) == ("forced",)
+    # A new kcbx: the program changed too; an input the earlier run had and this one has not counts.
+    newer = {**inputs, "program": "q"}
+    assert why_rendered(previous_run(earlier), "甲镇", newer) == ("program", "absence")
+    gone = {k: v for k, v in inputs.items() if k != "roster"}
+    assert why_rendered(previous_run({**earlier, "inputs": inputs}), "甲镇", gone) == ("roster",)
+    # A report kept from a failed run, and a manifest of an older kcbx with no inputs recorded.
+    kept = {**earlier, "status": "kept"}
+    assert why_rendered(previous_run(kept), "甲镇", inputs) == ("failed_before", "absence")
+    assert why_rendered(previous_run({"name": "甲镇", "status": "ok"}), "甲镇", inputs) == ("unrecorded",)
+
+
+def test_why_in_words():
+    assert rendered_because_words(("absence",)) == "重新生成：缺勤台账有变化"
+    assert rendered_because_words(("program", "cases")) == "重新生成：程序更新、劝返台账有变化"
+    assert rendered_because_words(("first",)) == "首次生成"
+    assert rendered_because_words(None) == ""

@@ -41,6 +41,8 @@ class NotebookJob:
     title: str  # of report.html
     provenance: dict[str, str]  # footer of report.html
     fingerprint: str | None = None  # of its inputs (kcbx.runner.prepare); None: never reused
+    inputs: dict[str, str] | None = None  # each input's digest, for the next run to say what changed
+    rendered_because: tuple[str, ...] | None = None  # why it runs rather than being reused (reuse.why_rendered)
     cell_timeout: int = CELL_TIMEOUT_SECONDS
 
     @property

@@ -114,4 +114,5 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
                           status=RunStatus.OK if error is None else RunStatus.FAILED,
                           seconds=time.perf_counter() - started, error=error,
                           fingerprint=job.fingerprint, worker=worker_name(),
-                          rendered_at=rendered_at)
+                          rendered_at=rendered_at, inputs=job.inputs,
+                          rendered_because=job.rendered_because)

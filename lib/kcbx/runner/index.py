@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -19,6 +19,8 @@ import jinja2
 from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, SCHOOL_AGE_LEDGER_FILE
 from kcbx.report.html import TEMPLATES_DIR  # one folder of templates: the page shares report.html's head
 from kcbx.runner.manifest import SUCCEEDED, Manifest, RunStatus, describe_error
+from kcbx.runner.reuse import FAILED_BEFORE, FIRST, FORCED, UNRECORDED
+from kcbx.schema import KIND_LABELS
 from kcbx.util.files import write_text_atomic
 
 COUNTY_LABEL = "全县汇总"
@@ -39,6 +41,24 @@ def readable_time(iso: str) -> str:
         return str(iso)
 
 
+# Why a report was rendered, in words (runner.reuse.why_rendered); a ledger kind is said by its label.
+_BECAUSE = {FIRST: "首次生成", FORCED: "按要求全部重新生成", FAILED_BEFORE: "上次失败",
+            UNRECORDED: "上次运行未记录输入", "program": "程序更新", "notebook": "报告模板更新",
+            "params": "参数或校历有变化", "store": "台账有变化", "ingest": "导入记录有变化",
+            "ranking": "乡镇排名有变化", "history": "往期结果有变化"}
+
+
+def rendered_because_words(because: Sequence[str] | None) -> str:
+    """"重新生成：缺勤台账有变化", "重新生成：程序更新", "首次生成": why a report was rendered now."""
+    if not because:
+        return ""
+    if list(because) == [FIRST]:
+        return _BECAUSE[FIRST]
+    words = [_BECAUSE.get(code) or (f"{KIND_LABELS[code]}台账有变化" if code in KIND_LABELS else code)
+             for code in because]
+    return "重新生成：" + "、".join(words)
+
+
 def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     # The county roll-up first (township null), then townships in run order.
     ordered = sorted(notebooks, key=lambda entry: entry.get("township") is not None)
@@ -50,6 +70,8 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "kept": entry["status"] == RunStatus.KEPT,
             "fingerprint": (entry.get("fingerprint") or "")[:12],
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
+            "because": (rendered_because_words(entry.get("rendered_because"))
+                        if entry["status"] == RunStatus.OK else ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
             "href": quote(entry["dir"]),
             # The county's whole 适龄儿童台账, in its own workbook beside forms.xlsx.

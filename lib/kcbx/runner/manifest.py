@@ -75,6 +75,8 @@ class NotebookRecord:
     fingerprint: str | None = None  # of the inputs of the report in its folder (kcbx.runner.prepare)
     worker: str | None = None  # where it ran: host:pid, or the dask worker's address
     rendered_at: str | None = None  # when its report was made (an earlier run's, when reused)
+    inputs: dict[str, str] | None = None  # what its report is made of -> digest (kcbx.runner.prepare)
+    rendered_because: tuple[str, ...] | None = None  # why it was rendered, not reused (reuse.why_rendered)
 
     @property
     def succeeded(self) -> bool:
@@ -85,7 +87,8 @@ class NotebookRecord:
                 "status": RunStatus(self.status).value, "seconds": round(self.seconds, 3),
                 "error": self.error.to_dict() if self.error else None,
                 "fingerprint": self.fingerprint, "worker": self.worker,
-                "rendered_at": self.rendered_at}
+                "rendered_at": self.rendered_at, "inputs": self.inputs,
+                "rendered_because": None if self.rendered_because is None else list(self.rendered_because)}
 
 
 @dataclass(frozen=True)

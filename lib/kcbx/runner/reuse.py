@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -87,7 +88,8 @@ class PreviousRun:
         # A kept report whose inputs are today's inputs again is as good as a new one.
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=RunStatus.REUSED, seconds=0.0, fingerprint=fingerprint,
-                              worker=entry.get("worker"), rendered_at=entry.get("rendered_at"))
+                              worker=entry.get("worker"), rendered_at=entry.get("rendered_at"),
+                              inputs=entry.get("inputs"))
 
     def lend_ledger(self, output_dir: Path) -> None:
         """Put the previous county report's 适龄儿童台账.xlsx into output_dir, for the county
@@ -115,4 +117,32 @@ class PreviousRun:
         if not reuse_folder(folder, output_dir):
             return failed
         return dataclasses.replace(failed, status=RunStatus.KEPT, fingerprint=entry["fingerprint"],
-                                   rendered_at=entry.get("rendered_at"))
+                                   rendered_at=entry.get("rendered_at"), inputs=entry.get("inputs"),
+                                   rendered_because=None)
+
+
+FIRST = "first"  # no report of this notebook in this as_of's folder yet
+FORCED = "forced"  # kcbx run --force
+FAILED_BEFORE = "failed_before"  # its report there is a kept one: its last run failed
+UNRECORDED = "unrecorded"  # the previous run recorded no inputs (made by an older kcbx)
+
+
+def why_rendered(previous: PreviousRun | None, name: str, inputs: Mapping[str, str],
+                 forced: bool = False) -> tuple[str, ...]:
+    """Why notebook ``name`` is rendered now rather than reused, as Ploomber says why a task is
+    outdated: the names of the inputs (``kcbx.runner.prepare``: "program", "notebook",
+    "params", a ledger kind, "ingest", "store", "ranking", "history") whose digest differs
+    from those of its report in the previous run; or FIRST, FORCED, UNRECORDED; FAILED_BEFORE
+    first when that report was kept from a failed run."""
+    if forced:
+        return (FORCED,)
+    entry = None if previous is None else previous.records.get(name)
+    if entry is None:
+        return (FIRST,)
+    earlier = entry.get("inputs")
+    retried = (FAILED_BEFORE,) if entry.get("status") == RunStatus.KEPT else ()
+    if not isinstance(earlier, Mapping):
+        return (*retried, UNRECORDED)
+    changed = tuple(source for source in (*inputs, *(s for s in earlier if s not in inputs))
+                    if earlier.get(source) != inputs.get(source))
+    return (*retried, *changed) or (UNRECORDED,)

@@ -30,6 +30,7 @@ a worker process), ``reuse`` (the previous run's reports), ``publish`` (atomic o
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -45,6 +46,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from kcbx import __version__
+from kcbx.analysis.model import COUNTY_WIDE, report_title
 from kcbx.outputs import (
     COUNTY_NAME,
     MANIFEST_FILE,
@@ -58,7 +60,7 @@ from kcbx.runner.execute import now, render_notebook
 from kcbx.runner.index import readable_time, write_index
 from kcbx.runner.manifest import Manifest, NotebookRecord, RunStatus
 from kcbx.runner.publish import publish, remove_stale_folders
-from kcbx.runner.reuse import PreviousRun
+from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
 
@@ -95,16 +97,14 @@ def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | N
 
 def _job(params: Params, as_of: dt.date, township: str | None, folder: str, run_dir: Path,
          notebooks_dir: Path, started_at: str, prepared: Path | None, fingerprint: str | None,
-         ledger_files: dict[str, str], cell_timeout: int) -> NotebookJob:
+         ledger_files: dict[str, str], cell_timeout: int, inputs: dict[str, str] | None = None) -> NotebookJob:
     output_dir = run_dir / folder
     provenance = {
-        "县": params.county, "乡镇": township or "全县", "截至日期": as_of.isoformat(),
+        "县": params.county, "乡镇": township or COUNTY_WIDE, "截至日期": as_of.isoformat(),
         "运行时间": readable_time(started_at), "kcbx 版本": __version__,
         "参数文件": params.path.name, "参数 sha256": params.sha256,
         "输入指纹": (fingerprint or "")[:16], **ledger_files,
     }
-    title = (f"{params.county}{township} 控辍保学报告（截至 {as_of.isoformat()}）" if township
-             else f"{params.county} 控辍保学汇总报告（截至 {as_of.isoformat()}）")
     return NotebookJob(
         name=township or COUNTY_NAME,
         township=township,
@@ -113,9 +113,10 @@ def _job(params: Params, as_of: dt.date, township: str | None, folder: str, run_
         parameters={"params": str(params.path), "township": township, "as_of": as_of.isoformat(),
                     "output_dir": str(output_dir),
                     "prepared": None if prepared is None else str(prepared)},
-        title=title,
+        title=report_title(params.county, township, as_of),
         provenance=provenance,
         fingerprint=fingerprint,
+        inputs=inputs,
         cell_timeout=cell_timeout,
     )
 
@@ -226,7 +227,7 @@ def run_county(
             else:
                 records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
                                       notebook_sha256, started_at, snapshot, store_sha256, engine,
-                                      pool, workers, previous, cell_timeout, bar)
+                                      pool, workers, previous, cell_timeout, bar, force)
         shutil.rmtree(partial_dir / PREPARED_DIR)
         manifest = Manifest(
             county=params.county, as_of=as_of, started_at=started_at, finished_at=now(),
@@ -262,7 +263,8 @@ def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[Notebook
 def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None, run_dir: Path,
                 notebooks_dir: Path, notebook_sha256: dict[str, str], started_at: str,
                 snapshot: Path, store_sha256: str, engine: str, pool: Executor | None, workers: int,
-                previous: PreviousRun | None, cell_timeout: int, bar: tqdm) -> list[NotebookRecord]:
+                previous: PreviousRun | None, cell_timeout: int, bar: tqdm,
+                force: bool = False) -> list[NotebookRecord]:
     """Measure the county once; reuse each unchanged notebook, run the others on the pool,
     each as soon as its slice is cut. Records in run order: townships, then the county."""
     from kcbx.runner.prepare import CountyPreparation
@@ -289,11 +291,12 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
         for prepared in preparation.slices():
             job = _job(params, as_of, prepared.township, folders[prepared.township], run_dir,
                        notebooks_dir, started_at, prepared.path, prepared.fingerprint,
-                       prepared.ledger_files, cell_timeout)
+                       prepared.ledger_files, cell_timeout, prepared.inputs)
             record = previous.reuse(job.name, job.output_dir, job.fingerprint) if previous else None
             if record is not None:
                 dispatcher.done(record)
                 continue
+            job = dataclasses.replace(job, rendered_because=why_rendered(previous, job.name, job.inputs, force))
             prepared.write()
             if previous and job.township is None:
                 previous.lend_ledger(job.output_dir)
