@@ -11,7 +11,7 @@ of each counts (other work on the machine only ever slows a run down).
 Prints rows, seconds and rows per second for both, then the
 re-ingest with no file changed: of ingest_folder, and of the whole `kcbx
 ingest` command in a new Python process (start-up and imports included).
-Targets (issue 8): the ingest within 2x the plain read, the re-ingest within 1 s.
+Targets: the ingest within 2x the plain read, the re-ingest within 1 s.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""How fast is `kcbx run`? Every figure of issue 8, in one run, on a copy of the county.
+"""How fast is `kcbx run`? Every figure of the speed table (README), in one run, on a copy of the county.
 
     .venv/bin/python benchmarks/bench_run.py --params params/tongjiang.yaml --as-of 2021-11-30 \
         [--sample 4] [--workers 2] [--skip-naive]

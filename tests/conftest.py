@@ -2,7 +2,7 @@
 
 import pytest
 
-from county_run import AS_OF, kcbx, write_injection_case
+from support.county_run import AS_OF, kcbx, write_injection_case
 
 
 @pytest.fixture(scope="session")

@@ -198,7 +198,7 @@ def test_exactly_one_duplicate_absence_row(ledgers):
 
 
 def case_state(events: list[str]) -> str:
-    """contract.md: the last outcome if any, else closed if struck, else open."""
+    """docs/ledgers.md: the last outcome if any, else closed if struck, else open."""
     outcomes = {"复学": "returned", "转学": "transferred", "外地就读": "transferred",
                 "送教上门": "home teaching", "死亡": "died"}
     last = [outcomes[e] for e in events if e in outcomes]
@@ -267,6 +267,6 @@ def test_tongjiang_demo_runs_tongjiangs_own_ladder_and_the_small_one_135():
 
     from kcbx.demo import SCALES, _params_text
 
-    # Seed 004: 通江's "1357"; the small demo (那坡, seed 000) keeps "135".
+    # 通江's "1357"; the small demo (那坡's shape) keeps "135".
     assert yaml.safe_load(_params_text("tongjiang", SCALES["tongjiang"], 1))["escalation"] == [1, 3, 5, 7]
     assert yaml.safe_load(_params_text("small", SCALES["small"], 1))["escalation"] == [1, 3, 5]

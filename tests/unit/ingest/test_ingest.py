@@ -1,6 +1,5 @@
 """`kcbx ingest` end to end on a small county built in tmp_path (kcbx.ingest.county, kcbx.store.tables)."""
 
-import datetime as dt
 import json
 import subprocess
 import sys
@@ -14,10 +13,8 @@ from kcbx.ingest import county as ingest
 from kcbx.ingest.county import format_report, ingest_folder, report_path
 from kcbx.params import load_params
 from kcbx.store import tables as store
+from support.builders import ID_A, ID_B, TODAY, counts
 
-TODAY = dt.date(2025, 1, 1)
-ID_A = "110105201003010014"  # valid (see test_ids)
-ID_B = "11010519491231002X"  # valid: GB 11643's example
 BAD_CHECKSUM = "110105201003010010"
 
 
@@ -75,10 +72,6 @@ def county(tmp_path):
         "term: {start: 2021-09-01, end: 2022-01-14}\nsynonyms: {身份证号: [证件号]}\n",
         encoding="utf-8")
     return load_params(params)
-
-
-def counts(report):
-    return {f.file: (f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files}
 
 
 def test_every_file_reconciles_and_bad_files_do_not_stop_the_others(county):

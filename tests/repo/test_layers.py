@@ -1,6 +1,6 @@
 """The house: the packages are layers (docs/architecture.md), held by import-linter in `make lint`.
 
-These tests show that the contract bites: an upward import written on purpose into a copy
+These tests show that the layer contract bites: an upward import written on purpose into a copy
 of the package breaks it, and no two kcbx modules import each other, however indirectly.
 """
 
@@ -14,7 +14,8 @@ from pathlib import Path
 
 import grimp
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import PROJECT as ROOT
+
 LINT_IMPORTS = Path(sys.executable).with_name("lint-imports")
 
 
@@ -32,7 +33,7 @@ def test_the_layers_hold():
 
 
 def test_an_upward_import_breaks_the_layers(tmp_path):
-    # A measure that reaches up into the runner: what the contract is there to stop.
+    # A measure that reaches up into the runner: what the layer contract is there to stop.
     shutil.copytree(ROOT / "lib" / "kcbx", tmp_path / "kcbx", ignore=shutil.ignore_patterns("__pycache__"))
     common = tmp_path / "kcbx" / "measures" / "common.py"
     common.write_text(common.read_text(encoding="utf-8") + "\nfrom kcbx.runner import run  # upward\n",

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from kcbx import explore, schema
 from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
 from kcbx.ingest.ledgers.headers import BY_KIND, COMMON, REQUIRED
 from kcbx.params import _ParamsFile, load_params
+from support.paths import PROJECT
 
-DOCS = Path(__file__).resolve().parents[1] / "docs"
+DOCS = PROJECT / "docs"
 DEMO_PARAMS = DOCS.parent / "params" / "demo.yaml"  # `make test` writes and ingests the demo county
 
 

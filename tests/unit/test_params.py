@@ -80,7 +80,7 @@ escalation: [1, 2, 3]
     assert params.escalation == (1, 2, 3)
 
 
-# issue 9, item 8: one test per row of "params as written | today"
+# one test per row of "params as written | today"
 
 
 def test_a_misspelt_key_is_an_error_that_suggests_the_key(tmp_path):
@@ -192,7 +192,7 @@ def test_an_unquoted_county_code_is_text(tmp_path):
     assert params.county_code == "452626"
 
 
-# contract "Early warning"
+# early_warning (docs/params.md)
 
 
 def test_early_warning_keys_given_override_the_defaults(tmp_path):
@@ -232,7 +232,7 @@ def test_the_demo_params_files_load(tmp_path, scale):
     params = load_params(write(tmp_path, _params_text(scale, SCALES[scale], DEFAULT_SEED)))
     assert params.county == SCALES[scale].county
     assert params.synonyms == {"身份证号": ("证件号",)}
-    # 通江 runs its own 1357 ladder (seed 004); the small demo the contract's 135.
+    # 通江 runs its own 1357 ladder ; the small demo the usual 135.
     ladder = (1, 3, 5, 7) if scale == "tongjiang" else (1, 3, 5)
     # The small demo's as_of (15 Oct) is six weeks into the term: it looks back 30 days, not 60.
     horizon = 60 if scale == "tongjiang" else 30

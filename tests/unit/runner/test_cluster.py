@@ -12,7 +12,8 @@ from pathlib import Path
 
 import pytest
 
-PROJECT = Path(__file__).resolve().parents[1]
+from support.paths import PROJECT
+
 BIN = Path(sys.executable).parent
 AS_OF = "2021-10-15"
 

@@ -14,7 +14,8 @@ import papermill
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-ROOT = Path(__file__).resolve().parents[1]
+from support.paths import PROJECT as ROOT
+
 BIN = Path(sys.executable).parent  # the venv's bin, where nbstripout is installed
 
 

@@ -1,11 +1,16 @@
 """Small canonical tables for tests: the store's columns, unspecified ones NULL."""
 
+import datetime as dt
+
 import pandas as pd
 from stdnum.cn import ric
 
 from kcbx.schema import columns
 
 DATE_COLUMNS = {"birth_date", "date", "opened"}
+TODAY = dt.date(2025, 1, 1)  # the ingest tests' today
+ID_A = "110105201003010014"  # valid (see test_ids)
+ID_B = "11010519491231002X"  # valid: GB 11643's example
 
 
 def resident_id(birth: str, serial: str = "123", region: str = "452626") -> str:
@@ -27,3 +32,8 @@ def table(kind: str, rows: list[dict]) -> pd.DataFrame:
         if column in frame.columns:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), False).astype(bool)
     return frame
+
+
+def counts(report) -> dict[str, tuple[int, int, int]]:
+    """An ingest report's rows read, accepted and rejected, by file."""
+    return {f.file: (f.rows_read, f.rows_accepted, f.rows_rejected) for f in report.files}

@@ -13,8 +13,8 @@ import duckdb
 import openpyxl
 import pytest
 
-from county_run import AS_OF, INJECTED, kcbx
 from kcbx.report.html import SORT_SCRIPT
+from support.county_run import AS_OF, INJECTED, kcbx
 
 pytestmark = pytest.mark.slow
 

@@ -1,4 +1,4 @@
-"""预警名单 (contract "Early warning"): each rule at its boundary, the back-test by hand, and a
+"""预警名单 (docs/metrics.md, early_warning): each rule at its boundary, the back-test by hand, and a
 brute-force property, on small counties built row by row.
 
 Autumn term 2021 (from Wed 1 Sep). The school days of September and October, as the
@@ -18,14 +18,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import resident_id, table
 from kcbx.analysis.county import analyse, measure_county
 from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
 from kcbx.calendar import school_days
@@ -44,9 +42,10 @@ from kcbx.params import DEFAULT_EARLY_WARNING, Params, load_params
 from kcbx.report import show
 from kcbx.schema import UNEXCUSED_TYPES
 from kcbx.store.tables import load_tables
+from support.builders import resident_id, table
+from support.paths import DEMO_PARAMS  # written and ingested by `make test`
 
 D = dt.date
-DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`
 TERM_START, TERM_END = D(2021, 9, 1), D(2022, 1, 14)
 DAYS = school_days(TERM_START, TERM_END)
 SETTINGS = DEFAULT_EARLY_WARNING

@@ -19,13 +19,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import resident_id, table
 from kcbx.analysis.attribution import rows_of, townships_in_scope
 from kcbx.analysis.county import analyse, measure_county
 from kcbx.analysis.cut import unexcused_surge
 from kcbx.analysis.metrics import CONTRACT_KEYS, contract_metrics
 from kcbx.measures.common import is_in
 from kcbx.params import Params
+from support.builders import resident_id, table
 
 AS_OF = dt.date(2021, 10, 15)
 K1, K2, K3, K4, K5, K6 = (resident_id(b) for b in

@@ -121,7 +121,7 @@ def test_levels_and_actions_135():
 
 def test_ladder_is_named_as_counties_name_it():
     assert ladder_name([1, 3, 5]) == "135"
-    assert ladder_name([7, 1, 5, 3]) == "1357"      # 通江 (seed 004), whatever the order given
+    assert ladder_name([7, 1, 5, 3]) == "1357"      # 通江's ladder, whatever the order given
     assert ladder_name([1, 2, 10]) == "1/2/10"       # two digits: no longer readable run together
 
 

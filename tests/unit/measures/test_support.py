@@ -6,7 +6,6 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import table
 from kcbx.measures.support import (
     assessed_months,
     home_teaching_compliance,
@@ -18,6 +17,7 @@ from kcbx.measures.support import (
     transition_missing,
 )
 from kcbx.params import DEFAULT_SUBSIDY
+from support.builders import table
 
 TERM_START, TERM_END = dt.date(2021, 9, 1), dt.date(2022, 1, 14)
 AS_OF = dt.date(2021, 10, 15)

@@ -1,4 +1,4 @@
-"""Odd ledger files (issue 9, item 9): each is read, or named in a clear error.
+"""Odd ledger files: each is read, or named in a clear error.
 
 Real files of each shape are built in tmp_path and ingested through
 kcbx.ingest.county.ingest_folder: rows read = accepted + rejected per file, the
@@ -14,7 +14,7 @@ import xlsxwriter
 from kcbx.ingest.county import ingest_folder
 from kcbx.params import load_params
 from kcbx.store import tables as store
-from test_ingest import ID_A, ID_B, TODAY, counts
+from support.builders import ID_A, ID_B, TODAY, counts
 
 EXCEL_LIMIT = 32_767
 HEADER = ["日期", "身份证号", "学校", "缺勤类型", "备注"]

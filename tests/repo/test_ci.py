@@ -7,7 +7,9 @@ import shutil
 import subprocess
 from pathlib import Path
 
-SCRIPT = Path(__file__).resolve().parents[1] / ".ci" / "system-packages"
+from support.paths import PROJECT
+
+SCRIPT = PROJECT / ".ci" / "system-packages"
 
 
 def bare_path(tmp_path: Path, uid: int) -> dict[str, str]:

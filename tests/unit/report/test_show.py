@@ -11,14 +11,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from builders import resident_id
 from kcbx.analysis.county import analyse, measure_county
 from kcbx.params import load_params
 from kcbx.report import show
 from kcbx.report.forms import write_forms
 from kcbx.store.tables import load_tables
-
-DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`
+from support.builders import resident_id
+from support.paths import DEMO_PARAMS  # written and ingested by `make test`
 
 
 def this_run(as_of, cases_open, absent_today, out_of_school):
@@ -140,7 +139,7 @@ def test_a_township_without_absences_on_a_reported_day_gives_no_warning(demo):
     assert "尚未上报" not in show.header(township).body
 
 
-# --- a small county that triggers every reading aid of the header and the lists (issue 10) --
+# --- a small county that triggers every reading aid of the header and the lists --
 #
 # As of Fri 15 Oct 2021 (Sat 9 Oct was a make-up school day), clearance target Sun 31 Oct:
 #   P1, P2  甲镇 pupils (甲小学, grades 3 and 7). P1 was absent without leave on the 5 school
@@ -162,8 +161,8 @@ AS_OF = dt.date(2021, 10, 15)
 
 @pytest.fixture(scope="module")
 def small():
-    from builders import table
     from kcbx.params import Params
+    from support.builders import table
 
     params = Params(path=None, county="测试县", county_code="452626", ledgers=None, store=None,
                     outputs=None, term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
@@ -317,7 +316,7 @@ def test_rejected_rows_say_whose_they_are(small):
 
 def with_cases(county_pass, rows: list[dict]):
     """The small county again, its case log extended by these 甲镇 events."""
-    from builders import table
+    from support.builders import table
 
     events = table("cases", [dict(township="甲镇", **row) for row in rows])
     tables = {**county_pass.tables, "cases": pd.concat([county_pass.tables["cases"], events], ignore_index=True)}

@@ -6,7 +6,6 @@ import pandas as pd
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from builders import resident_id, table
 from kcbx.measures.matching import (
     age_on,
     duplicate_enrollments,
@@ -17,6 +16,7 @@ from kcbx.measures.matching import (
     school_age_standing,
     unenrolled_register_children,
 )
+from support.builders import resident_id, table
 
 AS_OF = dt.date(2021, 10, 15)  # school year 2021: ages are taken on 2021-08-31
 

@@ -1,5 +1,5 @@
-"""`kcbx ingest` never loses a county's data (issue 9, items 1-3) and `kcbx` output
-piped into `head` ends quietly (item 12), on the small demo county."""
+"""`kcbx ingest` never loses a county's data and `kcbx` output
+piped into `head` ends quietly, on the small demo county."""
 
 import fcntl
 import os
@@ -7,38 +7,18 @@ import shutil
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import duckdb
 import pytest
 
 from kcbx import cli
 from kcbx.ingest import county as ingest
-from kcbx.params import load_params
 from kcbx.store import tables as store
-
-ROOT = Path(__file__).resolve().parent.parent
-MORE_CASES = "劝返/补报劝返台账.csv"  # a late file: a copy of one the demo has
+from support.demo_county import MORE_CASES, add_late_file, county, ingested_demo  # noqa: F401 (fixtures)
 
 
 def kcbx_process(*args: str, **popen) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "kcbx.cli", *args], text=True, **popen)
-
-
-@pytest.fixture(scope="module")
-def ingested_demo(tmp_path_factory):
-    """The demo county's ledgers, params and store, ingested once for this module."""
-    root = tmp_path_factory.mktemp("demo")
-    assert cli.main(["demo", "--out", str(root)]) == 0
-    assert cli.main(["ingest", "--params", str(root / "params" / "demo.yaml"), "--quiet"]) == 0
-    return root
-
-
-@pytest.fixture
-def county(ingested_demo, tmp_path):
-    """A copy of the ingested demo (params paths are relative, so the copy stands alone)."""
-    shutil.copytree(ingested_demo, tmp_path, dirs_exist_ok=True)
-    return load_params(tmp_path / "params" / "demo.yaml")
 
 
 # The demo county's accepted rows (kcbx demo, seed 20211015).
@@ -47,10 +27,6 @@ DEMO_ROWS_ACCEPTED = 9998
 
 def ingest_cli(county, *extra: str) -> int:
     return cli.main(["ingest", "--params", str(county.path), "--quiet", *extra])
-
-
-def add_late_file(county) -> None:
-    shutil.copyfile(county.ledgers / "劝返" / "平孟镇劝返台账.csv", county.ledgers / MORE_CASES)
 
 
 def leftovers(county) -> list[str]:

@@ -25,8 +25,8 @@ from kcbx.params import load_params
 from kcbx.runner.prepare import CountyPreparation
 from kcbx.schema import KIND_LABELS
 from kcbx.store.tables import load_tables
+from support.paths import PROJECT
 
-PROJECT = Path(__file__).resolve().parents[1]
 DEMO_PARAMS = PROJECT / "params" / "demo.yaml"  # `make test` writes and ingests the demo county
 AS_OF = dt.date(2021, 10, 15)
 # Per-pupil tables a county pass measures once for all and then cuts.

@@ -1,4 +1,4 @@
-"""The analyst's door (kcbx.explore): the five questions of issue 12 on a county small enough
+"""The analyst's door (kcbx.explore): five questions an analyst asks, on a county small enough
 to work out by hand, the SQL views against the measures' own rules, and the store read while
 an ingest replaces it."""
 
@@ -7,13 +7,11 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
-from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from builders import resident_id, table
 from kcbx import cli, explore, schema
 from kcbx import sql as kcbx_sql
 from kcbx.analysis.fields import ANALYSIS_FIELDS
@@ -24,10 +22,11 @@ from kcbx.report import show
 from kcbx.store import tables as store
 from kcbx.store.readonly import StoreOpenForWriting
 from kcbx.store.tables import StoreUpdate, load_tables, write_update
-from test_ingest_safety import add_late_file, county, ingested_demo  # noqa: F401 (the demo's fixtures)
+from support.builders import resident_id, table
+from support.demo_county import add_late_file, county, ingested_demo  # noqa: F401 (the demo's fixtures)
+from support.paths import DEMO_PARAMS  # written and ingested by `make test`
 
 AS_OF = dt.date(2021, 10, 15)  # a Friday; school days before it: Fri 8, Sat 9 (调休), Mon 11 … Fri 15 Oct
-DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # `make test` ingests it
 KEY = {f"P{n}": resident_id(f"201{n}0301", serial=f"{n}21") for n in range(1, 9)}
 
 PARAMS_FILE = """\

@@ -34,6 +34,7 @@ from kcbx.runner.history import load_history
 from kcbx.runner.index import rendered_because_words
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.runner.run import run_county
+from support.paths import DEMO_STORE  # `make test` builds it
 
 AS_OF = dt.date(2021, 10, 15)
 
@@ -80,9 +81,6 @@ def write_params(folder: Path) -> Path:
         encoding="utf-8",
     )
     return path
-
-
-DEMO_STORE = Path(__file__).resolve().parents[1] / "build" / "demo.duckdb"  # `make test` builds it
 
 
 @pytest.fixture(scope="module")

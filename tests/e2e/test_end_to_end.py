@@ -11,8 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from county_run import AS_OF
 from kcbx.analysis.metrics import CONTRACT_KEYS
+from support.county_run import AS_OF
 
 pytestmark = pytest.mark.slow
 

@@ -4,7 +4,6 @@
 import dataclasses
 import datetime as dt
 import re
-from pathlib import Path
 
 import chinese_calendar
 import pandas as pd
@@ -26,9 +25,9 @@ from kcbx.cli import main as kcbx_main
 from kcbx.params import YearCalendar, load_params
 from kcbx.report import show
 from kcbx.store.tables import load_tables
+from support.paths import DEMO_PARAMS  # written and ingested by `make test`
 
 D = dt.date
-DEMO_PARAMS = Path(__file__).resolve().parents[1] / "params" / "demo.yaml"  # written and ingested by `make test`
 BANNER_2027 = "2027 年节假日安排为估算，请在参数 calendar 中补充国务院办公厅通知的放假与调休日期"
 
 
