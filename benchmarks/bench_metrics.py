@@ -78,7 +78,7 @@ def bench_early_warning(tables, params, as_of) -> None:
     cases = case_table(tables["cases"], as_of, params.notice_days, days)
     check, seconds = timed(warning.backtest, evidence, cases, as_of, settings)
     print(f"  back-test (L = {check.lookback_day and check.lookback_day.date()}, horizon "
-          f"{settings['horizon']} days): {check.figures()} in {seconds:.2f} s")
+          f"{settings.horizon} days): {check.figures()} in {seconds:.2f} s")
     recent = days[days <= pd.Timestamp(as_of)][-20:]
     pupils = warning.enrolled_pupils(evidence.roster, as_of)["person_key"]
     queries = pd.DataFrame({"person_key": list(pupils) * len(recent),

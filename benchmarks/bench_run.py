@@ -33,7 +33,7 @@ from pathlib import Path
 import duckdb
 
 from kcbx.params import load_params, parse_as_of
-from kcbx.runner.manifest import REUSED
+from kcbx.runner.manifest import RunStatus
 from kcbx.runner.run import DEFAULT_NOTEBOOKS_DIR, TOWNSHIP_NOTEBOOK, run_county
 
 BIN = Path(sys.executable).parent
@@ -139,7 +139,7 @@ def township_seconds(manifest) -> list[float]:
 def report(label: str, manifest, wall: float) -> None:
     towns = township_seconds(manifest)
     county = [t.seconds for t in manifest.townships if t.township is None]
-    reused = sum(t.status == REUSED for t in manifest.townships)
+    reused = sum(t.status == RunStatus.REUSED for t in manifest.townships)
     mean = f"{statistics.mean(towns):.2f} s" if towns else "-"
     print(f"{label:<44} {wall:7.2f} s wall  {len(manifest.townships)} notebooks "
           f"({reused} reused), {wall / len(manifest.townships):.2f} s wall per notebook; "
@@ -224,7 +224,7 @@ def main() -> int:
 
         township = change_one_township(store)
         changed, changed_wall = timed_run()
-        rendered = [t.name for t in changed.townships if t.status != REUSED]
+        rendered = [t.name for t in changed.townships if t.status != RunStatus.REUSED]
         report(f"6. one township changed ({township})", changed, changed_wall)
         print(f"   rendered again: {', '.join(rendered)} ({changed_wall / wall:.1%} of the full run)")
     return 0

@@ -17,6 +17,9 @@ How values are read:
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
+- ``Params`` reads ``subsidy``, ``home_teaching``, ``early_warning`` and ``office`` as frozen
+  objects (``SubsidyStandards``, ``HomeTeaching``, ``EarlyWarning``, ``Office``): every key
+  present, a whole number the file gave still an int.
 - ``load_params(path, overrides)``: a what-if (``{"escalation": [1, 3, 5, 7]}``) is merged
   over the file's keys and checked exactly as the file is; ``Params.overrides`` keeps it.
 """
@@ -191,12 +194,6 @@ class _Office(_Section):
     phone: Annotated[str, Field(coerce_numbers_to_str=True, min_length=1)] | None = None
 
 
-DEFAULT_SUBSIDY = {"boarding": {"primary": 1000, "junior": 1250},
-                   "day": {"primary": 500, "junior": 625}}
-DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per_year": 60,
-                         "workload_hours_per_visit": 4, "funding_per_year": 6000}
-
-
 # early_warning: the early-warning list's rules and weights (docs/params.md)
 
 
@@ -234,7 +231,13 @@ class _EarlyWarning(_Section):
 
 
 EARLY_WARNING_RULES = tuple(_RuleWeights.model_fields)
-DEFAULT_EARLY_WARNING = _EarlyWarning().model_dump()
+
+
+# subsidy and home_teaching have no default key by key: a file gives all of a section or none
+_DEFAULT_SUBSIDY = {"boarding": {"primary": 1000, "junior": 1250},
+                    "day": {"primary": 500, "junior": 625}}
+_DEFAULT_HOME_TEACHING = {"visits_per_month": 2, "hours_per_visit": 3, "hours_per_year": 60,
+                          "workload_hours_per_visit": 4, "funding_per_year": 6000}
 
 
 class _ParamsFile(_Section):
@@ -251,8 +254,8 @@ class _ParamsFile(_Section):
     notice_days: WholeNumber = 7
     target_date: Date | None = None
     school_age: _SchoolAge = _SchoolAge()
-    subsidy: _Subsidy = _Subsidy.model_validate(DEFAULT_SUBSIDY)
-    home_teaching: _HomeTeaching = _HomeTeaching.model_validate(DEFAULT_HOME_TEACHING)
+    subsidy: _Subsidy = _Subsidy.model_validate(_DEFAULT_SUBSIDY)
+    home_teaching: _HomeTeaching = _HomeTeaching.model_validate(_DEFAULT_HOME_TEACHING)
     townships: TextList = []
     synonyms: dict[Text, TextList] = {}
     early_warning: _EarlyWarning = _EarlyWarning()
@@ -367,6 +370,109 @@ class YearCalendar:
     workdays: tuple[dt.date, ...] = ()
 
 
+# Numbers of the sections below: a whole number the file gave stays an int (1000, not 1000.0),
+# as the reports print it ("每月 2 次").
+
+
+@dataclass(frozen=True)
+class Levels:
+    """Yuan a year by school level: primary (grades 1–6), junior (7–9)."""
+
+    primary: float
+    junior: float
+
+
+@dataclass(frozen=True)
+class SubsidyStandards:
+    """params ``subsidy``: the yearly 生活补助 standard of a boarding and of a day pupil."""
+
+    boarding: Levels
+    day: Levels
+
+    def yearly(self, boarding: bool, level: str) -> float:
+        """The yearly standard of a pupil: boarding or not, level "primary" or "junior"."""
+        return getattr(self.boarding if boarding else self.day, level)
+
+
+@dataclass(frozen=True)
+class HomeTeaching:
+    """params ``home_teaching``: the 送教上门 rule (a month's visits and class hours a visit), the
+    yearly hours target, a visit's hours of teacher workload and the yearly funding a child."""
+
+    visits_per_month: float
+    hours_per_visit: float
+    hours_per_year: float
+    workload_hours_per_visit: float
+    funding_per_year: float
+
+
+@dataclass(frozen=True)
+class RuleWeights:
+    """The early-warning rules' weights, one per rule (EARLY_WARNING_RULES)."""
+
+    attendance: float
+    unexcused: float
+    relapse: float
+    overage: float
+    key_group: float
+    grades: float
+
+    def of(self, rule: str) -> float:
+        return getattr(self, rule)
+
+
+@dataclass(frozen=True)
+class WarningLevels:
+    """The lowest score of each level of the early-warning list."""
+
+    high: float
+    medium: float
+
+
+@dataclass(frozen=True)
+class EarlyWarning:
+    """params ``early_warning``: the early-warning list's rules, weights and levels, and the
+    back-test's horizon (kcbx.measures.warning)."""
+
+    window: int
+    absence_share: float
+    unexcused_days: int
+    overage_years: int
+    grades: tuple[int, ...]
+    weights: RuleWeights
+    levels: WarningLevels
+    horizon: int
+
+
+@dataclass(frozen=True)
+class Office:
+    """params ``office``: the county office of the county forms' sign-off block; None where the
+    file gives no value (a line to write on by hand)."""
+
+    unit: str | None = None
+    contact: str | None = None
+    phone: str | None = None
+
+
+def _subsidy(given: _Subsidy) -> SubsidyStandards:
+    return SubsidyStandards(boarding=Levels(**given.boarding.model_dump()), day=Levels(**given.day.model_dump()))
+
+
+def _home_teaching(given: _HomeTeaching) -> HomeTeaching:
+    return HomeTeaching(**given.model_dump())
+
+
+def _early_warning(given: _EarlyWarning) -> EarlyWarning:
+    return EarlyWarning(**{**given.model_dump(), "grades": tuple(given.grades),
+                           "weights": RuleWeights(**given.weights.model_dump()),
+                           "levels": WarningLevels(**given.levels.model_dump())})
+
+
+DEFAULT_SUBSIDY = _subsidy(_Subsidy.model_validate(_DEFAULT_SUBSIDY))
+DEFAULT_HOME_TEACHING = _home_teaching(_HomeTeaching.model_validate(_DEFAULT_HOME_TEACHING))
+DEFAULT_EARLY_WARNING = _early_warning(_EarlyWarning())
+
+
 @dataclass(frozen=True)
 class Params:
     path: Path
@@ -385,15 +491,15 @@ class Params:
     target_date: dt.date | None = None
     school_age_min: int = 6
     school_age_max: int = 15
-    subsidy: dict[str, dict[str, float]] = field(default_factory=lambda: DEFAULT_SUBSIDY)
-    home_teaching: dict[str, float] = field(default_factory=lambda: DEFAULT_HOME_TEACHING)
+    subsidy: SubsidyStandards = DEFAULT_SUBSIDY
+    home_teaching: HomeTeaching = DEFAULT_HOME_TEACHING
     townships: tuple[str, ...] = ()
     synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     sha256: str = ""
-    # the early-warning list's rules, every key present (kcbx.measures.warning)
-    early_warning: dict[str, Any] = field(default_factory=lambda: DEFAULT_EARLY_WARNING)
-    # the county office of the forms' sign-off block: the keys given of unit, contact, phone
-    office: dict[str, str] = field(default_factory=dict)
+    # the early-warning list's rules (kcbx.measures.warning)
+    early_warning: EarlyWarning = DEFAULT_EARLY_WARNING
+    # the county office of the forms' sign-off block
+    office: Office = Office()
     # how the reports name grades 7–9: 七年级…九年级 or 初一…初三
     junior_grade_names: str = "七年级"
     # keys given over the file's (load_params overrides: a what-if), as the file would hold them
@@ -440,13 +546,13 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         target_date=given.target_date,
         school_age_min=given.school_age.min,
         school_age_max=given.school_age.max,
-        subsidy=given.subsidy.model_dump(),
-        home_teaching=given.home_teaching.model_dump(),
+        subsidy=_subsidy(given.subsidy),
+        home_teaching=_home_teaching(given.home_teaching),
         townships=tuple(given.townships),
         synonyms={header: tuple(names) for header, names in given.synonyms.items()},
         sha256=hashlib.sha256(raw_bytes).hexdigest(),
-        early_warning=given.early_warning.model_dump(),
-        office=given.office.model_dump(exclude_none=True),
+        early_warning=_early_warning(given.early_warning),
+        office=Office(**given.office.model_dump()),
         junior_grade_names=given.junior_grade_names,
         overrides=written,
     )

@@ -220,7 +220,7 @@ def test_q5_what_if_other_thresholds_and_a_bad_ladder(small, whole, jia):
     # A what-if of a what-if keeps both changes; a mapping is merged key by key.
     both = explore.what_if(longer, early_warning={"window": 10})
     assert both.params.escalation == (1, 3, 5, 7)
-    assert both.params.early_warning["window"] == 10 and both.params.early_warning["unexcused_days"] == 3
+    assert both.params.early_warning.window == 10 and both.params.early_warning.unexcused_days == 3
 
 
 # --------------------------------------------------------------------------- display

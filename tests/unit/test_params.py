@@ -1,5 +1,6 @@
 """The params file: fixed keys, relative paths, clear errors naming the file and the key."""
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -8,8 +9,15 @@ from kcbx.cli import main
 from kcbx.demo import DEFAULT_SEED, SCALES, _params_text
 from kcbx.params import (
     DEFAULT_EARLY_WARNING,
+    EarlyWarning,
+    HomeTeaching,
+    Levels,
+    Office,
     Params,
     ParamsError,
+    RuleWeights,
+    SubsidyStandards,
+    WarningLevels,
     YearCalendar,
     load_params,
     parse_as_of,
@@ -56,15 +64,18 @@ def test_defaults_follow_the_contract(tmp_path):
     assert params.escalation == (1, 3, 5)
     assert params.notice_days == 7
     assert (params.school_age_min, params.school_age_max) == (6, 15)
-    assert params.subsidy["boarding"]["junior"] == 1250
-    assert params.home_teaching["hours_per_year"] == 60
+    assert params.subsidy == SubsidyStandards(boarding=Levels(primary=1000, junior=1250),
+                                              day=Levels(primary=500, junior=625))
+    assert params.home_teaching == HomeTeaching(visits_per_month=2, hours_per_visit=3, hours_per_year=60,
+                                                workload_hours_per_visit=4, funding_per_year=6000)
     assert params.townships == ()
-    assert params.early_warning == {
-        "window": 20, "absence_share": 0.10, "unexcused_days": 3, "overage_years": 2, "grades": [8, 9],
-        "weights": {"attendance": 2, "unexcused": 3, "relapse": 3, "overage": 1, "key_group": 1, "grades": 1},
-        "levels": {"high": 5, "medium": 3},
-        "horizon": 60,
-    }
+    assert params.early_warning == EarlyWarning(
+        window=20, absence_share=0.10, unexcused_days=3, overage_years=2, grades=(8, 9),
+        weights=RuleWeights(attendance=2, unexcused=3, relapse=3, overage=1, key_group=1, grades=1),
+        levels=WarningLevels(high=5, medium=3),
+        horizon=60,
+    )
+    assert params.office == Office()
 
 
 def test_calendar_years_and_synonyms_are_read(tmp_path):
@@ -198,10 +209,19 @@ def test_an_unquoted_county_code_is_text(tmp_path):
 def test_early_warning_keys_given_override_the_defaults(tmp_path):
     params = load_params(write(tmp_path, MINIMAL + "early_warning: {window: 10, weights: {relapse: 4}, "
                                                    "levels: {high: 6}, grades: [7, 8, 9]}\n"))
-    expected = {**DEFAULT_EARLY_WARNING, "window": 10, "grades": [7, 8, 9],
-                "weights": {**DEFAULT_EARLY_WARNING["weights"], "relapse": 4},
-                "levels": {"high": 6, "medium": 3}}
+    expected = dataclasses.replace(DEFAULT_EARLY_WARNING, window=10, grades=(7, 8, 9),
+                                   weights=dataclasses.replace(DEFAULT_EARLY_WARNING.weights, relapse=4),
+                                   levels=WarningLevels(high=6, medium=3))
     assert params.early_warning == expected
+
+
+def test_an_early_warning_what_if_is_merged_over_the_file_s_keys(tmp_path):
+    path = write(tmp_path, MINIMAL + "early_warning: {horizon: 30, weights: {overage: 2}}\n")
+    what_if = {"early_warning": {"window": 10, "weights": {"relapse": 4}}}
+    params = load_params(path, overrides=what_if)
+    weights = dataclasses.replace(DEFAULT_EARLY_WARNING.weights, overage=2, relapse=4)
+    assert params.early_warning == dataclasses.replace(DEFAULT_EARLY_WARNING, window=10, horizon=30, weights=weights)
+    assert params.overrides == what_if
 
 
 @pytest.mark.parametrize(
@@ -237,7 +257,7 @@ def test_the_demo_params_files_load(tmp_path, scale):
     # The small demo's as_of (15 Oct) is six weeks into the term: it looks back 30 days, not 60.
     horizon = 60 if scale == "tongjiang" else 30
     assert params.escalation == ladder
-    assert params.early_warning == {**DEFAULT_EARLY_WARNING, "horizon": horizon}
+    assert params.early_warning == dataclasses.replace(DEFAULT_EARLY_WARNING, horizon=horizon)
 
 
 def test_every_field_keeps_its_value(tmp_path):
@@ -280,17 +300,17 @@ synonyms: {身份证号: [证件号, 身份证], 姓名: 学生姓名}
         target_date=dt.date(2026, 12, 31),
         school_age_min=7,
         school_age_max=16,
-        subsidy={"boarding": {"primary": 1100, "junior": 1312.5}, "day": {"primary": 550, "junior": 650}},
-        home_teaching={"visits_per_month": 3, "hours_per_visit": 2.5, "hours_per_year": 72,
-                       "workload_hours_per_visit": 5, "funding_per_year": 8000},
+        subsidy=SubsidyStandards(boarding=Levels(primary=1100, junior=1312.5), day=Levels(primary=550, junior=650)),
+        home_teaching=HomeTeaching(visits_per_month=3, hours_per_visit=2.5, hours_per_year=72,
+                                   workload_hours_per_visit=5, funding_per_year=8000),
         townships=("甲镇", "乙乡"),
         synonyms={"身份证号": ("证件号", "身份证"), "姓名": ("学生姓名",)},
         sha256=params.sha256,
         early_warning=DEFAULT_EARLY_WARNING,
     )
     # whole numbers stay int: reports print them ("每月 3 次", not 3.0)
-    assert type(params.home_teaching["visits_per_month"]) is int
-    assert type(params.subsidy["day"]["primary"]) is int
+    assert type(params.home_teaching.visits_per_month) is int
+    assert type(params.subsidy.day.primary) is int
 
 
 def test_school_year_turns_on_the_first_of_september():
@@ -308,10 +328,10 @@ def test_as_of_today():
 
 
 def test_office_is_optional_and_read_when_given(tmp_path):
-    assert load_params(write(tmp_path, MINIMAL)).office == {}
+    assert load_params(write(tmp_path, MINIMAL)).office == Office()
     given = load_params(write(tmp_path, MINIMAL + "office: {unit: 示例县教育局, phone: 13800000000}\n"))
     # A phone written unquoted is text; a key not given stays out (blank on the form).
-    assert given.office == {"unit": "示例县教育局", "phone": "13800000000"}
+    assert given.office == Office(unit="示例县教育局", phone="13800000000")
 
 
 @pytest.mark.parametrize("extra, key", [

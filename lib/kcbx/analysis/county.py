@@ -162,8 +162,7 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     ht = params.home_teaching
     compliance = support.home_teaching_compliance(
         in_township(home_teaching_due, scope), tables["home_teaching"], params.term_start,
-        params.term_end, as_of, visits_per_month=int(ht["visits_per_month"]),
-        hours_per_visit=float(ht["hours_per_visit"]))
+        params.term_end, as_of, visits_per_month=ht.visits_per_month, hours_per_visit=ht.hours_per_visit)
 
     measured_findings = [tables.get("findings"),
                          escalation.absence_findings(absence, days, set(roster_now["person_key"])),

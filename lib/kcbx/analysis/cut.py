@@ -215,9 +215,8 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
     home_teaching_due, compliance = rows.home_teaching_due, rows.home_teaching
     ht = params.home_teaching
     ht_summary = support.home_teaching_summary(home_teaching_due, compliance,
-                                               funding_per_year=float(ht["funding_per_year"]))
-    workload = support.teacher_workload(
-        rows.visits, workload_hours_per_visit=float(ht["workload_hours_per_visit"]))
+                                               funding_per_year=ht.funding_per_year)
+    workload = support.teacher_workload(rows.visits, workload_hours_per_visit=ht.workload_hours_per_visit)
     # Only the township's pupils' register rows and payments can count.
     subsidy = support.subsidy_check(town_roster, of_people(rows.poverty, town_pupils),
                                     rows.subsidy, as_of, params.subsidy)

@@ -6,8 +6,12 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-RANKING_KEYS = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate",
-                "absent_unexcused_today", "enrolled")
+# What the townships are ranked by, worst first: most open cases, then most open 脱贫户 cases,
+# most overdue notices, lowest 入学率 (figure -> ascending).
+RANKED_BY = {"cases_open": False, "cases_open_poverty": False, "notices_overdue": False,
+             "enrollment_rate": True}
+# The ranking's figures: those it ranks by, then two the 周通报 shows beside them.
+RANKING_KEYS = (*RANKED_BY, "absent_unexcused_today", "enrolled")
 
 
 def ranking_rows(metrics: Sequence[dict]) -> pd.DataFrame:

@@ -18,6 +18,7 @@ from kcbx.measures.matching import (
     in_school_keys,
     settled_case_keys,
 )
+from kcbx.params import SubsidyStandards
 from kcbx.schema import PROVENANCE
 
 __all__ = [
@@ -88,7 +89,7 @@ def home_teaching_compliance(
     term_start: dt.date,
     term_end: dt.date,
     as_of: dt.date,
-    visits_per_month: int = 2,
+    visits_per_month: float = 2,
     hours_per_visit: float = 3,
 ) -> pd.DataFrame:
     """Each due child's visits in each assessed month, against the 送教上门 rule.
@@ -158,7 +159,7 @@ def home_teaching_summary(
         "compliant": len(due_keys) - len(failed_a_month),
         "not_compliant": len(failed_a_month),
         "months_assessed": sorted(set(compliance["month"])),
-        "funding_due": len(due_keys) * funding_per_year,
+        "funding_due": float(len(due_keys) * funding_per_year),
     }
 
 
@@ -178,7 +179,8 @@ def teacher_workload(visits: pd.DataFrame, workload_hours_per_visit: float = 4) 
         .reset_index()
     )
     per_teacher["workload_hours"] = per_teacher["visits"] * workload_hours_per_visit
-    return per_teacher.astype({"visits": "int64", "children": "int64", "class_hours": "float64"})
+    return per_teacher.astype({"visits": "int64", "children": "int64", "class_hours": "float64",
+                               "workload_hours": "float64"})
 
 
 # --- 资助 -------------------------------------------------------------------
@@ -191,7 +193,7 @@ def term_label(as_of: dt.date) -> str:
 
 
 def school_level(grade: pd.Series) -> pd.Series:
-    """'primary' for grades 1–6, 'junior' for 7–9 (the keys of params.subsidy)."""
+    """'primary' for grades 1–6, 'junior' for 7–9 (the levels of params.subsidy)."""
     return grade.astype("Int64").gt(LAST_PRIMARY_GRADE).map({False: "primary", True: "junior"})
 
 
@@ -200,7 +202,7 @@ def subsidy_check(
     poverty: pd.DataFrame,
     payments: pd.DataFrame,
     as_of: dt.date,
-    standards: dict[str, dict[str, float]],
+    standards: SubsidyStandards,
 ) -> pd.DataFrame:
     """应助尽助: each eligible pupil's 生活补助 of the term containing as_of, against half the yearly standard.
 
@@ -210,7 +212,7 @@ def subsidy_check(
     level (grades 1–6 primary, 7–9 junior). Payments are summed, never merged:
     two equal instalments are two payments.
 
-    standards: params.subsidy, {"boarding": {"primary": 1000, "junior": 1250}, "day": {…}}.
+    standards: params.subsidy, SubsidyStandards(boarding=Levels(primary=1000, junior=1250), day=…).
     A pupil on two schools' current rosters gets one row, from their first 在读
     row in file order (the duplicate is reported by duplicate_enrollments); pass
     a township's roster rows to get that township's pupils.
@@ -226,7 +228,7 @@ def subsidy_check(
 
     level = school_level(pupils["grade"])
     boarding = pupils["boarding"].fillna(False).astype(bool)
-    due = [standards["boarding" if b else "day"][lv] / 2 for b, lv in zip(boarding, level)]
+    due = [standards.yearly(b, lv) / 2 for b, lv in zip(boarding, level)]
 
     is_living_allowance = payments["item"].astype("string").str.contains(
         LIVING_ALLOWANCE, regex=False, na=False

@@ -41,7 +41,7 @@ from kcbx.measures.cases import case_timeline
 from kcbx.measures.common import as_timestamp, current_roster, is_in, school_year_of
 from kcbx.measures.escalation import counted_absences
 from kcbx.measures.matching import ENROLLED_STATUS, GRADE_NAMES, age_on, first_row_per_person, school_age_reference_date
-from kcbx.params import EARLY_WARNING_RULES
+from kcbx.params import EARLY_WARNING_RULES, EarlyWarning
 
 __all__ = [
     "RULES",
@@ -90,22 +90,22 @@ LEVEL_ACTIONS: dict[str, str] = {
 BACKTEST_KEYS = ("listed", "became_cases", "precision", "cases", "flagged_before", "recall")
 
 
-def rules_in_words(settings: Mapping, grade_names: Mapping[int, str] = GRADE_NAMES) -> str:
+def rules_in_words(settings: EarlyWarning, grade_names: Mapping[int, str] = GRADE_NAMES) -> str:
     """The scoring as a list's reader needs it, with a county's params (``early_warning``):
     "在读且没有在办辍学案件的学生，按下列规则计分：出勤率低（2 分）：近 20 个上课日缺勤（含病假、
     事假）占 10% 及以上；…。总分 5 分及以上为“高”，3 分及以上为“中”。"."""
-    window, weights, levels = settings["window"], settings["weights"], settings["levels"]
+    window, weights, levels = settings.window, settings.weights, settings.levels
     meaning = {
-        "attendance": f"近 {window} 个上课日缺勤（含病假、事假）占 {settings['absence_share'] * 100:g}% 及以上",
-        "unexcused": f"近 {window} 个上课日无故缺勤 {settings['unexcused_days']} 天及以上（不必连续）",
+        "attendance": f"近 {window} 个上课日缺勤（含病假、事假）占 {settings.absence_share * 100:g}% 及以上",
+        "unexcused": f"近 {window} 个上课日无故缺勤 {settings.unexcused_days} 天及以上（不必连续）",
         "relapse": "曾辍学、已劝返复学",
-        "overage": f"年龄比所在年级的正常年龄大 {settings['overage_years']} 岁及以上",
+        "overage": f"年龄比所在年级的正常年龄大 {settings.overage_years} 岁及以上",
         "key_group": "脱贫户、残疾或留守儿童",
-        "grades": "、".join(grade_names.get(grade, f"{grade}年级") for grade in settings["grades"]) or "无",
+        "grades": "、".join(grade_names.get(grade, f"{grade}年级") for grade in settings.grades) or "无",
     }
-    rules = "；".join(f"{RULE_TAGS[rule]}（{weights[rule]:g} 分）：{meaning[rule]}" for rule in RULES)
+    rules = "；".join(f"{RULE_TAGS[rule]}（{weights.of(rule):g} 分）：{meaning[rule]}" for rule in RULES)
     return (f"在读且没有在办辍学案件的学生，按下列规则计分：{rules}。"
-            f"总分 {levels['high']:g} 分及以上为“高”，{levels['medium']:g} 分及以上为“中”。")
+            f"总分 {levels.high:g} 分及以上为“高”，{levels.medium:g} 分及以上为“中”。")
 
 
 # One row per pupil scored on a day (score_pupils).
@@ -255,7 +255,7 @@ def _case_flags(timeline: pd.DataFrame, queries: pd.DataFrame) -> pd.DataFrame:
 
 
 def score_pupils(evidence: WarningEvidence, queries: pd.DataFrame,
-                 settings: Mapping) -> pd.DataFrame:
+                 settings: EarlyWarning) -> pd.DataFrame:
     """Score pupils on days: the early-warning rules above for each (person_key, day).
 
     ``queries``: person_key, day (any days, one or many per pupil; a unique index); ``settings``: params
@@ -278,30 +278,30 @@ def score_pupils(evidence: WarningEvidence, queries: pd.DataFrame,
     pupils = pd.concat(rows)
     cases = _case_flags(evidence.case_timeline, pupils)
     pupils = pupils[~cases["open"]]
-    counts = window_counts(evidence.absences, pupils["person_key"], pupils["day"], int(settings["window"]))
+    counts = window_counts(evidence.absences, pupils["person_key"], pupils["day"], settings.window)
     window_days = counts["window_days"].to_numpy()
     share = np.divide(counts["absent_days"].to_numpy(), window_days,
                       out=np.zeros(len(counts)), where=window_days > 0)
-    overage = (pupils["age"] - (pupils["grade"] + 5)) >= int(settings["overage_years"])
+    overage = (pupils["age"] - (pupils["grade"] + 5)) >= settings.overage_years
     rules = pd.DataFrame({
-        "attendance": (window_days > 0) & (share >= float(settings["absence_share"])),
-        "unexcused": counts["unexcused_days"].to_numpy() >= int(settings["unexcused_days"]),
+        "attendance": (window_days > 0) & (share >= settings.absence_share),
+        "unexcused": counts["unexcused_days"].to_numpy() >= settings.unexcused_days,
         "relapse": cases.loc[pupils.index, "returned"].to_numpy(),
         "overage": overage.fillna(False).to_numpy(dtype=bool),
         "key_group": (pupils["left_behind"].fillna(False).astype(bool)
                       | is_in(pupils["person_key"], evidence.key_group)).to_numpy(),
-        "grades": pupils["grade"].isin(list(settings["grades"])).fillna(False).to_numpy(dtype=bool),
+        "grades": pupils["grade"].isin(settings.grades).fillna(False).to_numpy(dtype=bool),
     }, index=pupils.index)[list(RULES)].astype(bool)
-    weights = np.array([settings["weights"][rule] for rule in RULES])
+    weights = np.array([settings.weights.of(rule) for rule in RULES])
     score = pd.Series(rules.to_numpy() @ weights, index=pupils.index)
-    levels = settings["levels"]
-    level = pd.Series(np.where(score >= levels["high"], "high",
-                               np.where(score >= levels["medium"], "medium", None)),
+    levels = settings.levels
+    level = pd.Series(np.where(score >= levels.high, "high",
+                               np.where(score >= levels.medium, "medium", None)),
                       index=pupils.index, dtype=object)
     return pd.concat([pupils, counts, rules], axis=1).assign(score=score, level=level)[SCORE_COLUMNS]
 
 
-def score_day(evidence: WarningEvidence, day: dt.date | pd.Timestamp, settings: Mapping,
+def score_day(evidence: WarningEvidence, day: dt.date | pd.Timestamp, settings: EarlyWarning,
               township: str | None = None) -> pd.DataFrame:
     """Every pupil scored on a day (``score_pupils``); with township, those whose first 在读 row
     is in it (a pupil's township is that roster row's)."""
@@ -367,7 +367,7 @@ class Backtest:
                 "recall": flagged / cases if cases else None}
 
 
-def backtest(evidence: WarningEvidence, cases: pd.DataFrame, as_of: dt.date, settings: Mapping,
+def backtest(evidence: WarningEvidence, cases: pd.DataFrame, as_of: dt.date, settings: EarlyWarning,
              township: str | None = None) -> Backtest:
     """The back-test on the county's own history at L, the last school day on or before
     as_of − horizon.
@@ -383,7 +383,7 @@ def backtest(evidence: WarningEvidence, cases: pd.DataFrame, as_of: dt.date, set
     makes a listed pupil a hit).
     """
     school_days = evidence.absences.school_days
-    day = lookback_day(school_days, as_of, int(settings["horizon"]))
+    day = lookback_day(school_days, as_of, settings.horizon)
     if day is None:
         return Backtest(None, pd.DataFrame(columns=_LISTED_COLUMNS), pd.DataFrame(columns=_CASE_COLUMNS))
     opened = pd.to_datetime(cases["opened"])

@@ -20,6 +20,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
 from kcbx.analysis.model import COUNTY_WIDE, Analysis, no_history
+from kcbx.analysis.ranking import RANKING_KEYS
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures import warning
@@ -499,8 +500,8 @@ def home_teaching(a: Analysis) -> Section:
     return _section(
         "送教上门",
         _p(f"应送教 {s['due']} 人，达标 {s['compliant']} 人（考核月份：{months}；每月至少 "
-           f"{plain_number(a.params.home_teaching['visits_per_month'])} 次、每次 "
-           f"{plain_number(a.params.home_teaching['hours_per_visit'])} 课时）；"
+           f"{plain_number(a.params.home_teaching.visits_per_month)} 次、每次 "
+           f"{plain_number(a.params.home_teaching.hours_per_visit)} 课时）；"
            f"经费应拨 {plain_number(s.get('funding_due', 0), thousands=True)} 元/年。"),
         "<h3>未达标月份</h3>",
         masked_table(not_ok, _with_township(a, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"}),
@@ -605,7 +606,7 @@ def backtest_text(a: Analysis) -> str:
     """The back-test in words and figures ("60 天前（8月16日）列入名单 8 人，其中 2 人此后登记辍学
     （命中率 25%）；…"), or why there is none yet (too early in the term to look back)."""
     check = a.metrics["early_warning"]["backtest"]
-    horizon = a.params.early_warning["horizon"]
+    horizon = a.params.early_warning.horizon
     lookback = a.metrics["early_warning_lookback_day"]
     if lookback is None:
         start = a.params.term_start
@@ -648,9 +649,8 @@ def report(a: Analysis, sections: Iterable = TOWNSHIP_SECTIONS) -> Section:
     return Section("".join(section(a).body for section in sections))
 
 
-RANKING_COLUMNS = {"township": "乡镇", "cases_open": "在办案件", "cases_open_poverty": "脱贫户在办",
-                   "notices_overdue": "通知书逾期", "enrollment_rate": "入学率",
-                   "absent_unexcused_today": "今日无故缺勤", "enrolled": "在读"}
+RANKING_COLUMNS = {"township": "乡镇", **dict(zip(RANKING_KEYS, (
+    "在办案件", "脱贫户在办", "通知书逾期", "入学率", "今日无故缺勤", "在读"), strict=True))}
 # With the county's Analysis: each township's pupils on the 预警名单, by level.
 RANKING_WARNING_COLUMNS = {level: f"预警{label}" for level, label in warning.LEVELS.items()}
 # The sorter's first click puts the most urgent first: the largest count, but the lowest 入学率.

@@ -75,7 +75,7 @@ def execute_with_papermill(job: NotebookJob, engine_name: str | None = None) -> 
 # Engines run inside spawned worker processes, which see only what importing this module
 # registers: add an engine here (or in a module imported here), not at run time.
 ENGINES: dict[str, Callable[[NotebookJob], None]] = {
-    "warm": partial(execute_with_papermill, engine_name="kcbx"),  # kcbx.runner.kernels.engine.WarmKernelEngine
+    "warm": partial(execute_with_papermill, engine_name="kcbx"),  # kcbx.runner.kernels.papermill_engine.WarmKernelEngine
     "papermill": execute_with_papermill,
 }
 

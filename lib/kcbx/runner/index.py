@@ -42,18 +42,19 @@ def readable_time(iso: str) -> str:
 
 
 # Why a report was rendered, in words (runner.reuse.why_rendered); a ledger kind is said by its label.
-_BECAUSE = {FIRST: "首次生成", FORCED: "按要求全部重新生成", FAILED_BEFORE: "上次失败",
+_BECAUSE = {FIRST: "首次生成", FORCED: "按要求重新生成（--force）", FAILED_BEFORE: "上次失败",
             UNRECORDED: "上次运行未记录输入", "program": "程序更新", "notebook": "报告模板更新",
             "params": "参数或校历有变化", "store": "台账有变化", "ingest": "导入记录有变化",
             "ranking": "乡镇排名有变化", "history": "往期结果有变化"}
 
 
 def rendered_because_words(because: Sequence[str] | None) -> str:
-    """"重新生成：缺勤台账有变化", "重新生成：程序更新", "首次生成": why a report was rendered now."""
+    """"重新生成：缺勤台账有变化", "重新生成：程序更新", "首次生成", "按要求重新生成（--force）":
+    why a report was rendered now."""
     if not because:
         return ""
-    if list(because) == [FIRST]:
-        return _BECAUSE[FIRST]
+    if list(because) in ([FIRST], [FORCED]):
+        return _BECAUSE[because[0]]
     words = [_BECAUSE.get(code) or (f"{KIND_LABELS[code]}台账有变化" if code in KIND_LABELS else code)
              for code in because]
     return "重新生成：" + "、".join(words)

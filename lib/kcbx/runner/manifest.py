@@ -29,8 +29,6 @@ class RunStatus(StrEnum):
     KEPT = "kept"
 
 
-# The statuses by their names before RunStatus, for scripts that import them (benchmarks/).
-OK, REUSED, FAILED, KEPT = RunStatus.OK, RunStatus.REUSED, RunStatus.FAILED, RunStatus.KEPT
 # A reused report is the report of identical inputs: as good as a new one.
 SUCCEEDED = frozenset({RunStatus.OK, RunStatus.REUSED})
 PUBLISHED = SUCCEEDED | {RunStatus.KEPT}  # a report is in the folder

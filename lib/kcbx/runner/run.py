@@ -61,6 +61,7 @@ from kcbx.runner.index import readable_time, write_index
 from kcbx.runner.manifest import Manifest, NotebookRecord, RunStatus
 from kcbx.runner.publish import publish, remove_stale_folders
 from kcbx.runner.reuse import PreviousRun, why_rendered
+from kcbx.store.readonly import require_store
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
 
@@ -198,8 +199,7 @@ def run_county(
         if not path.is_file():
             raise FileNotFoundError(f"no {path.name} in {notebooks_dir}")
     check_in_term(params, as_of)
-    if not params.store.exists():
-        raise FileNotFoundError(f"no store at {params.store}: run `kcbx ingest --params {params.path}` first")
+    require_store(params.store, params.path)
     if townships is not None:
         townships = list(dict.fromkeys(townships))  # a township listed twice runs once
     county_dir = county_output_dir(params)

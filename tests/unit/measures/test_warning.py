@@ -38,7 +38,7 @@ from kcbx.measures.warning import (
     score_pupils,
     warning_evidence,
 )
-from kcbx.params import DEFAULT_EARLY_WARNING, Params, load_params
+from kcbx.params import DEFAULT_EARLY_WARNING, Params, RuleWeights, WarningLevels, load_params
 from kcbx.report import show
 from kcbx.schema import UNEXCUSED_TYPES
 from kcbx.store.tables import load_tables
@@ -199,7 +199,7 @@ def test_key_group_and_grade_come_from_the_first_in_school_row():
 
 A, B, C, E, F = (resident_id("20090101", serial) for serial in ("201", "202", "203", "205", "206"))
 DD = resident_id("20090101", "204")
-HORIZON_30 = {**SETTINGS, "horizon": 30}
+HORIZON_30 = dataclasses.replace(SETTINGS, horizon=30)
 
 
 def backtest_county() -> dict[str, pd.DataFrame]:
@@ -372,7 +372,7 @@ def brute_force(roster, absences, events, poor, days, day, settings) -> dict[str
     states = case_table(events, day.date(), 7) if len(events) else pd.DataFrame(columns=["person_key", "state"])
     open_keys = set(states.loc[states["state"] == "open", "person_key"])
     returned = set(states.loc[states["state"] == "returned", "person_key"])
-    window = [d for d in days if d <= day][-settings["window"]:]
+    window = [d for d in days if d <= day][-settings.window:]
     year = day.year if day.month >= 9 else day.year - 1
     first_rows = {}
     for row in roster:
@@ -387,16 +387,16 @@ def brute_force(roster, absences, events, poor, days, day, settings) -> dict[str
         born = pd.Timestamp(row["birth_date"])
         age = year - born.year - ((born.month, born.day) > (8, 31))
         rules = {
-            "attendance": bool(window) and len(absent_days) / len(window) >= settings["absence_share"],
-            "unexcused": len(unexcused_days) >= settings["unexcused_days"],
+            "attendance": bool(window) and len(absent_days) / len(window) >= settings.absence_share,
+            "unexcused": len(unexcused_days) >= settings.unexcused_days,
             "relapse": key in returned,
-            "overage": age - (row["grade"] + 5) >= settings["overage_years"],
+            "overage": age - (row["grade"] + 5) >= settings.overage_years,
             "key_group": row["left_behind"] or key in poor,
-            "grades": row["grade"] in settings["grades"],
+            "grades": row["grade"] in settings.grades,
         }
-        score = sum(settings["weights"][rule] for rule, holds in rules.items() if holds)
-        level = ("high" if score >= settings["levels"]["high"] else
-                 "medium" if score >= settings["levels"]["medium"] else None)
+        score = sum(getattr(settings.weights, rule) for rule, holds in rules.items() if holds)
+        level = ("high" if score >= settings.levels.high else
+                 "medium" if score >= settings.levels.medium else None)
         result[key] = ([len(window), len(absent_days), len(unexcused_days)], rules, score, level)
     return result
 
@@ -432,8 +432,9 @@ def test_scores_equal_a_day_by_day_recomputation(school_mask, grades, older, lef
         roster.append({**roster[0], "school": "乙中学", "grade": 9 - roster[0]["grade"] // 2,
                        "left_behind": not roster[0]["left_behind"]})
     absences = [(WINDOW[i], key, kind) for i, key, kind in rows]
-    settings_ = {**SETTINGS, "window": window, "absence_share": share, "unexcused_days": unexcused_days,
-                 "weights": dict(zip(RULES, weights)), "levels": {"high": medium + gap, "medium": medium}}
+    settings_ = dataclasses.replace(SETTINGS, window=window, absence_share=share, unexcused_days=unexcused_days,
+                                    weights=RuleWeights(**dict(zip(RULES, weights, strict=True))),
+                                    levels=WarningLevels(high=medium + gap, medium=medium))
     tables = county(roster=roster, absences=[absent(d, key, kind) for d, key, kind in absences],
                     cases=[event(key, WINDOW[i], what) for i, key, what in sorted(case_rows)],
                     poverty=poor)

@@ -38,7 +38,7 @@ from openpyxl.utils.cell import range_boundaries
 from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.analysis.ranking import ranking_rows
-from kcbx.params import Params
+from kcbx.params import Office, Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
 from kcbx.schema import typed
@@ -174,7 +174,7 @@ PARAMS = Params(
     ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
     term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
     escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 9, 30),
-    office={"unit": "测试县教育局", "contact": "王某", "phone": "0776-6821234"},
+    office=Office(unit="测试县教育局", contact="王某", phone="0776-6821234"),
 )
 FULL_TITLE = "测试县2021年秋季学期"
 
@@ -727,7 +727,7 @@ def test_home_teaching_running_total_against_the_yearly_target_and_disability(tm
 
 def test_money_keeps_its_jiao_and_hours_their_plain_form(tmp_path, workbook):
     # Item 12. 687.5 yuan a year is printed 687.5, never 688; whole hours and yuan without ".0".
-    params = dataclasses.replace(PARAMS, home_teaching={**PARAMS.home_teaching, "funding_per_year": 687.5})
+    params = dataclasses.replace(PARAMS, home_teaching=dataclasses.replace(PARAMS.home_teaching, funding_per_year=687.5))
     write_forms(analyse(county_tables(), params, AS_OF, TOWN), tmp_path / "forms.xlsx")
     sheet = openpyxl.load_workbook(tmp_path / "forms.xlsx")["送教上门"]
     assert "应拨付送教经费 687.5 元/年（1 人 × 687.5 元）。" in sheet_text(sheet)

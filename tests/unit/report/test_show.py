@@ -403,9 +403,8 @@ def test_money_and_hours_keep_their_jiao_and_drop_a_spurious_point_zero(small):
     import dataclasses
 
     # P1 is the one 送教上门 child: funding due 1 × 687.5 元 = 687.5 元 (never "688").
-    params = dataclasses.replace(small.params, home_teaching={
-        **small.params.home_teaching, "funding_per_year": 687.5, "visits_per_month": 2.0,
-        "hours_per_visit": 3.0})
+    params = dataclasses.replace(small.params, home_teaching=dataclasses.replace(
+        small.params.home_teaching, funding_per_year=687.5, visits_per_month=2.0, hours_per_visit=3.0))
     page = show.home_teaching(measure_county(small.tables, params, AS_OF).analysis("甲镇")).body
     assert "经费应拨 687.5 元/年" in page and "每月至少 2 次、每次 3 课时" in page
     table = show.masked_table(pd.DataFrame({"due": [1250.0, 687.5], "paid": [625.0, None]}),

@@ -463,7 +463,7 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
 
     forced = run_county(params, AS_OF, towns, progress=False, notebooks_dir=notebooks, force=True)
     assert statuses(forced) == {"城厢镇": "ok", "坡荷乡": "ok", "county": "ok"}
-    assert "重新生成：按要求全部重新生成" in (run_dir / "index.html").read_text(encoding="utf-8")
+    assert "按要求重新生成（--force）" in (run_dir / "index.html").read_text(encoding="utf-8")
     assert ledger.stat().st_ino != written  # --force renders everything again
     on_disk = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))
     assert [t["fingerprint"] for t in on_disk["townships"]] == [t.fingerprint for t in forced.townships]
@@ -727,4 +727,5 @@ def test_why_in_words():
     assert rendered_because_words(("absence",)) == "重新生成：缺勤台账有变化"
     assert rendered_because_words(("program", "cases")) == "重新生成：程序更新、劝返台账有变化"
     assert rendered_because_words(("first",)) == "首次生成"
+    assert rendered_because_words(("forced",)) == "按要求重新生成（--force）"
     assert rendered_because_words(None) == ""

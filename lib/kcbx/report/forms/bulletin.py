@@ -9,20 +9,16 @@ import pandas as pd
 
 from kcbx.analysis.cut import WEEK
 from kcbx.analysis.model import Analysis, no_history
-from kcbx.analysis.ranking import RANKING_KEYS
+from kcbx.analysis.ranking import RANKED_BY, RANKING_KEYS
 from kcbx.report.excel import Column, TableSheet
 from kcbx.report.forms.common import _official_table
-
-# Worst first: most open cases, then most open 脱贫户 cases, most overdue notices, lowest 入学率.
-_RANKING_ORDER = {"cases_open": False, "cases_open_poverty": False, "notices_overdue": False,
-                  "enrollment_rate": True}
 
 
 def _ranked(figures: pd.DataFrame) -> pd.DataFrame:
     """figures (one row per township, RANKING_KEYS) worst first, with rank: equal figures share it."""
-    keys = list(_RANKING_ORDER)
+    keys = list(RANKED_BY)
     figures = figures.assign(**{key: pd.to_numeric(figures[key], errors="coerce") for key in RANKING_KEYS})
-    ordered = figures.sort_values(keys, ascending=list(_RANKING_ORDER.values()), kind="stable",
+    ordered = figures.sort_values(keys, ascending=list(RANKED_BY.values()), kind="stable",
                                   na_position="last").reset_index(drop=True)
     position = pd.Series(range(1, len(ordered) + 1), index=ordered.index)
     rank = position.groupby([ordered[key] for key in keys], dropna=False, sort=False).transform("min")
@@ -54,7 +50,6 @@ _BULLETIN_COLUMNS = [
     Column("在读学生(人)", "enrolled", kind="int"),
     Column("上周排名", "previous_rank", kind="int"),
 ]
-_COMPARED = ("cases_open", "cases_open_poverty", "notices_overdue", "enrollment_rate")
 
 
 def _weekly_bulletin_sheet(county: Analysis) -> TableSheet:
@@ -69,7 +64,7 @@ def _weekly_bulletin_sheet(county: Analysis) -> TableSheet:
     previous = _ranked(before).set_index("township")
     rows = current.assign(
         previous_rank=current["township"].map(previous["rank"]),
-        **{f"{key}_change": current[key] - current["township"].map(previous[key]) for key in _COMPARED})
+        **{f"{key}_change": current[key] - current["township"].map(previous[key]) for key in RANKED_BY})
     compared = (f"较上周：与 {day.isoformat()} 的运行结果相比。" if day is not None else
                 f"较上周：无 {(county.as_of - WEEK).isoformat()} 或更早的运行结果，暂不比较。")
     return _official_table(

@@ -10,6 +10,7 @@ import pandas as pd
 
 from kcbx.analysis.model import COUNTY_WIDE, Analysis
 from kcbx.measures.matching import first_row_per_person
+from kcbx.params import Office
 from kcbx.report.excel import Column, SignOff, TableSheet
 
 YES, NO = "是", "否"
@@ -43,8 +44,8 @@ def _title(analysis: Analysis, form: str, annex: int | None = None) -> str:
 def _signoff(analysis: Analysis) -> SignOff:
     """The sign-off block: params ``office`` on the county's forms; a township's forms are filled,
     signed and stamped by the township (the office in params is the county's)."""
-    office = analysis.params.office if analysis.township is None else {}
-    return SignOff(unit=office.get("unit"), preparer=office.get("contact"), phone=office.get("phone"),
+    office = analysis.params.office if analysis.township is None else Office()
+    return SignOff(unit=office.unit, preparer=office.contact, phone=office.phone,
                    date=analysis.as_of)
 
 

@@ -45,7 +45,7 @@ _WORKLOAD_COLUMNS = [
 def _home_teaching_rows(analysis: Analysis) -> pd.DataFrame:
     """Each child × assessed month, with the school year's running total of class hours
     against the year's target, and the child's 残疾类别 and 等级 from the disability register."""
-    target = float(analysis.params.home_teaching["hours_per_year"])
+    target = analysis.params.home_teaching.hours_per_year
     months = analysis.home_teaching.sort_values(["person_key", "month"], kind="stable")
     hours_to_date = months["hours_year_to_date"]
     disability = analysis.home_teaching_due.set_index("person_key")[["disability_type", "disability_level"]]
@@ -63,19 +63,19 @@ def _home_teaching_sheets(analysis: Analysis) -> list[TableSheet]:
     summary = analysis.home_teaching_summary
     months = LIST_SEPARATOR.join(summary.get("months_assessed", [])) or "尚无已结束的整月"
     funding = (f"应拨付送教经费 {_yuan(summary.get('funding_due', 0))} 元/年"
-               f"（{summary['due']} 人 × {_yuan(rule['funding_per_year'])} 元）。")
-    hours_per_year = plain_number(rule["hours_per_year"])
+               f"（{summary['due']} 人 × {_yuan(rule.funding_per_year)} 元）。")
+    hours_per_year = plain_number(rule.hours_per_year)
     compliance = _official_table(
-        analysis, "送教上门", "送教上门落实情况", _home_teaching_columns(rule["hours_per_year"]),
+        analysis, "送教上门", "送教上门落实情况", _home_teaching_columns(rule.hours_per_year),
         _numbered(_home_teaching_rows(analysis)),
         notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}。",
-               f"标准：每月至少 {plain_number(rule['visits_per_month'])} 次、"
-               f"每次 {plain_number(rule['hours_per_visit'])} 课时，每学年不少于 {hours_per_year} 课时。",
+               f"标准：每月至少 {plain_number(rule.visits_per_month)} 次、"
+               f"每次 {plain_number(rule.hours_per_visit)} 课时，每学年不少于 {hours_per_year} 课时。",
                f"累计课时：本学年（9月1日起）至该月底的课时累计，对照每学年 {hours_per_year} 课时。",
                funding])
     workload = _official_table(
         analysis, "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
-        notes=[f"每次送教计 {plain_number(rule['workload_hours_per_visit'])} 课时工作量；重复记录只计一次。",
+        notes=[f"每次送教计 {plain_number(rule.workload_hours_per_visit)} 课时工作量；重复记录只计一次。",
                funding])
     return [compliance, workload]
 
@@ -110,9 +110,9 @@ def _subsidy_sheet(analysis: Analysis) -> TableSheet:
     standard = analysis.params.subsidy
     return _official_table(
         analysis, "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows),
-        notes=[f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard['boarding']['primary'])}、"
-               f"初中 {_yuan(standard['boarding']['junior'])}；非寄宿生 小学 {_yuan(standard['day']['primary'])}、"
-               f"初中 {_yuan(standard['day']['junior'])}。"])
+        notes=[f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard.boarding.primary)}、"
+               f"初中 {_yuan(standard.boarding.junior)}；非寄宿生 小学 {_yuan(standard.day.primary)}、"
+               f"初中 {_yuan(standard.day.junior)}。"])
 
 
 _TRANSITION_COLUMNS = [
