@@ -375,23 +375,27 @@ class YearCalendar:
 
 
 @dataclass(frozen=True)
-class Levels:
+class YuanByLevel:
     """Yuan a year by school level: primary (grades 1–6), junior (7–9)."""
 
     primary: float
     junior: float
+
+    def of(self, level: str) -> float:
+        """The yuan of level "primary" or "junior" (measures.support.school_level)."""
+        return getattr(self, level)
 
 
 @dataclass(frozen=True)
 class SubsidyStandards:
     """params ``subsidy``: the yearly 生活补助 standard of a boarding and of a day pupil."""
 
-    boarding: Levels
-    day: Levels
+    boarding: YuanByLevel
+    day: YuanByLevel
 
     def yearly(self, boarding: bool, level: str) -> float:
         """The yearly standard of a pupil: boarding or not, level "primary" or "junior"."""
-        return getattr(self.boarding if boarding else self.day, level)
+        return (self.boarding if boarding else self.day).of(level)
 
 
 @dataclass(frozen=True)
@@ -455,7 +459,7 @@ class Office:
 
 
 def _subsidy(given: _Subsidy) -> SubsidyStandards:
-    return SubsidyStandards(boarding=Levels(**given.boarding.model_dump()), day=Levels(**given.day.model_dump()))
+    return SubsidyStandards(boarding=YuanByLevel(**given.boarding.model_dump()), day=YuanByLevel(**given.day.model_dump()))
 
 
 def _home_teaching(given: _HomeTeaching) -> HomeTeaching:

@@ -11,7 +11,6 @@ from kcbx.params import (
     DEFAULT_EARLY_WARNING,
     EarlyWarning,
     HomeTeaching,
-    Levels,
     Office,
     Params,
     ParamsError,
@@ -19,6 +18,7 @@ from kcbx.params import (
     SubsidyStandards,
     WarningLevels,
     YearCalendar,
+    YuanByLevel,
     load_params,
     parse_as_of,
     school_year_of,
@@ -64,8 +64,8 @@ def test_defaults_follow_the_contract(tmp_path):
     assert params.escalation == (1, 3, 5)
     assert params.notice_days == 7
     assert (params.school_age_min, params.school_age_max) == (6, 15)
-    assert params.subsidy == SubsidyStandards(boarding=Levels(primary=1000, junior=1250),
-                                              day=Levels(primary=500, junior=625))
+    assert params.subsidy == SubsidyStandards(boarding=YuanByLevel(primary=1000, junior=1250),
+                                              day=YuanByLevel(primary=500, junior=625))
     assert params.home_teaching == HomeTeaching(visits_per_month=2, hours_per_visit=3, hours_per_year=60,
                                                 workload_hours_per_visit=4, funding_per_year=6000)
     assert params.townships == ()
@@ -300,7 +300,7 @@ synonyms: {身份证号: [证件号, 身份证], 姓名: 学生姓名}
         target_date=dt.date(2026, 12, 31),
         school_age_min=7,
         school_age_max=16,
-        subsidy=SubsidyStandards(boarding=Levels(primary=1100, junior=1312.5), day=Levels(primary=550, junior=650)),
+        subsidy=SubsidyStandards(boarding=YuanByLevel(primary=1100, junior=1312.5), day=YuanByLevel(primary=550, junior=650)),
         home_teaching=HomeTeaching(visits_per_month=3, hours_per_visit=2.5, hours_per_year=72,
                                    workload_hours_per_visit=5, funding_per_year=8000),
         townships=("甲镇", "乙乡"),

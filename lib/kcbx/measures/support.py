@@ -212,7 +212,7 @@ def subsidy_check(
     level (grades 1–6 primary, 7–9 junior). Payments are summed, never merged:
     two equal instalments are two payments.
 
-    standards: params.subsidy, SubsidyStandards(boarding=Levels(primary=1000, junior=1250), day=…).
+    standards: params.subsidy, SubsidyStandards(boarding=YuanByLevel(primary=1000, junior=1250), day=…).
     A pupil on two schools' current rosters gets one row, from their first 在读
     row in file order (the duplicate is reported by duplicate_enrollments); pass
     a township's roster rows to get that township's pupils.
