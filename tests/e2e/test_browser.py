@@ -130,6 +130,9 @@ def test_no_name_and_no_full_id_in_any_html(county_run):
     # The 预警名单 lists pupils by name in every report: checked above like every other list.
     reports = [page.read_text(encoding="utf-8") for page in pages if page.name == "report.html"]
     assert len(reports) >= 3 and all("<h2>预警名单（辍学风险）</h2>" in text for text in reports)
+    # No warning, traceback or log line reaches a leader's page.
+    for text in reports:
+        assert not [word for word in ("Warning", "Traceback", "Glyph") if word in text]
 
 
 def test_ledger_text_stays_text_in_html_and_excel(county_run):

@@ -10,15 +10,17 @@ ships SimHei, which is proprietary: never use it. A system Noto CJK font
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import importlib.util
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
 from matplotlib import font_manager
 
-__all__ = ["CJKFontNotFound", "cjk_font_path", "use_cjk_font"]
+__all__ = ["CJKFontNotFound", "MissingGlyph", "cjk_font_path", "glyphs_checked", "use_cjk_font"]
 
 MPLFONTS_NOTO_FILE = "NotoSansCJKsc-Regular.otf"
 # Where Debian's fonts-noto-cjk (and fonts-noto-cjk-extra) put the same family.
@@ -31,6 +33,27 @@ SYSTEM_NOTO_FILES = (
 
 class CJKFontNotFound(RuntimeError):
     """No Noto Sans CJK font is installed: charts would draw Chinese as boxes."""
+
+
+class MissingGlyph(RuntimeError):
+    """A chart would draw a character as an empty box: its notebook fails rather than publish
+    a report nobody can read."""
+
+
+# matplotlib's warning for a character the font lacks (matplotlib._text_helpers).
+MISSING_GLYPH_WARNING = r"Glyph \d+ .*missing from font"
+
+
+@contextlib.contextmanager
+def glyphs_checked() -> Iterator[None]:
+    """Draw inside this block: matplotlib's "Glyph … missing from font(s)" warning raises
+    MissingGlyph instead of drawing a box and writing a warning into the report."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("error", message=MISSING_GLYPH_WARNING, category=UserWarning)
+        try:
+            yield
+        except UserWarning as exc:
+            raise MissingGlyph(f"a chart would draw a character as an empty box: {exc}") from exc
 
 
 def _candidate_font_files() -> Iterator[Path]:
@@ -63,14 +86,36 @@ def cjk_font_path() -> Path:
     return _registered_font()[0]
 
 
+def _resolves_to(family: str, path: Path) -> bool:
+    """Whether matplotlib finds a file that exists for ``family`` (no fallback to DejaVu Sans)."""
+    try:
+        found = font_manager.findfont(font_manager.FontProperties(family=family),
+                                      fallback_to_default=False)
+    except ValueError:
+        return False
+    return Path(found).is_file()
+
+
+def _keep_registered(path: Path, family: str) -> None:
+    """Register the font again when matplotlib has forgotten it. findfont rebuilds the font
+    manager when its cached font list names a file that is gone (a system Noto CJK font
+    removed since the list was written); the rebuilt manager knows only the fonts it scans,
+    not those added with ``addfont``, and every Chinese label would become an empty box."""
+    if not _resolves_to(family, path):
+        font_manager.fontManager.addfont(str(path))
+        if not _resolves_to(family, path):
+            raise CJKFontNotFound(f"matplotlib does not find {family} ({path}) even after adding it again")
+
+
 def use_cjk_font() -> str:
     """Make matplotlib draw Chinese text; return the font family name.
 
-    Idempotent and cheap: the font file is registered once per process, while
-    the rcParams are set on every call, because a reused notebook kernel may
-    have reset them since.
+    Cheap and safe to call before every chart: the font file is registered once per
+    process and again if matplotlib's font manager has been rebuilt since; the rcParams
+    are set on every call, because a reused notebook kernel may have reset them since.
     """
-    family = _registered_font()[1]
+    path, family = _registered_font()
+    _keep_registered(path, family)
     others = [name for name in matplotlib.rcParams["font.sans-serif"] if name != family]
     matplotlib.rcParams["font.family"] = "sans-serif"
     matplotlib.rcParams["font.sans-serif"] = [family, *others]

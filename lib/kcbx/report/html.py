@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import functools
 import hashlib
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -71,14 +72,34 @@ def _report_exporter() -> HTMLExporter:
     )
 
 
+# A warning as Python writes it to stderr: "path:12: UserWarning: message".
+_WARNING = re.compile(r"\b[A-Z]\w*Warning: ")
+
+
+def drop_streams(notebook: nbformat.NotebookNode) -> int:
+    """Remove every stream output (stdout and stderr: prints, logs, warnings) from the notebook's
+    cells, in place: a leader's page holds results, never a warning or a log line (the executed
+    notebook on disk keeps them for the analyst). Returns how many warnings stderr held."""
+    warnings_seen = 0
+    for cell in notebook.cells:
+        if "outputs" not in cell:
+            continue
+        for output in cell.outputs:
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                warnings_seen += len(_WARNING.findall(output.get("text", "")))
+        cell.outputs = [output for output in cell.outputs if output.get("output_type") != "stream"]
+    return warnings_seen
+
+
 def export_html(
     notebook_path: str | Path,
     html_path: str | Path,
     *,
     provenance: Mapping[str, Any] | None = None,
     title: str | None = None,
-) -> None:
-    """Export an executed notebook to a self-contained ``report.html`` (written atomically).
+) -> int:
+    """Export an executed notebook to a self-contained ``report.html`` (written atomically);
+    return the warnings its cells wrote to stderr, which the page leaves out (``drop_streams``).
 
     No code cell's input and no prompts; ``<html lang="zh">``; images embedded as
     base64; no request to any other host and no script but the table sorter; readable on a 375-px phone
@@ -89,6 +110,7 @@ def export_html(
     notebook_path = Path(notebook_path)
     notebook = nbformat.read(notebook_path, as_version=4)
     page_title = title or notebook.metadata.get("title") or notebook_path.stem
+    warnings_seen = drop_streams(notebook)
     resources = {
         # metadata.path lets embed_images find images a markdown cell links relatively.
         "metadata": {"name": page_title, "path": str(notebook_path.parent)},
@@ -102,3 +124,4 @@ def export_html(
     }
     body, _ = _report_exporter().from_notebook_node(notebook, resources=resources)
     write_text_atomic(html_path, body)
+    return warnings_seen

@@ -30,7 +30,7 @@ from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
 from kcbx.report import charts, privacy
 from kcbx.report.excel import plain_number
-from kcbx.report.fonts import use_cjk_font
+from kcbx.report.fonts import glyphs_checked, use_cjk_font
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS
 
 MAX_ROWS = 40  # longer lists are in forms.xlsx; the page stays readable on a phone
@@ -97,7 +97,8 @@ def _palette_png(figure) -> bytes:
     98 kB chart becomes about 26 kB). The pixels go straight from the canvas to the palette:
     no full-colour PNG is encoded and read back."""
     canvas = FigureCanvasAgg(figure)  # its layout is "constrained" already: nothing to trim
-    canvas.draw()
+    with glyphs_checked():
+        canvas.draw()
     pixels = Image.frombuffer("RGBA", canvas.get_width_height(physical=True), canvas.buffer_rgba())
     # No dithering: flat bars and crisp text; the fast octree keeps a run's time flat.
     paletted = pixels.convert("RGB").quantize(colors=256, method=Image.Quantize.FASTOCTREE,

@@ -100,10 +100,11 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
         error = failure(job, exc)
     if error is None:
         error = _missing_outputs(job)
+    warnings_seen = 0
     if error is None:
         try:
             took = {"执行耗时": f"{time.perf_counter() - started:.1f} 秒"}
-            export_html(job.executed_path, job.output_dir / REPORT_FILE,
+            warnings_seen = export_html(job.executed_path, job.output_dir / REPORT_FILE,
                         provenance={**job.provenance, **took}, title=job.title)
         except Exception as exc:
             error = NotebookError(None, None, type(exc).__name__,
@@ -115,4 +116,4 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
                           seconds=time.perf_counter() - started, error=error,
                           fingerprint=job.fingerprint, worker=worker_name(),
                           rendered_at=rendered_at, inputs=job.inputs,
-                          rendered_because=job.rendered_because)
+                          rendered_because=job.rendered_because, warnings=warnings_seen)

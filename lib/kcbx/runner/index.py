@@ -71,6 +71,7 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "kept": entry["status"] == RunStatus.KEPT,
             "fingerprint": (entry.get("fingerprint") or "")[:12],
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
+            "warnings": entry.get("warnings") or 0,
             "because": (rendered_because_words(entry.get("rendered_because"))
                         if entry["status"] == RunStatus.OK else ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.

@@ -75,6 +75,7 @@ class NotebookRecord:
     rendered_at: str | None = None  # when its report was made (an earlier run's, when reused)
     inputs: dict[str, str] | None = None  # what its report is made of -> digest (kcbx.runner.prepare)
     rendered_because: tuple[str, ...] | None = None  # why it was rendered, not reused (reuse.why_rendered)
+    warnings: int = 0  # warnings its cells wrote (left out of report.html; in its notebook.ipynb)
 
     @property
     def succeeded(self) -> bool:
@@ -86,7 +87,8 @@ class NotebookRecord:
                 "error": self.error.to_dict() if self.error else None,
                 "fingerprint": self.fingerprint, "worker": self.worker,
                 "rendered_at": self.rendered_at, "inputs": self.inputs,
-                "rendered_because": None if self.rendered_because is None else list(self.rendered_because)}
+                "rendered_because": None if self.rendered_because is None else list(self.rendered_because),
+                "warnings": self.warnings}
 
 
 @dataclass(frozen=True)

@@ -89,7 +89,7 @@ class PreviousRun:
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=RunStatus.REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"),
-                              inputs=entry.get("inputs"))
+                              inputs=entry.get("inputs"), warnings=entry.get("warnings") or 0)
 
     def lend_ledger(self, output_dir: Path) -> None:
         """Put the previous county report's 适龄儿童台账.xlsx into output_dir, for the county
@@ -118,7 +118,7 @@ class PreviousRun:
             return failed
         return dataclasses.replace(failed, status=RunStatus.KEPT, fingerprint=entry["fingerprint"],
                                    rendered_at=entry.get("rendered_at"), inputs=entry.get("inputs"),
-                                   rendered_because=None)
+                                   rendered_because=None, warnings=entry.get("warnings") or 0)
 
 
 FIRST = "first"  # no report of this notebook in this as_of's folder yet

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import logging
+import os
 import warnings
 from pathlib import Path
 
@@ -14,8 +15,8 @@ import pytest
 from matplotlib import font_manager
 from matplotlib.figure import Figure
 
-from kcbx.report import charts
-from kcbx.report.fonts import cjk_font_path, use_cjk_font
+from kcbx.report import charts, show
+from kcbx.report.fonts import MissingGlyph, cjk_font_path, use_cjk_font
 
 
 def render_png(figure: Figure) -> tuple[bytes, list[str]]:
@@ -243,3 +244,59 @@ def test_the_daily_trend_draws_no_line_across_a_holiday():
     assert [bar.get_height() for bar in axes.patches] == [3, 5, 0]
     (dots,) = axes.get_lines()
     assert dots.get_linestyle() == "None" and list(dots.get_ydata()) == [0]
+
+
+# A machine whose matplotlib font list names a system Noto CJK file that has since been
+# removed, and no system CJK font left: findfont rebuilds its font manager on the missing
+# file and forgets the font kcbx added. The charts must still draw Noto CJK.
+STALE_CACHE = r'''
+import json, sys
+from pathlib import Path
+import matplotlib
+from matplotlib import font_manager
+cache = Path(matplotlib.get_cachedir())
+listing = next(cache.glob("fontlist-*.json"))
+fonts = json.loads(listing.read_text())
+fonts["ttflist"] = [font for font in fonts["ttflist"] if "CJK" not in font["name"]]  # none on this machine
+stale = dict(fonts["ttflist"][0], fname="/no/such/dir/NotoSansCJK-Regular.ttc", name="Noto Sans CJK SC",
+             style="normal", variant="normal", weight=400, stretch="normal", size="scalable")  # as good a match as ours
+fonts["ttflist"].insert(0, stale)
+listing.write_text(json.dumps(fonts))
+'''
+DRAW_WITH_STALE_CACHE = r'''
+import warnings
+from matplotlib import font_manager
+font_manager.findSystemFonts = lambda *args, **kwargs: []  # no system CJK font on this machine
+import matplotlib.pyplot as plt
+from kcbx.report import show
+from kcbx.report.fonts import cjk_font_path, use_cjk_font
+family = use_cjk_font()
+with warnings.catch_warnings():
+    warnings.simplefilter("error")
+    figure, axes = plt.subplots()
+    axes.set_title("城厢镇 在办案件")
+    show.figure_html(figure, "chart")
+found = font_manager.findfont(font_manager.FontProperties(family=family), fallback_to_default=False)
+print(found == str(cjk_font_path()))
+'''
+
+
+def test_a_stale_font_cache_still_draws_noto_cjk(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "MPLCONFIGDIR": str(tmp_path)}
+    subprocess.run([sys.executable, "-c", "import matplotlib.font_manager"], env=env, check=True, timeout=300)
+    subprocess.run([sys.executable, "-c", STALE_CACHE], env=env, check=True, timeout=300)
+    done = subprocess.run([sys.executable, "-c", DRAW_WITH_STALE_CACHE], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["True"]
+
+
+def test_a_missing_glyph_is_an_error_not_a_box():
+    use_cjk_font()
+    figure = Figure()
+    figure.add_subplot().set_title("表情 \U0001F600")  # no CJK font has it
+    with pytest.raises(MissingGlyph, match="GRINNING FACE"):
+        show.figure_html(figure, "chart")

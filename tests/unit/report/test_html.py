@@ -38,6 +38,13 @@ def png_base64() -> str:
     return base64.b64encode(buffer.getvalue()).decode()
 
 
+# What a cell's stderr may hold: two warnings (one over two lines) and a log line.
+STDERR = ("/srv/kcbx/lib/x.py:3: UserWarning: Glyph 20065 missing from font(s) DejaVu Sans.\n"
+          "  figure.canvas.draw()\n"
+          "/srv/kcbx/lib/y.py:9: FutureWarning: a default will change\n"
+          "INFO kcbx: 7 files read\n")
+
+
 def executed_notebook() -> nbformat.NotebookNode:
     table = pd.DataFrame({"姓名": [LEDGER_TEXT, "张*明"], "缺勤天数": [5, 3]})
     v4 = nbformat.v4
@@ -47,7 +54,8 @@ def executed_notebook() -> nbformat.NotebookNode:
             v4.new_output("execute_result", data={"text/html": table._repr_html_(),
                                                   "text/plain": repr(table)}, execution_count=1)]),
         v4.new_code_cell("print('打印输出')", execution_count=2, outputs=[
-            v4.new_output("stream", name="stdout", text="打印输出\n")]),
+            v4.new_output("stream", name="stdout", text="打印输出\n"),
+            v4.new_output("stream", name="stderr", text=STDERR)]),
         v4.new_code_cell("chart", execution_count=3, outputs=[
             v4.new_output("display_data",
                           data={"image/png": png_base64(), "text/plain": "<Figure>"})]),
@@ -98,7 +106,8 @@ def test_report_shows_outputs_not_code_nor_prompts(report):
     assert "SECRET_CODE_MARKER" not in report
     assert "print(" not in report
     assert "In&nbsp;[" not in report and "Out[" not in report
-    assert "打印输出" in report
+    assert "打印输出" not in report  # stream output is for the notebook, never the leader's page
+    assert "Warning" not in report and "Glyph" not in report and "/srv/kcbx" not in report
     assert "<h1>甲镇 控辍保学日报</h1>" in report
     assert 'src="data:image/png;base64,' in report
 
@@ -214,3 +223,10 @@ def test_write_index_rebuilds_the_page_from_manifest_json(tmp_path):
     assert path == tmp_path / "index.html"
     assert path.read_text(encoding="utf-8") == render_index(manifest_json())
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["index.html", "manifest.json"]
+
+
+def test_the_export_counts_the_warnings_it_leaves_out(tmp_path):
+    nbformat.write(executed_notebook(), tmp_path / "notebook.ipynb")
+    assert export_html(tmp_path / "notebook.ipynb", tmp_path / "report.html") == 2
+    kept = nbformat.read(tmp_path / "notebook.ipynb", as_version=4)  # the analyst's copy is untouched
+    assert [o["name"] for o in kept.cells[2].outputs] == ["stdout", "stderr"]

@@ -153,3 +153,17 @@ def test_a_worker_whose_kernel_cannot_start_still_starts(monkeypatch):
 
     monkeypatch.setattr(kcbx.runner.kernels.engine, "warm_kernel", no_kernel)
     start_worker("warm")
+
+
+@pytest.mark.slow
+def test_a_chart_missing_a_glyph_fails_its_notebook(tmp_path):
+    # A character no CJK font has: the chart would show an empty box, so the notebook fails
+    # and no report.html is written (the run then keeps the previous report, or marks it failed).
+    chart = ("import matplotlib.pyplot as plt\nimport kcbx.report.show as show\n"
+             "from kcbx.report.fonts import use_cjk_font\nuse_cjk_font()\n"
+             "figure, axes = plt.subplots()\naxes.set_title('乡镇 \\U0001F600')\n"
+             "show.figure_html(figure, 'chart')")
+    record, _ = run(tmp_path, "丁", REPORT_STATE, chart)
+    assert record.status == "failed"
+    assert record.error.exception == "MissingGlyph" and "GRINNING FACE" in record.error.message
+    assert not (tmp_path / "丁" / "report.html").exists()

@@ -58,7 +58,10 @@ TOY_CELLS = [
     "ledger = out / '适龄儿童台账.xlsx'  # the county's, kept when the run lends one\n"
     "if township is None and not ledger.exists():\n"
     "    ledger.write_bytes(b'toy ledger')\n"
-    "print(f'{township or \"全县\"} 在校生 {ENROLLED.get(township, 100)} 人')",
+    "import warnings\n"
+    "print('调试：', out)  # a print, a log line and a warning: for the notebook, never the page\n"
+    "warnings.warn('示例警告')\n"
+    "f'{township or \"全县\"} 在校生 {ENROLLED.get(township, 100)} 人'",
 ]
 
 
@@ -206,8 +209,15 @@ def test_index_and_report_of_the_run(three_townships):
     assert f'href="{quote("乙镇")}/notebook.ipynb"' in index
     assert 'cell 1 &#34;# 写出指标；乙镇的台账有错，在这一格失败&#34;: ValueError: 乙镇的台账有错' in index
     report = (run_dir / "甲镇" / "report.html").read_text(encoding="utf-8")
-    assert "甲镇 在校生 120 人" in report  # the printed output ...
-    assert "ENROLLED" not in report  # ... but not the code
+    assert "甲镇 在校生 120 人" in report  # the cell's result ...
+    assert "ENROLLED" not in report  # ... but not the code,
+    assert "调试" not in report and "Warning" not in report and "示例警告" not in report  # nor any stream
+    # The manifest counts the warning; index.html says so, linking the notebook that holds it.
+    entries = json.loads((run_dir / "manifest.json").read_text(encoding="utf-8"))["townships"]
+    assert {e["name"]: e["warnings"] for e in entries} == {"甲镇": 1, "乙镇": 0, "丙镇": 1, "county": 1}
+    assert f'<a class="kcbx-warning" href="{quote("甲镇")}/notebook.ipynb">有警告（1）</a>' in index
+    executed = (run_dir / "甲镇" / "notebook.ipynb").read_text(encoding="utf-8")
+    assert "示例警告" in executed and "调试" in executed
     assert "<title>示例县甲镇 控辍保学报告（截至 2021-10-15）</title>" in report
 
 
