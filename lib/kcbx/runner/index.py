@@ -16,9 +16,13 @@ from urllib.parse import quote
 
 import jinja2
 
-from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, SCHOOL_AGE_LEDGER_FILE
-from kcbx.report.html import TEMPLATES_DIR  # one folder of templates: the page shares report.html's head
-from kcbx.runner.manifest import SUCCEEDED, Manifest, RunStatus, describe_error
+from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE
+from kcbx.report.html import (  # one folder of templates: the page shares report.html's head
+    SORT_SCRIPT,
+    SORT_SCRIPT_SHA256,
+    TEMPLATES_DIR,
+)
+from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, Manifest, RunStatus, describe_error
 from kcbx.runner.reuse import FAILED_BEFORE, FIRST, FORCED, UNRECORDED
 from kcbx.schema import KIND_LABELS
 from kcbx.util.files import write_text_atomic
@@ -60,7 +64,44 @@ def rendered_because_words(because: Sequence[str] | None) -> str:
     return "重新生成：" + "、".join(words)
 
 
-def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
+# The county on one screen: each report's figures that call for action today, from its
+# metrics.json (docs/metrics.md), and whether a non-zero one is marked as needing action.
+COCKPIT = (
+    ("cases_open", "在办案件", False),
+    ("absent_unexcused_today", "今日无故缺勤", False),
+    ("notices_missing", "达最高一级未立案", True),
+    ("out_of_school_suspected", "疑似失学", False),
+    ("early_warning.high", "预警（高）", True),
+    ("notices_overdue", "通知书逾期", True),
+)
+
+
+def _figure(metrics: Mapping[str, Any], key: str) -> Any:
+    value: Any = metrics
+    for part in key.split("."):
+        value = value.get(part) if isinstance(value, Mapping) else None
+    return value
+
+
+def cockpit_figures(as_of_dir: Path | None, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """One report's COCKPIT figures (text "—" where there is no report or no such figure)."""
+    metrics = None
+    folder = str(entry.get("dir", ""))
+    # A bare folder name only: a hand-edited manifest must not lead outside the run.
+    if as_of_dir is not None and entry["status"] in PUBLISHED and folder and Path(folder).name == folder:
+        try:
+            metrics = json.loads((as_of_dir / folder / METRICS_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            metrics = None
+    figures = []
+    for key, _label, act in COCKPIT:
+        value = _figure(metrics, key) if isinstance(metrics, Mapping) else None
+        number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
+        figures.append({"text": "—" if number is None else f"{number:g}", "act": bool(act and number)})
+    return figures
+
+
+def _rows(notebooks: list[Mapping[str, Any]], as_of_dir: Path | None = None) -> list[dict[str, Any]]:
     # The county roll-up first (township null), then townships in run order.
     ordered = sorted(notebooks, key=lambda entry: entry.get("township") is not None)
     return [
@@ -72,6 +113,7 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
             "fingerprint": (entry.get("fingerprint") or "")[:12],
             "rendered_at": readable_time(entry.get("rendered_at") or ""),
             "warnings": entry.get("warnings") or 0,
+            "figures": cockpit_figures(as_of_dir, entry),
             "because": (rendered_because_words(entry.get("rendered_because"))
                         if entry["status"] == RunStatus.OK else ""),
             # Folder names keep Chinese; percent-encoding makes every href a valid relative URL.
@@ -85,8 +127,9 @@ def _rows(notebooks: list[Mapping[str, Any]]) -> list[dict[str, Any]]:
     ]
 
 
-def render_index(manifest: Mapping[str, Any]) -> str:
-    """The index page's HTML for a manifest in its JSON form (see ``kcbx.runner.manifest.Manifest.to_dict``)."""
+def render_index(manifest: Mapping[str, Any], as_of_dir: Path | None = None) -> str:
+    """The index page's HTML for a manifest in its JSON form (see ``kcbx.runner.manifest.Manifest.to_dict``);
+    each report's figures are read from its metrics.json in ``as_of_dir`` (none: shown as "—")."""
     notebooks = list(manifest["townships"])
     ok = sum(entry["status"] in SUCCEEDED for entry in notebooks)
     return _environment.get_template("run_index.html.j2").render(
@@ -106,7 +149,10 @@ def render_index(manifest: Mapping[str, Any]) -> str:
         scheduler=manifest.get("scheduler") or "local",
         store_sha256=(manifest.get("store_sha256") or "")[:16],
         failed=len(notebooks) - ok,
-        rows=_rows(notebooks),
+        rows=_rows(notebooks, None if as_of_dir is None else Path(as_of_dir)),
+        cockpit=[label for _key, label, _act in COCKPIT],
+        script=SORT_SCRIPT,
+        script_sha256=SORT_SCRIPT_SHA256,
         ledger_file=SCHOOL_AGE_LEDGER_FILE,
     )
 
@@ -124,5 +170,5 @@ def write_index(as_of_dir: str | Path,
     elif not isinstance(manifest, Mapping):
         manifest = manifest.to_dict()
     path = as_of_dir / INDEX_FILE
-    write_text_atomic(path, render_index(manifest))
+    write_text_atomic(path, render_index(manifest, as_of_dir))
     return path

@@ -20,7 +20,7 @@ import nbformat
 import pandas as pd
 import pytest
 
-from kcbx.report.html import SORT_SCRIPT, _report_exporter, export_html
+from kcbx.report.html import SORT_SCRIPT, SORT_SCRIPT_SHA256, _report_exporter, export_html
 from kcbx.runner.index import render_index, write_index
 
 matplotlib.use("Agg")
@@ -194,8 +194,11 @@ def test_index_lists_the_county_first_then_every_township():
     assert f'<a href="{quote("甲镇")}/report.html">' in page
     assert f'<a href="{quote("甲镇")}/forms.xlsx">' in page
     assert '<a href="county/report.html">' in page
-    # 62.4 s rounds to 62; 2 of the 3 notebooks succeeded.
-    assert "截至 2021-10-15 · 生成于 2021-10-15 16:41 · 用时 62 秒" in page
+    assert f'<a href="{quote("甲镇")}/forms.xlsx">表格</a>' in page
+    # The data's day stands out; when and how the run went folds away (62.4 s rounds to 62).
+    assert "<strong>截至 2021-10-15</strong>" in page
+    assert "<summary>运行详情（供数据管理员）</summary>" in page
+    assert "2021-10-15 16:41（开始 2021-10-15 16:40，用时 62 秒）" in page
     assert "1 份失败</span>，2 份成功" in page
 
 
@@ -210,8 +213,10 @@ def test_index_shows_a_failure_escaped_with_its_notebook():
 
 def test_index_is_self_contained_and_escapes_the_county():
     page = render_index(manifest_json(county="<script>x</script>县"))
-    assert "<script" not in page.lower()
-    assert "default-src 'none'; img-src data:;" in page  # and no script may run at all
+    assert "&lt;script&gt;x&lt;/script&gt;县" in page
+    # One script, the table sorter, and the policy admits exactly it.
+    assert page.lower().count("<script") == 1 and f"<script>{SORT_SCRIPT}</script>" in page
+    assert f"default-src 'none'; script-src 'sha256-{SORT_SCRIPT_SHA256}'; img-src data:;" in page
     assert not re.search(r"https?:", page)
     assert '<html lang="zh">' in page and 'name="viewport"' in page
 
@@ -230,3 +235,23 @@ def test_the_export_counts_the_warnings_it_leaves_out(tmp_path):
     assert export_html(tmp_path / "notebook.ipynb", tmp_path / "report.html") == 2
     kept = nbformat.read(tmp_path / "notebook.ipynb", as_version=4)  # the analyst's copy is untouched
     assert [o["name"] for o in kept.cells[2].outputs] == ["stdout", "stderr"]
+
+
+def test_index_shows_each_report_s_figures_and_marks_what_needs_action(tmp_path):
+    manifest = manifest_json()
+    (tmp_path / "甲镇").mkdir()
+    (tmp_path / "甲镇" / "metrics.json").write_text(json.dumps({
+        "cases_open": 3, "absent_unexcused_today": 0, "notices_missing": 2,
+        "out_of_school_suspected": 7, "early_warning": {"high": 0, "medium": 4}, "notices_overdue": 1}),
+        encoding="utf-8")
+    page = render_index(manifest, tmp_path)
+    row = page[page.index("<td>甲镇</td>"):]
+    row = row[:row.index("</tr>")]
+    cells = re.findall(r"<td( class=\"kcbx-act\")?>([^<]*)</td>", row)[1:7]
+    # 在办案件, 今日无故缺勤, 达最高一级未立案 (marked), 疑似失学, 预警（高） 0, 通知书逾期 (marked)
+    assert cells == [("", "3"), ("", "0"), (' class="kcbx-act"', "2"), ("", "7"), ("", "0"),
+                     (' class="kcbx-act"', "1")]
+    county = page[page.index("<td>全县汇总</td>"):]
+    assert county[:county.index("</tr>")].count("<td>—</td>") == 6  # no metrics.json: no figure
+    for label in ("在办案件", "今日无故缺勤", "达最高一级未立案", "疑似失学", "预警（高）", "通知书逾期"):
+        assert f"<th>{label}</th>" in page
