@@ -28,6 +28,7 @@ from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
+from kcbx.outputs import INDEX_FILE
 from kcbx.report import charts, privacy
 from kcbx.report.excel import plain_number
 from kcbx.report.fonts import glyphs_checked, use_cjk_font
@@ -166,8 +167,26 @@ def _with_township(a: Analysis, columns: Mapping[str, str]) -> dict[str, str]:
     return dict([*items[:at], ("township", "乡镇"), *items[at:]])
 
 
-def _section(title: str, *parts: str) -> Section:
-    return Section(f'<section class="kcbx-section"><h2>{_e(title)}</h2>{"".join(parts)}</section>')
+# The page's table of contents: each section's anchor (its function's name) and short name,
+# in page order; the county's page also has the first two.
+CONTENTS = {"ranking": "乡镇排名", "trends": "趋势", "escalation": "缺勤预警", "early_warning": "预警名单",
+            "cases": "辍学案件", "matching": "四查三比对", "rates": "巩固率", "key_groups": "重点群体",
+            "home_teaching": "送教上门", "subsidy": "资助", "transition": "小升初", "enrolment": "在校生",
+            "data_quality": "数据问题"}
+COUNTY_ONLY_SECTIONS = ("ranking", "trends")
+TOP = "top"  # the header's anchor: every section links back to it
+
+
+def contents(county: bool) -> str:
+    """The table of contents: a link to each section of the page."""
+    links = [f'<a href="#{anchor}">{_e(name)}</a>' for anchor, name in CONTENTS.items()
+             if county or anchor not in COUNTY_ONLY_SECTIONS]
+    return f'<nav class="kcbx-contents">目录：{" · ".join(links)}</nav>'
+
+
+def _section(anchor: str, title: str, *parts: str) -> Section:
+    return Section(f'<section class="kcbx-section" id="{_e(anchor)}"><h2>{_e(title)}</h2>{"".join(parts)}'
+                   f'<p class="kcbx-back"><a href="#{TOP}">↑ 回到目录</a></p></section>')
 
 
 def _p(text: str) -> str:
@@ -228,9 +247,19 @@ def trend_alerts(a: Analysis) -> list[str]:
     week_ago = m.get("open_cases_week_ago")
     if week_ago and m["cases_open"] > week_ago["open"]:
         day = dt.date.fromisoformat(week_ago["date"])
-        alerts.append(f"在办辍学案件 {m['cases_open']} 件，较一周前（{day.month}月{day.day}日）"
-                      f"{week_ago['open']} 件增加 {m['cases_open'] - week_ago['open']} 件")
+        alerts.append(f"在办辍学案件 {m['cases_open']} 件，"
+                      + _change_words(f"一周前（{day.month}月{day.day}日）", week_ago["open"], m["cases_open"]))
     return alerts
+
+
+def _change_words(when: str, before: int, now: int) -> str:
+    """A count against an earlier one, as a leader would say it: "比一周前（10月8日）多 3 件",
+    "一周前（10月8日）没有，新增 1 件", "与上次持平"."""
+    if now == before:
+        return f"与{when}持平"
+    if before == 0:
+        return f"{when}没有，新增 {now} 件"
+    return f"比{when}{'多' if now > before else '少'} {abs(now - before)} 件"
 
 
 def _funnel_text(funnel: dict) -> str:
@@ -258,9 +287,8 @@ def special_action(a: Analysis, history: pd.DataFrame) -> str:
         since = case_measures.return_funnel(a.cases, last_day + dt.timedelta(days=1), poverty)
         line = f"上次运行（{last_day.isoformat()}）以来新登记：{_funnel_text(since)}"
         if not pd.isna(last["cases_open"]):  # an older run's metrics.json may lack the figure
-            change = a.metrics["cases_open"] - int(last["cases_open"])
-            line += (f"；全县在办案件 {a.metrics['cases_open']} 件，较上次"
-                     + ("持平" if change == 0 else f"{'增加' if change > 0 else '减少'} {abs(change)} 件"))
+            line += (f"；全县在办案件 {a.metrics['cases_open']} 件，"
+                     + _change_words("上次", int(last["cases_open"]), a.metrics["cases_open"]))
         lines.append(line)
     return ('<div class="kcbx-funnel"><h2>控辍保学专项行动</h2>'
             + "".join(_p(line) for line in lines) + "</div>")
@@ -295,10 +323,13 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         funnel = special_action(a, history)
     alerts = "".join(_alert(text) for text in
                      (calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
+    # In a run the page sits in <as_of>/<folder>/, beside the run's index.html.
+    back = f'<p class="kcbx-back"><a href="../{INDEX_FILE}">← 全县各乡镇报告</a></p>'
     return Section(
-        f'{SECTION_STYLE}<header class="kcbx-header"><h1>{_e(title)}</h1>'
-        f'<p class="kcbx-sub">{_e(where)} · 截至 {_e(a.as_of.isoformat())} · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{funnel}</header>')
+        f'{SECTION_STYLE}<header class="kcbx-header" id="{TOP}">{back}<h1>{_e(title)}</h1>'
+        f'<p class="kcbx-sub">{_e(where)} · <strong class="kcbx-as-of">截至 {_e(a.as_of.isoformat())}</strong> · '
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{funnel}'
+        f'{contents(a.township is None)}</header>')
 
 
 def enrolment(a: Analysis) -> Section:
@@ -316,7 +347,7 @@ def enrolment(a: Analysis) -> Section:
     bar, title = ("school", "各校在校生（按年级）") if a.township is not None else ("township", "各乡镇在校生（按年级）")
     chart = _chart(charts.enrolled_by_grade, by.rename(columns={"enrolled": "pupils"}), by=bar,
                    title=title, alt=title, grade_labels=grade_names_of(a))
-    return _section("在校生（按学校、年级）",
+    return _section("enrolment", "在校生（按学校、年级）",
                     _p(f"在读学生 {a.metrics['enrolled']} 人（去重），重复学籍 "
                        f"{a.metrics['duplicate_enrollments']} 人。"), table, chart)
 
@@ -337,7 +368,7 @@ def escalation(a: Analysis) -> Section:
     notices_missing = a.notices_missing.merge(pupils, on="person_key", how="left")
     not_reported = absence_not_reported(a.metrics)
     # Before the ladder: its zeros, too, mean "not uploaded" on such a day.
-    return _section(
+    return _section("escalation",
         f"缺勤预警（“{ladder_name(thresholds)}”分级）", _alert(not_reported),
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
         "<h3>连续无故缺勤学生</h3>",
@@ -393,7 +424,7 @@ def cases(a: Analysis) -> Section:
                   f"但不能算作已清零。" if m["cases_struck_unverified"] else ""))
     missing_owner = a.cases[a.cases["missing_owner"]]
     struck_unverified = a.cases[a.cases["struck_unverified"]]
-    return _section(
+    return _section("cases",
         "辍学案件（一生一案、动态销号）", _p(summary),
         f'<div class="kcbx-table">{privacy.safe_table_html(state_table)}</div>', over_time,
         "<h3>在办案件与双线责任人</h3>",
@@ -428,7 +459,7 @@ def matching(a: Analysis) -> Section:
     not_suspected = "，".join(f"{name} {standing[name]} 人" for name in STANDINGS[:-1])
     register_children = pd.concat([a.unenrolled_poverty.assign(register="脱贫户"),
                                    a.unenrolled_disability.assign(register="残疾")], ignore_index=True)
-    return _section(
+    return _section("matching",
         "四查三比对",
         _p(f"户籍适龄儿童 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人，"
            f"入学率 {percent(m['enrollment_rate'])}；重复学籍 {m['duplicate_enrollments']} 人。"),
@@ -474,7 +505,7 @@ def rates(a: Analysis) -> Section:
         "辍学率": [percent(v) for v in rows["dropout"]],
         "说明": [_cohort_note(*values) for values in zip(*rows.values())],
     })
-    return _section(
+    return _section("rates",
         "巩固率与年级队列",
         _p(f"巩固率 {percent(m['retention_rate'])}：本学年{grade_names_of(a)[9]} {_or_dash(detail.get('grade9'))} 人 / "
            f"{detail.get('grade1_year')}学年{grade_names_of(a)[1]} {_or_dash(detail.get('grade1'))} 人。{flag}"),
@@ -487,7 +518,7 @@ def key_groups(a: Analysis) -> Section:
     rows = [{"群体": GROUPS[g], "在读": v["enrolled"], "在办案件": v["cases_open"],
              f"连续缺勤≥{max(a.params.escalation)}天": v["escalated"]}
             for g, v in a.metrics["groups"].items()]
-    return _section("重点群体", f'<div class="kcbx-table">{privacy.safe_table_html(pd.DataFrame(rows))}</div>')
+    return _section("key_groups", "重点群体", f'<div class="kcbx-table">{privacy.safe_table_html(pd.DataFrame(rows))}</div>')
 
 
 WORKLOAD_COLUMNS = {"teacher": "送教教师", "visits": "送教次数", "children": "学生数",
@@ -498,7 +529,7 @@ def home_teaching(a: Analysis) -> Section:
     s = a.home_teaching_summary
     months = "、".join(s.get("months_assessed") or []) or "尚无已结束的整月"
     not_ok = a.home_teaching[~a.home_teaching["compliant"]] if len(a.home_teaching) else a.home_teaching
-    return _section(
+    return _section("home_teaching",
         "送教上门",
         _p(f"应送教 {s['due']} 人，达标 {s['compliant']} 人（考核月份：{months}；每月至少 "
            f"{plain_number(a.params.home_teaching.visits_per_month)} 次、每次 "
@@ -514,7 +545,7 @@ def home_teaching(a: Analysis) -> Section:
 def subsidy(a: Analysis) -> Section:
     m = a.metrics
     short = a.subsidy[a.subsidy["short"]] if len(a.subsidy) else a.subsidy
-    return _section(
+    return _section("subsidy",
         "资助（应助尽助）",
         _p(f"应资助（在读脱贫户学生）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
            f"合计少发 {plain_number(m['subsidy_missing_yuan'], thousands=True)} 元。"),
@@ -526,8 +557,8 @@ def subsidy(a: Analysis) -> Section:
 def transition(a: Analysis) -> Section:
     missing = a.metrics["transition_missing"]
     if missing is None:
-        return _section("小升初衔接", _p("学籍台账中没有上一学年的记录，无法核对。"))
-    return _section(
+        return _section("transition", "小升初衔接", _p("学籍台账中没有上一学年的记录，无法核对。"))
+    return _section("transition",
         "小升初衔接", _p(f"上学年{grade_names_of(a)[6]}学生中，本学年未见在读、亦无佐证的 {missing} 人。"),
         masked_table(a.transition, _with_township(a, {"name": "姓名", "school": "原学校", "status": "上学年状态",
                                     "reason": "原因"}), empty="全部衔接"))
@@ -575,7 +606,7 @@ def data_quality(a: Analysis) -> Section:
     findings = (a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
                 if len(a.findings) else a.findings)
     problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
-    return _section(
+    return _section("data_quality",
         "数据问题",
         _p(f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
            f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
@@ -629,7 +660,7 @@ def early_warning(a: Analysis) -> Section:
     chart = _chart(charts.warning_rules, m["rules"],
                    {rule: int(listed[rule].sum()) for rule in warning.RULES}, warning.RULE_TAGS,
                    alt="各预警规则命中人数")
-    return _section(
+    return _section("early_warning",
         "预警名单（辍学风险）",
         _p(warning.rules_in_words(a.params.early_warning, grade_names_of(a))),
         _p(f"今日预警“高” {m['high']} 人、“中” {m['medium']} 人。"),
@@ -666,7 +697,7 @@ def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     pupils on the 预警名单 too, high and medium (``a.early_warning``, by their roster township).
     """
     if figures.empty:
-        return _section("乡镇排名（周通报）", _p("暂无乡镇数据"))
+        return _section("ranking", "乡镇排名（周通报）", _p("暂无乡镇数据"))
     order = figures.assign(_open=figures["cases_open"].astype(float)).sort_values(
         ["_open", "township"], ascending=[False, True], na_position="last").index
     shown = figures.loc[order, list(RANKING_COLUMNS)]
@@ -679,7 +710,7 @@ def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     table = privacy.safe_table_html(shown, classes="kcbx-sortable", table_attributes={
         "data-ascending-first": "|".join(RANKING_ASCENDING_FIRST)})
     chart = _chart(charts.township_ranking, figures, "cases_open", "各乡镇在办辍学案件", alt="各乡镇在办辍学案件")
-    return _section("乡镇排名（周通报）", _p("按在办案件从多到少排列；点击列标题可按该列排序，再点一次反向。"),
+    return _section("ranking", "乡镇排名（周通报）", _p("按在办案件从多到少排列；点击列标题可按该列排序，再点一次反向。"),
                     f'<div class="kcbx-table">{table}</div>', chart)
 
 
@@ -697,7 +728,7 @@ def trends(a: Analysis, history: pd.DataFrame) -> Section:
     earlier = history[history["township"].isna() & (history["as_of"] < this_run["as_of"][0])] \
         if len(history) else history
     if earlier.empty:
-        return _section("趋势（周通报、月调度）", _p("本次之前没有完整的运行，暂无趋势。"))
+        return _section("trends", "趋势（周通报、月调度）", _p("本次之前没有完整的运行，暂无趋势。"))
     county = pd.concat([earlier[["as_of", *TREND_KEYS]], this_run], ignore_index=True).sort_values("as_of")
     parts = []
     for title, period in (("按周（每周最后一次运行）", "W"), ("按月（每月最后一次运行）", "M")):
@@ -707,4 +738,4 @@ def trends(a: Analysis, history: pd.DataFrame) -> Section:
         parts.append(f"<h3>{_e(title)}</h3><div class='kcbx-table'>{privacy.safe_table_html(table)}</div>")
     daily = county.rename(columns={"as_of": "date", "cases_open": "pupils"})[["date", "pupils"]]
     chart = _chart(charts.daily_trend, daily, title="全县在办辍学案件（历次运行）", alt="在办案件趋势")
-    return _section("趋势（周通报、月调度）", *parts, chart)
+    return _section("trends", "趋势（周通报、月调度）", *parts, chart)

@@ -243,7 +243,7 @@ def test_header_alerts_on_trends_in_words(small):
     # Today 2 ≥ 2 × the mean 1 of the 5 school days before.
     assert "今日无故缺勤 2 人，较前5个上课日平均 1 人上升" in page
     # Open on Fri 8 Oct: none (P3 returned, P4 died); today P5's: 1.
-    assert "在办辍学案件 1 件，较一周前（10月8日）0 件增加 1 件" in page
+    assert "在办辍学案件 1 件，一周前（10月8日）没有，新增 1 件" in page
 
 
 def test_county_header_shows_the_special_action_in_one_line(small):
@@ -257,7 +257,7 @@ def test_county_header_shows_the_special_action_in_one_line(small):
     earlier = pd.DataFrame({"as_of": pd.to_datetime(["2021-10-08"]), "township": [None], "cases_open": [0]})
     page = show.header(county, earlier).body
     assert "上次运行（2021-10-08）以来新登记：排查疑似辍学 1 人 → 劝返复学 0 人 → 仍未复学 1 人（脱贫户 1 人）" in page
-    assert "全县在办案件 1 件，较上次增加 1 件" in page
+    assert "全县在办案件 1 件，上次没有，新增 1 件" in page
     assert "专项行动" not in show.header(small.analysis("甲镇")).body  # the county's line only
 
 
@@ -421,3 +421,24 @@ def test_a_long_list_shows_its_first_rows_masked_and_says_how_many_there_are():
     assert "452626201201010011" not in table and "八年级" in table and "九年级" not in table
     assert "共 3 行，此处显示前 2 行；完整名单见 forms.xlsx。" in table
     assert "共" not in show.masked_table(frame, {"name": "姓名"}, limit=3)
+
+
+def test_a_count_against_an_earlier_one_reads_as_a_leader_says_it():
+    assert show._change_words("一周前（10月8日）", 3, 6) == "比一周前（10月8日）多 3 件"
+    assert show._change_words("上次", 4, 1) == "比上次少 3 件"
+    assert show._change_words("一周前（10月8日）", 0, 1) == "一周前（10月8日）没有，新增 1 件"
+    assert show._change_words("上次", 2, 2) == "与上次持平"
+
+
+def test_every_section_is_in_the_contents_and_links_back(small):
+    township = measure_county(small.tables, small.params, AS_OF).analysis("甲镇")
+    header = show.header(township).body
+    assert 'id="top"' in header and 'href="../index.html"' in header
+    assert "<strong class=\"kcbx-as-of\">截至 2021-10-15</strong>" in header
+    for section in show.TOWNSHIP_SECTIONS[1:]:
+        body = section(township).body
+        anchor = section.__name__
+        assert f'<section class="kcbx-section" id="{anchor}">' in body and 'href="#top"' in body
+        assert f'<a href="#{anchor}">{show.CONTENTS[anchor]}</a>' in header
+    assert 'href="#ranking"' not in header  # the county's page only
+    assert 'href="#ranking"' in show.header(measure_county(small.tables, small.params, AS_OF).analysis(None)).body
