@@ -223,3 +223,41 @@ def test_county_report_shows_the_trend_across_runs(second_run, browser, tmp_path
                                                  [LATER, str(latest["cases_open"])]]
     assert section.locator("img.kcbx-chart").count() == 1
     page.close()
+
+
+FIRST_COLUMN_AFTER_SCROLL = """() => {
+  const box = Array.from(document.querySelectorAll('.kcbx-table'))
+    .find(b => b.scrollWidth > b.clientWidth + 40 && b.querySelector('tbody tr'));
+  if (!box) { return null; }
+  const row = box.querySelector('tbody tr');
+  const before = [row.cells[0].getBoundingClientRect().left, row.cells[1].getBoundingClientRect().left];
+  box.scrollLeft = 120;
+  const after = [row.cells[0].getBoundingClientRect().left, row.cells[1].getBoundingClientRect().left];
+  return {before, after};
+}"""
+
+
+@pytest.mark.parametrize("report", ["county", "first township"])
+def test_a_phone_reads_the_page_down_never_sideways(county_run, browser, tmp_path, report):
+    root, townships = county_run
+    folder = as_of_dir(root) / ("county" if report == "county" else townships[0])
+    page, _, errors = open_page(browser, folder / "report.html", tmp_path / "phone.png")
+    assert errors == []
+    # The page itself never scrolls sideways at 375 px: wide tables scroll inside their box.
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 375
+    # The contents lead to each section, and each section leads back up.
+    page.click('nav.kcbx-contents a[href="#early_warning"]')
+    assert page.evaluate("location.hash") == "#early_warning"
+    assert page.evaluate("document.getElementById('early_warning').getBoundingClientRect().top") < 5
+    page.click('#early_warning .kcbx-back a')
+    assert page.evaluate("location.hash") == "#top"
+    assert page.locator('header a[href="../index.html"]').count() == 1
+    # In a table wider than the phone, the first column (the name) stays while the rest scrolls.
+    moved = page.evaluate(FIRST_COLUMN_AFTER_SCROLL)
+    assert moved is not None, "no table wider than the phone on this page"
+    assert moved["after"][0] == pytest.approx(moved["before"][0], abs=1)
+    assert moved["after"][1] < moved["before"][1] - 50
+    # Charts fill the phone's width.
+    widths = page.evaluate("Array.from(document.querySelectorAll('img.kcbx-chart')).map(i => i.getBoundingClientRect().width)")
+    assert widths and min(widths) >= 340
+    page.close()

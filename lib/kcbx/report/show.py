@@ -34,7 +34,7 @@ from kcbx.report.excel import plain_number
 from kcbx.report.fonts import glyphs_checked, use_cjk_font
 from kcbx.schema import CASE_METHOD_NAMES, KIND_LABELS
 
-MAX_ROWS = 40  # longer lists are in forms.xlsx; the page stays readable on a phone
+MAX_ROWS = 20  # longer lists are whole in forms.xlsx; the page stays readable on a phone
 # The sections' own styles (cards, notes, the funnel band): the header carries them, so they
 # hold in JupyterLab too, where report.html's <head> is absent. Only .kcbx-* selectors.
 SECTION_STYLE = (f"<style>{(Path(__file__).parent / 'templates' / 'kcbx_sections.css').read_text(encoding='utf-8')}"
@@ -132,8 +132,9 @@ def cards(items: Sequence[tuple[str, str, str, str]]) -> str:
 
 def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
                  limit: int = MAX_ROWS, empty: str = "无",
-                 grade_names: Mapping[int, str] = GRADE_NAMES) -> str:
-    """The chosen columns, renamed to Chinese, identities masked, at most `limit` rows."""
+                 grade_names: Mapping[int, str] = GRADE_NAMES, sheet: str | None = None) -> str:
+    """The chosen columns, renamed to Chinese, identities masked, at most `limit` rows; a longer
+    list says how long it is and which sheet of forms.xlsx holds it whole (``sheet``)."""
     if frame is None or len(frame) == 0:
         return f'<p class="kcbx-empty">{_e(empty)}</p>'
     # Only the rows shown are masked and formatted: a county list runs to thousands.
@@ -154,7 +155,9 @@ def masked_table(frame: pd.DataFrame | None, columns: Mapping[str, str], *,
     shown = shown.where(shown.notna(), "")
     more = ""
     if len(frame) > limit:
-        more = f'<p class="kcbx-more">共 {len(frame)} 行，此处显示前 {limit} 行；完整名单见 forms.xlsx。</p>'
+        unit = "人" if "name" in columns else "行"
+        where = f"表格（forms.xlsx）「{sheet}」" if sheet else "表格（forms.xlsx）"
+        more = f'<p class="kcbx-more">共 {len(frame)} {unit}，此处显示前 {limit} {unit}；完整名单见 {_e(where)}。</p>'
     return f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>{more}'
 
 
@@ -374,18 +377,18 @@ def escalation(a: Analysis) -> Section:
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                                "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"}),
-                     grade_names=grade_names_of(a)),
+                     grade_names=grade_names_of(a), sheet="日报 未到校学生名册"),
         "<h3>日报：今日无故未到校</h3>",
         masked_table(today, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                              "absence_type": "类型", "note": "备注"}),
                      grade_names=grade_names_of(a),
                      empty=("今日非上课日" if not a.metrics["is_school_day"] else
-                            "暂无今日缺勤数据" if not_reported else "今日无无故缺勤")),
+                            "暂无今日缺勤数据" if not_reported else "今日无无故缺勤"), sheet="日报 未到校学生名册"),
         f"<h3>日报：连续无故缺勤≥{max(thresholds)}天，未发限期复学通知书或未登记案件</h3>",
         masked_table(notices_missing, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                                                          "streak": "连续天数", "streak_start": "起始日",
                                                          "finding": "问题"}),
-                     grade_names=grade_names_of(a), empty="无"),
+                     grade_names=grade_names_of(a), empty="无", sheet="日报 未到校学生名册"),
         trend)
 
 
@@ -433,14 +436,14 @@ def cases(a: Analysis) -> Section:
                                   "cause": "辍学原因", "admin_owner": "行政线责任人",
                                   "edu_owner": "教育线责任人", "attempts": "劝返次数",
                                   "notice_due": "复学期限", "notice_overdue": "通知书逾期"}),
-                     grade_names=grade_names_of(a), empty="无在办案件"),
+                     grade_names=grade_names_of(a), empty="无在办案件", sheet="辍学台账"),
         f"<h3>{STRUCK_UNVERIFIED}</h3>",
         masked_table(struck_unverified, _with_township(a, {"name": "姓名", "school": "学校", "opened": "登记日",
                                                            "struck_date": "销号日", "attempts": "劝返次数"}),
-                     empty="无"),
+                     empty="无", sheet="辍学台账"),
         "<h3>责任人缺失（双线未落实）</h3>",
         masked_table(missing_owner, _with_township(a, {"name": "姓名", "school": "学校", "admin_owner": "行政线责任人",
-                                     "edu_owner": "教育线责任人", "state_label": "状态"}), empty="无"),
+                                     "edu_owner": "教育线责任人", "state_label": "状态"}), empty="无", sheet="辍学台账"),
         "<h3>原因、方式与安置</h3>", "".join(breakdowns))
 
 
@@ -472,14 +475,14 @@ def matching(a: Analysis) -> Section:
         masked_table(out.assign(also=_also_listed(out)) if len(out) else out,
                      _with_township(a, {"name": "姓名", "village": "村", "age": "年龄", "reason": "原因",
                                         "also": "另见"}),
-                     empty="无疑似失学儿童"),
+                     empty="无疑似失学儿童", sheet="疑似辍学台账"),
         "<h3>重复学籍</h3>",
         masked_table(a.duplicates, {"name": "姓名", "schools": "学校", "n_schools": "学校数"}, empty="无"),
         "<h3>脱贫户、残疾儿童无学籍</h3>",
         _p(f"已完成九年义务教育（{grade_names_of(a)[9]}毕业）的不在此列。"),
         masked_table(register_children,
                      _with_township(a, {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}),
-                     empty="无"))
+                     empty="无", sheet="适龄儿童台账"))
 
 
 COHORT_OUT_OF_RANGE = "低于0或高于100%：乡镇之间的转入、转出未核减，如实显示。"
@@ -537,7 +540,7 @@ def home_teaching(a: Analysis) -> Section:
            f"经费应拨 {plain_number(s.get('funding_due', 0), thousands=True)} 元/年。"),
         "<h3>未达标月份</h3>",
         masked_table(not_ok, _with_township(a, {"name": "姓名", "month": "月份", "visits": "送教次数", "hours": "课时"}),
-                     empty="全部达标"),
+                     empty="全部达标", sheet="送教上门"),
         "<h3>送教教师工作量</h3>",
         masked_table(a.teacher_workload, WORKLOAD_COLUMNS, empty="无送教记录"))
 
@@ -551,7 +554,7 @@ def subsidy(a: Analysis) -> Section:
            f"合计少发 {plain_number(m['subsidy_missing_yuan'], thousands=True)} 元。"),
         masked_table(short, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
                              "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}),
-                     grade_names=grade_names_of(a), empty="全部足额"))
+                     grade_names=grade_names_of(a), empty="全部足额", sheet="资助核对"))
 
 
 def transition(a: Analysis) -> Section:
@@ -561,7 +564,7 @@ def transition(a: Analysis) -> Section:
     return _section("transition",
         "小升初衔接", _p(f"上学年{grade_names_of(a)[6]}学生中，本学年未见在读、亦无佐证的 {missing} 人。"),
         masked_table(a.transition, _with_township(a, {"name": "姓名", "school": "原学校", "status": "上学年状态",
-                                    "reason": "原因"}), empty="全部衔接"))
+                                    "reason": "原因"}), empty="全部衔接", sheet="小升初"))
 
 
 def _mask_rejected_value(frame: pd.DataFrame) -> pd.DataFrame:
@@ -613,15 +616,15 @@ def data_quality(a: Analysis) -> Section:
            f"全县合计读入 {a.metrics['rows_read']} 行、拒收 {a.metrics['rows_rejected']} 行。"),
         masked_table(_in_chinese(log), {"kind": "台账", "file": "文件", "rows_read": "读入",
                                         "rows_accepted": "接受", "rows_rejected": "拒收", "error": "错误"},
-                     limit=200),
+                     limit=200, sheet="数据问题 文件读入"),
         _p("下列问题按所在行的乡镇归属（行内无乡镇时按该学生的学籍乡镇）；拒收的行若所在文件涉及多个乡镇、"
            "无法确定归属，则在各相关乡镇的报告中都列出。"),
         "<h3>拒收的行</h3>",
         masked_table(_in_chinese(_mask_rejected_value(a.rejected)),
-                     {**problem_columns, "column": "列", "value": "值", "reason": "原因"}, empty="无"),
+                     {**problem_columns, "column": "列", "value": "值", "reason": "原因"}, empty="无", sheet="数据问题"),
         "<h3>已接受但需核查</h3>",
         masked_table(_in_chinese(findings), {**problem_columns, "finding": "问题", "detail": "说明"},
-                     empty="无"))
+                     empty="无", sheet="数据问题"))
 
 
 # --- 预警名单 (params early_warning, docs/params.md) -----------------------------------------
@@ -665,10 +668,10 @@ def early_warning(a: Analysis) -> Section:
         _p(warning.rules_in_words(a.params.early_warning, grade_names_of(a))),
         _p(f"今日预警“高” {m['high']} 人、“中” {m['medium']} 人。"),
         "".join(_p(warning.LEVEL_ACTIONS[level]) for level in warning.LEVELS),
-        masked_table(shown, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
-                                               "class_name": "班级", "rules": "预警规则", "score": "分数",
-                                               "level": "等级"}),
-                     grade_names=grade_names_of(a), empty="今日无预警学生"),
+        masked_table(shown, _with_township(a, {"name": "姓名", "level": "等级", "score": "分数",
+                                               "rules": "预警规则", "school": "学校", "grade": "年级",
+                                               "class_name": "班级"}),
+                     grade_names=grade_names_of(a), empty="今日无预警学生", sheet="预警名单"),
         chart, _p(backtest_text(a)))
 
 

@@ -419,8 +419,11 @@ def test_a_long_list_shows_its_first_rows_masked_and_says_how_many_there_are():
     table = show.masked_table(frame, {"name": "姓名", "id_number": "身份证号", "grade": "年级"}, limit=2)
     assert "张*" in table and "李*" in table and "王" not in table
     assert "452626201201010011" not in table and "八年级" in table and "九年级" not in table
-    assert "共 3 行，此处显示前 2 行；完整名单见 forms.xlsx。" in table
+    assert "共 3 人，此处显示前 2 人；完整名单见 表格（forms.xlsx）。" in table  # a list of people
     assert "共" not in show.masked_table(frame, {"name": "姓名"}, limit=3)
+    rows = show.masked_table(frame, {"grade": "年级"}, limit=2, sheet="预警名单")  # no names: rows
+    assert "共 3 行，此处显示前 2 行；完整名单见 表格（forms.xlsx）「预警名单」。" in rows
+    assert show.MAX_ROWS == 20
 
 
 def test_a_count_against_an_earlier_one_reads_as_a_leader_says_it():
