@@ -175,7 +175,7 @@ def _with_township(a: Analysis, columns: Mapping[str, str]) -> dict[str, str]:
 CONTENTS = {"ranking": "乡镇排名", "trends": "趋势", "escalation": "缺勤预警", "early_warning": "预警名单",
             "cases": "辍学案件", "matching": "四查三比对", "rates": "巩固率", "key_groups": "重点群体",
             "home_teaching": "送教上门", "subsidy": "资助", "transition": "小升初", "enrolment": "在校生",
-            "data_quality": "数据问题"}
+            "data_quality": "数据说明"}
 COUNTY_ONLY_SECTIONS = ("ranking", "trends")
 TOP = "top"  # the header's anchor: every section links back to it
 
@@ -609,11 +609,14 @@ def data_quality(a: Analysis) -> Section:
     findings = (a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
                 if len(a.findings) else a.findings)
     problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
+    summary = (f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
+               f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
+               f"全县合计读入 {a.metrics['rows_read']} 行、拒收 {a.metrics['rows_rejected']} 行。")
+    # File names and row numbers are the data clerk's: folded away at the end of the page.
     return _section("data_quality",
-        "数据问题",
-        _p(f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
-           f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
-           f"全县合计读入 {a.metrics['rows_read']} 行、拒收 {a.metrics['rows_rejected']} 行。"),
+        "数据说明",
+        _p(summary),
+        '<details class="kcbx-clerk"><summary>数据问题明细（供数据管理员）</summary>',
         masked_table(_in_chinese(log), {"kind": "台账", "file": "文件", "rows_read": "读入",
                                         "rows_accepted": "接受", "rows_rejected": "拒收", "error": "错误"},
                      limit=200, sheet="数据问题 文件读入"),
@@ -624,7 +627,8 @@ def data_quality(a: Analysis) -> Section:
                      {**problem_columns, "column": "列", "value": "值", "reason": "原因"}, empty="无", sheet="数据问题"),
         "<h3>已接受但需核查</h3>",
         masked_table(_in_chinese(findings), {**problem_columns, "finding": "问题", "detail": "说明"},
-                     empty="无", sheet="数据问题"))
+                     empty="无", sheet="数据问题"),
+        "</details>")
 
 
 # --- 预警名单 (params early_warning, docs/params.md) -----------------------------------------

@@ -67,9 +67,9 @@ class PreparedSlice:
 
 
 def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
-    """Each ledger file a report is made from: its sha256 (first 16) and rows read/accepted/rejected."""
-    return {f"台账 {row.file}": (f"sha256 {str(row.sha256 or '')[:16]} · 读入 {row.rows_read} · "
-                                f"接受 {row.rows_accepted} · 拒收 {row.rows_rejected}")
+    """Each ledger file a report is made from, with its rows read, accepted and rejected (its
+    sha256 is in the store's ingest_log, not on a leader's page)."""
+    return {f"台账 {row.file}": f"读入 {row.rows_read} · 接受 {row.rows_accepted} · 拒收 {row.rows_rejected}"
             for row in ingest_log.itertuples()}
 
 

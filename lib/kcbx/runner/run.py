@@ -103,8 +103,8 @@ def _job(params: Params, as_of: dt.date, township: str | None, folder: str, run_
     provenance = {
         "县": params.county, "乡镇": township or COUNTY_WIDE, "截至日期": as_of.isoformat(),
         "运行时间": readable_time(started_at), "kcbx 版本": __version__,
-        "参数文件": params.path.name, "参数 sha256": params.sha256,
-        "输入指纹": (fingerprint or "")[:16], **ledger_files,
+        # No hash and no path on a leader's page: manifest.json and index.html keep them.
+        "参数文件": params.path.name, **ledger_files,
     }
     return NotebookJob(
         name=township or COUNTY_NAME,
