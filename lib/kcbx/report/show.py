@@ -255,6 +255,32 @@ def trend_alerts(a: Analysis) -> list[str]:
     return alerts
 
 
+TODAY_AT_MOST = 5  # 今日需处理: what a leader can take in at a glance
+
+
+def todays_actions(metrics: Mapping, top_rung: int) -> list[str]:
+    """今日需处理: at most TODAY_AT_MOST items, most urgent first, each when its figure is not
+    zero: the count, what is owed, and who acts. ``top_rung``: the ladder's last threshold (days)."""
+    warning_high = (metrics.get("early_warning") or {}).get("high") or 0
+    absent_today = 0 if absence_not_reported(metrics) else metrics.get("absent_unexcused_today") or 0
+    candidates = [
+        (metrics.get("notices_missing") or 0,
+         "{n} 名学生连续无故缺勤已达{days}天，尚未发限期复学通知书或立案（乡镇专干）"),
+        (metrics.get("notices_overdue") or 0, "{n} 份限期复学通知书逾期，学生仍未复学（包保干部）"),
+        (warning_high, "{n} 名学生辍学风险为“高”，本周内家访（班主任）"),
+        (absent_today, "{n} 名学生今日无故缺勤，当日联系家长（班主任）"),
+        (metrics.get("out_of_school_suspected") or 0, "{n} 名疑似失学儿童待核查（村）"),
+    ]
+    return [text.format(n=count, days=top_rung) for count, text in candidates if count][:TODAY_AT_MOST]
+
+
+def _todays_actions_html(a: Analysis) -> str:
+    items = todays_actions(a.metrics, max(a.params.escalation))
+    body = ("<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>" if items
+            else _p("今日没有需要处理的事项。"))
+    return f'<div class="kcbx-todo"><h2>今日需处理</h2>{body}</div>'
+
+
 def _change_words(when: str, before: int, now: int) -> str:
     """A count against an earlier one, as a leader would say it: "比一周前（10月8日）多 3 件",
     "一周前（10月8日）没有，新增 1 件", "与上次持平"."""
@@ -331,7 +357,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     return Section(
         f'{SECTION_STYLE}<header class="kcbx-header" id="{TOP}">{back}<h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · <strong class="kcbx-as-of">截至 {_e(a.as_of.isoformat())}</strong> · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{funnel}'
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{_todays_actions_html(a)}{funnel}'
         f'{contents(a.township is None)}</header>')
 
 

@@ -445,3 +445,41 @@ def test_every_section_is_in_the_contents_and_links_back(small):
         assert f'<a href="#{anchor}">{show.CONTENTS[anchor]}</a>' in header
     assert 'href="#ranking"' not in header  # the county's page only
     assert 'href="#ranking"' in show.header(measure_county(small.tables, small.params, AS_OF).analysis(None)).body
+
+
+# 今日需处理 on hand-made figures: a school day whose absences are in.
+QUIET_DAY = {"as_of": "2021-10-15", "is_school_day": True, "absence_data_through": "2021-10-15",
+             "notices_missing": 0, "notices_overdue": 0, "early_warning": {"high": 0, "medium": 3},
+             "absent_unexcused_today": 0, "out_of_school_suspected": 0}
+ACTIONS = {
+    "notices_missing": "{n} 名学生连续无故缺勤已达5天，尚未发限期复学通知书或立案（乡镇专干）",
+    "notices_overdue": "{n} 份限期复学通知书逾期，学生仍未复学（包保干部）",
+    "early_warning": "{n} 名学生辍学风险为“高”，本周内家访（班主任）",
+    "absent_unexcused_today": "{n} 名学生今日无故缺勤，当日联系家长（班主任）",
+    "out_of_school_suspected": "{n} 名疑似失学儿童待核查（村）",
+}
+
+
+def with_figure(key: str, n: int) -> dict:
+    return {**QUIET_DAY, key: {"high": n, "medium": 3} if key == "early_warning" else n}
+
+
+def test_a_quiet_day_has_nothing_to_do():
+    assert show.todays_actions(QUIET_DAY, 5) == []
+
+
+@pytest.mark.parametrize("key", list(ACTIONS))
+def test_each_action_appears_exactly_when_its_figure_is_not_zero(key):
+    assert show.todays_actions(with_figure(key, 2), 5) == [ACTIONS[key].format(n=2)]
+    assert show.todays_actions(with_figure(key, 0), 5) == []
+
+
+def test_at_most_five_most_urgent_first_and_no_absence_item_before_the_upload():
+    busy = {**QUIET_DAY, "notices_missing": 2, "notices_overdue": 1, "early_warning": {"high": 4},
+            "absent_unexcused_today": 3, "out_of_school_suspected": 7}
+    assert show.todays_actions(busy, 5) == [ACTIONS[key].format(n=n) for key, n in zip(
+        ACTIONS, (2, 1, 4, 3, 7))]
+    # Today's absences not uploaded yet: 0 absent means "not in", so no call-the-parents item.
+    late = {**busy, "absence_data_through": "2021-10-14", "absent_unexcused_today": 0}
+    assert ACTIONS["absent_unexcused_today"].format(n=0) not in show.todays_actions(late, 5)
+    assert len(show.todays_actions(late, 7)) == 4 and "已达7天" in show.todays_actions(late, 7)[0]
