@@ -97,6 +97,9 @@ class CountyPreparation:
         self.store_sha256 = store_sha256 or sha256_of_file(store)
         self.county_pass = measure_county(load_tables(store), params, as_of)
         self.townships = list(townships) if townships is not None else self.county_pass.townships()
+        # The same for every slice of the run: digested once, not once per township.
+        self.shared_inputs = {"program": source_digest(),
+                              "params": content_digest(params, as_of, self.county_pass.school_days)}
 
     def slices(self) -> Iterator[PreparedSlice]:
         """The county's slice first (its ranking takes only each township's headline figures
@@ -117,8 +120,8 @@ class CountyPreparation:
         county_pass = self.county_pass
         rows = county_pass.rows(township)
         rows = dataclasses.replace(rows, ingest_log=_without_run_time(rows.ingest_log))
-        inputs = {"program": source_digest(), "notebook": notebook_sha256,
-                  "params": content_digest(county_pass.params, county_pass.as_of, county_pass.school_days)}
+        inputs = {"program": self.shared_inputs["program"], "notebook": notebook_sha256,
+                  "params": self.shared_inputs["params"]}
         if township is None:
             inputs["store"] = self.store_sha256  # the county's rows are every row of the store
         else:
