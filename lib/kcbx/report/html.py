@@ -11,9 +11,7 @@ own table sorter (admitted by its sha256), a phone viewport, and a provenance fo
 
 from __future__ import annotations
 
-import base64
 import functools
-import hashlib
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -25,14 +23,10 @@ from nbconvert.exporters.templateexporter import TemplateExporter
 from nbconvert.filters.highlight import Highlight2HTML
 from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
 
+from kcbx.report.assets import SORT_SCRIPT, SORT_SCRIPT_SHA256, TEMPLATES_DIR
 from kcbx.util.files import write_text_atomic
 
-TEMPLATES_DIR = Path(__file__).parent / "templates"
 REPORT_TEMPLATE = TEMPLATES_DIR / "kcbx_report.html.j2"
-# The page's only script: click-to-sort for table.kcbx-sortable (the 周通报 ranking).
-SORT_SCRIPT = (TEMPLATES_DIR / "kcbx_sort.js").read_text(encoding="utf-8")
-# The CSP admits exactly this text, so nothing a notebook output carries can run.
-SORT_SCRIPT_SHA256 = base64.b64encode(hashlib.sha256(SORT_SCRIPT.encode("utf-8")).digest()).decode("ascii")
 # nbconvert checks the code against ISO 639-1: "zh-CN" is silently replaced by "en".
 LANGUAGE_CODE = "zh"
 

@@ -17,7 +17,7 @@ from urllib.parse import quote
 import jinja2
 
 from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE
-from kcbx.report.html import (  # one folder of templates: the page shares report.html's head
+from kcbx.report.assets import (  # the page shares report.html's head, without nbconvert
     SORT_SCRIPT,
     SORT_SCRIPT_SHA256,
     TEMPLATES_DIR,

@@ -46,7 +46,6 @@ from pathlib import Path
 from tqdm import tqdm
 
 from kcbx import __version__
-from kcbx.analysis.model import COUNTY_WIDE, report_title
 from kcbx.outputs import (
     COUNTY_NAME,
     MANIFEST_FILE,
@@ -99,6 +98,9 @@ def run_fingerprint(params: Params, as_of: dt.date, townships: Sequence[str] | N
 def _job(params: Params, as_of: dt.date, township: str | None, folder: str, run_dir: Path,
          notebooks_dir: Path, started_at: str, prepared: Path | None, fingerprint: str | None,
          ledger_files: dict[str, str], cell_timeout: int, inputs: dict[str, str] | None = None) -> NotebookJob:
+    # Here, not at import: an unchanged re-run never renders, and need not import pandas.
+    from kcbx.analysis.model import COUNTY_WIDE, report_title
+
     output_dir = run_dir / folder
     provenance = {
         "县": params.county, "乡镇": township or COUNTY_WIDE, "截至日期": as_of.isoformat(),
