@@ -1,10 +1,13 @@
 """The report's charts: small functions that each return one matplotlib Figure.
 
-Every chart has a Chinese title, the same style, and a size that reads on a
-phone (6.4 × 3.6 in at 110 dpi, taller when there are many bars). Figures are
-built with ``matplotlib.figure.Figure``, not pyplot, so no chart leaves a figure
-open in pyplot's registry; the only global state touched is use_cjk_font().
-A chart whose input is empty still returns a figure, saying 暂无数据.
+Charts are drawn for a phone: 4 in wide at 180 dpi (720 px, twice the pixels of a
+375-px screen), with no text smaller than 10 pt, which is 11 CSS px or more when the
+page shows the image 340 px wide (PHONE_CHART_CSS_PX; the CSS caps it at 32 rem on a
+desktop). Only charts that no table beside them already shows: the 135 ladder, the
+enrolment by grade and the township ranking are tables. Figures are built with
+``matplotlib.figure.Figure``, not pyplot, so no chart leaves a figure open in pyplot's
+registry; the only global state touched is use_cjk_font(). A chart whose input is
+empty still returns a figure, saying 暂无数据.
 """
 
 from __future__ import annotations
@@ -17,31 +20,33 @@ import pandas as pd
 from matplotlib import colormaps
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import MaxNLocator, PercentFormatter
+from matplotlib.ticker import MaxNLocator
 
-from kcbx.measures.matching import GRADE_NAMES
 from kcbx.report.fonts import use_cjk_font
 
 __all__ = [
     "FIGSIZE",
     "DPI",
-    "GRADE_LABELS",
-    "enrolled_by_grade",
+    "PHONE_CHART_CSS_PX",
+    "SMALLEST_TEXT_PT",
     "case_states_over_time",
     "daily_trend",
-    "escalation_funnel",
-    "township_ranking",
     "warning_rules",
 ]
 
-FIGSIZE = (6.4, 3.6)
-DPI = 110
+FIGSIZE = (4.0, 2.8)
+DPI = 180
+# The narrowest width a page shows a chart at (a 375-px phone less the page's margins).
+PHONE_CHART_CSS_PX = 340
+# 10 pt on a 4-in figure shown 340 px wide is 10 / 72 * 340 / 4 = 11.8 CSS px.
+SMALLEST_TEXT_PT = 10
+TITLE_PT = 12
 # Height given to each bar of a horizontal bar chart that grows with its rows.
-BAR_ROW_INCHES = 0.28
+BAR_ROW_INCHES = 0.3
 NO_DATA = "暂无数据"
 ACCENT = "#c0392b"  # the report's one emphasis colour (escalation, absences)
 BAR_COLOR = "#2e6da4"
-GRADE_LABELS: dict[int, str] = GRADE_NAMES
+LEGEND_COLUMNS = 3  # more do not fit 4 in at 10 pt
 
 
 def _figure(title: str, rows: int = 0) -> tuple[Figure, Axes]:
@@ -51,9 +56,11 @@ def _figure(title: str, rows: int = 0) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(FIGSIZE[0], height), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     # Only the Regular weight is installed: no bold, or matplotlib logs a fallback.
-    axes.set_title(title, fontsize=13, loc="left")
+    axes.set_title(title, fontsize=TITLE_PT, loc="left")
     axes.spines[["top", "right"]].set_visible(False)
-    axes.tick_params(labelsize=9)
+    axes.tick_params(labelsize=SMALLEST_TEXT_PT)
+    axes.xaxis.label.set_size(SMALLEST_TEXT_PT)
+    axes.yaxis.label.set_size(SMALLEST_TEXT_PT)
     return figure, axes
 
 
@@ -69,78 +76,6 @@ def _require_columns(df: pd.DataFrame, columns: Sequence[str], chart: str) -> No
     missing = [column for column in columns if column not in df.columns]
     if missing:
         raise KeyError(f"{chart} needs columns {list(columns)}; missing {missing}")
-
-
-def enrolled_by_grade(df: pd.DataFrame, by: str = "school", title: str = "各校在校生（按年级）",
-                      grade_labels: Mapping[int, str] = GRADE_LABELS) -> Figure:
-    """Enrolled pupils by school (or by township: ``by="township"``), one horizontal bar
-    each, stacked by grade (legend: ``grade_labels``, 七年级 or 初一 as the county writes).
-
-    Input columns: ``by``, grade (1–9), pupils. Bars are sorted by their total, the
-    largest at the top. The county draws townships: a bar per school would make a
-    chart (and an image) taller than anyone reads.
-    """
-    _require_columns(df, (by, "grade", "pupils"), "enrolled_by_grade")
-    counts = df.dropna(subset=[by, "grade"])
-    if counts.empty:
-        return _no_data(title)
-    table = counts.pivot_table(index=by, columns="grade", values="pupils",
-                               aggfunc="sum", fill_value=0)
-    table = table.loc[table.sum(axis=1).sort_values().index]  # barh draws bottom-up
-    figure, axes = _figure(title, rows=len(table))
-    colors = _grade_colors()
-    left = np.zeros(len(table))
-    for grade in table.columns:
-        widths = table[grade].to_numpy(dtype=float)
-        axes.barh(table.index.astype(str), widths, left=left,
-                  color=colors[int(grade) - 1], label=grade_labels.get(int(grade), str(grade)))
-        left += widths
-    axes.set_xlabel("人数")
-    axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    _legend_below(figure, columns=len(table.columns))
-    return figure
-
-
-def _grade_colors() -> list[tuple[float, float, float, float]]:
-    """One sequential colour per grade, light (grade 1) to dark (grade 9)."""
-    last = len(GRADE_LABELS) - 1
-    return [colormaps["Blues"](0.3 + 0.65 * index / last) for index in range(len(GRADE_LABELS))]
-
-
-def escalation_funnel(
-    counts: Mapping[str, int],
-    actions: Sequence[str],
-    title: str = "连续无故缺勤分级预警",
-) -> Figure:
-    """The "135" escalation ladder as a horizontal funnel: ≥1天, ≥3天, ≥5天 …
-
-    ``counts`` is metrics.json's ``escalation`` object (threshold in school
-    days, as text -> pupils at or above it); ``actions`` names what each rung
-    triggers, in threshold order (e.g. 班主任劝返, 学校包保, 报告乡镇和教育局).
-    """
-    thresholds = sorted(counts, key=int)
-    if len(actions) != len(thresholds):
-        raise ValueError(
-            f"escalation_funnel: {len(thresholds)} thresholds but {len(actions)} actions"
-        )
-    if not thresholds:
-        return _no_data(title)
-    values = np.array([counts[threshold] for threshold in thresholds], dtype=float)
-    labels = [f"≥{threshold}天 {action}".strip() for threshold, action in zip(thresholds, actions)]
-    figure, axes = _figure(title)
-    widest = max(values.max(), 1.0)
-    # Centre each bar on the widest one; the first rung at the top.
-    rungs = np.arange(len(values))[::-1]
-    axes.barh(rungs, values, left=(widest - values) / 2, color=ACCENT, alpha=0.85)
-    for rung, value in zip(rungs, values):
-        axes.text(widest / 2, rung, f"{int(value)}人", ha="center", va="center",
-                  fontsize=10, color="black")
-    axes.set_yticks(rungs, labels)
-    axes.set_xlim(0, widest)
-    axes.set_xticks([])
-    axes.tick_params(left=False)
-    axes.spines[["bottom", "left"]].set_visible(False)
-    return figure
 
 
 def case_states_over_time(
@@ -209,38 +144,6 @@ def daily_trend(df: pd.DataFrame, title: str = "每日无故缺勤人数") -> Fi
     return figure
 
 
-def township_ranking(
-    df: pd.DataFrame,
-    column: str,
-    label: str,
-    percent: bool = False,
-) -> Figure:
-    """Townships ranked by one figure (周通报), highest at the top.
-
-    Input columns: township and ``column``; ``label`` is the figure's Chinese
-    name (the title); ``percent`` shows fractions as percentages. A township
-    whose value is null is listed last, marked 无数据.
-    """
-    _require_columns(df, ("township", column), "township_ranking")
-    if df.empty:
-        return _no_data(label)
-    ranked = df.sort_values(column, ascending=True, na_position="first")
-    values = ranked[column].to_numpy(dtype=float)
-    figure, axes = _figure(label, rows=len(ranked))
-    names = ranked["township"].astype(str).to_list()
-    axes.barh(names, np.nan_to_num(values), color=BAR_COLOR)
-    for row, value in enumerate(values):
-        text = "无数据" if np.isnan(value) else (f"{value:.1%}" if percent else f"{value:g}")
-        axes.annotate(text, (0 if np.isnan(value) else value, row), xytext=(3, 0),
-                      textcoords="offset points", va="center", fontsize=8)
-    if percent:
-        axes.xaxis.set_major_formatter(PercentFormatter(xmax=1.0))
-    else:  # counts: no 0.25 of a case on the axis
-        axes.xaxis.set_major_locator(MaxNLocator(integer=True))
-    axes.margins(x=0.12)
-    return figure
-
-
 def warning_rules(
     counts: Mapping[str, int],
     listed: Mapping[str, int],
@@ -265,7 +168,7 @@ def warning_rules(
     axes.barh(names, on_list, color=ACCENT, label="其中列入预警名单")
     for row, (whole, part) in enumerate(zip(total, on_list)):
         axes.annotate(f"{whole:g}人（名单内{part:g}）", (whole, row), xytext=(3, 0),
-                      textcoords="offset points", va="center", fontsize=8)
+                      textcoords="offset points", va="center", fontsize=SMALLEST_TEXT_PT)
     axes.set_xlabel("人数")
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.margins(x=0.3)
@@ -275,10 +178,10 @@ def warning_rules(
 
 def _legend_below(figure: Figure, columns: int) -> None:
     # Outside the axes, so the legend never hides a bar or an area.
-    figure.legend(loc="outside lower center", ncols=min(columns, 9), fontsize=8,
+    figure.legend(loc="outside lower center", ncols=min(columns, LEGEND_COLUMNS), fontsize=SMALLEST_TEXT_PT,
                   frameon=False, handlelength=1.2, columnspacing=1.0)
 
 
 def _date_axis(axes: Axes) -> None:
-    axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=8))
+    axes.xaxis.set_major_locator(mdates.AutoDateLocator(maxticks=5))
     axes.xaxis.set_major_formatter(mdates.DateFormatter("%m-%d"))

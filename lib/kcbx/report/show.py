@@ -92,7 +92,7 @@ def grade_names_of(a: Analysis) -> dict[int, str]:
     return grade_names(a.params.junior_grade_names)
 
 
-def _palette_png(figure) -> bytes:
+def palette_png(figure) -> bytes:
     """The figure drawn once and written as a PNG with a 256-colour palette: a chart has few
     colours, and the county page on a phone over a poor connection weighs a third as much (a
     98 kB chart becomes about 26 kB). The pixels go straight from the canvas to the palette:
@@ -111,7 +111,7 @@ def _palette_png(figure) -> bytes:
 
 def figure_html(figure, alt: str) -> str:
     """A matplotlib figure as an embedded PNG: the page needs no other file and no other host."""
-    encoded = base64.b64encode(_palette_png(figure)).decode("ascii")
+    encoded = base64.b64encode(palette_png(figure)).decode("ascii")
     return f'<img class="kcbx-chart" alt="{_e(alt)}" src="data:image/png;base64,{encoded}">'
 
 
@@ -258,24 +258,60 @@ def trend_alerts(a: Analysis) -> list[str]:
 TODAY_AT_MOST = 5  # 今日需处理: what a leader can take in at a glance
 
 
-def todays_actions(metrics: Mapping, top_rung: int) -> list[str]:
+TOWNSHIPS_NAMED = 3  # the county's 今日需处理 names the townships with most, then "等 N 个乡镇"
+
+
+def todays_actions(metrics: Mapping, top_rung: int,
+                   where: Mapping[str, Mapping[str, int]] | None = None) -> list[str]:
     """今日需处理: at most TODAY_AT_MOST items, most urgent first, each when its figure is not
-    zero: the count, what is owed, and who acts. ``top_rung``: the ladder's last threshold (days)."""
+    zero: the count, what is owed, and who acts. ``top_rung``: the ladder's last threshold (days).
+
+    ``where`` (the county's): for an item's key, the count in each township; the item then
+    names the townships with most, so the county's page says who is behind."""
     warning_high = (metrics.get("early_warning") or {}).get("high") or 0
     absent_today = 0 if absence_not_reported(metrics) else metrics.get("absent_unexcused_today") or 0
     candidates = [
-        (metrics.get("notices_missing") or 0,
+        ("notices_missing", metrics.get("notices_missing") or 0,
          "{n} 名学生连续无故缺勤已达{days}天，尚未发限期复学通知书或立案（乡镇专干）"),
-        (metrics.get("notices_overdue") or 0, "{n} 份限期复学通知书逾期，学生仍未复学（包保干部）"),
-        (warning_high, "{n} 名学生辍学风险为“高”，本周内家访（班主任）"),
-        (absent_today, "{n} 名学生今日无故缺勤，当日联系家长（班主任）"),
-        (metrics.get("out_of_school_suspected") or 0, "{n} 名疑似失学儿童待核查（村）"),
+        ("notices_overdue", metrics.get("notices_overdue") or 0, "{n} 份限期复学通知书逾期，学生仍未复学（包保干部）"),
+        ("warning_high", warning_high, "{n} 名学生辍学风险为“高”，本周内家访（班主任）"),
+        ("absent_today", absent_today, "{n} 名学生今日无故缺勤，当日联系家长（班主任）"),
+        ("out_of_school_suspected", metrics.get("out_of_school_suspected") or 0, "{n} 名疑似失学儿童待核查（村）"),
     ]
-    return [text.format(n=count, days=top_rung) for count, text in candidates if count][:TODAY_AT_MOST]
+    return [text.format(n=count, days=top_rung) + _townships_words((where or {}).get(key))
+            for key, count, text in candidates if count][:TODAY_AT_MOST]
+
+
+def _townships_words(counts: Mapping[str, int] | None) -> str:
+    """"：龙合镇 3、城厢镇 2 等 4 个乡镇" — the townships with most first (ties by name)."""
+    named = sorted(((n, t) for t, n in (counts or {}).items() if n), key=lambda item: (-item[0], item[1]))
+    if not named:
+        return ""
+    words = "、".join(f"{township} {n}" for n, township in named[:TOWNSHIPS_NAMED])
+    return f"：{words}" + (f" 等 {len(named)} 个乡镇" if len(named) > TOWNSHIPS_NAMED else "")
+
+
+def actions_by_township(a: Analysis) -> dict[str, dict[str, int]]:
+    """For the county's 今日需处理: each item's count in each township, from the same rows the
+    county's figures count (a pupil's township is the roster's; a child's, the register's)."""
+    if a.township is not None:
+        return {}
+    pupils = a.roster[["person_key", "township"]].drop_duplicates("person_key")
+
+    def by_township(frame: pd.DataFrame) -> dict[str, int]:
+        if "township" not in frame.columns:
+            frame = frame.merge(pupils, on="person_key", how="left")
+        return {str(t): int(n) for t, n in frame["township"].value_counts().items()}
+
+    return {"notices_missing": by_township(a.notices_missing),
+            "notices_overdue": by_township(a.cases[a.cases["notice_overdue"].fillna(False).astype(bool)]),
+            "warning_high": by_township(a.early_warning[a.early_warning["level"] == "high"]),
+            "absent_today": by_township(a.absent_today),
+            "out_of_school_suspected": by_township(a.out_of_school)}
 
 
 def _todays_actions_html(a: Analysis) -> str:
-    items = todays_actions(a.metrics, max(a.params.escalation))
+    items = todays_actions(a.metrics, max(a.params.escalation), actions_by_township(a))
     body = ("<ul>" + "".join(f"<li>{_e(item)}</li>" for item in items) + "</ul>" if items
             else _p("今日没有需要处理的事项。"))
     return f'<div class="kcbx-todo"><h2>今日需处理</h2>{body}</div>'
@@ -357,7 +393,9 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     return Section(
         f'{SECTION_STYLE}<header class="kcbx-header" id="{TOP}">{back}<h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · <strong class="kcbx-as-of">截至 {_e(a.as_of.isoformat())}</strong> · '
-        f'本学期第 {m["school_days_so_far"]} 个上课日</p>{alerts}{cards(items)}{_todays_actions_html(a)}{funnel}'
+        f'本学期第 {m["school_days_so_far"]} 个上课日</p>'
+        f'<p class="kcbx-generated">生成时间 {dt.datetime.now().astimezone():%Y-%m-%d %H:%M}'
+        f'（数据截至 {_e(a.as_of.isoformat())}）</p>{alerts}{cards(items)}{_todays_actions_html(a)}{funnel}'
         f'{contents(a.township is None)}</header>')
 
 
@@ -373,12 +411,9 @@ def enrolment(a: Analysis) -> Section:
         pivot = pivot.reset_index().rename(columns={"township": "乡镇", "school": "学校"})
     table = (f'<div class="kcbx-table">{privacy.safe_table_html(pivot)}</div>'
              if len(pivot) else _p("无在读学生"))
-    bar, title = ("school", "各校在校生（按年级）") if a.township is not None else ("township", "各乡镇在校生（按年级）")
-    chart = _chart(charts.enrolled_by_grade, by.rename(columns={"enrolled": "pupils"}), by=bar,
-                   title=title, alt=title, grade_labels=grade_names_of(a))
     return _section("enrolment", "在校生（按学校、年级）",
                     _p(f"在读学生 {a.metrics['enrolled']} 人（去重），重复学籍 "
-                       f"{a.metrics['duplicate_enrollments']} 人。"), table, chart)
+                       f"{a.metrics['duplicate_enrollments']} 人。"), table)
 
 
 def escalation(a: Analysis) -> Section:
@@ -388,7 +423,6 @@ def escalation(a: Analysis) -> Section:
     ladder = pd.DataFrame({"连续无故缺勤(上课日)": [f"≥{n} 天" for n in thresholds],
                            "学生数": [counts[str(n)] for n in thresholds],
                            "应采取措施": actions})
-    funnel = _chart(charts.escalation_funnel, counts, actions, alt="连续无故缺勤分级预警")
     trend = _chart(charts.daily_trend, a.daily_unexcused, alt="每日无故缺勤人数")
     streaks = a.streaks.sort_values(["streak", "school"], ascending=[False, True])
     pupils = a.roster[["person_key", "name", "township", "grade"]].drop_duplicates("person_key")
@@ -399,7 +433,7 @@ def escalation(a: Analysis) -> Section:
     # Before the ladder: its zeros, too, mean "not uploaded" on such a day.
     return _section("escalation",
         f"缺勤预警（“{ladder_name(thresholds)}”分级）", _alert(not_reported),
-        f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>', funnel,
+        f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>',
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
                                "streak": "连续天数", "streak_start": "起始日", "action": "应采取措施"}),
@@ -742,9 +776,8 @@ def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     shown = shown.assign(enrollment_rate=shown["enrollment_rate"].map(percent)).rename(columns=columns)
     table = privacy.safe_table_html(shown, classes="kcbx-sortable", table_attributes={
         "data-ascending-first": "|".join(RANKING_ASCENDING_FIRST)})
-    chart = _chart(charts.township_ranking, figures, "cases_open", "各乡镇在办辍学案件", alt="各乡镇在办辍学案件")
     return _section("ranking", "乡镇排名（周通报）", _p("按在办案件从多到少排列；点击列标题可按该列排序，再点一次反向。"),
-                    f'<div class="kcbx-table">{table}</div>', chart)
+                    f'<div class="kcbx-table">{table}</div>')
 
 
 TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无故缺勤",

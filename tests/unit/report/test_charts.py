@@ -74,27 +74,19 @@ def test_the_missing_glyph_check_does_catch_tofu():
 
 DAYS = pd.date_range("2021-09-01", periods=5, freq="B")
 CHARTS = {
-    "enrolled_by_grade": lambda: charts.enrolled_by_grade(pd.DataFrame(
-        {"school": ["城厢镇中心小学", "城厢镇中心小学", "百都乡中学"],
-         "grade": [1, 2, 7], "pupils": [40, 38, 120]})),
-    "escalation_funnel": lambda: charts.escalation_funnel(
-        {"1": 12, "3": 5, "5": 2}, ["班主任劝返", "学校包保", "报告乡镇和教育局"]),
     "case_states_over_time": lambda: charts.case_states_over_time(pd.DataFrame(
         {"date": list(DAYS) * 2, "state": ["open"] * 5 + ["returned"] * 5,
          "cases": [5, 4, 3, 2, 1, 0, 1, 2, 3, 4]}), {"open": "未返校", "returned": "已复学"}),
     "daily_trend": lambda: charts.daily_trend(pd.DataFrame({"date": DAYS, "pupils": [3, 2, 4, 1, 0]})),
-    "township_ranking": lambda: charts.township_ranking(pd.DataFrame(
-        {"township": ["城厢镇", "百都乡"], "rate": [0.95, 0.991]}), "rate", "入学率", percent=True),
+    "warning_rules": lambda: charts.warning_rules(
+        {"attendance": 40, "streak": 12}, {"attendance": 9, "streak": 12},
+        {"attendance": "出勤率低", "streak": "连续缺勤"}),
 }
 EMPTY_CHARTS = {
-    "enrolled_by_grade": lambda: charts.enrolled_by_grade(
-        pd.DataFrame(columns=["school", "grade", "pupils"])),
-    "escalation_funnel": lambda: charts.escalation_funnel({}, []),
     "case_states_over_time": lambda: charts.case_states_over_time(
         pd.DataFrame(columns=["date", "state", "cases"])),
     "daily_trend": lambda: charts.daily_trend(pd.DataFrame(columns=["date", "pupils"])),
-    "township_ranking": lambda: charts.township_ranking(
-        pd.DataFrame(columns=["township", "rate"]), "rate", "入学率"),
+    "warning_rules": lambda: charts.warning_rules({}, {}, {}),
 }
 
 
@@ -111,7 +103,8 @@ def test_chart_renders_chinese_without_warnings(name, caplog):
     assert png.startswith(b"\x89PNG")
     assert messages == []
     assert caplog.records == []  # e.g. "findfont: Failed to find font weight bold"
-    assert tuple(figure.get_size_inches()) == pytest.approx(charts.FIGSIZE)
+    assert figure.get_size_inches()[0] == pytest.approx(charts.FIGSIZE[0])
+    assert figure.get_size_inches()[1] >= charts.FIGSIZE[1]
     assert figure.dpi == charts.DPI
     # Every chart has a Chinese title.
     assert any("\u4e00" <= ch <= "\u9fff" for ch in figure.axes[0].get_title(loc="left"))
@@ -124,45 +117,6 @@ def test_empty_input_gives_a_figure_saying_no_data(name):
     assert png.startswith(b"\x89PNG")
     assert messages == []
     assert "暂无数据" in texts_of(figure)
-
-
-def test_school_bars_stack_grades_and_put_the_largest_school_on_top():
-    # 城厢镇中心小学: 40 + 38 = 78 pupils; 百都乡中学: 120 -> 百都乡中学 on top
-    # (barh draws its first category at the bottom).
-    figure = CHARTS["enrolled_by_grade"]()
-    axes = figure.axes[0]
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["城厢镇中心小学", "百都乡中学"]
-    # The grade-2 segment of 城厢镇中心小学 starts where grade 1 ends (40).
-    grade_2 = [bar for bar in axes.patches if bar.get_y() < 0.5 and bar.get_width() == 38]
-    assert [bar.get_x() for bar in grade_2] == [40]
-    legend_labels = [t.get_text() for t in figure.legends[0].get_texts()]
-    assert legend_labels == ["一年级", "二年级", "七年级"]
-
-
-def test_funnel_rungs_in_threshold_order_with_counts():
-    figure = charts.escalation_funnel({"5": 2, "1": 12, "3": 5},
-                                      ["班主任劝返", "学校包保", "报告乡镇和教育局"])
-    axes = figure.axes[0]
-    # Rungs run top-down from the smallest threshold, whatever the dict's order.
-    rungs = sorted(zip(axes.get_yticks(), (t.get_text() for t in axes.get_yticklabels())),
-                   reverse=True)
-    assert [label for _, label in rungs] == ["≥1天 班主任劝返", "≥3天 学校包保", "≥5天 报告乡镇和教育局"]
-    assert sorted(bar.get_width() for bar in axes.patches) == [2, 5, 12]
-    assert {"12人", "5人", "2人"} <= set(texts_of(figure))
-
-
-def test_funnel_needs_one_action_per_threshold():
-    with pytest.raises(ValueError):
-        charts.escalation_funnel({"1": 3, "3": 1}, ["班主任劝返"])
-
-
-def test_ranking_lists_a_null_township_last_as_no_data():
-    df = pd.DataFrame({"township": ["城厢镇", "百都乡", "坡荷乡"], "rate": [0.95, np.nan, 0.991]})
-    figure = charts.township_ranking(df, "rate", "入学率", percent=True)
-    axes = figure.axes[0]
-    # Bottom to top: the null one, then 95.0 %, then 99.1 % at the top.
-    assert [t.get_text() for t in axes.get_yticklabels()] == ["百都乡", "城厢镇", "坡荷乡"]
-    assert {"无数据", "95.0%", "99.1%"} <= set(texts_of(figure))
 
 
 def test_case_states_use_the_chinese_labels_in_mapping_order():
@@ -197,41 +151,44 @@ def test_a_chart_missing_a_column_says_which():
         charts.daily_trend(pd.DataFrame({"date": DAYS}))
 
 
-def test_ranking_of_counts_has_whole_number_ticks():
-    df = pd.DataFrame({"township": ["城厢镇", "百都乡", "坡荷乡"], "cases_open": [2, 1, 0]})
-    figure = charts.township_ranking(df, "cases_open", "在办案件")
-    figure.canvas.draw()
-    ticks = figure.axes[0].get_xticks()
-    assert len(ticks) >= 2 and all(float(t).is_integer() for t in ticks)
-
-
-def test_county_bars_are_townships():
-    df = pd.DataFrame({"township": ["城厢镇", "城厢镇", "百都乡"], "school": ["甲小", "乙小", "丙小"],
-                       "grade": [1, 1, 7], "pupils": [40, 38, 50]})
-    figure = charts.enrolled_by_grade(df, by="township", title="各乡镇在校生（按年级）")
-    assert [t.get_text() for t in figure.axes[0].get_yticklabels()] == ["百都乡", "城厢镇"]
-    # 城厢镇's two schools make one grade-1 bar of 78.
-    assert sorted(bar.get_width() for bar in figure.axes[0].patches if bar.get_width()) == [50, 78]
-
-
 def test_report_charts_are_palette_pngs_that_keep_their_colours():
     import base64
-    import io
 
     from PIL import Image
 
     from kcbx.report.show import figure_html
 
-    figure = CHARTS["enrolled_by_grade"]()
-    tag = figure_html(figure, alt="在校生")
+    figure = CHARTS["daily_trend"]()
+    tag = figure_html(figure, alt="每日无故缺勤")
     png = base64.b64decode(tag.split("base64,")[1].split('"')[0])
     with Image.open(io.BytesIO(png)) as image:
         assert image.mode == "P"
+        assert image.width == charts.FIGSIZE[0] * charts.DPI  # 720 px: sharp on a phone
         colours = {colour for _, colour in image.convert("RGB").getcolors(maxcolors=1 << 16)}
-    # Each grade's bar colour survives the palette exactly.
-    for grade in (1, 2, 7):
-        r, g, b, _ = charts._grade_colors()[grade - 1]
-        assert (round(r * 255), round(g * 255), round(b * 255)) in colours
+    # The bars' colour survives the palette exactly.
+    r, g, b = matplotlib.colors.to_rgb(charts.ACCENT)
+    assert (round(r * 255), round(g * 255), round(b * 255)) in colours
+
+
+@pytest.mark.parametrize("name", sorted(CHARTS) + [f"empty {name}" for name in sorted(EMPTY_CHARTS)])
+def test_every_word_of_a_chart_reads_at_11_css_px_on_a_phone(name):
+    # The page shows a chart at least PHONE_CHART_CSS_PX wide (the browser test checks that);
+    # a text of s pt on a figure w in wide is then s / 72 * 340 / w CSS px.
+    figure = EMPTY_CHARTS[name.removeprefix("empty ")]() if name.startswith("empty ") else CHARTS[name]()
+    figure.canvas.draw()
+    scale = charts.PHONE_CHART_CSS_PX / (figure.get_size_inches()[0] * 72)
+    sizes = {text.get_text(): text.get_fontsize() * scale
+             for text in figure.findobj(matplotlib.text.Text) if text.get_text() and text.get_visible()}
+    assert sizes
+    small = {text: round(px, 1) for text, px in sizes.items() if px < 11}
+    assert not small, small
+
+
+def test_the_rule_chart_puts_the_first_rule_on_top_with_its_listed_part():
+    figure = CHARTS["warning_rules"]()
+    axes = figure.axes[0]
+    assert [t.get_text() for t in axes.get_yticklabels()] == ["连续缺勤", "出勤率低"]
+    assert {"40人（名单内9）", "12人（名单内12）"} <= set(texts_of(figure))
 
 
 def test_the_daily_trend_draws_no_line_across_a_holiday():

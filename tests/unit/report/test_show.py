@@ -438,6 +438,8 @@ def test_every_section_is_in_the_contents_and_links_back(small):
     header = show.header(township).body
     assert 'id="top"' in header and 'href="../index.html"' in header
     assert "<strong class=\"kcbx-as-of\">截至 2021-10-15</strong>" in header
+    # When the page was made is small print of its own, never mistaken for the data's day.
+    assert re.search(r'<p class="kcbx-generated">生成时间 \d{4}-\d\d-\d\d \d\d:\d\d（数据截至 2021-10-15）</p>', header)
     for section in show.TOWNSHIP_SECTIONS[1:]:
         body = section(township).body
         anchor = section.__name__
@@ -483,3 +485,25 @@ def test_at_most_five_most_urgent_first_and_no_absence_item_before_the_upload():
     late = {**busy, "absence_data_through": "2021-10-14", "absent_unexcused_today": 0}
     assert ACTIONS["absent_unexcused_today"].format(n=0) not in show.todays_actions(late, 5)
     assert len(show.todays_actions(late, 7)) == 4 and "已达7天" in show.todays_actions(late, 7)[0]
+
+
+def test_the_county_names_the_townships_with_most_first():
+    busy = {**QUIET_DAY, "notices_overdue": 2, "out_of_school_suspected": 11}
+    where = {"notices_overdue": {"城厢镇": 1, "龙合镇": 1, "坡荷乡": 0},
+             "out_of_school_suspected": {"城厢镇": 2, "龙合镇": 7, "百都乡": 1, "坡荷乡": 1}}
+    assert show.todays_actions(busy, 5, where) == [
+        ACTIONS["notices_overdue"].format(n=2) + "：城厢镇 1、龙合镇 1",
+        ACTIONS["out_of_school_suspected"].format(n=11) + "：龙合镇 7、城厢镇 2、坡荷乡 1 等 4 个乡镇",
+    ]
+
+
+def test_the_county_items_count_the_same_rows_as_its_figures(small):
+    # Each item's townships add up to the county's figure: no child named twice or lost.
+    county = measure_county(small.tables, small.params, AS_OF).analysis(None)
+    where = show.actions_by_township(county)
+    m = county.metrics
+    figures = {"notices_missing": m["notices_missing"], "notices_overdue": m["notices_overdue"],
+               "warning_high": m["early_warning"]["high"], "absent_today": m["absent_unexcused_today"],
+               "out_of_school_suspected": m["out_of_school_suspected"]}
+    assert {key: sum(where[key].values()) for key in figures} == figures
+    assert sum(1 for n in figures.values() if n) >= 4  # not a vacuous 0 == 0
