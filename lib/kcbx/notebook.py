@@ -18,7 +18,7 @@ from kcbx.analysis.attribution import close_townships, townships_in_data, townsh
 from kcbx.analysis.county import analyse
 from kcbx.analysis.metrics import metrics_json
 from kcbx.analysis.model import COUNTY_WIDE, Analysis
-from kcbx.outputs import FORMS_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE, county_output_dir
+from kcbx.outputs import DAILY_CARD_FILE, FORMS_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.params import Params, load_params, parse_as_of, with_overrides
 from kcbx.runner.history import load_history
 from kcbx.store.readonly import require_store
@@ -125,11 +125,14 @@ def open_county(params: str | Path | Params, as_of: str | dt.date,
 
 
 def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Path]:
-    """Write metrics.json and forms.xlsx into output_dir (nothing when None: interactive use);
-    the county also its whole 适龄儿童台账.xlsx, kept as it is when the one there is unchanged."""
+    """Write metrics.json, forms.xlsx and daily.png (the 日报 card) into output_dir (nothing when
+    None: interactive use); the county also its whole 适龄儿童台账.xlsx, kept as it is when the
+    one there is unchanged. Written into the run's folder, they are published with its report."""
     if output_dir is None:
         return []
-    from kcbx.report.forms import write_forms  # xlsxwriter: not for a notebook that only explores
+    # xlsxwriter and matplotlib: not for a notebook that only explores
+    from kcbx.report.daily_card import write_daily_card
+    from kcbx.report.forms import write_forms
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -138,4 +141,5 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Pat
     write_forms(analysis, forms, school_age_ledger=ledger)
     metrics = folder / METRICS_FILE
     write_text_atomic(metrics, metrics_json(analysis))
-    return [metrics, forms, *([] if ledger is None else [ledger])]
+    card = write_daily_card(analysis, folder / DAILY_CARD_FILE)
+    return [metrics, forms, card, *([] if ledger is None else [ledger])]

@@ -3,7 +3,8 @@ for each folder, used by every part that reads or writes them (the runner, the t
 the notebooks, the CLI), so that a county or township name with "/" or ".." lands in the
 same safe folder for all of them.
 
-    <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · notebook.ipynb
+    <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · daily.png · notebook.ipynb
+                                            (and report.pdf, with kcbx run --pdf)
     <outputs>/<county>/<as_of>/county/      the county roll-up, and its 适龄儿童台账.xlsx
     <outputs>/<county>/<as_of>/index.html · manifest.json
 """
@@ -24,6 +25,8 @@ NOTEBOOK_FILE = "notebook.ipynb"  # the executed notebook
 REPORT_FILE = "report.html"
 FORMS_FILE = "forms.xlsx"
 METRICS_FILE = "metrics.json"
+DAILY_CARD_FILE = "daily.png"  # the 日报 card leaders forward (report/daily_card.py)
+REPORT_PDF_FILE = "report.pdf"  # report.html printed, beside it (kcbx run --pdf)
 SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger, beside its forms.xlsx
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
 PREPARED_DIR = ".prepared"  # a run's slices, inside its partial folder; never published

@@ -16,7 +16,14 @@ from urllib.parse import quote
 
 import jinja2
 
-from kcbx.outputs import INDEX_FILE, MANIFEST_FILE, METRICS_FILE, SCHOOL_AGE_LEDGER_FILE
+from kcbx.outputs import (
+    DAILY_CARD_FILE,
+    INDEX_FILE,
+    MANIFEST_FILE,
+    METRICS_FILE,
+    REPORT_PDF_FILE,
+    SCHOOL_AGE_LEDGER_FILE,
+)
 from kcbx.report.assets import (  # the page shares report.html's head, without nbconvert
     SORT_SCRIPT,
     SORT_SCRIPT_SHA256,
@@ -83,14 +90,22 @@ def _figure(metrics: Mapping[str, Any], key: str) -> Any:
     return value
 
 
+def _report_folder(as_of_dir: Path | None, entry: Mapping[str, Any]) -> Path | None:
+    """A published report's folder in ``as_of_dir``; None when there is none to read. A bare
+    folder name only: a hand-edited manifest must not lead outside the run."""
+    folder = str(entry.get("dir", ""))
+    if as_of_dir is not None and entry["status"] in PUBLISHED and folder and Path(folder).name == folder:
+        return as_of_dir / folder
+    return None
+
+
 def cockpit_figures(as_of_dir: Path | None, entry: Mapping[str, Any]) -> list[dict[str, Any]]:
     """One report's COCKPIT figures (text "—" where there is no report or no such figure)."""
     metrics = None
-    folder = str(entry.get("dir", ""))
-    # A bare folder name only: a hand-edited manifest must not lead outside the run.
-    if as_of_dir is not None and entry["status"] in PUBLISHED and folder and Path(folder).name == folder:
+    folder = _report_folder(as_of_dir, entry)
+    if folder is not None:
         try:
-            metrics = json.loads((as_of_dir / folder / METRICS_FILE).read_text(encoding="utf-8"))
+            metrics = json.loads((folder / METRICS_FILE).read_text(encoding="utf-8"))
         except (OSError, ValueError):
             metrics = None
     figures = []
@@ -99,6 +114,15 @@ def cockpit_figures(as_of_dir: Path | None, entry: Mapping[str, Any]) -> list[di
         number = value if isinstance(value, int | float) and not isinstance(value, bool) else None
         figures.append({"text": "—" if number is None else f"{number:g}", "act": bool(act and number)})
     return figures
+
+
+def file_href(as_of_dir: Path | None, entry: Mapping[str, Any], name: str) -> str:
+    """The link to a published report's file ``name`` when its folder holds it, else "": the
+    日报 card (daily.png) and report.pdf (kcbx run --pdf) are linked only where they are."""
+    folder = _report_folder(as_of_dir, entry)
+    if folder is None or not (folder / name).is_file():
+        return ""
+    return f'{quote(str(entry["dir"]))}/{quote(name)}'
 
 
 def _rows(notebooks: list[Mapping[str, Any]], as_of_dir: Path | None = None) -> list[dict[str, Any]]:
@@ -121,6 +145,9 @@ def _rows(notebooks: list[Mapping[str, Any]], as_of_dir: Path | None = None) -> 
             # The county's whole 适龄儿童台账, in its own workbook beside forms.xlsx.
             "ledger_href": (f'{quote(entry["dir"])}/{quote(SCHOOL_AGE_LEDGER_FILE)}'
                             if entry.get("township") is None else ""),
+            # Beside 报告, where the folder holds them: the 日报 card and the printable report.
+            "daily_href": file_href(as_of_dir, entry, DAILY_CARD_FILE),
+            "pdf_href": file_href(as_of_dir, entry, REPORT_PDF_FILE),
             "error": describe_error(entry.get("error") or {}) if entry["status"] not in SUCCEEDED else "",
         }
         for entry in ordered

@@ -13,6 +13,7 @@ from typing import Any
 
 from kcbx.outputs import (
     COUNTY_NAME,
+    DAILY_CARD_FILE,
     FAILED_NOTEBOOK_FILE,
     FORMS_FILE,
     METRICS_FILE,
@@ -24,7 +25,7 @@ from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, NotebookRecord, RunStatus
 
 # What a reused notebook's folder must hold, and what else comes along when it is there.
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
-OPTIONAL_REPORT_FILES = (SCHOOL_AGE_LEDGER_FILE,)  # the county's
+OPTIONAL_REPORT_FILES = (DAILY_CARD_FILE, SCHOOL_AGE_LEDGER_FILE)  # the 日报 card; the county's ledger
 
 
 def _link_or_copy(source: Path, target: Path) -> None:

@@ -55,6 +55,7 @@ TOY_CELLS = [
     "if township == '乙镇':\n"
     "    raise ValueError('乙镇的台账有错')",
     "(out / 'forms.xlsx').write_bytes(b'toy workbook')\n"
+    "(out / 'daily.png').write_bytes(b'toy card')\n"
     "ledger = out / '适龄儿童台账.xlsx'  # the county's, kept when the run lends one\n"
     "if township is None and not ledger.exists():\n"
     "    ledger.write_bytes(b'toy ledger')\n"
@@ -136,9 +137,9 @@ def test_a_failing_township_keeps_only_its_notebook_and_the_others_complete(thre
     assert sorted(os.listdir(run_dir / "乙镇")) == ["notebook.ipynb"]
     for folder in ("甲镇", "丙镇"):
         assert sorted(os.listdir(run_dir / folder)) == [
-            "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+            "daily.png", "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
     assert sorted(os.listdir(run_dir / "county")) == [
-        "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html", SCHOOL_AGE_LEDGER_FILE]
+        "daily.png", "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html", SCHOOL_AGE_LEDGER_FILE]
     # Only the published folder: no partial or aside folder is left beside it.
     assert os.listdir(run_dir.parent) == ["2021-10-15"]
     assert sorted(os.listdir(run_dir)) == [
@@ -280,7 +281,7 @@ def test_a_crashed_rerun_keeps_the_previous_run(project, three_townships, tmp_pa
     assert os.listdir(run_dir.parent) == ["2021-10-15"]
     assert (run_dir / "manifest.json").read_text(encoding="utf-8") == before
     assert sorted(os.listdir(run_dir / "甲镇")) == [
-        "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
+        "daily.png", "forms.xlsx", "kernel.txt", "metrics.json", "notebook.ipynb", "report.html"]
 
 
 def test_an_installed_python3_kernelspec_cannot_replace_this_interpreter(tmp_path, monkeypatch):
@@ -452,6 +453,7 @@ def test_unchanged_notebooks_are_reused_and_a_change_renders_only_its_township(p
     index = (run_dir / "index.html").read_text(encoding="utf-8")
     assert index.count("沿用 reused") == 3 and first.townships[0].fingerprint[:12] in index
     assert (run_dir / "坡荷乡" / "metrics.json").is_file()
+    assert (run_dir / "坡荷乡" / "daily.png").read_bytes() == b"toy card"  # a reused report keeps its card
 
     ledger = run_dir / "county" / SCHOOL_AGE_LEDGER_FILE
     written = ledger.stat().st_ino
