@@ -71,7 +71,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             status = 2
             continue
         manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
-                              progress=not args.quiet, engine=args.engine, force=args.force)
+                              progress=not args.quiet, engine=args.engine, force=args.force,
+                              pdf=True if args.pdf else None)  # None: the params file's pdf key
         if not _print_outcome(manifest):
             status = status or 1
     return status
@@ -82,6 +83,9 @@ def _run_on_cluster(counties, as_of, args: argparse.Namespace) -> int:
 
     if args.township:
         print("kcbx run: --township cannot be used with --scheduler", file=sys.stderr)
+        return 2
+    if args.pdf:
+        print("kcbx run: --pdf cannot be used with --scheduler (a params file's pdf: true can)", file=sys.stderr)
         return 2
     ok = True
     for outcome in run_counties(counties, as_of, scheduler=args.scheduler, workers=args.workers,
@@ -201,6 +205,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--quiet", action="store_true", help="no progress bar")
     run.add_argument("--force", action="store_true",
                      help="render every report, even those whose inputs did not change")
+    run.add_argument("--pdf", action="store_true",
+                     help="also print each report.html to report.pdf beside it (A4, with Debian's chromium; "
+                          "KCBX_CHROMIUM names another); without chromium one line says so and the run goes on. "
+                          "params pdf: true does it on every run")
     run.add_argument("--engine", choices=["warm", "papermill"], default="warm",
                      help="warm: one kernel per worker, reused (default); papermill: a fresh kernel per notebook")
     run.set_defaults(func=cmd_run)

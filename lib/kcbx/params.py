@@ -17,6 +17,8 @@ How values are read:
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
+- ``pdf`` (optional, true or false): every run of the county also prints each report.html to
+  report.pdf (``kcbx run --pdf`` does it for one run; kcbx.runner.pdf).
 - ``Params`` reads ``subsidy``, ``home_teaching``, ``early_warning`` and ``office`` as frozen
   objects (``SubsidyStandards``, ``HomeTeaching``, ``EarlyWarning``, ``Office``): every key
   present, a whole number the file gave still an int.
@@ -261,6 +263,7 @@ class _ParamsFile(_Section):
     early_warning: _EarlyWarning = _EarlyWarning()
     office: _Office = _Office()
     junior_grade_names: Literal["七年级", "初一"] = "七年级"
+    pdf: Annotated[bool, Field(strict=True)] = False
 
     @field_validator("escalation")
     @classmethod
@@ -506,6 +509,8 @@ class Params:
     office: Office = Office()
     # how the reports name grades 7–9: 七年级…九年级 or 初一…初三
     junior_grade_names: str = "七年级"
+    # every run also prints each report.html to report.pdf (kcbx run --pdf)
+    pdf: bool = False
     # keys given over the file's (load_params overrides: a what-if), as the file would hold them
     overrides: dict[str, Any] = field(default_factory=dict)
 
@@ -558,6 +563,7 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         early_warning=_early_warning(given.early_warning),
         office=Office(**given.office.model_dump()),
         junior_grade_names=given.junior_grade_names,
+        pdf=given.pdf,
         overrides=written,
     )
 

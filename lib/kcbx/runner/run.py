@@ -15,7 +15,10 @@ Compute once, render many (docs/architecture.md, "One run, step by step"):
    each with its own fingerprint. A notebook whose fingerprint equals the previous run's
    is reused (its folder copied); the others run on the engine, ``workers`` at a time,
    each as soon as its slice is cut: the county's first (the longest report), then the townships'.
-3. manifest.json and index.html; the folder is published whole or not at all.
+3. With ``pdf`` (``--pdf``, params ``pdf: true``), each report.html is printed to report.pdf
+   in the staged folder (``kcbx.runner.pdf``: one Chromium a run; a PDF of an unchanged
+   report.html is kept).
+4. manifest.json and index.html; the folder is published whole or not at all.
 
 Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
 ``township`` (None for the county notebook), ``as_of`` (ISO date), ``output_dir`` (None =
@@ -25,7 +28,8 @@ also ``适龄儿童台账.xlsx`` (the previous run's is lent to it, to keep when
 the executed notebook beside them and exports ``report.html`` from it.
 
 Modules: ``engines`` (NotebookJob and the engines that run it), ``execute`` (one notebook, in
-a worker process), ``reuse`` (the previous run's reports), ``publish`` (atomic outputs).
+a worker process), ``reuse`` (the previous run's reports), ``pdf`` (report.pdf), ``publish``
+(atomic outputs).
 """
 
 from __future__ import annotations
@@ -57,7 +61,8 @@ from kcbx.params import Params
 from kcbx.runner.engines import CELL_TIMEOUT_SECONDS, DEFAULT_ENGINE, ENGINES, NotebookJob, start_pool_worker
 from kcbx.runner.execute import now, render_notebook
 from kcbx.runner.index import readable_time, write_index
-from kcbx.runner.manifest import Manifest, NotebookRecord, RunStatus
+from kcbx.runner.manifest import PUBLISHED, Manifest, NotebookRecord, RunStatus
+from kcbx.runner.pdf import print_reports, say
 from kcbx.runner.publish import publish, remove_stale_folders
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.store.readonly import require_store
@@ -182,6 +187,7 @@ def run_county(
     pool: Executor | None = None,
     scheduler: str = "local",
     cell_timeout: int = CELL_TIMEOUT_SECONDS,
+    pdf: bool | None = None,
 ) -> Manifest:
     """Every township's report (``townships`` None: every township in scope) and the
     county's, into ``<params.outputs>/<county>/<as_of>/`` with index.html and
@@ -192,6 +198,8 @@ def run_county(
     failed. Unchanged notebooks are reused from the previous run of this as_of unless
     ``force``. ``pool`` runs the notebooks elsewhere (a dask cluster, see kcbx.runner.cluster);
     by default a pool of ``workers`` local processes. A tqdm bar on stderr when ``progress``.
+    ``pdf`` (None: params ``pdf``): each report.html is also printed to report.pdf beside it;
+    where Chromium or Playwright is missing one line on stderr says so, and the run goes on.
     """
     if engine not in ENGINES:
         raise ValueError(f"unknown engine {engine!r}; known: {', '.join(ENGINES)}")
@@ -231,6 +239,8 @@ def run_county(
                                       notebook_sha256, started_at, snapshot, store_sha256, engine,
                                       pool, workers, previous, cell_timeout, bar, force)
         shutil.rmtree(partial_dir / PREPARED_DIR)
+        if params.pdf if pdf is None else pdf:
+            _print_pdfs(partial_dir, as_of_dir, records, label, progress)
         manifest = Manifest(
             county=params.county, as_of=as_of, started_at=started_at, finished_at=now(),
             seconds=time.perf_counter() - started, kcbx_version=__version__,
@@ -246,6 +256,17 @@ def run_county(
         shutil.rmtree(partial_dir, ignore_errors=True)  # only a killed run leaves a partial folder
         raise
     return manifest
+
+
+def _print_pdfs(run_dir: Path, as_of_dir: Path, records: Sequence[NotebookRecord], label: str,
+                progress: bool) -> None:
+    """report.pdf beside each published report.html of the staged run (kcbx.runner.pdf)."""
+    folders = [record.dir for record in records if record.status in PUBLISHED]
+    with tqdm(total=len(folders), desc=f"{label} PDF", unit="份", disable=not progress) as bar:
+        outcome = print_reports(run_dir, folders, as_of_dir if as_of_dir.is_dir() else None,
+                                on_done=lambda name: bar.update(1))
+    for line in outcome.lines():
+        say(line)
 
 
 def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[NotebookRecord]:
