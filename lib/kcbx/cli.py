@@ -7,13 +7,16 @@ work can be done from a notebook or a test without going through argparse.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import os
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from kcbx import __version__
-from kcbx.params import ParamsError, load_params, parse_as_of
-from kcbx.store.readonly import NoStore, require_store
+from kcbx.params import DEFAULT_TIMEZONE, ParamsError, load_params, parse_as_of
+from kcbx.store.readonly import DamagedStore, NoStore, require_intact_store
+from kcbx.util.text import inert, one_line
 
 
 def _repo_root() -> Path:
@@ -36,7 +39,7 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     try:
         report = ingest_folder(params, progress=not args.quiet, allow_shrink=args.allow_shrink)
     except IngestStopped as stopped:  # refused, or another ingest held the store: nothing written
-        print(f"kcbx ingest: {stopped}", file=sys.stderr)
+        print(f"kcbx ingest: {one_line(stopped)}", file=sys.stderr)
         return stopped.exit_code
     print(format_report(report))
     return 0 if report.ok else 1
@@ -49,36 +52,54 @@ OS_ERROR = 6  # exit code: a file could not be read or written (permission, disk
 def cmd_run(args: argparse.Namespace) -> int:
     from kcbx.runner.run import NothingToRun, check_in_term, run_county
 
-    counties = [load_params(path) for path in args.params]
-    as_of = parse_as_of(args.as_of)
+    province = len(args.params) > 1
+    as_of = as_of_for(args.as_of, args.params)
+    outcomes: list[CountyOutcome] = []
     in_term = []
-    for params in counties:
+    for position, path in enumerate(args.params):
+        try:
+            params = load_params(path)
+        except Exception as exc:  # a province goes on without this county (one county: exit 2)
+            if not province:
+                raise
+            outcomes.append(CountyOutcome(str(path), NOT_RUN, f"params: {exception_line(exc)}", position))
+            continue
         try:
             check_in_term(params, as_of)
-            in_term.append(params)
+            in_term.append((position, params))
         except NothingToRun as exc:
-            print(f"kcbx run: {exc}", file=sys.stderr)
+            print(f"kcbx run: {one_line(exc)}", file=sys.stderr)
+            outcomes.append(CountyOutcome(params.county, NOTHING_TO_DO, f"{as_of} is outside its term", position))
     if not in_term:
-        return NOTHING_TO_RUN
+        if province:
+            print_province_summary(outcomes, args.params)
+        return 2 if any(o.status == NOT_RUN for o in outcomes) else NOTHING_TO_RUN
     if args.scheduler is not None:
-        return _run_on_cluster(in_term, as_of, args)
-    status = 0  # 2 when a county had no store, else 1 when a report failed
-    for params in in_term:
+        return _run_on_cluster(in_term, as_of, args, outcomes)
+    for position, params in in_term:
         try:
-            require_store(params.store, params.path)
-        except NoStore as exc:
-            print(exc, file=sys.stderr)
-            status = 2
+            require_intact_store(params.store, params.path)  # missing, or cut short: one line
+            manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
+                                  progress=not args.quiet, engine=args.engine, force=args.force,
+                                  pdf=True if args.pdf else None)  # None: the params file's pdf key
+        except (NoStore, DamagedStore) as exc:
+            print(one_line(exc), file=sys.stderr)
+            outcomes.append(CountyOutcome(params.county, NOT_RUN, exception_line(exc), position))
             continue
-        manifest = run_county(params, as_of, list(args.township) or None, workers=args.workers,
-                              progress=not args.quiet, engine=args.engine, force=args.force,
-                              pdf=True if args.pdf else None)  # None: the params file's pdf key
-        if not _print_outcome(manifest):
-            status = status or 1
-    return status
+        except Exception as exc:  # one county's damaged store or broken worker: the next one runs
+            if not province:
+                raise
+            print(f"{inert(params.county)}: not run: {exception_line(exc)}", file=sys.stderr)
+            outcomes.append(CountyOutcome(params.county, NOT_RUN, exception_line(exc), position))
+            continue
+        _print_outcome(manifest)
+        outcomes.append(CountyOutcome.of(manifest, position))
+    if province:
+        print_province_summary(outcomes, args.params)
+    return province_status(outcomes)
 
 
-def _run_on_cluster(counties, as_of, args: argparse.Namespace) -> int:
+def _run_on_cluster(counties, as_of, args: argparse.Namespace, outcomes: list[CountyOutcome]) -> int:
     from kcbx.runner.cluster import run_counties
 
     if args.township:
@@ -87,22 +108,69 @@ def _run_on_cluster(counties, as_of, args: argparse.Namespace) -> int:
     if args.pdf:
         print("kcbx run: --pdf cannot be used with --scheduler (a params file's pdf: true can)", file=sys.stderr)
         return 2
-    ok = True
-    for outcome in run_counties(counties, as_of, scheduler=args.scheduler, workers=args.workers,
-                                progress=not args.quiet, force=args.force, engine=args.engine):
+    positions = [position for position, _ in counties]
+    ran = run_counties([params for _, params in counties], as_of, scheduler=args.scheduler,
+                       workers=args.workers, progress=not args.quiet, force=args.force, engine=args.engine)
+    for position, outcome in zip(positions, ran):
         if outcome.manifest is None:
-            print(f"{outcome.params.county}: not run: {outcome.error}", file=sys.stderr)
-            ok = False
+            print(f"{inert(outcome.params.county)}: not run: {one_line(outcome.error)}", file=sys.stderr)
+            outcomes.append(CountyOutcome(outcome.params.county, NOT_RUN, outcome.error or "", position))
         else:
-            ok &= _print_outcome(outcome.manifest)
-    return 0 if ok else 1
+            _print_outcome(outcome.manifest)
+            outcomes.append(CountyOutcome.of(outcome.manifest, position))
+    if len(args.params) > 1:
+        print_province_summary(outcomes, args.params)
+    return province_status(outcomes)
+
+
+# A county's outcome in a run of several (a province): one line each in the summary.
+OK, REPORTS_FAILED, NOT_RUN, NOTHING_TO_DO = "ok", "reports failed", "not run", "nothing to run"
+
+
+@dataclass(frozen=True)
+class CountyOutcome:
+    """One county of ``kcbx run``: its name (the params file's name when it could not be read),
+    how it went (OK, REPORTS_FAILED, NOT_RUN, NOTHING_TO_DO) and one line saying so."""
+
+    county: str
+    status: str
+    text: str
+    position: int = 0  # of its --params on the command line: the summary's order
+
+    @classmethod
+    def of(cls, manifest, position: int = 0) -> CountyOutcome:
+        return cls(manifest.county, OK if manifest.ok else REPORTS_FAILED, summary(manifest), position)
+
+
+def exception_line(exc: BaseException) -> str:
+    """An exception in one line: its name and its message's lines joined (no traceback)."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return f"{type(exc).__name__}: {'; '.join(lines)}" if lines else type(exc).__name__
+
+
+def province_status(outcomes: list[CountyOutcome]) -> int:
+    """The exit status of a run of one or several counties: 2 when a county could not run (its
+    params, its store, any error before its reports), else 1 when a report failed, else 0."""
+    if any(o.status == NOT_RUN for o in outcomes):
+        return 2
+    return 1 if any(o.status == REPORTS_FAILED for o in outcomes) else 0
+
+
+def print_province_summary(outcomes: list[CountyOutcome], params_files) -> None:
+    """The summary of a province run on stdout: a head line, then one line per county."""
+    counts = {status: sum(o.status == status for o in outcomes)
+              for status in (OK, REPORTS_FAILED, NOT_RUN, NOTHING_TO_DO)}
+    print(f"province: {len(params_files)} counties: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
+    for outcome in sorted(outcomes, key=lambda o: o.position):
+        text = outcome.text.split(": ", 1)[1] if outcome.text.startswith(f"{outcome.county}: ") else outcome.text
+        print(f"  {inert(outcome.county)}: {outcome.status}: {one_line(text)}")
 
 
 def _print_outcome(manifest) -> bool:
     print(summary(manifest))
     for t in manifest.townships:
         if not t.succeeded:
-            print(f"  failed: {t.name}: {t.error}", file=sys.stderr)
+            print(f"  failed: {inert(t.name)}: {one_line(t.error)}", file=sys.stderr)
     return manifest.ok
 
 
@@ -111,8 +179,26 @@ def summary(manifest) -> str:
     records = manifest.townships
     ok = sum(t.succeeded for t in records)
     reused = sum(t.status == "reused" for t in records)
-    return (f"{manifest.county}: {ok} of {len(records)} reports ok ({reused} reused) in {manifest.seconds:.1f} s: "
-            f"{manifest.as_of_dir / 'index.html'}")
+    return (f"{inert(manifest.county)}: {ok} of {len(records)} reports ok ({reused} reused) in {manifest.seconds:.1f} s: "
+            f"{inert(str(manifest.as_of_dir / 'index.html'), limit=None)}")
+
+
+def as_of_for(value: str, params_paths: list[str]) -> dt.date:
+    """--as-of: a date, or 'today' on the counties' clock (params timezone, default
+    Asia/Shanghai), not the server's: a UTC server at 00:30 Beijing time means the Beijing date."""
+    if str(value).strip().lower() != "today":
+        return parse_as_of(value)
+    zones = set()
+    for path in params_paths:
+        try:
+            zones.add(load_params(path).timezone)
+        except Exception:  # the county's own error is reported when the run loads it
+            zones.add(DEFAULT_TIMEZONE)
+    days = {parse_as_of(value, zone) for zone in zones or {DEFAULT_TIMEZONE}}
+    if len(days) > 1:
+        raise ValueError(f"--as-of today is {' or '.join(sorted(map(str, days)))} in the counties' "
+                         "time zones (params timezone): give the date, YYYY-MM-DD")
+    return days.pop()
 
 
 def cmd_townships(args: argparse.Namespace) -> int:
@@ -121,8 +207,8 @@ def cmd_townships(args: argparse.Namespace) -> int:
 
     params = load_params(args.params)
     tables = load_tables(params.store, kinds=["roster", "population"])
-    for name in townships_in_scope(tables, params, parse_as_of(args.as_of)):
-        print(name)
+    for name in townships_in_scope(tables, params, parse_as_of(args.as_of, params.timezone)):
+        print(inert(name, limit=None))
     return 0
 
 
@@ -189,6 +275,9 @@ def build_parser() -> argparse.ArgumentParser:
                "  1  a report failed (a township with an earlier report of this as_of keeps it,\n"
                "     marked 上次结果（本次失败）)\n"
                "  2  the params file is wrong or a county has no store yet\n"
+               "     (several --params, a province: every county is tried on its own, failures\n"
+               "     included, and a summary lists each county's outcome; the status is the\n"
+               "     worst: 2 a county could not run, 1 a report failed)\n"
                "  3  nothing to run: as_of is outside the term (a summer day's cron run)\n"
                "  6  a file could not be written or read (permission, disk full): the path\n"
                "     and the reason in one line; the previous run stays as it was")
@@ -232,7 +321,7 @@ def main(argv: list[str] | None = None) -> int:
         sys.stdout.flush()  # here, not at exit, so that a reader gone early is caught below
         return status
     except (ParamsError, FileNotFoundError, ValueError) as exc:
-        print(f"kcbx {args.command}: {exc}", file=sys.stderr)
+        print(f"kcbx {args.command}: {one_line(exc)}", file=sys.stderr)
         return 2
     except BrokenPipeError:
         # Whoever read stdout has gone (`kcbx townships ... | head -3`): stop quietly, as
@@ -243,7 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     except OSError as exc:
         # A folder not writable, a disk full: the path and the system's reason, in one line.
         # What was published before is intact (every output is written aside, then renamed).
-        print(f"kcbx {args.command}: {describe_os_error(exc)}", file=sys.stderr)
+        print(f"kcbx {args.command}: {one_line(describe_os_error(exc))}", file=sys.stderr)
         return OS_ERROR
 
 

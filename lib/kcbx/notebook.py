@@ -55,7 +55,7 @@ def params_of(params: str | Path | Params, overrides: Mapping[str, Any] | None =
 
 def day_of(params: Params, as_of: str | dt.date | None) -> dt.date:
     """as_of, or the first day of the params' term when not given."""
-    return params.term_start if as_of is None else parse_as_of(as_of)
+    return params.term_start if as_of is None else parse_as_of(as_of, params.timezone)
 
 
 def townships(params: str | Path | Params, as_of: str | dt.date | None = None) -> list[str]:
@@ -96,10 +96,10 @@ def open_township(params: str | Path | Params, township: str | None, as_of: str 
     (JupyterLab); township None picks the first township in scope. A name the ledgers do not
     know raises UnknownTownship with the close matches ("城厢" → 城厢镇). ``overrides``: a
     what-if, e.g. ``{"escalation": [1, 3, 5, 7]}``, checked as the params file is."""
-    day = parse_as_of(as_of)
     if prepared is not None:
-        return load_prepared(prepared, township, day)
+        return load_prepared(prepared, township, parse_as_of(as_of))
     loaded = params_of(params, overrides)
+    day = parse_as_of(as_of, loaded.timezone)  # 'today' on the county's clock
     tables = tables_of(loaded)
     if township is None:
         in_scope = townships_in_scope(tables, loaded, day)
@@ -115,10 +115,10 @@ def open_county(params: str | Path | Params, as_of: str | dt.date,
                 overrides: Mapping[str, Any] | None = None) -> Analysis:
     """The county roll-up: every row once, so a child on two rosters counts once; with its
     ranking of the townships and its earlier runs' figures (``ranking``, ``history``)."""
-    day = parse_as_of(as_of)
     if prepared is not None:
-        return load_prepared(prepared, None, day)
+        return load_prepared(prepared, None, parse_as_of(as_of))
     loaded = params_of(params, overrides)
+    day = parse_as_of(as_of, loaded.timezone)  # 'today' on the county's clock
     county = analyse(tables_of(loaded), loaded, day, None)
     county.history = load_history(county_output_dir(loaded), day, since=loaded.term_start)
     return county

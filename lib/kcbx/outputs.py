@@ -16,6 +16,7 @@ import re
 from pathlib import Path
 
 from kcbx.params import Params
+from kcbx.util.text import hidden
 
 COUNTY_NAME = "county"  # the county notebook's name in the manifest, and its folder
 INDEX_FILE = "index.html"
@@ -29,9 +30,10 @@ DAILY_CARD_FILE = "daily.png"  # the 日报 card leaders forward (report/daily_c
 REPORT_PDF_FILE = "report.pdf"  # report.html printed, beside it (kcbx run --pdf)
 SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger, beside its forms.xlsx
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
-PREPARED_DIR = ".prepared"  # a run's slices, inside its partial folder; never published
 
-_UNSAFE_CHARS = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|\ud800-\udfff]')
+# Path separators and Windows-forbidden characters; every character that would not be seen as
+# itself (controls, bidi, zero-width, surrogates, unassigned: util.text.hidden) goes too.
+_UNSAFE_CHARS = re.compile(r'[/\\:*?"<>|]')
 _UNSAFE_EDGES = re.compile(r"^[\s.]+|[\s.]+$")  # hidden (.x), "..", and Windows' trailing dots
 _WINDOWS_DEVICES = frozenset(
     {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
@@ -50,7 +52,8 @@ def safe_dirname(name: str) -> str:
     Chinese is kept. When any of that changed the name, a short hash of the original
     is appended, so distinct names stay distinct ("a/b" -> "a_b-<hash>", not "a_b").
     """
-    cleaned = _UNSAFE_EDGES.sub("", _UNSAFE_CHARS.sub("_", name)[:MAX_DIRNAME_CHARS])
+    shown = "".join("_" if hidden(char) else char for char in _UNSAFE_CHARS.sub("_", name))
+    cleaned = _UNSAFE_EDGES.sub("", shown[:MAX_DIRNAME_CHARS])
     reserved = (cleaned.split(".")[0].casefold() in _WINDOWS_DEVICES
                 or cleaned.casefold() in _LAYOUT_NAMES)
     if cleaned and cleaned == name and not reserved:

@@ -17,8 +17,16 @@ How values are read:
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
+- ``timezone`` (optional, default Asia/Shanghai): the county's clock, what ``--as-of today``
+  means (``parse_as_of``), checked with zoneinfo.
+- The file itself is read strictly (``_StrictLoader``): UTF-8, at most MAX_PARAMS_BYTES, no
+  anchors, aliases or merge keys, no key given twice in one mapping; a fault is one line
+  naming the file, the line and what to do.
 - ``pdf`` (optional, true or false): every run of the county also prints each report.html to
   report.pdf (``kcbx run --pdf`` does it for one run; kcbx.runner.pdf).
+- ``share_group`` (optional, the name of an existing group): files holding full identities
+  (forms.xlsx, 适龄儿童台账.xlsx, executed notebooks, a run's prepared slices) are written
+  0640/0750 with that group instead of 0600/0700 (kcbx.runner.private).
 - ``Params`` reads ``subsidy``, ``home_teaching``, ``early_warning`` and ``office`` as frozen
   objects (``SubsidyStandards``, ``HomeTeaching``, ``EarlyWarning``, ``Office``): every key
   present, a whole number the file gave still an int.
@@ -32,6 +40,7 @@ import datetime as dt
 import difflib
 import hashlib
 import json
+import zoneinfo
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -51,19 +60,104 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from kcbx.util.text import inert
+
 
 class ParamsError(ValueError):
     """A params file that cannot be used, with the key at fault."""
 
 
-class _TextDatesLoader(yaml.SafeLoader):
-    """YAML without implicit timestamps: dates stay text, so a bad one is reported with its key."""
+DEFAULT_TIMEZONE = "Asia/Shanghai"  # the county's clock: what `--as-of today` means
+MAX_PARAMS_BYTES = 256 * 1024  # a county's params file is a few KB; docs/params.md
 
 
-_TextDatesLoader.yaml_implicit_resolvers = {
+class _FileProblem(Exception):
+    """What is wrong with the params file as a file, at a line (1-based): one line to print."""
+
+    def __init__(self, line: int | None, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """The params file's YAML: safe, strict and small.
+
+    - No anchors (``&a``), aliases (``*a``) or merge keys (``<<``): refused at the first anchor
+      or alias event, before the composer would share or expand anything, so that an alias
+      bomb ("billion laughs") costs nothing. A params file has no use for them.
+    - A key given twice in one mapping, at any depth, is an error (PyYAML keeps the last).
+    - No implicit timestamps: dates stay text, so a bad one is reported with its key.
+    """
+
+    def compose_node(self, parent, index):
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _FileProblem(event.start_mark.line + 1,
+                               f"引用 *{_shown(event.anchor)} 不可用（参数文件不支持锚点与引用），请把值直接写出")
+        if getattr(event, "anchor", None) is not None:
+            raise _FileProblem(event.start_mark.line + 1,
+                               f"锚点 &{_shown(event.anchor)} 不可用（参数文件不支持锚点与引用），请把值直接写出")
+        return super().compose_node(parent, index)
+
+    def construct_mapping(self, node, deep=False):
+        if isinstance(node, yaml.MappingNode):
+            seen: set = set()
+            for key_node, _ in node.value:
+                if key_node.tag == "tag:yaml.org,2002:merge":
+                    raise _FileProblem(key_node.start_mark.line + 1,
+                                       "合并键 << 不可用，请把各个键直接写出")
+                key = self.construct_object(key_node, deep=True)
+                try:
+                    duplicate = key in seen
+                    seen.add(key)
+                except TypeError:  # an unhashable key: SafeLoader reports it below
+                    continue
+                if duplicate:
+                    raise _FileProblem(key_node.start_mark.line + 1,
+                                       f"同一个键 {_shown(key)} 出现两次，请只保留一个")
+        return super().construct_mapping(node, deep=deep)
+
+
+_StrictLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]
     for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
+
+
+def _shown(value: Any) -> str:
+    """A key or anchor from the file, inert and short, for a one-line message."""
+    return inert(value, limit=60)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> _FileProblem:
+    """PyYAML's error as a line number and what to do, in one line."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    problem = str(getattr(exc, "problem", None) or exc)
+    if "'\\t'" in problem or "tab" in problem.lower():
+        advice = "缩进里有 Tab 字符，请改用空格缩进"
+    else:
+        advice = f"YAML 写法有误（{problem}），请检查缩进（只用空格）、冒号和引号"
+    return _FileProblem(line, inert(advice, limit=None))
+
+
+def _parsed(raw_bytes: bytes) -> Any:
+    """The file's YAML, strictly (``_StrictLoader``); raises _FileProblem."""
+    if len(raw_bytes) > MAX_PARAMS_BYTES:
+        raise _FileProblem(None, f"文件过大（超过 {MAX_PARAMS_BYTES // 1024} KB），参数文件只需几 KB，"
+                                 "请确认选对了文件")
+    try:
+        text = raw_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise _FileProblem(raw_bytes[:exc.start].count(b"\n") + 1,
+                           "不是 UTF-8 编码，请以 UTF-8 保存") from None
+    try:
+        return yaml.load(text, Loader=_StrictLoader)  # a SafeLoader, stricter
+    except yaml.YAMLError as exc:
+        raise _yaml_problem(exc) from None
+    except RecursionError:
+        raise _FileProblem(None, "嵌套层数过多，请检查文件内容") from None
 
 
 # ---------------------------------------------------------------------------
@@ -94,6 +188,15 @@ def _without_null_values(value: Any) -> Any:
     """A key written with no value is a key not given."""
     if isinstance(value, dict):
         return {key: item for key, item in value.items() if item is not None}
+    return value
+
+
+def _time_zone(value: str) -> str:
+    """An IANA time zone name (``Asia/Shanghai``, ``Asia/Urumqi``) that zoneinfo knows."""
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{value!r} is not a time zone (e.g. {DEFAULT_TIMEZONE})") from None
     return value
 
 
@@ -264,6 +367,20 @@ class _ParamsFile(_Section):
     office: _Office = _Office()
     junior_grade_names: Literal["七年级", "初一"] = "七年级"
     pdf: Annotated[bool, Field(strict=True)] = False
+    timezone: Annotated[str, Field(strict=True, min_length=1), AfterValidator(_time_zone)] = DEFAULT_TIMEZONE
+    share_group: Text | None = None
+
+    @field_validator("share_group")
+    @classmethod
+    def _existing_group(cls, group: str | None) -> str | None:
+        if group is not None:
+            import grp
+
+            try:
+                grp.getgrnam(group)
+            except KeyError:
+                raise ValueError(f"no group named {group!r} on this machine") from None
+        return group
 
     @field_validator("escalation")
     @classmethod
@@ -346,11 +463,12 @@ def with_overrides(raw: dict, overrides: Mapping[str, Any]) -> dict:
 
 def _read_file(path: Path, raw_bytes: bytes, overrides: Mapping[str, Any] | None = None) -> _ParamsFile:
     try:
-        raw = yaml.load(raw_bytes, Loader=_TextDatesLoader) or {}
-    except yaml.YAMLError as exc:
-        raise ParamsError(f"{path}: not valid YAML: {exc}") from exc
+        raw = _parsed(raw_bytes) or {}
+    except _FileProblem as problem:
+        at = f" 第 {problem.line} 行" if problem.line is not None else ""
+        raise ParamsError(f"{inert(path, limit=None)}{at}：{problem.message}") from None
     if not isinstance(raw, dict):
-        raise ParamsError(f"{path}: expected a mapping of keys")
+        raise ParamsError(f"{inert(path, limit=None)}: expected a mapping of keys")
     where = str(path)
     if overrides:
         raw = with_overrides(raw, overrides)
@@ -511,6 +629,10 @@ class Params:
     junior_grade_names: str = "七年级"
     # every run also prints each report.html to report.pdf (kcbx run --pdf)
     pdf: bool = False
+    # the county's time zone: the date `--as-of today` means (parse_as_of)
+    timezone: str = DEFAULT_TIMEZONE
+    # the group that may read files holding full identities (None: the owner alone)
+    share_group: str | None = None
     # keys given over the file's (load_params overrides: a what-if), as the file would hold them
     overrides: dict[str, Any] = field(default_factory=dict)
 
@@ -523,6 +645,13 @@ def _sorted_dates(dates: list[dt.date]) -> tuple[dt.date, ...]:
     return tuple(sorted(dates))
 
 
+def _read_bytes(path: Path) -> bytes:
+    """The file's bytes, at most one more than MAX_PARAMS_BYTES (a larger file is refused
+    without reading it all: a path given by mistake may name a huge file)."""
+    with path.open("rb") as file:
+        return file.read(MAX_PARAMS_BYTES + 1)
+
+
 def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) -> Params:
     """Read and check a params file; raise ParamsError naming the file and every key at fault.
 
@@ -530,7 +659,7 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
     file's, checked exactly as the file is; ``sha256`` then covers them too.
     """
     path = Path(path).resolve()
-    raw_bytes = path.read_bytes()
+    raw_bytes = _read_bytes(path)
     written = _as_written(dict(overrides or {}))
     given = _read_file(path, raw_bytes, written)
     if written:
@@ -564,6 +693,8 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         office=Office(**given.office.model_dump()),
         junior_grade_names=given.junior_grade_names,
         pdf=given.pdf,
+        timezone=given.timezone,
+        share_group=given.share_group,
         overrides=written,
     )
 
@@ -573,10 +704,29 @@ def school_year_of(day: dt.date) -> int:
     return day.year if day.month >= 9 else day.year - 1
 
 
-def parse_as_of(value: str | dt.date) -> dt.date:
-    """A run's as_of: a date, an ISO string, or 'today'."""
+def _now() -> dt.datetime:
+    """The current instant, aware (the one place kcbx reads the clock for a run's date)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def today_in(timezone: str = DEFAULT_TIMEZONE, now: dt.datetime | None = None) -> dt.date:
+    """Today's date on the county's clock, not the server's: a server on UTC running at
+    00:30 Beijing time (16:30 UTC the day before) says the Beijing date. ``now`` (aware; a
+    naive one is taken as UTC) stands for the clock in tests."""
+    instant = _now() if now is None else now
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=dt.UTC)
+    return instant.astimezone(zoneinfo.ZoneInfo(timezone)).date()
+
+
+def parse_as_of(value: str | dt.date, timezone: str = DEFAULT_TIMEZONE,
+                now: dt.datetime | None = None) -> dt.date:
+    """A run's as_of: a date, an ISO string, or 'today' (the date in ``timezone``, the
+    params' ``timezone``: see today_in)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
     if isinstance(value, dt.date):
         return value
     if str(value).strip().lower() == "today":
-        return dt.date.today()
+        return today_in(timezone, now)
     return dt.date.fromisoformat(str(value).strip())

@@ -8,6 +8,13 @@ enrolment by grade and the township ranking are tables. Figures are built with
 ``matplotlib.figure.Figure``, not pyplot, so no chart leaves a figure open in pyplot's
 registry; the only global state touched is use_cjk_font(). A chart whose input is
 empty still returns a figure, saying 暂无数据.
+
+Every text a chart draws is inert (``kcbx.util.text``): ledger text (a state's own text, a
+title naming a township) is put on one line with control and bidirectional characters made
+visible (``chart_text``), and every Text (title, tick labels, legend entries, annotations) is
+drawn with ``parse_math=False`` and ``usetex=False``, so "龙合镇$\\frac{1}{$中心小学" is drawn
+as those characters instead of failing as mathematics. Tick labels are set per Tick (matplotlib
+does not copy ``parse_math`` to ticks it makes later, so every chart fixes its ticks first).
 """
 
 from __future__ import annotations
@@ -23,6 +30,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
 from kcbx.report.fonts import use_cjk_font
+from kcbx.util.text import chart_text
 
 __all__ = [
     "FIGSIZE",
@@ -44,6 +52,7 @@ TITLE_PT = 12
 # Height given to each bar of a horizontal bar chart that grows with its rows.
 BAR_ROW_INCHES = 0.3
 NO_DATA = "暂无数据"
+PLAIN = {"parse_math": False, "usetex": False}  # every Text: drawn as its characters
 ACCENT = "#c0392b"  # the report's one emphasis colour (escalation, absences)
 BAR_COLOR = "#2e6da4"
 LEGEND_COLUMNS = 3  # more do not fit 4 in at 10 pt
@@ -56,7 +65,7 @@ def _figure(title: str, rows: int = 0) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(FIGSIZE[0], height), dpi=DPI, layout="constrained")
     axes = figure.add_subplot()
     # Only the Regular weight is installed: no bold, or matplotlib logs a fallback.
-    axes.set_title(title, fontsize=TITLE_PT, loc="left")
+    axes.set_title(chart_text(title), fontsize=TITLE_PT, loc="left", **PLAIN)
     axes.spines[["top", "right"]].set_visible(False)
     axes.tick_params(labelsize=SMALLEST_TEXT_PT)
     axes.xaxis.label.set_size(SMALLEST_TEXT_PT)
@@ -68,7 +77,7 @@ def _no_data(title: str) -> Figure:
     figure, axes = _figure(title)
     axes.set_axis_off()
     axes.text(0.5, 0.5, NO_DATA, ha="center", va="center", fontsize=14,
-              color="#777777", transform=axes.transAxes)
+              color="#777777", transform=axes.transAxes, **PLAIN)
     return figure
 
 
@@ -107,15 +116,16 @@ def case_states_over_time(
     stacked = np.hstack([stacked, stacked[:, -1:]])
     figure, axes = _figure(title)
     colors = colormaps["tab10"].colors
-    for index, state in enumerate(order):
-        axes.fill_between(edges, stacked[index], stacked[index + 1], step="post", linewidth=0,
-                          color=colors[index % len(colors)], alpha=0.85,
-                          label=labels.get(state, str(state)))
+    handles = [axes.fill_between(edges, stacked[index], stacked[index + 1], step="post", linewidth=0,
+                                 color=colors[index % len(colors)], alpha=0.85)
+               for index in range(len(order))]
+    # Given explicitly: a label that starts with "_" is still shown (matplotlib would drop it).
+    names = [chart_text(labels.get(state, str(state))) for state in order]
     _date_axis(axes)
-    axes.set_ylabel("案件数")
+    axes.set_ylabel("案件数", **PLAIN)
     axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
-    _legend_below(figure, columns=len(order))
+    _legend_below(figure, handles, names)
     return figure
 
 
@@ -137,7 +147,7 @@ def daily_trend(df: pd.DataFrame, title: str = "每日无故缺勤人数") -> Fi
     axes.plot(dates[none_absent], counts[none_absent], linestyle="none", marker="o", markersize=3,
               color=ACCENT, clip_on=False)
     _date_axis(axes)
-    axes.set_ylabel("人数")
+    axes.set_ylabel("人数", **PLAIN)
     axes.set_ylim(bottom=0)
     axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
@@ -160,26 +170,40 @@ def warning_rules(
     if not labels:
         return _no_data(title)
     rules = list(labels)[::-1]  # barh draws bottom-up
-    names = [labels[rule] for rule in rules]
+    # Rows by position, labelled by ticks: not categories, which would merge two equal labels.
+    rows = np.arange(len(rules))
     total = np.array([counts.get(rule, 0) for rule in rules], dtype=float)
     on_list = np.array([listed.get(rule, 0) for rule in rules], dtype=float)
     figure, axes = _figure(title, rows=len(rules))
-    axes.barh(names, total, color=BAR_COLOR, alpha=0.35, label="符合该规则的学生")
-    axes.barh(names, on_list, color=ACCENT, label="其中列入预警名单")
+    handles = [axes.barh(rows, total, color=BAR_COLOR, alpha=0.35),
+               axes.barh(rows, on_list, color=ACCENT)]
+    _plain_ticks(axes, rows, [chart_text(labels[rule]) for rule in rules])
     for row, (whole, part) in enumerate(zip(total, on_list)):
         axes.annotate(f"{whole:g}人（名单内{part:g}）", (whole, row), xytext=(3, 0),
-                      textcoords="offset points", va="center", fontsize=SMALLEST_TEXT_PT)
-    axes.set_xlabel("人数")
+                      textcoords="offset points", va="center", fontsize=SMALLEST_TEXT_PT, **PLAIN)
+    axes.set_xlabel("人数", **PLAIN)
     axes.xaxis.set_major_locator(MaxNLocator(integer=True))
     axes.margins(x=0.3)
-    _legend_below(figure, columns=2)
+    _legend_below(figure, handles, ["符合该规则的学生", "其中列入预警名单"])
     return figure
 
 
-def _legend_below(figure: Figure, columns: int) -> None:
+def _plain_ticks(axes: Axes, positions: np.ndarray, names: Sequence[str]) -> None:
+    """Fixed y ticks labelled ``names``, each label a Text drawn as its characters."""
+    axes.set_yticks(positions, names)
+    for tick in axes.yaxis.get_major_ticks(len(positions)):
+        for label in (tick.label1, tick.label2):
+            label.set_parse_math(False)
+            label.set_usetex(False)
+
+
+def _legend_below(figure: Figure, handles: Sequence, names: Sequence[str]) -> None:
     # Outside the axes, so the legend never hides a bar or an area.
-    figure.legend(loc="outside lower center", ncols=min(columns, LEGEND_COLUMNS), fontsize=SMALLEST_TEXT_PT,
-                  frameon=False, handlelength=1.2, columnspacing=1.0)
+    legend = figure.legend(handles, names, loc="outside lower center", ncols=min(len(names), LEGEND_COLUMNS),
+                           fontsize=SMALLEST_TEXT_PT, frameon=False, handlelength=1.2, columnspacing=1.0)
+    for text in legend.get_texts():
+        text.set_parse_math(False)
+        text.set_usetex(False)
 
 
 def _date_axis(axes: Axes) -> None:

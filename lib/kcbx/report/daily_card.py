@@ -8,7 +8,8 @@ headline figures of the report's cards (``analysis.metrics``), 今日需处理
 the townships with most and fewest open cases (``analysis.ranking``).
 
 Counts and township names only: no pupil's name, ID or phone is ever drawn. County and
-township names are ledger text: every text is drawn with ``parse_math=False`` and
+township names are ledger text: put on one line with their control and bidirectional
+characters shown (``kcbx.util.text.chart_text``), every text is drawn with ``parse_math=False`` and
 ``usetex=False``, so "$x^2$" stays those five characters. Drawn with the bundled Noto Sans
 CJK inside ``fonts.glyphs_checked``: a character the font lacks fails the report instead of
 drawing a box. Built with ``matplotlib.figure.Figure`` (no pyplot registry) and written as a
@@ -37,6 +38,7 @@ from kcbx.measures.escalation import absence_not_reported
 from kcbx.report.fonts import glyphs_checked, use_cjk_font
 from kcbx.report.show import palette_png, percent, todays_actions, trend_alerts
 from kcbx.util.files import replacing
+from kcbx.util.text import chart_text
 
 __all__ = ["DailyCard", "Tile", "card_of", "daily_card_png", "draw_card", "write_daily_card"]
 
@@ -156,7 +158,8 @@ def card_of(a: Analysis) -> DailyCard:
     """The card of a township's or the county's Analysis."""
     m = a.metrics
     county = a.township is None
-    name = f"{a.params.county}{'' if county else a.township}"
+    # Ledger text on one line, its control and bidirectional characters shown (util.text).
+    name = chart_text(f"{a.params.county}{'' if county else a.township}")
     school_day = (f"本学期第 {m['school_days_so_far']} 个上课日" if m.get("is_school_day", True)
                   else "今日非上课日")
     alerts = tuple(text for text in (absence_not_reported(m), *trend_alerts(a)) if text)
@@ -164,8 +167,9 @@ def card_of(a: Analysis) -> DailyCard:
     note, townships = "", 0
     if county and a.ranking is not None:
         most, fewest, note = extremes(a.ranking)
+        most, fewest = (tuple((chart_text(town), cases) for town, cases in pairs) for pairs in (most, fewest))
         townships = len(a.ranking)
-    return DailyCard(name=name, place=COUNTY_WIDE if county else str(a.township), as_of=a.as_of,
+    return DailyCard(name=name, place=COUNTY_WIDE if county else chart_text(a.township), as_of=a.as_of,
                      school_day=school_day, alerts=alerts, tiles=_tiles(m),
                      actions=tuple(todays_actions(m, max(a.params.escalation))),
                      most=most, fewest=fewest, ranking_note=note, townships=townships)

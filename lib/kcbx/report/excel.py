@@ -237,6 +237,7 @@ def display_width(text: str) -> int:
 # --- writing -----------------------------------------------------------------
 
 
+PRIVATE_FILE_MODE = 0o600  # a workbook holds full identities: its owner alone reads it
 FINGERPRINT_PROPERTY = "kcbx 指纹"  # a custom document property (文件 › 属性 › 自定义)
 
 
@@ -252,7 +253,9 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
     """
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
-    with replacing(path) as temporary, collector_paused():
+    # 0600: every workbook kcbx writes holds full identities (names, IDs, phones); the runner
+    # widens it to params share_group when there is one (kcbx.runner.private).
+    with replacing(path, mode=PRIVATE_FILE_MODE) as temporary, collector_paused():
         workbook = xlsxwriter.Workbook(
             str(temporary),
             # Belt and braces: write() would never be called on ledger text,
@@ -601,3 +604,62 @@ def _write_pupil_form(worksheet: Worksheet, row: int, sheet: FormSheet, form: Pu
         worksheet.set_row(row, 22)
         row += 1
     return _write_signoff(worksheet, row, last_col, sheet.signoff, styles)
+
+
+def write_line_above_every_sheet(path: str | os.PathLike[str], text: str, replaces: str | None = None) -> None:
+    """Insert one row at the top of every sheet of the workbook at path, holding ``text`` in a
+    red bold cell merged across the sheet's columns (a kept report's "本报告为上次结果…" line);
+    a sheet whose first cell already starts with ``replaces`` has that line rewritten instead.
+
+    The sheets' layout moves down with their rows: merged cells, row heights, the frozen
+    panes, the autofilter and the print titles. The workbook is rewritten whole under a
+    temporary name (0600, it holds identities) and renamed over path: a hard link of the
+    file elsewhere keeps the old content.
+    """
+    from openpyxl import load_workbook
+    from openpyxl.styles import Alignment, Font
+
+    workbook = load_workbook(path)
+    for worksheet in workbook.worksheets:
+        first = worksheet.cell(1, 1).value
+        if not (replaces and isinstance(first, str) and first.startswith(replaces)):
+            _insert_top_row(worksheet)
+        width = max(1, worksheet.max_column)
+        cell = worksheet.cell(1, 1)
+        cell.value = text
+        cell.data_type = "s"  # text, never a formula
+        cell.font = Font(bold=True, color="FFC00000", size=12)
+        cell.alignment = Alignment(wrap_text=True, vertical="center")
+        if width > 1 and not any(r.min_row == 1 and r.min_col == 1 for r in worksheet.merged_cells.ranges):
+            worksheet.merge_cells(start_row=1, start_column=1, end_row=1, end_column=width)
+        worksheet.row_dimensions[1].height = 32
+    with replacing(path, mode=PRIVATE_FILE_MODE) as temporary:
+        workbook.save(temporary)
+
+
+def _insert_top_row(worksheet: Any) -> None:
+    """Move every row of an openpyxl worksheet down by one, with what openpyxl's insert_rows
+    leaves behind: merged ranges, row heights, frozen panes, autofilter, print titles."""
+    from openpyxl.worksheet.cell_range import CellRange
+    from openpyxl.worksheet.dimensions import RowDimension
+
+    title_rows = worksheet.print_title_rows
+    freeze = worksheet.freeze_panes
+    heights = {index: dimension.height for index, dimension in worksheet.row_dimensions.items()
+               if dimension.height is not None}
+    worksheet.insert_rows(1)
+    for merged in worksheet.merged_cells.ranges:
+        merged.shift(row_shift=1)
+    worksheet.row_dimensions.clear()
+    for index, height in heights.items():
+        worksheet.row_dimensions[index + 1] = RowDimension(worksheet, index=index + 1, ht=height)
+    if freeze:
+        cell = worksheet[freeze]
+        worksheet.freeze_panes = worksheet.cell(cell.row + 1, cell.column)
+    if worksheet.auto_filter.ref:
+        moved = CellRange(worksheet.auto_filter.ref)
+        moved.shift(row_shift=1)
+        worksheet.auto_filter.ref = moved.coord
+    if title_rows:
+        first, last = (int(part.strip("$")) for part in title_rows.split(":"))
+        worksheet.print_title_rows = f"{first + 1}:{last + 1}"

@@ -12,6 +12,7 @@ own table sorter (admitted by its sha256), a phone viewport, and a provenance fo
 from __future__ import annotations
 
 import functools
+import html
 import re
 from collections.abc import Mapping
 from pathlib import Path
@@ -119,3 +120,22 @@ def export_html(
     body, _ = _report_exporter().from_notebook_node(notebook, resources=resources)
     write_text_atomic(html_path, body)
     return warnings_seen
+
+
+BANNER_ID = "kcbx-banner"
+_BANNER = re.compile(rf'<div id="{BANNER_ID}"[^>]*>.*?</div>\n?', re.S)
+_BODY = re.compile(r"<body\b[^>]*>\n?", re.I)
+
+
+def add_banner(html_path: str | Path, text: str) -> None:
+    """Put ``text`` (escaped) in a red banner at the very top of the page at html_path: a kept
+    report's "本报告为上次结果（…生成）：本次运行失败，原因：…". A banner already there is
+    replaced. The page is written anew (atomically): a hard link of it elsewhere is untouched."""
+    page = Path(html_path).read_text(encoding="utf-8")
+    page = _BANNER.sub("", page)
+    banner = (f'<div id="{BANNER_ID}" role="alert" style="background:#c00000;color:#fff;'
+              "font-weight:bold;font-size:1.05rem;line-height:1.6;padding:.75rem 1rem;"
+              f'margin:0 0 1rem 0;overflow-wrap:anywhere">{html.escape(text)}</div>\n')
+    body = _BODY.search(page)
+    at = body.end() if body else 0
+    write_text_atomic(html_path, page[:at] + banner + page[at:])

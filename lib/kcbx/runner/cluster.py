@@ -70,8 +70,9 @@ def run_counties(counties: Sequence[Params], as_of: dt.date, *, scheduler: str =
                  engine: str = DEFAULT_ENGINE) -> list[CountyOutcome]:
     """Every county's reports, county after county, the notebooks on the dask cluster.
 
-    A county that cannot run (no store, unreadable params …) is reported and the next
-    one runs. The manifests record the scheduler's address and each notebook's worker.
+    A county that cannot run (no store, a damaged store, a broken worker: any Exception, in
+    one line) is reported and the next one runs; KeyboardInterrupt and SIGTERM
+    (``kcbx.runner.private.Terminated``) stop the province. The manifests record the scheduler's address and each notebook's worker.
     """
     outcomes = []
     with connect(scheduler, workers) as client:
@@ -83,8 +84,9 @@ def run_counties(counties: Sequence[Params], as_of: dt.date, *, scheduler: str =
             try:
                 manifest = run_county(params, as_of, None, workers=n_workers, progress=progress,
                                       force=force, engine=engine, pool=executor, scheduler=address)
-            except (OSError, ValueError, RuntimeError) as exc:
-                outcomes.append(CountyOutcome(params, None, f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # any county's failure is its own; Ctrl-C and SIGTERM stop the province
+                lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+                outcomes.append(CountyOutcome(params, None, f"{type(exc).__name__}: {'; '.join(lines)}"))
             else:
                 outcomes.append(CountyOutcome(params, manifest))
         if scheduler == "local":

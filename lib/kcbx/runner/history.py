@@ -18,6 +18,7 @@ import pandas as pd
 from kcbx.analysis.model import no_history
 from kcbx.outputs import MANIFEST_FILE, METRICS_FILE
 from kcbx.runner.manifest import PUBLISHED
+from kcbx.util.text import inert, one_line
 
 # The run's parameters: already the row's keys (as_of, township) or the same on every row (county).
 _PARAMETER_KEYS = ("as_of", "county", "township")
@@ -30,7 +31,7 @@ def _read_json(path: Path) -> dict[str, Any] | None:
     except FileNotFoundError:
         return None
     except (OSError, ValueError) as exc:
-        warnings.warn(f"history: skipping {path}: {exc}", stacklevel=3)
+        warnings.warn(f"history: skipping {inert(str(path), limit=None)}: {one_line(exc)}", stacklevel=3)
         return None
     return data if isinstance(data, dict) else None
 

@@ -30,6 +30,7 @@ from pathlib import Path
 
 from kcbx.outputs import REPORT_FILE, REPORT_PDF_FILE
 from kcbx.util.files import replacing
+from kcbx.util.text import one_line
 
 CHROMIUM_ENV = "KCBX_CHROMIUM"  # the Chromium executable to print with (default: found on PATH)
 CHROMIUM_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable")
@@ -200,4 +201,4 @@ def say(line: str) -> None:
     """A line on stderr, once a process: a province's run with no Chromium says so once, not once a county."""
     if line not in _said:
         _said.add(line)
-        print(line, file=sys.stderr, flush=True)
+        print(one_line(line), file=sys.stderr, flush=True)

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import os
 import pickle
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -61,8 +62,13 @@ class PreparedSlice:
         return self.compute()
 
     def write(self) -> Path:
-        """Write the pickled Analysis (for this run's notebook) and return its path."""
-        self.path.write_bytes(pickle.dumps(self.analysis, protocol=PICKLE_PROTOCOL))
+        """Write the pickled Analysis (for this run's notebook) and return its path: 0600 (it
+        holds full identities; the run widens it to params share_group, kcbx.runner.private)."""
+        data = pickle.dumps(self.analysis, protocol=PICKLE_PROTOCOL)
+        descriptor = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "wb") as out:
+            os.fchmod(out.fileno(), 0o600)
+            out.write(data)
         return self.path
 
 

@@ -21,6 +21,7 @@ from kcbx.outputs import (
     REPORT_FILE,
     SCHOOL_AGE_LEDGER_FILE,
 )
+from kcbx.runner.kept import kept_reason, mark_kept
 from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, NotebookRecord, RunStatus, read_manifest
 
 # What a reused notebook's folder must hold, and what else comes along when it is there.
@@ -84,9 +85,11 @@ class PreviousRun:
         if fingerprint is None or previous is None:
             return None
         entry, folder = previous
+        # A kept report is marked old (kcbx.runner.kept): it is rendered again, never reused.
+        if entry.get("status") == RunStatus.KEPT:
+            return None
         if entry["fingerprint"] != fingerprint or not reuse_folder(folder, output_dir):
             return None
-        # A kept report whose inputs are today's inputs again is as good as a new one.
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=RunStatus.REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"),
@@ -107,7 +110,9 @@ class PreviousRun:
 
     def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
         """A notebook that failed now keeps the previous report of this as_of, if there is
-        one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb)."""
+        one: the new failure is recorded beside it (its notebook as notebook.failed.ipynb), and
+        the kept files say they are old (``kcbx.runner.kept.mark_kept``: a banner, metrics.json's
+        kept_from and kept_reason, a line above every sheet of forms.xlsx, no daily.png)."""
         previous = self._previous(failed.name)
         if previous is None:
             return failed
@@ -117,6 +122,7 @@ class PreviousRun:
             executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
         if not reuse_folder(folder, output_dir):
             return failed
+        mark_kept(output_dir, entry.get("rendered_at"), kept_reason(failed.error))
         return dataclasses.replace(failed, status=RunStatus.KEPT, fingerprint=entry["fingerprint"],
                                    rendered_at=entry.get("rendered_at"), inputs=entry.get("inputs"),
                                    rendered_because=None, warnings=entry.get("warnings") or 0)

@@ -18,7 +18,13 @@ Compute once, render many (docs/architecture.md, "One run, step by step"):
 3. With ``pdf`` (``--pdf``, params ``pdf: true``), each report.html is printed to report.pdf
    in the staged folder (``kcbx.runner.pdf``: one Chromium a run; a PDF of an unchanged
    report.html is kept).
-4. manifest.json and index.html; the folder is published whole or not at all.
+4. manifest.json and index.html; every file gets its mode (``kcbx.runner.private``: what holds
+   identities 0600, or 0640 with params ``share_group``); the folder is published whole or not at all.
+
+The store snapshot and the prepared slices live in a private work folder beside the store
+(``<store>.runs/<pid>-<token>/``), never under outputs/, and are removed when the run ends,
+however it ends: SIGTERM raises ``kcbx.runner.private.Terminated`` (a SystemExit) while the
+run goes on, so that its ``finally`` blocks remove them and the partial folder.
 
 Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
 ``township`` (None for the county notebook), ``as_of`` (ISO date), ``output_dir`` (None =
@@ -53,7 +59,6 @@ from kcbx import __version__
 from kcbx.outputs import (
     COUNTY_NAME,
     MANIFEST_FILE,
-    PREPARED_DIR,
     county_output_dir,
     safe_dirname,
 )
@@ -63,11 +68,13 @@ from kcbx.runner.execute import now, render_notebook
 from kcbx.runner.index import readable_time, write_index
 from kcbx.runner.manifest import PUBLISHED, Manifest, NotebookRecord, RunStatus
 from kcbx.runner.pdf import print_reports, say
+from kcbx.runner.private import Access, Terminated, set_published_modes, sigterm_raises, work_folder
 from kcbx.runner.publish import publish, remove_stale_folders
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.store.readonly import require_store
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
+from kcbx.util.text import inert
 
 TOWNSHIP_NOTEBOOK = "township.ipynb"
 COUNTY_NOTEBOOK = "county.ipynb"
@@ -155,7 +162,7 @@ class _Dispatcher:
 
     def done(self, record: NotebookRecord) -> None:
         self.records[record.name] = record
-        self.bar.set_postfix_str(f"{record.name} {'✓' if record.succeeded else '失败'}")
+        self.bar.set_postfix_str(f"{inert(record.name)} {'✓' if record.succeeded else '失败'}")
         self.bar.update(1)
 
     def _collect(self, timeout: float | None) -> None:
@@ -217,15 +224,33 @@ def run_county(
     county_dir.mkdir(parents=True, exist_ok=True)
     partial_dir = county_dir / f".{as_of.isoformat()}.partial-{os.getpid()}"
     started_at, started = now(), time.perf_counter()
-    remove_stale_folders(county_dir)
-    shutil.rmtree(partial_dir, ignore_errors=True)  # our own pid: a leftover of this process
-    partial_dir.mkdir()
-    label = f"{params.county} {as_of.isoformat()}"
-    try:
+    access = Access.of(params)
+    with sigterm_raises():
+        remove_stale_folders(county_dir)
+        shutil.rmtree(partial_dir, ignore_errors=True)  # our own pid: a leftover of this process
+        partial_dir.mkdir(mode=0o700)
+        access.private_folder(partial_dir)  # nothing in it readable by others until its modes are set
+        try:
+            return _run_into(params, as_of, townships, partial_dir, as_of_dir, county_dir,
+                             notebook_paths, notebooks_dir, started_at, started, access, engine,
+                             pool, workers, cell_timeout, progress, force, scheduler, pdf)
+        except BaseException:
+            shutil.rmtree(partial_dir, ignore_errors=True)  # only a killed run leaves a partial folder
+            raise
+
+
+def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, partial_dir: Path,
+              as_of_dir: Path, county_dir: Path, notebook_paths: dict[str, Path], notebooks_dir: Path,
+              started_at: str, started: float, access: Access, engine: str, pool: Executor | None,
+              workers: int, cell_timeout: int, progress: bool, force: bool, scheduler: str,
+              pdf: bool | None) -> Manifest:
+    """``run_county`` once its partial folder is made: render into it, then publish it."""
+    label = f"{inert(params.county)} {as_of.isoformat()}"
+    with work_folder(params.store, access) as work:
         # One snapshot of the store for the whole run: an ingest meanwhile cannot mix states.
-        snapshot = partial_dir / PREPARED_DIR / "store.duckdb"
-        snapshot.parent.mkdir()
+        snapshot = work / "store.duckdb"
         shutil.copyfile(params.store, snapshot)
+        access.private_file(snapshot)
         store_sha256 = sha256_of_file(snapshot)
         notebook_sha256 = {name: sha256_of_file(path) for name, path in notebook_paths.items()}
         fingerprint = run_fingerprint(params, as_of, townships, store_sha256,
@@ -237,25 +262,32 @@ def run_county(
             else:
                 records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
                                       notebook_sha256, started_at, snapshot, store_sha256, engine,
-                                      pool, workers, previous, cell_timeout, bar, force)
-        shutil.rmtree(partial_dir / PREPARED_DIR)
-        if params.pdf if pdf is None else pdf:
+                                      pool, workers, previous, cell_timeout, bar, force,
+                                      work=work, access=access)
+    if params.pdf if pdf is None else pdf:
             _print_pdfs(partial_dir, as_of_dir, records, label, progress)
-        manifest = Manifest(
-            county=params.county, as_of=as_of, started_at=started_at, finished_at=now(),
-            seconds=time.perf_counter() - started, kcbx_version=__version__,
-            params_path=str(params.path), params_sha256=params.sha256, engine=engine,
-            workers=workers, townships=tuple(records), as_of_dir=as_of_dir,
-            store_sha256=store_sha256, run_fingerprint=fingerprint, scheduler=scheduler,
-        )
-        write_text_atomic(partial_dir / MANIFEST_FILE,
-                          json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n")
-        write_index(partial_dir, manifest)
-        publish(partial_dir, as_of_dir)
-    except BaseException:
-        shutil.rmtree(partial_dir, ignore_errors=True)  # only a killed run leaves a partial folder
-        raise
+    manifest = Manifest(
+        county=params.county, as_of=as_of, started_at=started_at, finished_at=now(),
+        seconds=time.perf_counter() - started, kcbx_version=__version__,
+        params_path=str(params.path), params_sha256=params.sha256, engine=engine,
+        workers=workers, townships=tuple(records), as_of_dir=as_of_dir,
+        store_sha256=store_sha256, run_fingerprint=fingerprint, scheduler=scheduler,
+    )
+    write_text_atomic(partial_dir / MANIFEST_FILE,
+                      json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n")
+    write_index(partial_dir, manifest)
+    set_published_modes(partial_dir, access)
+    publish(partial_dir, as_of_dir)
     return manifest
+
+
+def _end_workers(pool: Executor) -> None:
+    """End a local pool's worker processes at once (SIGTERM), and wait for them to be gone."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(timeout=10)
 
 
 def _print_pdfs(run_dir: Path, as_of_dir: Path, records: Sequence[NotebookRecord], label: str,
@@ -287,7 +319,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 notebooks_dir: Path, notebook_sha256: dict[str, str], started_at: str,
                 snapshot: Path, store_sha256: str, engine: str, pool: Executor | None, workers: int,
                 previous: PreviousRun | None, cell_timeout: int, bar: tqdm,
-                force: bool = False) -> list[NotebookRecord]:
+                force: bool = False, *, work: Path, access: Access) -> list[NotebookRecord]:
     """Measure the county once; reuse each unchanged notebook, run the others on the pool,
     each as soon as its slice is cut. Records in run order: townships, then the county."""
     from kcbx.runner.prepare import CountyPreparation
@@ -300,10 +332,11 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                                    mp_context=multiprocessing.get_context("spawn"))
         for _ in range(workers):  # start the workers (and their kernels) while the county is measured
             pool.submit(time.sleep, 0)
+    dispatcher: _Dispatcher | None = None
     try:
         bar.set_postfix_str("统计全县 measuring the county")
         preparation = CountyPreparation(
-            params, as_of, townships, run_dir / PREPARED_DIR,
+            params, as_of, townships, work,
             store_snapshot=snapshot, store_sha256=store_sha256,
             township_notebook_sha256=notebook_sha256[TOWNSHIP_NOTEBOOK],
             county_notebook_sha256=notebook_sha256[COUNTY_NOTEBOOK])
@@ -320,7 +353,7 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 dispatcher.done(record)
                 continue
             job = dataclasses.replace(job, rendered_because=why_rendered(previous, job.name, job.inputs, force))
-            prepared.write()
+            access.private_file(prepared.write())
             if previous and job.township is None:
                 previous.lend_ledger(job.output_dir)
             dispatcher.add(job)
@@ -331,6 +364,15 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
         return [previous.keep(records[name], run_dir / records[name].dir)
                 if previous and records[name].status == RunStatus.FAILED else records[name]
                 for name in [*townships, COUNTY_NAME]]
+    except Terminated:
+        # Stopped (SIGTERM): no notebook is waited for. The workers are ended (their kernels
+        # follow them, kcbx.util.workers), queued and running notebooks cancelled.
+        if own_pool:
+            _end_workers(pool)
+        else:
+            for future in list(dispatcher.running if dispatcher else ()):
+                future.cancel()
+        raise
     finally:
         if own_pool:
             # On an error or Ctrl-C, queued notebooks are cancelled; running ones finish first,

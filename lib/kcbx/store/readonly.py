@@ -19,6 +19,8 @@ from pathlib import Path
 
 import duckdb
 
+from kcbx.util.text import inert
+
 
 class StoreOpenForWriting(RuntimeError):
     """The store is open for writing elsewhere (a DuckDB shell or connection opened without
@@ -37,6 +39,78 @@ def require_store(store_path: str | Path, params_path: str | Path | None = None)
     if not Path(store_path).exists():
         ingest = f"kcbx ingest --params {params_path}" if params_path else "kcbx ingest"
         raise NoStore(f"no store at {store_path}: run `{ingest}` first")
+
+
+class DamagedStore(RuntimeError):
+    """The store file cannot be read (cut short, not a DuckDB file): its message is one line
+    saying so and that ``kcbx ingest`` rebuilds it (``check_store``)."""
+
+
+def require_intact_store(store_path: str | Path, params_path: str | Path | None = None) -> None:
+    """Raise NoStore when the store is missing, DamagedStore when DuckDB cannot read it."""
+    require_store(store_path, params_path)
+    damaged = check_store(store_path, params_path)
+    if damaged:
+        raise DamagedStore(damaged)
+
+
+# DuckDB's file: three 4 KiB headers, then total_blocks blocks of block_size bytes each.
+_FILE_HEADERS_BYTES = 3 * 4096
+
+
+def check_store(store_path: str | Path, params_path: str | Path | None = None, *,
+                deep: bool = False) -> str | None:
+    """None when the store file can be read; else one line saying it is damaged and what to do:
+    "存储文件已损坏：<store>（<DuckDB's reason>）；请运行 kcbx ingest --params <params> 重建".
+
+    Damaged is what DuckDB itself says, read-only, in an instance of its own: the file does not
+    attach (not a DuckDB file, its header cut short), or it is shorter than its own blocks
+    (``pragma_database_size``: cut short by a full disk or a copy stopped half-way), which is
+    then confirmed by reading every column of every table. ``deep`` reads them all in any case
+    (seconds on a large county). A missing store, or one open for writing elsewhere, is not
+    damaged: ``require_store`` and ``open_read_only`` say those. Used by ``kcbx run`` before a
+    run; ``kcbx ingest`` can use it to set a damaged store aside before rebuilding it.
+    """
+    store_path = Path(store_path)
+    if not store_path.is_file():
+        return None
+    con = duckdb.connect(":memory:")
+    try:
+        try:
+            con.execute(f"ATTACH {_literal(str(store_path.resolve()))} AS {STORE_ALIAS} (READ_ONLY)")
+        except (duckdb.IOException, duckdb.ResourceInUseException) as exc:
+            if "Could not set lock" in str(exc) or isinstance(exc, duckdb.ResourceInUseException):
+                return None  # open for writing elsewhere: open_read_only says so
+            return _damaged(store_path, params_path, exc)
+        except duckdb.Error as exc:
+            return _damaged(store_path, params_path, exc)
+        block_size, blocks = con.execute(
+            "SELECT block_size, total_blocks FROM pragma_database_size() WHERE database_name = ?",
+            [STORE_ALIAS]).fetchone()
+        if not deep and store_path.stat().st_size >= _FILE_HEADERS_BYTES + blocks * block_size:
+            return None
+        try:
+            _read_every_column(con)
+        except duckdb.Error as exc:
+            return _damaged(store_path, params_path, exc)
+        return None
+    finally:
+        con.close()
+
+
+def _read_every_column(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every block of every table's data: hash each column (a count would read none)."""
+    tables = con.execute("SELECT schema_name, table_name FROM duckdb_tables() WHERE database_name = ?",
+                         [STORE_ALIAS]).fetchall()
+    for schema, table in tables:
+        name = f"{STORE_ALIAS}.{_identifier(schema)}.{_identifier(table)}"
+        con.execute(f"SELECT max(hash(COLUMNS(*))) FROM {name}").fetchall()
+
+
+def _damaged(store_path: Path, params_path: str | Path | None, exc: BaseException) -> str:
+    reason = inert(" ".join(str(exc).split()), limit=300)  # DuckDB's message, on one line
+    ingest = f"kcbx ingest --params {inert(params_path, limit=None)}" if params_path else "kcbx ingest"
+    return f"存储文件已损坏：{inert(store_path, limit=None)}（{reason}）；请运行 {ingest} 重建"
 
 
 def open_read_only(store_path: str | Path) -> duckdb.DuckDBPyConnection:
@@ -73,3 +147,8 @@ def open_read_only(store_path: str | Path) -> duckdb.DuckDBPyConnection:
 
 def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
+
+
+def _identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+

@@ -17,14 +17,25 @@ from pathlib import Path
 
 
 @contextmanager
-def replacing(path: str | os.PathLike[str]) -> Iterator[Path]:
+def replacing(path: str | os.PathLike[str], mode: int | None = None) -> Iterator[Path]:
     """A temporary path beside ``path``: write it in the block; it replaces ``path`` when
-    the block ends normally and is removed when the block raises."""
+    the block ends normally and is removed when the block raises.
+
+    ``mode`` (e.g. 0o600 for a file holding identities): the temporary file is created empty
+    with exactly that mode before the block (whatever the umask), so that it is never readable
+    by others, not even while it is written; write it by opening it for writing ("wb", "w"),
+    which keeps the mode. None: the block creates the file, with the umask's mode."""
     target = Path(path)
     # Beside the target (os.replace needs one file system); not mkstemp, whose 0600 mode
     # would stay on the published file.
     temporary = target.with_name(f".{target.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
     try:
+        if mode is not None:
+            descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+            try:
+                os.fchmod(descriptor, mode)  # the umask may have taken bits away
+            finally:
+                os.close(descriptor)
         yield temporary
         os.replace(temporary, target)
     except BaseException:

@@ -67,16 +67,16 @@ def cluster(tmp_path):
 
 
 @pytest.mark.slow
-def test_two_counties_run_on_two_dask_workers(cluster, tmp_path):
-    demo_store = PROJECT / "build" / "demo.duckdb"
+def test_two_counties_run_on_two_dask_workers(cluster, tmp_path, demo_store):
     counties = [county_params(tmp_path, name, demo_store) for name in ("甲县", "乙县")]
     no_store = county_params(tmp_path, "丙县", tmp_path / "missing.duckdb")  # fails alone
     done = subprocess.run(
         [BIN / "kcbx", "run", *[arg for p in [counties[0], no_store, counties[1]] for arg in ("--params", p)],
          "--as-of", AS_OF, "--scheduler", cluster, "--quiet"],
         capture_output=True, text=True, timeout=600, cwd=tmp_path)
-    assert done.returncode == 1, done.stdout + done.stderr  # 丙县 had no store …
+    assert done.returncode == 2, done.stdout + done.stderr  # 丙县 had no store …
     assert "丙县: not run" in done.stderr
+    assert "  丙县: not run: NoStore: no store at" in done.stdout  # … said in the province's summary
     workers_seen = set()
     for county in ("甲县", "乙县"):  # … and the two others ran in full, each in its own folder
         run_dir = tmp_path / "outputs" / county / AS_OF

@@ -63,7 +63,8 @@ def calls(tmp_path, monkeypatch):
     """cmd_run with run_county recorded instead of run (a store file is there, empty)."""
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "demo.duckdb").write_bytes(b"")
-    monkeypatch.setattr("kcbx.cli.require_store", lambda *args: None)
+    for name in ("require_store", "require_intact_store"):  # whichever the command line calls
+        monkeypatch.setattr(f"kcbx.cli.{name}", lambda *args: None, raising=False)
     made = []
 
     def fake_run_county(params, as_of, townships, **options):
@@ -94,7 +95,7 @@ def test_run_county_asks_for_pdfs_by_the_option_else_by_the_params_key(tmp_path,
     """run_county's pdf=None reads params.pdf; True or False wins over it."""
     asked = []
     monkeypatch.setattr(kcbx.runner.run, "_print_pdfs", lambda run_dir, *args: asked.append(run_dir))
-    monkeypatch.setattr(kcbx.runner.run, "_render_all", lambda *args: [])
+    monkeypatch.setattr(kcbx.runner.run, "_render_all", lambda *args, **options: [])
     monkeypatch.setattr(kcbx.runner.run, "require_store", lambda *args: None)
     monkeypatch.setattr(kcbx.runner.run, "write_index", lambda *args: None)
     (tmp_path / "build").mkdir()

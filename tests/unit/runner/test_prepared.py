@@ -36,8 +36,8 @@ CUT_TABLES = ("streaks", "absent_today", "out_of_school", "home_teaching", "scho
 
 
 @pytest.fixture(scope="module")
-def demo():
-    params = load_params(DEMO_PARAMS)
+def demo(demo_store):
+    params = load_params(demo_store.parent.parent / "params" / "demo.yaml")
     tables = load_tables(params.store)
     return params, tables, measure_county(tables, params, AS_OF)
 
