@@ -3,17 +3,21 @@
 Each function takes an ``Analysis`` and returns a ``Section`` (HTML that a notebook
 displays and nbconvert keeps). Identities are masked here, always: the HTML goes to
 leadership; full identities go only into forms.xlsx. Tables are escaped
-(``privacy.safe_table_html``), so ledger text never becomes live HTML.
+(``privacy.safe_table_html``), so ledger text never becomes live HTML, and every text cell
+passes the page's free-text masking there (IDs, phones and the names of the Analysis's pupils
+and guardians): each section runs inside ``privacy.page_masking(a)`` (``_masks_known_names``).
 """
 
 from __future__ import annotations
 
 import base64
 import datetime as dt
+import functools
 import html
 import io
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
@@ -59,6 +63,20 @@ class Section:
 
 def _e(value) -> str:
     return html.escape("" if value is None else str(value))
+
+
+def _masks_known_names(section):
+    """A section run inside its page's masking (``privacy.page_masking``): every table it
+    renders through ``privacy.safe_table_html`` masks IDs, phones and the known names of its
+    Analysis in free text (the Analysis's Masker is built once and shared by its sections)."""
+
+    @functools.wraps(section)
+    def masked(a, *args, **kwargs):
+        with privacy.page_masking(a):
+            return section(a, *args, **kwargs)
+
+    masked.masks_known_names = True  # tests/unit/report/test_free_text.py: every section has it
+    return masked
 
 
 def percent(value: float | None, digits: int = 1) -> str:
@@ -359,6 +377,7 @@ def special_action(a: Analysis, history: pd.DataFrame) -> str:
             + "".join(_p(line) for line in lines) + "</div>")
 
 
+@_masks_known_names
 def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     """The title, the alerts and the row of key figures leadership reads first; the county's
     header also carries the special action's funnel (``history``: earlier runs, the
@@ -394,11 +413,12 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         f'{SECTION_STYLE}<header class="kcbx-header" id="{TOP}">{back}<h1>{_e(title)}</h1>'
         f'<p class="kcbx-sub">{_e(where)} · <strong class="kcbx-as-of">截至 {_e(a.as_of.isoformat())}</strong> · '
         f'本学期第 {m["school_days_so_far"]} 个上课日</p>'
-        f'<p class="kcbx-generated">生成时间 {dt.datetime.now().astimezone():%Y-%m-%d %H:%M}'
+        f'<p class="kcbx-generated">生成时间 {dt.datetime.now(ZoneInfo(a.params.timezone)):%Y-%m-%d %H:%M}'
         f'（数据截至 {_e(a.as_of.isoformat())}）</p>{alerts}{cards(items)}{_todays_actions_html(a)}{funnel}'
         f'{contents(a.township is None)}</header>')
 
 
+@_masks_known_names
 def enrolment(a: Analysis) -> Section:
     """在校生 by school and grade; the county's chart draws a bar per township."""
     by = a.enrolled_by_school_grade
@@ -416,6 +436,7 @@ def enrolment(a: Analysis) -> Section:
                        f"{a.metrics['duplicate_enrollments']} 人。"), table)
 
 
+@_masks_known_names
 def escalation(a: Analysis) -> Section:
     thresholds = list(a.params.escalation)
     actions = [action_of_rung(rung) for rung in range(1, len(thresholds) + 1)]
@@ -464,6 +485,7 @@ def _deadline_text(cases: pd.DataFrame) -> pd.Series:
     return moved.where(moved.notna(), cases["notice_due"].dt.strftime("%Y-%m-%d"))
 
 
+@_masks_known_names
 def cases(a: Analysis) -> Section:
     m = a.metrics
     by_state = a.case_breakdowns["state"]
@@ -514,6 +536,7 @@ def _also_listed(out_of_school: pd.DataFrame) -> pd.Series:
     return (open_case + "、" + gap).str.strip("、")
 
 
+@_masks_known_names
 def matching(a: Analysis) -> Section:
     m = a.metrics
     out = a.out_of_school
@@ -554,6 +577,7 @@ def _cohort_note(*values) -> str:
     return COHORT_OUT_OF_RANGE if out_of_range else ""
 
 
+@_masks_known_names
 def rates(a: Analysis) -> Section:
     m = a.metrics
     detail = m["retention_detail"]
@@ -577,6 +601,7 @@ def rates(a: Analysis) -> Section:
         f'<div class="kcbx-table">{privacy.safe_table_html(table)}</div>')
 
 
+@_masks_known_names
 def key_groups(a: Analysis) -> Section:
     rows = [{"群体": GROUPS[g], "在读": v["enrolled"], "在办案件": v["cases_open"],
              f"连续缺勤≥{max(a.params.escalation)}天": v["escalated"]}
@@ -588,6 +613,7 @@ WORKLOAD_COLUMNS = {"teacher": "送教教师", "visits": "送教次数", "childr
                     "class_hours": "课时", "workload_hours": "工作量(课时)"}
 
 
+@_masks_known_names
 def home_teaching(a: Analysis) -> Section:
     s = a.home_teaching_summary
     months = "、".join(s.get("months_assessed") or []) or "尚无已结束的整月"
@@ -605,6 +631,7 @@ def home_teaching(a: Analysis) -> Section:
         masked_table(a.teacher_workload, WORKLOAD_COLUMNS, empty="无送教记录"))
 
 
+@_masks_known_names
 def subsidy(a: Analysis) -> Section:
     m = a.metrics
     short = a.subsidy[a.subsidy["short"]] if len(a.subsidy) else a.subsidy
@@ -617,6 +644,7 @@ def subsidy(a: Analysis) -> Section:
                      grade_names=grade_names_of(a), empty="全部足额", sheet="资助核对"))
 
 
+@_masks_known_names
 def transition(a: Analysis) -> Section:
     missing = a.metrics["transition_missing"]
     if missing is None:
@@ -628,16 +656,14 @@ def transition(a: Analysis) -> Section:
 
 
 def _mask_rejected_value(frame: pd.DataFrame) -> pd.DataFrame:
-    """A rejected row's value may be an ID or a name: mask it like the column it came from."""
+    """A rejected row's value may be an ID, a phone or a name: mask it like the column it came
+    from (the header as written in the file: any ledger synonym, or the county's own,
+    ``Masker.header_kind``). Any other value is free text, masked with every table cell."""
     if frame.empty:
         return frame
-    column = frame["column"].astype(str)
-    value = frame["value"]
-    is_id = column.str.contains("身份证|证件|学籍号|person_key|id_number|student_no", regex=True)
-    is_name = column.str.contains("姓名|监护人|name|guardian", regex=True)
-    masked = value.where(~is_id, value.map(privacy.mask_id))
-    masked = masked.where(~is_name, value.map(privacy.mask_name))
-    return frame.assign(value=masked.map(privacy.mask_ids_in_text))
+    masker = privacy.page_masker()
+    return frame.assign(value=[masker.mask_by_header(column, value)
+                               for column, value in zip(frame["column"], frame["value"])])
 
 
 def _file_label(path) -> str:
@@ -663,11 +689,11 @@ def _in_chinese(problems: pd.DataFrame) -> pd.DataFrame:
     return shown
 
 
+@_masks_known_names
 def data_quality(a: Analysis) -> Section:
     log = a.ingest_log
     totals = log[["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
-    findings = (a.findings.assign(detail=a.findings["detail"].map(privacy.mask_ids_in_text))
-                if len(a.findings) else a.findings)
+    findings = a.findings  # a finding's detail is free text: masked with every table cell
     problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
     summary = (f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
                f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
@@ -718,6 +744,7 @@ def backtest_text(a: Analysis) -> str:
             f"（召回率 {percent(check['recall'], 0)}）。案件只计登记前一个上课日在读、且无在办案件的学生。")
 
 
+@_masks_known_names
 def early_warning(a: Analysis) -> Section:
     """预警名单: the pupils high and medium, masked, highest score first, with the rules that hold;
     what a 班主任 does at each level; a chart of each rule; the back-test on this county's data."""
@@ -756,6 +783,7 @@ RANKING_WARNING_COLUMNS = {level: f"预警{label}" for level, label in warning.L
 RANKING_ASCENDING_FIRST = ("乡镇", "入学率")
 
 
+@_masks_known_names
 def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
 
@@ -784,6 +812,7 @@ TREND_KEYS = {"cases_open": "在办案件", "absent_unexcused_today": "今日无
               "out_of_school_suspected": "疑似失学"}
 
 
+@_masks_known_names
 def trends(a: Analysis, history: pd.DataFrame) -> Section:
     """周通报 / 月调度: the county's figures at the last run of each week and of each month.
 
