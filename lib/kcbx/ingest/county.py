@@ -7,7 +7,11 @@ rows read = rows accepted + rows rejected, per file.
 
 Re-ingesting is incremental: a file whose bytes (sha256) and reading rules are
 unchanged is not read again and keeps its rows; a changed file replaces its
-own rows; a file that disappeared has its rows removed. The store is rebuilt
+own rows; a file that disappeared has its rows removed. A file that cannot be read
+at all (cut short by an upload, not a spreadsheet, too costly to read, crashing or
+outliving its reader: kcbx.ingest.isolation) keeps the rows of its last version that
+could be read, marked stale (store table stale_files, with the day those rows were
+read): one bad upload never erases a school's rows. The store is rebuilt
 beside itself and renamed into place (kcbx.store.tables.write_update), one ingest at a
 time (a lock file beside the store). When nothing changed, the store is not written,
 and pandas, pandera and the readers (slow to import) are not loaded: they
@@ -26,15 +30,12 @@ import datetime as dt
 import fcntl
 import hashlib
 import json
-import multiprocessing
 import os
 import sys
 import time
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import Future, ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -43,26 +44,31 @@ from typing import TYPE_CHECKING
 import duckdb
 
 from kcbx import __version__, schema
-from kcbx.ingest.ledgers.folder import Finding, LedgerFile, find_ledger_files
+from kcbx.ingest.ledgers.folder import Finding, LedgerFile, list_ledger_folder
 from kcbx.ingest.ledgers.headers import unknown_synonym_keys
+from kcbx.ingest.results import TIMED_OUT, FileReport
 from kcbx.params import Params
 from kcbx.store.readonly import StoreOpenForWriting, open_read_only
-from kcbx.util import workers
-from kcbx.util.collector import collector_paused
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
 
 if TYPE_CHECKING:
-    import pandas as pd
+    from kcbx.ingest.results import FileResult
 
-# Reading is Python-bound: with this much to read and a core to spare, a second
-# process reads too (this machine kind has 2 cores). It costs the second process's imports
-# and the rows' trip back (more CPU in all), which a small county's
-# ingest, or a machine already busy, would not repay.
+# Files are read in reader processes (kcbx.ingest.isolation), one at least, so that no file
+# can take the ingest down. Reading is Python-bound: with this much to read and a core to
+# spare, a second one reads too (this machine kind has 2 cores). It costs the second
+# process's start and the rows' trip back, which a small county's ingest, or a machine
+# already busy, would not repay.
 PARALLEL_MIN_BYTES = 4 * 2 ** 20
 WORKERS = 2
-# Files are handed out in about this many parts, so that both processes finish together.
+# Two readers are handed the files in about this many parts, so that both finish together.
 PARTS = 12
+# And parts hold at most this many bytes of files, so that what a reader holds stays well
+# inside its memory limit whatever the county (a county's 20 MB of ledgers take some 600 MB
+# read). A part is checked in one go: fewer, larger parts cost less (one reader: 12 parts
+# instead of 2 cost a county 0.5–1 s more).
+PART_MAX_BYTES = 16 * 2 ** 20
 
 # A second ingest of the same store waits this long for the first to end, then stops.
 LOCK_TIMEOUT_SECONDS = 10 * 60
@@ -90,24 +96,10 @@ class StoreBusy(IngestStopped):
 
 
 @dataclass
-class FileReport:
-    """One ledger file's ingest: ``status`` is "read" (this run) or "unchanged" (kept from before)."""
-
-    kind: str
-    file: str
-    sheets: list[str]
-    rows_read: int
-    rows_accepted: int
-    rows_rejected: int
-    seconds: float
-    error: str | None = None
-    warnings: int = 0
-    status: str = "read"
-
-
-@dataclass
 class IngestReport:
-    """What an ingest did, per file and in total; ``ok`` is false when a file had an error."""
+    """What an ingest did, per file and in total; ``ok`` is false when a file had an error
+    (a stale file among them: see FileReport). ``ignored``: the files passed over without
+    a finding (Excel's lock files, hidden files) with the reason, as "name: reason"."""
 
     store: str
     ledgers: str
@@ -115,6 +107,12 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     folder_findings: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    ignored: list[str] = field(default_factory=list)
+
+    @property
+    def stale(self) -> list[FileReport]:
+        """The files that could not be read, whose earlier rows the store keeps."""
+        return [f for f in self.files if f.status == "stale"]
 
     @property
     def rows_read(self) -> int:
@@ -140,8 +138,11 @@ class IngestReport:
             "totals": {"rows_read": self.rows_read, "rows_accepted": self.rows_accepted,
                        "rows_rejected": self.rows_rejected},
             "files": [dataclasses.asdict(f) for f in self.files],
+            "stale": [{"kind": f.kind, "file": f.file, "kept_from": f.kept_from, "error": f.error}
+                      for f in self.stale],
             "removed": self.removed,
             "folder_findings": self.folder_findings,
+            "ignored": self.ignored,
             "seconds": round(self.seconds, 3),
         }
 
@@ -172,7 +173,8 @@ def reading_rules(params: Params) -> str:
 
 @dataclass(frozen=True)
 class StoredFile:
-    """What the store remembers of an ingested file (one ingest_log row)."""
+    """What the store remembers of an ingested file (one ingest_log row): for a stale file,
+    its last version that could be read, whose rows the store keeps."""
 
     kind: str
     file: str
@@ -185,29 +187,48 @@ class StoredFile:
     seconds: float
     error: str | None
     warnings: int
+    ingested_at: dt.datetime | None = None
+    skipped: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True)
+class StaleMark:
+    """A file whose latest version could not be read (one stale_files row)."""
+
+    kind: str
+    file: str
+    sha256: str
+    rules: str
+    reason: str
+    failed_at: dt.datetime
+    kept_from: dt.datetime | None
+    retry: bool
 
 
 @dataclass(frozen=True)
 class StoredState:
-    """What the store says of the last ingest: its files by name, and its findings
-    about the folder itself (kind, file, sheet, row, finding), in no order."""
+    """What the store says of the last ingest: its files by name, its stale marks by file,
+    and its findings about the folder itself (kind, file, sheet, row, finding), in no order."""
 
     files: dict[str, StoredFile] = field(default_factory=dict)
     folder_findings: tuple[tuple, ...] = ()
+    stale: dict[str, StaleMark] = field(default_factory=dict)
 
 
 def stored_state(store_path: str | Path) -> StoredState:
-    """The store's ingest_log and folder findings; empty for a missing store or one
-    whose tables are not as expected (duckdb alone: no pandas). StoreBusy when another
+    """The store's ingest_log, stale marks and folder findings; empty for a missing store or
+    one whose tables are not as expected (duckdb alone: no pandas). StoreBusy when another
     program has the store open for writing."""
     if not Path(store_path).exists():
         return StoredState()
     try:
         with open_read_only(store_path) as con:
             log = con.execute("SELECT kind, file, sha256, rules, sheets, rows_read, rows_accepted, "
-                              "rows_rejected, seconds, error, warnings FROM ingest_log").fetchall()
+                              "rows_rejected, seconds, error, warnings, ingested_at, skipped FROM ingest_log").fetchall()
             folder_findings = con.execute("SELECT kind, file, sheet, row, finding FROM findings WHERE kind IS NULL "
                                           "OR file NOT IN (SELECT file FROM ingest_log)").fetchall()
+            stale = con.execute("SELECT kind, file, sha256, rules, reason, failed_at, kept_from, retry "
+                                "FROM stale_files").fetchall()
     except StoreOpenForWriting as exc:
         # Opened for writing elsewhere: a DuckDB shell opened without -readonly, say, or a
         # connection of this very process (a notebook that called ingest_folder).
@@ -215,110 +236,51 @@ def stored_state(store_path: str | Path) -> StoredState:
     except duckdb.Error:  # an older layout: the store is rebuilt when written
         return StoredState()
     files = {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
-                                *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]))
+                                *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]), row[11],
+                                tuple(map(tuple, json.loads(row[12] or "[]"))))
              for row in log}
-    return StoredState(files, tuple(folder_findings))
+    marks = {row[1]: StaleMark(*row[:7], bool(row[7])) for row in stale}
+    return StoredState(files, tuple(folder_findings), marks)
 
 
 def _files_to_read(files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
-                   previous: Mapping[str, StoredFile]) -> list[LedgerFile]:
+                   previous: Mapping[str, StoredFile], stale: Mapping[str, StaleMark]) -> list[LedgerFile]:
     # A file's path names its kind folder, so same path + same bytes + same rules = same rows.
-    return [f for f in files if not (f.relative in previous and previous[f.relative].sha256 == hashes[f.relative]
-                                     and previous[f.relative].rules == rules)]
+    # A stale file is unchanged while it is the same unreadable version (unless it timed out).
+    def unchanged(f: LedgerFile) -> bool:
+        mark = stale.get(f.relative)
+        if mark is not None:
+            return mark.sha256 == hashes[f.relative] and mark.rules == rules and not mark.retry
+        stored = previous.get(f.relative)
+        return stored is not None and stored.sha256 == hashes[f.relative] and stored.rules == rules
+
+    return [f for f in files if not unchanged(f)]
 
 
-def _unchanged_report(stored: StoredFile) -> FileReport:
+def _stored_report(stored: StoredFile, mark: StaleMark | None = None, error: str | None = None) -> FileReport:
+    """The report of a file whose rows are the store's: unchanged, or stale (``mark``) with
+    the rows of its last version that could be read."""
+    stale = mark is not None and mark.kept_from is not None
     return FileReport(stored.kind, stored.file, list(stored.sheets), stored.rows_read, stored.rows_accepted,
-                      stored.rows_rejected, stored.seconds, stored.error, stored.warnings, status="unchanged")
+                      stored.rows_rejected, stored.seconds, error or (mark.reason if mark else stored.error),
+                      stored.warnings, status="stale" if stale else "unchanged",
+                      skipped_sheets=[list(s) for s in stored.skipped],
+                      kept_from=stored.ingested_at.isoformat() if stale and stored.ingested_at else None)
+
+
+def _hash(ledger_file: LedgerFile) -> str:
+    """The file's sha256; "" when it cannot be opened (its reading will say why)."""
+    try:
+        return sha256_of_file(ledger_file.path)
+    except OSError:
+        return ""
 
 
 # --------------------------------------------------------------------------- reading files
 
-@dataclass
-class _FileResult:
-    report: FileReport
-    accepted: list[pd.DataFrame]
-    rejected: list[pd.DataFrame]
-    findings: list[Finding]
-
-
-def _failed_file(ledger_file: LedgerFile, error: str, seconds: float) -> _FileResult:
-    """A file that could not be read: an error naming the file, so that the other files go on."""
-    report = FileReport(ledger_file.kind, ledger_file.relative, [], 0, 0, 0, seconds,
-                        error=f"{ledger_file.relative}：{error}")
-    return _FileResult(report, [], [], [])
-
-
-def _internal_error(exc: Exception) -> str:
-    return f"读取时出错 internal error: {type(exc).__name__}: {exc}"
-
-
-@collector_paused()
-def _read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]],
-                today: dt.date) -> list[_FileResult]:
-    """Read, normalise and validate files, in order; one result per file.
-
-    The sheets of all files are normalised together (normalize_sheets validates
-    each kind in one call). A file that cannot be read, or that meets a fault in
-    kcbx, becomes an error naming the file, not an exception.
-    """
-    from kcbx.ingest.ledgers.normalize import normalize_sheets
-    from kcbx.ingest.ledgers.read import LedgerReadError, RawSheet, header_vocabulary, read_ledger_file
-
-    results: dict[int, _FileResult] = {}
-    readable: dict[int, tuple[list[RawSheet], list[Finding], float]] = {}
-    vocabularies = {}
-    for number, ledger_file in enumerate(ledger_files):
-        started = time.perf_counter()
-        if ledger_file.kind not in vocabularies:
-            vocabularies[ledger_file.kind] = header_vocabulary(ledger_file.kind, synonyms)
-        try:
-            sheets, findings = read_ledger_file(ledger_file, vocabularies[ledger_file.kind])
-        except Exception as exc:
-            error = str(exc) if isinstance(exc, LedgerReadError) else _internal_error(exc)
-            results[number] = _failed_file(ledger_file, error, time.perf_counter() - started)
-            continue
-        readable[number] = (sheets, findings, time.perf_counter() - started)
-
-    started = time.perf_counter()
-    try:
-        normalized = iter(normalize_sheets([sheet for sheets, _, _ in readable.values() for sheet in sheets], today))
-        by_file = {number: [next(normalized) for _ in sheets] for number, (sheets, _, _) in readable.items()}
-    except Exception:
-        # A fault met in some file: normalise file by file, so that the error names it.
-        by_file = {}
-        for number, (sheets, _, _) in list(readable.items()):
-            try:
-                by_file[number] = normalize_sheets(sheets, today)
-            except Exception as exc:
-                results[number] = _failed_file(ledger_files[number], _internal_error(exc), readable.pop(number)[2])
-    rows = {number: sum(sheet.rows_read for sheet in by_file[number]) for number in readable}
-    checking_seconds_per_row = (time.perf_counter() - started) / max(1, sum(rows.values()))
-
-    for number, (sheets, findings, reading_seconds) in readable.items():
-        normalized_sheets = by_file[number]
-        for sheet in normalized_sheets:
-            findings.extend(sheet.findings)
-        report = FileReport(
-            kind=ledger_files[number].kind,
-            file=ledger_files[number].relative,
-            sheets=[s.sheet for s in sheets],
-            rows_read=rows[number],
-            rows_accepted=sum(len(n.accepted) for n in normalized_sheets),
-            rows_rejected=sum(len(n.rejected) for n in normalized_sheets),
-            # its own reading, and its share of the checking done for all files together
-            seconds=reading_seconds + rows[number] * checking_seconds_per_row,
-            error="；".join(s.missing_message for s in sheets if s.missing) or None,
-            warnings=len(findings),
-        )
-        results[number] = _FileResult(report, [n.accepted for n in normalized_sheets],
-                                      [n.rejected for n in normalized_sheets], findings)
-    return [results[number] for number in range(len(ledger_files))]
-
-
 def _parts(ledger_files: list[LedgerFile], count: int) -> list[list[LedgerFile]]:
     """The files in consecutive parts of about equal bytes."""
-    sizes = [f.path.stat().st_size for f in ledger_files]
+    sizes = [_size(f) for f in ledger_files]
     share = sum(sizes) / count
     parts: list[list[LedgerFile]] = [[]]
     done = 0
@@ -343,53 +305,35 @@ def _spare_cores() -> int:
     return (os.cpu_count() or 1) - wanted
 
 
-def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
-              progress: bool) -> list[_FileResult]:
-    """_read_files of every file, in order; in a second process too when there is much to read.
+def _size(ledger_file: LedgerFile) -> int:
+    try:
+        return ledger_file.path.stat().st_size
+    except OSError:
+        return 0
 
-    The files are cut into parts: a pool of WORKERS - 1 processes is kept two
-    parts ahead from the front of the list, while this process reads parts from
-    the back, until they meet. Should a worker die, its parts are read here.
-    """
+
+def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
+              progress: bool, reader: Callable | None = None, spare_cores: int = 0) -> list[FileResult]:
+    """kcbx.ingest.reading.read_files of every file, in order, in reader processes
+    (kcbx.ingest.isolation): two when there is much to read and a core to spare
+    (``spare_cores``, measured by _spare_cores while this process ran alone), else one.
+    ``reader`` replaces read_files in the reader processes (for tests)."""
     from tqdm import tqdm
 
-    parallel = (WORKERS > 1 and _spare_cores() >= 1
-                and sum(f.path.stat().st_size for f in ledger_files) >= PARALLEL_MIN_BYTES)
-    parts = _parts(ledger_files, PARTS) if parallel else [ledger_files]
-    results: dict[int, list[_FileResult]] = {}
+    from kcbx.ingest.isolation import read_isolated
+
+    total = sum(map(_size, ledger_files))
+    large = total >= PARALLEL_MIN_BYTES
+    processes = WORKERS if large and WORKERS > 1 and spare_cores >= 1 else 1
+    count = max(PARTS if processes > 1 else 1, -(-total // PART_MAX_BYTES))
+    parts = _parts(ledger_files, count) if count > 1 else [ledger_files]
+    positions, start = [], 0
+    for part in parts:
+        positions.append(list(range(start, start + len(part))))
+        start += len(part)
     with tqdm(total=len(ledger_files), desc="读取台账 reading", unit="file", disable=not progress) as bar:
-
-        def read_here(number: int) -> None:
-            results[number] = _read_files(parts[number], synonyms, today)
-            bar.update(len(parts[number]))
-
-        if not parallel:
-            read_here(0)
-            return results[0]
-        with ProcessPoolExecutor(WORKERS - 1, mp_context=multiprocessing.get_context("spawn"),
-                                 initializer=workers.start, initargs=(os.getpid(),)) as pool:
-            given: dict[int, Future] = {}
-            front, back = 0, len(parts) - 1
-            pool_works = True
-            while front <= back:
-                while pool_works and front <= back and sum(not f.done() for f in given.values()) < 2 * (WORKERS - 1):
-                    try:
-                        given[front] = pool.submit(_read_files, parts[front], synonyms, today)
-                    except BrokenProcessPool:
-                        pool_works = False
-                        break
-                    given[front].add_done_callback(
-                        lambda future, files=len(parts[front]): future.exception() or bar.update(files))  # noqa: B008
-                    front += 1
-                if front <= back:
-                    read_here(back)
-                    back -= 1
-            for number, future in given.items():
-                try:
-                    results[number] = future.result()
-                except BrokenProcessPool:
-                    read_here(number)
-    return [result for number in range(len(parts)) for result in results[number]]
+        return read_isolated(ledger_files, positions, synonyms, today, processes=processes, reader=reader,
+                             done=bar.update)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -433,13 +377,16 @@ def _writer_lock(store_path: Path) -> Iterator[None]:
 
 
 def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | None = None,
-                  allow_shrink: bool = False) -> IngestReport:
+                  allow_shrink: bool = False, reader: Callable | None = None) -> IngestReport:
     """Read ``params.ledgers`` into ``params.store`` and write the report beside the store.
 
     ``today`` bounds birth dates in IDs (default: the real today); ``progress``
     shows a per-file progress bar on stderr. Raises ShrinkRefused when a kind lost
     all its files or most accepted rows would go (unless ``allow_shrink``), StoreBusy
     when another ingest held the store too long; either way the store is unchanged.
+    A file that cannot be read is that file's error (the report's ``ok`` is false); when
+    an earlier version of it was read, its rows stay, marked stale. ``reader`` replaces
+    what a reader process runs (kcbx.ingest.reading.read_files), for tests.
     """
     started = time.perf_counter()
     today = today or dt.date.today()
@@ -447,22 +394,29 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
         raise FileNotFoundError(f"台账文件夹不存在（共享盘未挂载？），库未改动 ledger folder not found "
                                 f"(share not mounted?), the store is unchanged: {params.ledgers}")
     with _writer_lock(params.store):
-        files, folder_findings = find_ledger_files(params.ledgers)
+        listing = list_ledger_folder(params.ledgers)
+        files, folder_findings = listing.files, listing.findings
         folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
                             for key in unknown_synonym_keys(params.synonyms)]
         rules = reading_rules(params)
-        hashes = {f.relative: sha256_of_file(f.path) for f in files}
+        hashes = {f.relative: _hash(f) for f in files}
 
         stored = stored_state(params.store)
         present = {f.relative for f in files}
-        nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files)
+        nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files, stored.stale)
                            and present == stored.files.keys()
                            and Counter(map(dataclasses.astuple, folder_findings)) == Counter(stored.folder_findings))
         if nothing_changed:
-            reports, removed = {name: _unchanged_report(stored.files[name]) for name in present}, []
+            reports = {name: _stored_report(stored.files[name], stored.stale.get(name)) for name in present}
+            removed = []
         else:
-            reports, removed = _update_store(params, files, hashes, rules, stored.files, folder_findings,
-                                             today, progress, allow_shrink)
+            spare_cores = _spare_cores()  # before our own fork server starts to work
+            if _files_to_read(files, hashes, rules, stored.files, stored.stale):
+                from kcbx.ingest.isolation import start_early
+
+                start_early()  # its imports overlap the store code's below
+            reports, removed = _update_store(params, files, hashes, rules, stored, folder_findings,
+                                             today, progress, allow_shrink, reader, spare_cores)
 
         report = IngestReport(
             store=str(params.store),
@@ -471,6 +425,7 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
             removed=removed,
             folder_findings=[f"{f.file}: {f.finding}" for f in folder_findings],
             seconds=time.perf_counter() - started,
+            ignored=[f"{name}: {reason}" for name, reason in listing.ignored],
         )
         write_text_atomic(report_path(params.store),
                           json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
@@ -495,30 +450,53 @@ def _shrinkage(previous: Mapping[str, StoredFile], reports: Mapping[str, FileRep
 
 
 def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
-                  previous: Mapping[str, StoredFile], folder_findings: list[Finding], today: dt.date,
-                  progress: bool, allow_shrink: bool) -> tuple[dict[str, FileReport], list[str]]:
+                  stored: StoredState, folder_findings: list[Finding], today: dt.date,
+                  progress: bool, allow_shrink: bool, reader: Callable | None = None, spare_cores: int = 0
+                  ) -> tuple[dict[str, FileReport], list[str]]:
     """Read the files that changed and write the changes to the store, all or nothing.
 
+    A file read with an error (it could not be read, or a sheet lacks a required header)
+    whose earlier version gave accepted rows keeps those rows, its log and findings: it is
+    marked stale instead (stale_files: why, since when, the day its rows were read).
     Returns every file's report and the files removed from the store.
     """
     from kcbx.store import tables as store
     # A store laid out by other code is rebuilt when written: every file is read again.
-    reusable = previous if store.layout_matches(params.store) else {}
-    to_read = _files_to_read(files, hashes, rules, reusable)
+    layout_matches = store.layout_matches(params.store)
+    reusable = stored.files if layout_matches else {}
+    marks = stored.stale if layout_matches else {}
+    to_read = _files_to_read(files, hashes, rules, reusable, marks)
     present = {f.relative for f in files}
     removed = sorted(name for name in reusable if name not in present)
     reading = {f.relative for f in to_read}
-    reports: dict[str, FileReport] = {f.relative: _unchanged_report(reusable[f.relative])
+    reports: dict[str, FileReport] = {f.relative: _stored_report(reusable[f.relative], marks.get(f.relative))
                                       for f in files if f.relative not in reading}
-    update = store.StoreUpdate(files_to_clear=[f.relative for f in to_read] + removed)
+    update = store.StoreUpdate(files_to_clear=list(removed))
     findings = list(folder_findings)
-    for result in _read_all(to_read, params.synonyms, today, progress):
-        reports[result.report.file] = result.report
+    now = dt.datetime.now().replace(microsecond=0)
+    logged = []
+    for result in _read_all(to_read, params.synonyms, today, progress, reader, spare_cores):
+        name, error = result.report.file, result.report.error
+        earlier = reusable.get(name)
+        if error is not None:
+            mark = marks.get(name)
+            keep = earlier is not None and earlier.rows_accepted > 0 and (mark is None or mark.kept_from is not None)
+            update.stale.append({
+                "kind": result.report.kind, "file": name, "sha256": hashes[name], "rules": rules, "reason": error,
+                "failed_at": mark.failed_at if mark is not None and mark.sha256 == hashes[name] else now,
+                "kept_from": earlier.ingested_at if keep else None, "retry": TIMED_OUT in error})
+            if keep:  # its earlier rows, log and findings stay
+                reports[name] = _stored_report(earlier, StaleMark(earlier.kind, name, hashes[name], rules, error, now,
+                                                                  earlier.ingested_at or now, False), error)
+                continue
+        reports[name] = result.report
+        update.files_to_clear.append(name)
         update.ledger_rows.setdefault(result.report.kind, []).extend(result.accepted)
         update.rejected.extend(result.rejected)
         findings.extend(result.findings)
+        logged.append(name)
 
-    shrinkage = [] if allow_shrink else _shrinkage(previous, reports)
+    shrinkage = [] if allow_shrink else _shrinkage(stored.files, reports)
     if shrinkage:
         raise ShrinkRefused("\n".join([
             f"拒绝写入，库未改动 refused, the store is unchanged: {params.store}",
@@ -529,10 +507,10 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
             "run again with --allow-shrink."]))
 
     update.findings = [dataclasses.astuple(f) for f in findings]
-    ingested_at = dt.datetime.now().replace(microsecond=0)
-    update.log = [{**dataclasses.asdict(reports[f.relative]), "sha256": hashes[f.relative], "ingested_at": ingested_at,
-                   "sheets": json.dumps(reports[f.relative].sheets, ensure_ascii=False), "rules": rules}
-                  for f in to_read]
+    update.log = [{**dataclasses.asdict(reports[name]), "sha256": hashes[name], "ingested_at": now,
+                   "sheets": json.dumps(reports[name].sheets, ensure_ascii=False), "rules": rules,
+                   "skipped": json.dumps(reports[name].skipped_sheets, ensure_ascii=False)}
+                  for name in logged]
     store.write_update(params.store, update)
     return reports, removed
 
@@ -549,12 +527,21 @@ def _pad(text: str, width: int, right: bool = False) -> str:
     return gap + text if right else text + gap
 
 
+def _day(timestamp: str | None) -> str:
+    """'2021-10-14T16:05:00' -> '10月14日'."""
+    if not timestamp:
+        return "?"
+    day = dt.datetime.fromisoformat(timestamp)
+    return f"{day.month}月{day.day}日"
+
+
 def format_report(report: IngestReport) -> str:
     """The per-file table the CLI prints, with totals and any errors, in Chinese and English."""
     head = ["类别 kind", "文件 file", "读取 read", "接受 accepted", "拒绝 rejected", "秒 s", "状态 status"]
     lines = []
     for f in report.files:
-        status = "错误 error" if f.error else ("未变 unchanged" if f.status == "unchanged" else "已读 read")
+        status = ("沿用旧数据 stale" if f.status == "stale" else "错误 error" if f.error
+                  else "未变 unchanged" if f.status == "unchanged" else "已读 read")
         lines.append([schema.KIND_LABELS[f.kind], f.file, str(f.rows_read), str(f.rows_accepted),
                       str(f.rows_rejected), f"{f.seconds:.2f}", status])
     lines.append(["合计 total", f"{len(report.files)} 个文件 files", str(report.rows_read),
@@ -571,10 +558,16 @@ def format_report(report: IngestReport) -> str:
     errors = [f for f in report.files if f.error]
     if errors:
         out += ["", "错误 errors:"] + [f"  {f.error}" for f in errors]  # each names its file
+    if report.stale:
+        out += ["", "文件无法读取，库中沿用上次读入的数据 stale (unreadable; earlier rows kept):"]
+        out += [f"  {f.file}：沿用 {_day(f.kept_from)} 读入的 {f.rows_accepted} 行" for f in report.stale]
     if report.removed:
         out += ["", "已移除（文件不再存在）removed:"] + [f"  {name}" for name in report.removed]
-    if report.folder_findings:
-        out += ["", "提示 notes:"] + [f"  {text}" for text in report.folder_findings]
+    skipped = [f"  {f.file}，工作表「{sheet}」：{reason}" for f in report.files for sheet, reason in f.skipped_sheets]
+    if skipped:
+        out += ["", "跳过的工作表 sheets skipped:", *skipped]
+    if report.folder_findings or report.ignored:
+        out += ["", "提示 notes:"] + [f"  {text}" for text in report.folder_findings + report.ignored]
     out += ["", f"详细的拒绝行与提示见 rejected rows and findings: {report.store} "
                 f"(tables rejected_rows, findings); {report_path(Path(report.store))}"]
     return "\n".join(out)

@@ -2,8 +2,10 @@
 
 Tables: one per ledger kind with exactly the columns of schema.MODELS,
 ``rejected_rows`` (schema.REJECTED_COLUMNS), ``ingest_log`` (one row per file:
-schema.INGEST_LOG_COLUMNS, then ``sheets``, ``warnings`` and ``rules``) and
-``findings`` (warnings that did not reject a row: kind, file, sheet, row, finding).
+schema.INGEST_LOG_COLUMNS, then ``sheets``, ``warnings``, ``rules`` and ``skipped``),
+``findings`` (warnings that did not reject a row: kind, file, sheet, row, finding) and
+``stale_files``: the files whose latest version could not be read, with the rows of
+an earlier version kept in the store in their place (``stale_files()`` lists them).
 
 Every row is tied to the file it came from, so one file's rows can be replaced
 or removed on their own (re-ingest is incremental). Readers open the file
@@ -21,6 +23,8 @@ configuration".
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 import re
 import shutil
 from collections.abc import Iterable
@@ -37,8 +41,10 @@ from kcbx import schema
 from kcbx.store.readonly import open_read_only
 from kcbx.util.files import process_alive, replacing
 
-LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules")
+LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules", "skipped")
 SIDE_TABLES = ("rejected_rows", "ingest_log", "findings")
+# Not loaded with the ledgers (load_tables): read with stale_files().
+STALE_TABLE = "stale_files"
 
 # Side tables' column types; ledger tables' come from the pandera models.
 _SIDE_TYPES: dict[str, dict[str, str]] = {
@@ -50,9 +56,20 @@ _SIDE_TYPES: dict[str, dict[str, str]] = {
         "sheets": "VARCHAR",  # JSON list of the sheet names read
         "warnings": "BIGINT",  # findings recorded for the file
         "rules": "VARCHAR",  # fingerprint of the reading rules (code version, synonyms)
+        "skipped": "VARCHAR",  # JSON list of [sheet, reason] of the sheets not read
     },
     "findings": {"kind": "VARCHAR", "file": "VARCHAR", "sheet": "VARCHAR", "row": "BIGINT",
                  "finding": "VARCHAR"},
+    # A ledger file whose latest version could not be read (one row per such file):
+    STALE_TABLE: {
+        "kind": "VARCHAR", "file": "VARCHAR",
+        "sha256": "VARCHAR",  # of the version that could not be read
+        "rules": "VARCHAR",  # the reading rules it failed with
+        "reason": "VARCHAR",  # why (the file's error, naming it)
+        "failed_at": "TIMESTAMP",  # when that version was first found unreadable
+        "kept_from": "TIMESTAMP",  # when the rows kept in its place were read; NULL: none kept
+        "retry": "BOOLEAN",  # read again next time even if unchanged (it timed out)
+    },
 }
 assert tuple(_SIDE_TYPES["ingest_log"]) == schema.INGEST_LOG_COLUMNS + LOG_EXTRA_COLUMNS
 assert tuple(_SIDE_TYPES["rejected_rows"]) == schema.REJECTED_COLUMNS
@@ -98,6 +115,8 @@ def _as_store_dtypes(frame: pd.DataFrame, table: str) -> pd.DataFrame:
         values = frame[name]
         if sql_type == "BIGINT":
             converted[name] = values.astype("Int64")
+        elif sql_type == "BOOLEAN":
+            converted[name] = values.astype(bool)
         elif sql_type == "TIMESTAMP":
             converted[name] = values.astype("datetime64[ns]")
         elif sql_type == "DOUBLE":
@@ -173,6 +192,83 @@ def ingest_totals(store_path: str | Path) -> dict[str, int]:
     return {"rows_read": int(read), "rows_accepted": int(accepted), "rows_rejected": int(rejected)}
 
 
+# --------------------------------------------------------------------------- stale files
+
+@dataclass(frozen=True)
+class StaleFile:
+    """A ledger file whose latest version could not be read (store table stale_files).
+
+    ``reason``: why (the file's error, which names the file); ``failed_at``: when that
+    version was first found unreadable; ``kept_from``: when the rows kept in the store in
+    its place were read (None: no earlier rows, the file gives nothing); ``rows_kept``:
+    how many accepted rows that is; ``townships`` and ``schools``: the 乡镇 and 学校 of
+    those rows (empty for a kind without such columns, or when none is kept).
+    """
+
+    kind: str
+    file: str
+    reason: str
+    failed_at: dt.datetime
+    kept_from: dt.datetime | None
+    rows_kept: int
+    townships: tuple[str, ...] = ()
+    schools: tuple[str, ...] = ()
+
+    @property
+    def who(self) -> str:
+        """Whose data it is, in words: the schools, else the townships, else the file's name."""
+        names = self.schools or self.townships
+        if names:
+            return "、".join(names[:3]) + (f"等 {len(names)} 个" if len(names) > 3 else "")
+        return self.file.rsplit("/", 1)[-1]
+
+    def message(self) -> str:
+        """One line for a report or a run's summary, e.g.
+        "一小学籍数据未更新（文件无法读取，沿用 10月14日 数据）"."""
+        label = schema.KIND_LABELS.get(self.kind, self.kind)
+        if self.kept_from is None:
+            return f"{self.who}{label}数据缺失（文件无法读取，没有可沿用的数据）"
+        return f"{self.who}{label}数据未更新（文件无法读取，沿用 {self.kept_from.month}月{self.kept_from.day}日 数据）"
+
+
+def stale_files(store_path: str | Path) -> list[StaleFile]:
+    """The ledger files whose latest version could not be read at the last ingest, by kind
+    and file (empty for a store without the table: written before stale marks existed).
+
+    Such a file keeps the rows of its last version that could be read (``kept_from``): the
+    reports are cut from those, and should say so; `kcbx ingest` exits 1 while any is listed.
+    Reads with duckdb alone (no pandas needed). Opens read-only.
+    """
+    with open_read_only(store_path) as con:
+        try:
+            marks = con.execute(f"SELECT kind, file, reason, failed_at, kept_from FROM {STALE_TABLE} "
+                                "ORDER BY kind, file").fetchall()
+        except duckdb.CatalogException:
+            return []
+        found = []
+        for kind, file, reason, failed_at, kept_from in marks:
+            rows, townships, schools = 0, (), ()
+            if kind in schema.MODELS:
+                rows = con.execute(f"SELECT count(*) FROM {_q(kind)} WHERE source_file = ?", [file]).fetchone()[0]
+                townships, schools = (_distinct_of_file(con, kind, column, file) for column in ("township", "school"))
+            found.append(StaleFile(kind, file, reason, failed_at, kept_from, int(rows), townships, schools))
+    return found
+
+
+def _distinct_of_file(con: duckdb.DuckDBPyConnection, kind: str, column: str, file: str) -> tuple[str, ...]:
+    """The distinct values of a kind's column in one file's rows (none when the kind lacks it)."""
+    if column not in schema.MODELS[kind].columns:
+        return ()
+    return tuple(value for (value,) in con.execute(
+        f"SELECT DISTINCT {_q(column)} FROM {_q(kind)} WHERE source_file = ? AND {_q(column)} IS NOT NULL "
+        "ORDER BY 1", [file]).fetchall())
+
+
+def skipped_sheets(text: str | None) -> list[list[str]]:
+    """The ``skipped`` column of ingest_log as a list of [sheet, reason]."""
+    return json.loads(text) if text else []
+
+
 # --------------------------------------------------------------------------- writing
 
 def layout_matches(store_path: str | Path) -> bool:
@@ -193,6 +289,10 @@ class StoreUpdate:
     ``log`` (ingest_log rows, as dicts by column) and ``findings`` (tuples in
     schema.STORED_FINDING_COLUMNS order) are plain records. Findings about the folder itself
     (no kind, or a file that is no ledger) are rewritten by every ingest.
+
+    ``stale`` (stale_files rows, as dicts by column) replaces the stale marks of its files;
+    a file cleared loses its mark. A file marked stale whose earlier rows are kept is
+    not among ``files_to_clear``: its rows, log and findings stay as they are.
     """
 
     files_to_clear: list[str] = field(default_factory=list)
@@ -200,6 +300,7 @@ class StoreUpdate:
     rejected: list[pd.DataFrame] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
     findings: list[tuple] = field(default_factory=list)
+    stale: list[dict] = field(default_factory=list)
 
 
 def _create_tables(con: duckdb.DuckDBPyConnection) -> None:
@@ -263,12 +364,18 @@ def _apply(con: duckdb.DuckDBPyConnection, update: StoreUpdate) -> None:
             con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")
         # About the folder (no kind) or a file that is no ledger: rewritten by every ingest.
         con.execute("DELETE FROM findings WHERE kind IS NULL OR file NOT IN (SELECT file FROM ingest_log)")
+        marked = pd.DataFrame({"file": pd.Series([record["file"] for record in update.stale], dtype=object)})
+        con.register("marked", marked)
+        con.execute(f"DELETE FROM {STALE_TABLE} WHERE file IN (SELECT file FROM cleared) "
+                    "OR file IN (SELECT file FROM marked)")
+        con.unregister("marked")
         con.unregister("cleared")
         for kind, frames in update.ledger_rows.items():
             _insert(con, kind, frames)
         _insert(con, "rejected_rows", update.rejected)
         _insert(con, "ingest_log", [_side_frame("ingest_log", update.log)])
         _insert(con, "findings", [_side_frame("findings", update.findings)])
+        _insert(con, STALE_TABLE, [_side_frame(STALE_TABLE, update.stale)])
         con.execute("COMMIT")
     except BaseException:
         con.execute("ROLLBACK")

@@ -9,6 +9,7 @@ from __future__ import annotations
 import atexit
 import logging
 import os
+import resource
 import sys
 import threading
 import time
@@ -52,3 +53,12 @@ def start(parent: int) -> None:
     pool shuts it down it exits without tearing its interpreter down."""
     atexit.register(exit_without_teardown)
     follow(parent)
+
+
+def limit_memory(max_bytes: int) -> None:
+    """Bound this process's address space (RLIMIT_AS) to ``max_bytes`` (or less, when a lower
+    hard limit is set already): an allocation beyond it fails (MemoryError in Python, an abort
+    in native code), ending this process or its work, not the machine's memory."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    limit = max_bytes if hard == resource.RLIM_INFINITY else min(max_bytes, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))

@@ -1,9 +1,11 @@
 """`kcbx ingest` end to end on a small county built in tmp_path (kcbx.ingest.county, kcbx.store.tables)."""
 
+import functools
 import json
 import subprocess
 import sys
 
+import fault_readers  # tests/unit/ingest: imported by the reader processes too
 import pandas as pd
 import pytest
 import xlsxwriter
@@ -196,23 +198,10 @@ def test_files_read_in_a_second_process_give_the_same_report_and_rows(county, mo
         pd.testing.assert_frame_equal(tables[table], serial_tables[table])
 
 
-def test_a_fault_in_kcbx_is_reported_on_its_file_and_the_others_go_on(county, monkeypatch):
-    from kcbx.ingest.ledgers import normalize, read
-
-    def read_failing(ledger_file, vocabulary):
-        if ledger_file.relative == "户籍/甲镇.csv":
-            raise RuntimeError("read fault")
-        return original_read(ledger_file, vocabulary)
-
-    def normalize_failing(sheets, today):
-        if any(sheet.file == "缺勤/9月.csv" for sheet in sheets):
-            raise KeyError("normalize fault")
-        return original_normalize(sheets, today)
-
-    original_read, original_normalize = read.read_ledger_file, normalize.normalize_sheets
-    monkeypatch.setattr(read, "read_ledger_file", read_failing)
-    monkeypatch.setattr(normalize, "normalize_sheets", normalize_failing)
-    report = ingest_folder(county, today=TODAY)
+def test_a_fault_in_kcbx_is_reported_on_its_file_and_the_others_go_on(county):
+    # The faults happen in the reader process, where files are read (fault_readers).
+    reader = functools.partial(fault_readers.faulty, read_fault="户籍/甲镇.csv", normalize_fault="缺勤/9月.csv")
+    report = ingest_folder(county, today=TODAY, reader=reader)
     errors = {f.file: f.error for f in report.files if f.error}
     assert errors["户籍/甲镇.csv"].startswith("户籍/甲镇.csv：") and "RuntimeError: read fault" in errors["户籍/甲镇.csv"]
     assert "KeyError" in errors["缺勤/9月.csv"]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass
 
 from stdnum.cn import ric
@@ -76,8 +77,9 @@ def check_resident_id(value: str, today: dt.date) -> IdCheck:
     """
     number = value.strip().upper()
     if not CLEAN_ID.match(number):
-        # compact folds full-width characters; spaces inside are typing noise
-        number = ric.compact(value).replace(" ", "")
+        # full-width digits and Ｘ (typed with a Chinese input method) are the ASCII ones
+        # (NFKC; stdnum's compact does not fold them); spaces inside are typing noise
+        number = ric.compact(unicodedata.normalize("NFKC", value)).replace(" ", "")
         if len(number) != ID_LENGTH:
             return IdCheck(None, REASON_LENGTH)
         if not CLEAN_ID.match(number):
@@ -116,7 +118,7 @@ class PersonKey:
 
 def _id_inside_student_no(student_no: str) -> str | None:
     """The ID part of a 学籍号 of the form G + ID (unchecked), else None."""
-    compact = student_no.strip().upper()
+    compact = unicodedata.normalize("NFKC", student_no).strip().upper()
     if len(compact) == ID_LENGTH + 1 and compact.startswith("G"):
         return compact[1:]
     return None

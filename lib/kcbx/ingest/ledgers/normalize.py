@@ -89,13 +89,27 @@ DATE_TEXT = re.compile(
 )
 DATE_COMPACT = re.compile(r"^(\d{4})(\d{2})(\d{2})$")  # 20210901
 REASON_DATE = "日期无法识别"
+# Dates a ledger can hold: from 1900 (the oldest birth date of a guardian's ID) to 2099, the
+# range of Excel's serial numbers above. Anything else is a typo (3021-10-15 for 2021-10-15),
+# and its row is rejected; the store could not even hold year 3021 (pandas' datetime64[ns]
+# ends in 2262, and failed the whole file).
+EARLIEST_DATE, LATEST_DATE = dt.date(1900, 1, 1), dt.date(2099, 12, 31)
+REASON_DATE_RANGE = "日期超出范围（应在 1900—2099 年之间）"
 
 
 def parse_date(value: object) -> dt.date | None:
     """A date: an Excel date or serial number, 2021-09-01, 2021/9/1, 2021.9.1, 2021年9月1日, 20210901.
 
-    A time part (2021-09-01 08:00:00) is ignored. Raises CellError("日期无法识别").
+    A time part (2021-09-01 08:00:00) is ignored. Raises CellError("日期无法识别"), or
+    CellError(REASON_DATE_RANGE) for a date before 1900 or after 2099.
     """
+    date = _parse_date(value)
+    if date is not None and not EARLIEST_DATE <= date <= LATEST_DATE:
+        raise CellError(REASON_DATE_RANGE)
+    return date
+
+
+def _parse_date(value: object) -> dt.date | None:
     if _is_blank(value):
         return None
     if isinstance(value, dt.datetime):
@@ -155,6 +169,8 @@ def parse_school_year(value: object) -> int | None:
         return None
     number = _whole_number(value)
     if number is not None:
+        if not 0 <= number <= 9999:  # the model checks the range; this keeps it a year at all
+            raise CellError(REASON_SCHOOL_YEAR)
         return number
     match = SCHOOL_YEAR_TEXT.match(_folded(value))
     if not match:
@@ -207,6 +223,9 @@ def parse_amount(value: object, label: str = "金额") -> float | None:
     return None if _is_blank(value) else _number(value, label)
 
 
+MAX_COUNT = 10 ** 9  # more pupils than China has: a typo (and beyond the store's whole numbers)
+
+
 def parse_count(value: object, label: str) -> int | None:
     """A head count (在校生数 …): a whole number >= 0. Raises CellError."""
     if _is_blank(value):
@@ -214,6 +233,8 @@ def parse_count(value: object, label: str) -> int | None:
     number = _number(value, label)
     if not number.is_integer():
         raise CellError(f"{label}应为整数")
+    if number > MAX_COUNT:
+        raise CellError(f"{label}超出范围")
     return int(number)
 
 

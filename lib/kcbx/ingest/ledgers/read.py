@@ -14,6 +14,7 @@ text, numbers stay numbers, Excel dates arrive as datetimes), so that
 
 from __future__ import annotations
 
+import bisect
 import csv
 import io
 import re
@@ -28,7 +29,7 @@ import pandas as pd
 
 from kcbx import schema
 from kcbx.ingest.ledgers import headers
-from kcbx.ingest.ledgers.folder import Finding, LedgerFile
+from kcbx.ingest.ledgers.folder import Finding, LedgerFile, name_finding
 from kcbx.ingest.ledgers.headers import normalize_header
 
 # The header is looked for among the first rows only: title rows sit above it.
@@ -91,17 +92,75 @@ def misnamed(path: Path, content_format: str) -> str | None:
 
 
 def decode_csv(data: bytes) -> str:
-    """CSV bytes as text: UTF-8 (with or without BOM), else GBK/GB18030."""
-    for encoding in CSV_ENCODINGS:
+    """CSV bytes as text: UTF-8 (with or without BOM), else GBK/GB18030, line by line
+    (decode_csv_lines); a line that is neither becomes U+FFFD characters."""
+    return decode_csv_lines(data).text
+
+
+UTF8_BOM = b"\xef\xbb\xbf"
+REASON_ENCODING = "此行编码无法识别（既不是 UTF-8 也不是 GBK），未读取"
+
+
+@dataclass(frozen=True)
+class DecodedCsv:
+    """A CSV's text, and the line numbers (1-based, physical lines) read as GBK in a
+    file otherwise UTF-8 (``gbk_lines``) and of the lines neither decodes (``bad_lines``,
+    their undecodable bytes shown as U+FFFD)."""
+
+    text: str
+    gbk_lines: tuple[int, ...] = ()
+    bad_lines: tuple[int, ...] = ()
+
+
+def decode_csv_lines(data: bytes) -> DecodedCsv:
+    """CSV bytes as text: UTF-8 (with or without BOM) when the whole file is; else line by line.
+
+    A file in one encoding is the usual case. A file with both (rows pasted from another
+    export) is decoded line by line: UTF-8 where a line is valid UTF-8 (GBK text almost
+    never is), else GBK (GB18030, its superset). Only in such a mixed file are the GBK lines
+    listed (``gbk_lines``), since there they are worth a look; a line that is neither is
+    listed in ``bad_lines``: its row is rejected, never the file. The separators (comma,
+    quote, line end) are ASCII in both encodings, so a line's cells stay in place.
+    """
+    try:
+        return DecodedCsv(data.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        pass
+    body = data[len(UTF8_BOM):] if data.startswith(UTF8_BOM) else data
+    lines = body.split(b"\n")
+    texts: list[str | None] = []
+    utf8_lines, gbk_lines, bad_lines = [], [], []
+    for number, line in enumerate(lines, start=1):
         try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
+            texts.append(line.decode("utf-8"))
+            if not line.isascii():
+                utf8_lines.append(number)
             continue
-    raise LedgerReadError("CSV 文件编码无法识别（需要 UTF-8 或 GBK）")
+        except UnicodeDecodeError:
+            pass
+        try:
+            texts.append(line.decode(CSV_ENCODINGS[1]))
+            gbk_lines.append(number)
+        except UnicodeDecodeError:
+            texts.append(None)
+            bad_lines.append(number)
+    # A line in neither is shown in the file's main encoding, U+FFFD where its bytes are bad.
+    main = "utf-8" if len(utf8_lines) >= len(gbk_lines) else CSV_ENCODINGS[1]
+    for number in bad_lines:
+        texts[number - 1] = lines[number - 1].decode(main, "replace")
+    return DecodedCsv("\n".join(texts), tuple(gbk_lines) if utf8_lines else (), tuple(bad_lines))
 
 
-def _csv_grid(path: Path) -> pd.DataFrame:
-    text = decode_csv(path.read_bytes())
+def _record_of_lines(starts: list[int], lines: Iterable[int]) -> list[int]:
+    """The rows (CSV records, by their first line) holding these physical lines (a quoted
+    cell may span lines)."""
+    return sorted({starts[bisect.bisect_right(starts, line) - 1] for line in lines if starts and line >= starts[0]})
+
+
+def _csv_grid(path: Path) -> tuple[pd.DataFrame, DecodedCsv, list[int]]:
+    """The CSV's cells, how it decoded, and the rows (record start lines) holding bad lines."""
+    decoded = decode_csv_lines(path.read_bytes())
+    text = decoded.text
     if len(text) > csv.field_size_limit():
         # No cell is longer than its file. Cells longer than Excel's limit are
         # rejected row by row (data_rows), not the whole file.
@@ -119,7 +178,129 @@ def _csv_grid(path: Path) -> pd.DataFrame:
         raise LedgerReadError(f"CSV 格式错误（第 {reader.line_num} 行）: {exc}") from exc
     width = max((len(r) for r in rows), default=0)
     padded = [[cell if cell != "" else None for cell in r] + [None] * (width - len(r)) for r in rows]
-    return pd.DataFrame(padded, index=line_numbers, columns=range(width), dtype=object)
+    grid = pd.DataFrame(padded, index=line_numbers, columns=range(width), dtype=object)
+    return grid, decoded, _record_of_lines(line_numbers, decoded.bad_lines)
+
+
+# What one file may cost to read, checked before reading (a reader process is also bounded in
+# memory and time: kcbx.ingest.isolation). A county's largest ledger files inflate to a few MB.
+# Beyond this many bytes inflated (an xlsx's parts, by its zip directory; a CSV's or an .xls's
+# size), a file is refused: a "zip bomb" of 1 MB inflating to 1 GB read at 2.2 GB of memory.
+MAX_INFLATED_BYTES = 200 * 2 ** 20
+# A part of an xlsx larger than this, inflating more than MAX_COMPRESSION_RATIO times its
+# compressed size, is refused too: real sheets compress about 10 times.
+RATIO_CHECKED_FROM_BYTES = 10 * 2 ** 20
+MAX_COMPRESSION_RATIO = 100
+# The reader allocates every cell of a sheet's used range, from its first cell holding a value
+# to its last (32 bytes each, then a Python object each): a stray value at XFD1048576 asked for
+# 512 GiB. A sheet whose used range holds more cells is refused. A county-wide roster of
+# 100,000 pupils and 25 columns is 2.5 million.
+MAX_SHEET_CELLS = 5_000_000
+EXCEL_MAX_ROWS, EXCEL_MAX_COLUMNS = 1_048_576, 16_384
+# The <dimension ref="A1:E300"/> near a sheet's start: the used range the writer recorded.
+DIMENSION = re.compile(rb'<(?:\w+:)?dimension\b[^>]*\bref="([A-Z]{1,3})?([0-9]+)?(?::([A-Z]{1,3})([0-9]+))?"')
+# A cell holding something (a value, inline text or a formula): an empty cell that only
+# carries a style (<c r="XFD1048576" s="1"/>) is not read, nor counted in the used range.
+CELL_WITH_CONTENT = re.compile(rb"<(?:\w+:)?c\b([^>]*?)(?<!/)>\s*<(?:\w+:)?(?:v|is|f)\b")
+REASON_TRUNCATED = ("Excel 文件不完整或已损坏（多半是上传或复制没有完成），无法读取：请重新上传完整的文件 "
+                    "incomplete or damaged workbook")
+
+
+def _mb(size: int) -> str:
+    return f"{size / 2 ** 20:,.0f} MB"
+
+
+def check_file_size(path: Path, content_format: str) -> None:
+    """Refuse (LedgerReadError) a file that would cost too much to read, before reading it:
+    more than MAX_INFLATED_BYTES inflated, an xlsx part inflating beyond
+    MAX_COMPRESSION_RATIO, a sheet whose used range exceeds MAX_SHEET_CELLS cells; and a
+    zip that is cut short (a half-copied upload), with a clear reason."""
+    if content_format != "xlsx":
+        size = path.stat().st_size
+        if size > MAX_INFLATED_BYTES:
+            raise LedgerReadError(f"文件有 {_mb(size)}，超过单个文件 {_mb(MAX_INFLATED_BYTES)} 的上限，未读取"
+                                  f"（请按学校或乡镇拆分后重报） file too large")
+        return
+    try:
+        workbook = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise LedgerReadError(f"{REASON_TRUNCATED}（{exc}）") from exc
+    with workbook:
+        parts = workbook.infolist()
+        inflated = sum(part.file_size for part in parts)
+        if inflated > MAX_INFLATED_BYTES:
+            raise LedgerReadError(f"解压后有 {_mb(inflated)}，超过单个文件 {_mb(MAX_INFLATED_BYTES)} 的上限，未读取"
+                                  f"（文件只有 {_mb(path.stat().st_size)}：多半不是正常的台账） inflates beyond the limit")
+        for part in parts:
+            if part.file_size > RATIO_CHECKED_FROM_BYTES and part.file_size > MAX_COMPRESSION_RATIO * part.compress_size:
+                raise LedgerReadError(f"文件中的 {part.filename} 解压后放大 {part.file_size // max(1, part.compress_size):,} 倍"
+                                      f"（{_mb(part.file_size)}），超过 {MAX_COMPRESSION_RATIO} 倍的上限，未读取"
+                                      "（正常的工作表约 10 倍） compression ratio beyond the limit")
+        try:
+            sheets = _worksheet_parts(workbook)
+        except (KeyError, ElementTree.ParseError, zipfile.BadZipFile, OSError, EOFError):
+            return  # not laid out as we know: the reader decides (and its process is bounded)
+        for sheet, part in sheets.items():
+            _check_used_range(workbook, sheet, part)
+
+
+def _cell_count(first: tuple[int, int], last: tuple[int, int]) -> int:
+    return (abs(last[0] - first[0]) + 1) * (abs(last[1] - first[1]) + 1)
+
+
+def _reference(row: int, column: int) -> str:
+    letters = ""
+    while column >= 0:
+        column, rest = divmod(column, 26)
+        letters = chr(ord("A") + rest) + letters
+        column -= 1
+    return f"{letters}{row}"
+
+
+def _check_used_range(workbook: zipfile.ZipFile, sheet: str, part: str) -> None:
+    """Refuse a sheet whose used range (cells holding something) exceeds MAX_SHEET_CELLS.
+
+    The <dimension> the writer recorded at the sheet's start decides when it is small. When
+    it is missing, or large (styles applied to whole rows make it so, without any value
+    there), the sheet's cells are scanned, part by part, without keeping them.
+    """
+    try:
+        stream = workbook.open(part)
+    except KeyError:
+        return
+    with stream:
+        head = stream.read(16_384)
+        dimension = DIMENSION.search(head)
+        if dimension and dimension.group(2):
+            first_col, first_row, last_col, last_row = dimension.groups()
+            first = (int(first_row), _column_position(first_col or b"A"))
+            last = (int(last_row), _column_position(last_col)) if last_row else first
+            if _cell_count(first, last) <= MAX_SHEET_CELLS:
+                return
+        low = high = None  # (row, column) bounds of the cells holding something
+        farthest = None
+        pending = head
+        while True:
+            cut = pending.rfind(b"</c>") + len(b"</c>") if b"</c>" in pending else 0
+            for match in CELL_WITH_CONTENT.finditer(pending, 0, cut):
+                reference = CELL_REFERENCE.search(match.group(1))
+                if reference is None:
+                    continue  # a cell without r= sits after the one before: not a jump
+                cell = (int(reference.group(2)), _column_position(reference.group(1)))
+                low = cell if low is None else (min(low[0], cell[0]), min(low[1], cell[1]))
+                high = cell if high is None else (max(high[0], cell[0]), max(high[1], cell[1]))
+                if farthest is None or cell[0] + cell[1] > farthest[0] + farthest[1]:
+                    farthest = cell
+            chunk = stream.read(1 << 20)
+            if not chunk:
+                break
+            pending = pending[cut:] + chunk
+    if low is not None and _cell_count(low, high) > MAX_SHEET_CELLS:
+        used = f"{_reference(*low)}:{_reference(*high)}"
+        raise LedgerReadError(
+            f"工作表「{sheet}」的使用范围 {used} 有 {_cell_count(low, high):,} 个单元格，超过 {MAX_SHEET_CELLS:,} 的上限，"
+            f"未读取：多半是远处误填了单元格（最远的是 {_reference(*farthest)}），请删除该单元格后重报 "
+            f"used range too large (a stray cell far from the table?)")
 
 
 def _excel_grids(path: Path) -> list[tuple[str, pd.DataFrame]]:
@@ -143,7 +324,7 @@ def read_grids(path: Path, content_format: str | None = None) -> list[tuple[str,
     """
     path = Path(path)
     if (content_format or file_format(path)) == "csv":
-        return [("", _csv_grid(path))]
+        return [("", _csv_grid(path)[0])]
     return _excel_grids(path)
 
 
@@ -467,15 +648,20 @@ class RawSheet:
         return f"{where}：缺少必需的列 {'；'.join(self.missing)}"
 
 
-def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> tuple[list[RawSheet], list[Finding]]:
+REASON_NO_HEADER = "未找到可识别的表头，已跳过该工作表"
+
+
+def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary,
+                     skipped: list[tuple[str, str]] | None = None) -> tuple[list[RawSheet], list[Finding]]:
     """Read every sheet of a file that has a recognisable header.
 
     The file is read as what it holds, with a finding when its name says
-    otherwise. Sheets without a header are skipped and listed as findings; so
-    are header texts that name no known column, texts that Excel's cell limit
-    may have cut, and (xlsx) formula cells that were never calculated. A text
-    longer than that limit rejects its row. Raises LedgerReadError when the file
-    cannot be read, or when no sheet at all has a recognisable header.
+    otherwise. Sheets without a header are skipped and listed as findings (and, as
+    (sheet, reason), in ``skipped`` when given); so are header texts that name no known
+    column, texts that Excel's cell limit may have cut, and (xlsx) formula cells that
+    were never calculated. A text longer than that limit rejects its row; so does a CSV
+    line in no encoding we read. Raises LedgerReadError when the file cannot be read, would
+    cost too much to read (check_file_size), or when no sheet at all has a recognisable header.
     """
     sheets: list[RawSheet] = []
     findings: list[Finding] = []
@@ -483,15 +669,31 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> t
     def note(sheet: str, text: str, row: int | None = None) -> None:
         findings.append(Finding(ledger_file.kind, ledger_file.relative, sheet, row, text))
 
+    odd_name = name_finding(ledger_file)
+    if odd_name:
+        note("", odd_name)
     content_format = file_format(ledger_file.path)
     name_mismatch = misnamed(ledger_file.path, content_format)
     if name_mismatch:
         note("", name_mismatch)
+    check_file_size(ledger_file.path, content_format)
+    bad_rows: list[int] = []
+    if content_format == "csv":
+        grid, decoded, bad_rows = _csv_grid(ledger_file.path)
+        grids = [("", grid)]
+        if decoded.gbk_lines:
+            shown = "、".join(map(str, decoded.gbk_lines[:10])) + (" 等" if len(decoded.gbk_lines) > 10 else "")
+            note("", f"第 {shown} 行（共 {len(decoded.gbk_lines)} 行）是 GBK 编码，文件其余是 UTF-8：已按 GBK 读取，请核对",
+                 decoded.gbk_lines[0])
+    else:
+        grids = _excel_grids(ledger_file.path)
     sheets_with_blanks = []
-    for sheet_name, grid in read_grids(ledger_file.path, content_format):
+    for sheet_name, grid in grids:
         header = detect_header(grid, vocabulary)
         if header is None:
-            note(sheet_name, "未找到可识别的表头，已跳过该工作表")
+            note(sheet_name, REASON_NO_HEADER)
+            if skipped is not None:
+                skipped.append((sheet_name, REASON_NO_HEADER))
             continue
         if header.unknown:
             note(sheet_name, f"未识别的列（未读取）：{'、'.join(header.unknown)}", header.rows[0])
@@ -505,6 +707,14 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary) -> t
             else:
                 note(sheet_name, f"文本可能被截断（列「{header.labels[column]}」正好 {EXCEL_CELL_LIMIT:,} 个字符，"
                                  f"是 Excel 单元格的上限）", row)
+        for row in bad_rows:
+            if row in body.rows.index:
+                cells = body.rows.loc[row]
+                column = next((c for c in body.rows.columns if isinstance(cells[c], str) and "\ufffd" in cells[c]),
+                              body.rows.columns[0])
+                rejections[row] = (column, REASON_ENCODING)
+            else:  # a title or header line: nothing to reject, but worth saying
+                note(sheet_name, REASON_ENCODING.replace("此行", f"第 {row} 行"), row)
         sheets.append(RawSheet(ledger_file.kind, ledger_file.relative, sheet_name, header,
                                body.rows, missing_headers(header, vocabulary), rejections))
         if body.has_blanks:

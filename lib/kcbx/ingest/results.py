@@ -1,0 +1,58 @@
+"""What reading one ledger file gave, as the ingest report shows it (no pandas here: the
+unchanged re-ingest builds its report from the store without loading it, and the ingest
+itself never loads the readers' code: kcbx.ingest.isolation)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from kcbx.ingest.ledgers.folder import Finding, LedgerFile
+
+# How a file's error begins when its reader outlived its deadline (kcbx.ingest.isolation): such
+# a file is read again at the next ingest, even unchanged (the machine may have been busy).
+TIMED_OUT = "读取超时"
+
+
+@dataclass
+class FileReport:
+    """One ledger file's ingest.
+
+    ``status``: "read" (this run), "unchanged" (kept from before) or "stale": the file
+    could not be read now (``error`` says why) and the rows read from it on ``kept_from``
+    (an ISO timestamp) stay in the store; the row counts are then those of the kept rows.
+    ``skipped_sheets``: [sheet, reason] of the sheets not read (no recognisable header).
+    """
+
+    kind: str
+    file: str
+    sheets: list[str]
+    rows_read: int
+    rows_accepted: int
+    rows_rejected: int
+    seconds: float
+    error: str | None = None
+    warnings: int = 0
+    status: str = "read"
+    skipped_sheets: list[list[str]] = field(default_factory=list)
+    kept_from: str | None = None
+
+
+@dataclass
+class FileResult:
+    """One file read: its report, accepted rows and rejected rows (frames, per sheet), findings."""
+
+    report: FileReport
+    accepted: list[pd.DataFrame]
+    rejected: list[pd.DataFrame]
+    findings: list[Finding]
+
+
+def failed_file(ledger_file: LedgerFile, error: str, seconds: float) -> FileResult:
+    """A file that could not be read: an error naming the file, so that the other files go on."""
+    report = FileReport(ledger_file.kind, ledger_file.relative, [], 0, 0, 0, seconds,
+                        error=f"{ledger_file.relative}：{error}")
+    return FileResult(report, [], [], [])
