@@ -125,6 +125,8 @@ def _run_on_cluster(counties, as_of, args: argparse.Namespace, outcomes: list[Co
 
 # A county's outcome in a run of several (a province): one line each in the summary.
 OK, REPORTS_FAILED, NOT_RUN, NOTHING_TO_DO = "ok", "reports failed", "not run", "nothing to run"
+STALE_DATA = "ok, on stale data"  # every report made, but a ledger file could not be read
+STALE_EXIT = 7  # exit code: reports made, but on a ledger file's earlier rows (listed)
 
 
 @dataclass(frozen=True)
@@ -139,7 +141,8 @@ class CountyOutcome:
 
     @classmethod
     def of(cls, manifest, position: int = 0) -> CountyOutcome:
-        return cls(manifest.county, OK if manifest.ok else REPORTS_FAILED, summary(manifest), position)
+        status = REPORTS_FAILED if not manifest.ok else STALE_DATA if manifest.stale_files else OK
+        return cls(manifest.county, status, summary(manifest), position)
 
 
 def exception_line(exc: BaseException) -> str:
@@ -150,16 +153,21 @@ def exception_line(exc: BaseException) -> str:
 
 def province_status(outcomes: list[CountyOutcome]) -> int:
     """The exit status of a run of one or several counties: 2 when a county could not run (its
-    params, its store, any error before its reports), else 1 when a report failed, else 0."""
+    params, its store, any error before its reports), else 1 when a report failed, else 7 when
+    the reports stand on a ledger file's earlier rows (it could not be read), else 0."""
     if any(o.status == NOT_RUN for o in outcomes):
         return 2
-    return 1 if any(o.status == REPORTS_FAILED for o in outcomes) else 0
+    if any(o.status == REPORTS_FAILED for o in outcomes):
+        return 1
+    return STALE_EXIT if any(o.status == STALE_DATA for o in outcomes) else 0
 
 
 def print_province_summary(outcomes: list[CountyOutcome], params_files) -> None:
     """The summary of a province run on stdout: a head line, then one line per county."""
     counts = {status: sum(o.status == status for o in outcomes)
               for status in (OK, REPORTS_FAILED, NOT_RUN, NOTHING_TO_DO)}
+    if any(o.status == STALE_DATA for o in outcomes):
+        counts[STALE_DATA] = sum(o.status == STALE_DATA for o in outcomes)
     print(f"province: {len(params_files)} counties: " + ", ".join(f"{n} {status}" for status, n in counts.items()))
     for outcome in sorted(outcomes, key=lambda o: o.position):
         text = outcome.text.split(": ", 1)[1] if outcome.text.startswith(f"{outcome.county}: ") else outcome.text
@@ -168,6 +176,8 @@ def print_province_summary(outcomes: list[CountyOutcome], params_files) -> None:
 
 def _print_outcome(manifest) -> bool:
     print(summary(manifest))
+    for line in manifest.stale_files:
+        print(f"  台账未更新: {line}", file=sys.stderr)
     for t in manifest.townships:
         if not t.succeeded:
             print(f"  failed: {inert(t.name)}: {one_line(t.error)}", file=sys.stderr)
@@ -279,6 +289,8 @@ def build_parser() -> argparse.ArgumentParser:
                "     included, and a summary lists each county's outcome; the status is the\n"
                "     worst: 2 a county could not run, 1 a report failed)\n"
                "  3  nothing to run: as_of is outside the term (a summer day's cron run)\n"
+               "  7  every report made, but a ledger file could not be read at the last ingest:\n"
+               "     its earlier rows were used, and each report it touches says so (listed)\n"
                "  6  a file could not be written or read (permission, disk full): the path\n"
                "     and the reason in one line; the previous run stays as it was")
     run.add_argument("--params", required=True, action="append",

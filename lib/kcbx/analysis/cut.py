@@ -115,6 +115,7 @@ class TownshipRows:
     unenrolled_disability: pd.DataFrame
     ingest_totals: dict[str, int]
     absence_data_through: dt.date | None
+    stale: tuple[str, ...] = ()    # a line for each ledger file that could not be read, whose rows it uses
 
 
 # Which input each part of a township's rows comes from: a ledger kind (schema.KIND_LABELS),
@@ -131,7 +132,7 @@ ROWS_BY_INPUT: dict[str, tuple[str, ...]] = {
     "home_teaching": ("home_teaching", "visits"),
     "subsidy": ("subsidy",),
     "enrollment": ("enrollment",),
-    "ingest": ("township", "ingest_log", "rejected", "findings", "ingest_totals"),
+    "ingest": ("township", "ingest_log", "rejected", "findings", "ingest_totals", "stale"),
 }
 
 
@@ -184,7 +185,18 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
         unenrolled_disability=county._rows_in(county.unenrolled_disability, township),
         ingest_totals=county.ingest_totals,
         absence_data_through=county.absence_data_through,
+        stale=stale_lines(tables.get("stale_files"), township),
     )
+
+
+def stale_lines(stale: pd.DataFrame | None, township: str | None) -> tuple[str, ...]:
+    """The lines a report shows for the ledger files that could not be read: the county's all
+    of them; a township's those whose kept rows are of it, and those with no township (a file
+    that kept nothing, or a kind without one: it may be anyone's)."""
+    if stale is None or stale.empty:
+        return ()
+    mine = [township is None or not towns or township in towns for towns in stale["townships"]]
+    return tuple(stale.loc[mine, "message"])
 
 
 def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: pd.DatetimeIndex) -> Analysis:
@@ -311,7 +323,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
         subsidy=subsidy, transition=transition,
         person_groups=rows.person_groups.reset_index(drop=True),
-        findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing,
+        findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing, stale=rows.stale,
         day_absences=escalation.absences_on(town_absence, days, as_of),
         home_teaching_due=home_teaching_due.reset_index(drop=True),
         poverty=matching.first_row_per_person(rows.poverty)[["person_key", "category"]

@@ -83,6 +83,9 @@ class Analysis:
     # ``notebook.open_county`` in JupyterLab.
     ranking: pd.DataFrame | None = None
     history: pd.DataFrame | None = None
+    # A line for each ledger file that could not be read at the last ingest and whose earlier
+    # rows this report uses ("一小学籍数据未更新（文件无法读取，沿用 10月14日 数据）").
+    stale: tuple[str, ...] = ()
 
     @property
     def title(self) -> str:

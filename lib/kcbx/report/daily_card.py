@@ -162,7 +162,7 @@ def card_of(a: Analysis) -> DailyCard:
     name = chart_text(f"{a.params.county}{'' if county else a.township}")
     school_day = (f"本学期第 {m['school_days_so_far']} 个上课日" if m.get("is_school_day", True)
                   else "今日非上课日")
-    alerts = tuple(text for text in (absence_not_reported(m), *trend_alerts(a)) if text)
+    alerts = tuple(text for text in (*a.stale, absence_not_reported(m), *trend_alerts(a)) if text)
     most = fewest = None
     note, townships = "", 0
     if county and a.ranking is not None:

@@ -405,8 +405,9 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         if history is None:
             history = no_history() if a.history is None else a.history
         funnel = special_action(a, history)
+    # A file that could not be read: its figures stand on older rows, said first.
     alerts = "".join(_alert(text) for text in
-                     (calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
+                     (*a.stale, calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
     # In a run the page sits in <as_of>/<folder>/, beside the run's index.html.
     back = f'<p class="kcbx-back"><a href="../{INDEX_FILE}">← 全县各乡镇报告</a></p>'
     return Section(

@@ -114,6 +114,8 @@ class Manifest:
     store_sha256: str | None = None  # the store snapshot every notebook's slice was cut from
     run_fingerprint: str | None = None  # store, params, notebooks, kcbx version, as_of, history
     scheduler: str | None = None  # "local", or the dask scheduler's address
+    # A line for each ledger file the last ingest could not read (its earlier rows were used).
+    stale_files: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -128,7 +130,8 @@ class Manifest:
             "params_path": self.params_path, "params_sha256": self.params_sha256,
             "store_sha256": self.store_sha256, "run_fingerprint": self.run_fingerprint,
             "engine": self.engine, "workers": self.workers, "scheduler": self.scheduler,
-            "ok": self.ok, "townships": [record.to_dict() for record in self.townships],
+            "ok": self.ok, "stale_files": list(self.stale_files),
+            "townships": [record.to_dict() for record in self.townships],
         }
 
 

@@ -72,6 +72,7 @@ from kcbx.runner.private import Access, Terminated, set_published_modes, sigterm
 from kcbx.runner.publish import publish, remove_stale_folders
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.store.readonly import require_store
+from kcbx.store.tables import stale_files
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
 from kcbx.util.text import inert
@@ -252,6 +253,8 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
         shutil.copyfile(params.store, snapshot)
         access.private_file(snapshot)
         store_sha256 = sha256_of_file(snapshot)
+        # Files the last ingest could not read: the reports use their earlier rows, and say so.
+        stale = tuple(inert(f.message(), limit=None) for f in stale_files(snapshot))
         notebook_sha256 = {name: sha256_of_file(path) for name, path in notebook_paths.items()}
         fingerprint = run_fingerprint(params, as_of, townships, store_sha256,
                                       notebook_sha256.values(), county_dir)
@@ -265,13 +268,14 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
                                       pool, workers, previous, cell_timeout, bar, force,
                                       work=work, access=access)
     if params.pdf if pdf is None else pdf:
-            _print_pdfs(partial_dir, as_of_dir, records, label, progress)
+        _print_pdfs(partial_dir, as_of_dir, records, label, progress)
     manifest = Manifest(
         county=params.county, as_of=as_of, started_at=started_at, finished_at=now(),
         seconds=time.perf_counter() - started, kcbx_version=__version__,
         params_path=str(params.path), params_sha256=params.sha256, engine=engine,
         workers=workers, townships=tuple(records), as_of_dir=as_of_dir,
         store_sha256=store_sha256, run_fingerprint=fingerprint, scheduler=scheduler,
+        stale_files=stale,
     )
     write_text_atomic(partial_dir / MANIFEST_FILE,
                       json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n")

@@ -135,7 +135,8 @@ _ORDER = {
 
 def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> dict[str, pd.DataFrame]:
     """The store's tables as DataFrames: every kind (or those in ``kinds``), plus
-    "rejected_rows", "ingest_log" and "findings".
+    "rejected_rows", "ingest_log", "findings" and "stale_files" (kind, file, message,
+    townships: what a report says of each file that could not be read, ``stale_files``).
 
     Ledger rows come in file order (source_file, source_sheet, source_row), so
     same-day case events keep the order they were written in. Dates are
@@ -154,6 +155,11 @@ def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> d
             order = _ORDER.get(table, "source_file, source_sheet, source_row")
             frame = _frame_of(con.sql(f"SELECT * FROM {_q(table)} ORDER BY {order}").to_arrow_table())
             tables[table] = _as_store_dtypes(frame, table)
+        stale = _stale_of(con)
+    # What the reports say of each file that could not be read (its kept rows are above).
+    tables[STALE_TABLE] = pd.DataFrame(
+        [{"kind": f.kind, "file": f.file, "message": f.message(), "townships": list(f.townships)} for f in stale],
+        columns=["kind", "file", "message", "townships"])
     return tables
 
 
@@ -217,9 +223,9 @@ class StaleFile:
     @property
     def who(self) -> str:
         """Whose data it is, in words: the schools, else the townships, else the file's name."""
-        names = self.schools or self.townships
+        names, unit = (self.schools, "所学校") if self.schools else (self.townships, "个乡镇")
         if names:
-            return "、".join(names[:3]) + (f"等 {len(names)} 个" if len(names) > 3 else "")
+            return "、".join(names[:3]) + (f"等 {len(names)} {unit}" if len(names) > 3 else "")
         return self.file.rsplit("/", 1)[-1]
 
     def message(self) -> str:
@@ -240,18 +246,22 @@ def stale_files(store_path: str | Path) -> list[StaleFile]:
     Reads with duckdb alone (no pandas needed). Opens read-only.
     """
     with open_read_only(store_path) as con:
-        try:
-            marks = con.execute(f"SELECT kind, file, reason, failed_at, kept_from FROM {STALE_TABLE} "
-                                "ORDER BY kind, file").fetchall()
-        except duckdb.CatalogException:
-            return []
-        found = []
-        for kind, file, reason, failed_at, kept_from in marks:
-            rows, townships, schools = 0, (), ()
-            if kind in schema.MODELS:
-                rows = con.execute(f"SELECT count(*) FROM {_q(kind)} WHERE source_file = ?", [file]).fetchone()[0]
-                townships, schools = (_distinct_of_file(con, kind, column, file) for column in ("township", "school"))
-            found.append(StaleFile(kind, file, reason, failed_at, kept_from, int(rows), townships, schools))
+        return _stale_of(con)
+
+
+def _stale_of(con: duckdb.DuckDBPyConnection) -> list[StaleFile]:
+    try:
+        marks = con.execute(f"SELECT kind, file, reason, failed_at, kept_from FROM {STALE_TABLE} "
+                            "ORDER BY kind, file").fetchall()
+    except duckdb.CatalogException:
+        return []
+    found = []
+    for kind, file, reason, failed_at, kept_from in marks:
+        rows, townships, schools = 0, (), ()
+        if kind in schema.MODELS:
+            rows = con.execute(f"SELECT count(*) FROM {_q(kind)} WHERE source_file = ?", [file]).fetchone()[0]
+            townships, schools = (_distinct_of_file(con, kind, column, file) for column in ("township", "school"))
+        found.append(StaleFile(kind, file, reason, failed_at, kept_from, int(rows), townships, schools))
     return found
 
 
