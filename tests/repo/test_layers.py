@@ -88,3 +88,13 @@ def test_no_import_circle():
     edges = {module: graph.find_modules_directly_imported_by(module) for module in graph.modules}
     circles = [sorted(component) for component in strongly_connected(edges) if len(component) > 1]
     assert circles == []
+
+
+def test_no_two_test_modules_share_a_name():
+    # pytest imports test modules by their base name (no __init__.py in tests/): two files of
+    # one name stop the whole collection ("import file mismatch").
+    from collections import Counter
+    from pathlib import Path
+
+    names = Counter(path.name for path in (Path(__file__).parents[1]).rglob("test_*.py"))
+    assert [name for name, n in names.items() if n > 1] == []
