@@ -48,9 +48,10 @@ from kcbx.ingest.ledgers.folder import Finding, LedgerFile, list_ledger_folder
 from kcbx.ingest.ledgers.headers import unknown_synonym_keys
 from kcbx.ingest.results import TIMED_OUT, FileReport
 from kcbx.params import Params
-from kcbx.store.readonly import StoreOpenForWriting, open_read_only
+from kcbx.store.readonly import StoreOpenForWriting, check_store, open_read_only
 from kcbx.util.digest import source_digest
-from kcbx.util.files import sha256_of_file, write_text_atomic
+from kcbx.util.files import Access, sha256_of_file, write_text_atomic
+from kcbx.util.text import inert, one_line
 
 if TYPE_CHECKING:
     from kcbx.ingest.results import FileResult
@@ -376,6 +377,56 @@ def _writer_lock(store_path: Path) -> Iterator[None]:
         yield  # the lock goes when the file is closed, or with the process
 
 
+def damaged_path(store_path: Path, when: dt.datetime | None = None) -> Path:
+    """Where a damaged store is set aside: ``<store>.damaged-<YYYYmmdd-HHMMSS>`` beside it."""
+    stamp = (when or dt.datetime.now()).strftime("%Y%m%d-%H%M%S")
+    return store_path.with_name(f"{store_path.name}.damaged-{stamp}")
+
+
+def _move_without_overwriting(source: Path, target: Path) -> None:
+    """Rename ``source`` to ``target``; FileExistsError when ``target`` exists (it is kept).
+    A hard link then unlink never replaces a file, not even one made meanwhile; where the
+    file system has no hard links, the check and rename run under the ingest lock."""
+    try:
+        os.link(source, target)
+    except FileExistsError:
+        raise
+    except OSError:  # no hard links here (some shares): check, then rename
+        if target.exists() or target.is_symlink():
+            raise FileExistsError(target) from None
+        os.rename(source, target)
+    else:
+        source.unlink()
+
+
+def set_damaged_store_aside(store_path: Path, params_path: Path | None = None) -> Path | None:
+    """When DuckDB cannot read the store (kcbx.store.readonly.check_store: cut short, not a
+    DuckDB file), move it (and its .wal, if any) aside to ``damaged_path`` with mode 0600,
+    never over an existing file, and return where; None for a readable or missing store (or
+    one open for writing elsewhere, which stored_state says). Hold the writer lock."""
+    if check_store(store_path, params_path) is None:
+        return None
+    base = damaged_path(store_path)
+    wal = store_path.with_name(f"{store_path.name}.wal")  # DuckDB's write-ahead log beside it
+    for attempt in range(1, 1000):  # a second damage in the same second: <name>-2, -3, …
+        target = base if attempt == 1 else base.with_name(f"{base.name}-{attempt}")
+        wal_target = target.with_name(f"{target.name}.wal")
+        if wal_target.exists() or wal_target.is_symlink():
+            continue
+        try:
+            _move_without_overwriting(store_path, target)
+        except FileExistsError:
+            continue
+        break
+    else:
+        raise FileExistsError(f"no free name for the damaged store beside {base}")
+    os.chmod(target, 0o600)
+    if wal.exists():  # it belongs to the damaged file; beside the rebuilt store it would be replayed
+        _move_without_overwriting(wal, wal_target)
+        os.chmod(wal_target, 0o600)
+    return target
+
+
 def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | None = None,
                   allow_shrink: bool = False, reader: Callable | None = None) -> IngestReport:
     """Read ``params.ledgers`` into ``params.store`` and write the report beside the store.
@@ -394,6 +445,9 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
         raise FileNotFoundError(f"台账文件夹不存在（共享盘未挂载？），库未改动 ledger folder not found "
                                 f"(share not mounted?), the store is unchanged: {params.ledgers}")
     with _writer_lock(params.store):
+        moved = set_damaged_store_aside(params.store, params.path)
+        if moved is not None:  # rebuilt below as by a first ingest: no store, nothing to shrink from
+            print(f"存储文件已损坏，已移到 {inert(moved, limit=None)}，正从台账目录重建", file=sys.stderr, flush=True)
         listing = list_ledger_folder(params.ledgers)
         files, folder_findings = listing.files, listing.findings
         folder_findings += [Finding(None, "params", "", None, f"params 文件 synonyms 的键「{key}」不是已知表头，未使用")
@@ -511,7 +565,7 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
                    "sheets": json.dumps(reports[name].sheets, ensure_ascii=False), "rules": rules,
                    "skipped": json.dumps(reports[name].skipped_sheets, ensure_ascii=False)}
                   for name in logged]
-    store.write_update(params.store, update)
+    store.write_update(params.store, update, Access.of(params))
     return reports, removed
 
 
@@ -542,7 +596,7 @@ def format_report(report: IngestReport) -> str:
     for f in report.files:
         status = ("沿用旧数据 stale" if f.status == "stale" else "错误 error" if f.error
                   else "未变 unchanged" if f.status == "unchanged" else "已读 read")
-        lines.append([schema.KIND_LABELS[f.kind], f.file, str(f.rows_read), str(f.rows_accepted),
+        lines.append([schema.KIND_LABELS[f.kind], inert(f.file), str(f.rows_read), str(f.rows_accepted),
                       str(f.rows_rejected), f"{f.seconds:.2f}", status])
     lines.append(["合计 total", f"{len(report.files)} 个文件 files", str(report.rows_read),
                   str(report.rows_accepted), str(report.rows_rejected), f"{report.seconds:.2f}",
@@ -557,17 +611,18 @@ def format_report(report: IngestReport) -> str:
            "  ".join("-" * w for w in widths), render(lines[-1])]
     errors = [f for f in report.files if f.error]
     if errors:
-        out += ["", "错误 errors:"] + [f"  {f.error}" for f in errors]  # each names its file
+        out += ["", "错误 errors:"] + [f"  {one_line(f.error)}" for f in errors]  # each names its file
     if report.stale:
         out += ["", "文件无法读取，库中沿用上次读入的数据 stale (unreadable; earlier rows kept):"]
-        out += [f"  {f.file}：沿用 {_day(f.kept_from)} 读入的 {f.rows_accepted} 行" for f in report.stale]
+        out += [f"  {inert(f.file)}：沿用 {_day(f.kept_from)} 读入的 {f.rows_accepted} 行" for f in report.stale]
     if report.removed:
-        out += ["", "已移除（文件不再存在）removed:"] + [f"  {name}" for name in report.removed]
-    skipped = [f"  {f.file}，工作表「{sheet}」：{reason}" for f in report.files for sheet, reason in f.skipped_sheets]
+        out += ["", "已移除（文件不再存在）removed:"] + [f"  {inert(name)}" for name in report.removed]
+    skipped = [f"  {inert(f.file)}，工作表「{inert(sheet)}」：{one_line(reason)}"
+               for f in report.files for sheet, reason in f.skipped_sheets]
     if skipped:
         out += ["", "跳过的工作表 sheets skipped:", *skipped]
     if report.folder_findings or report.ignored:
-        out += ["", "提示 notes:"] + [f"  {text}" for text in report.folder_findings + report.ignored]
+        out += ["", "提示 notes:"] + [f"  {one_line(text)}" for text in report.folder_findings + report.ignored]
     out += ["", f"详细的拒绝行与提示见 rejected rows and findings: {report.store} "
                 f"(tables rejected_rows, findings); {report_path(Path(report.store))}"]
     return "\n".join(out)

@@ -25,7 +25,6 @@ the next run of the same store, once that pid is gone (``remove_stale_work_folde
 
 from __future__ import annotations
 
-import grp
 import os
 import re
 import signal
@@ -35,7 +34,6 @@ import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 from kcbx.outputs import (
@@ -47,7 +45,7 @@ from kcbx.outputs import (
     REPORT_PDF_FILE,
 )
 from kcbx.runner.publish import remove_tree
-from kcbx.util.files import process_alive
+from kcbx.util.files import Access, process_alive
 
 # Published files that hold no full identity: readable by anyone who may read the folder.
 PUBLIC_FILES = frozenset({REPORT_FILE, INDEX_FILE, DAILY_CARD_FILE, REPORT_PDF_FILE, METRICS_FILE,
@@ -56,41 +54,6 @@ PUBLIC_FILE_MODE = 0o644
 PUBLISHED_FOLDER_MODE = 0o755
 RUNS_SUFFIX = ".runs"
 _WORK_FOLDER = re.compile(r"^(?P<pid>\d+)-[0-9a-f]+$")
-
-
-@dataclass(frozen=True)
-class Access:
-    """Who may read what holds identities: the owner alone, or the owner and ``group``."""
-
-    group: str | None = None
-    gid: int | None = None
-
-    @classmethod
-    def of(cls, params) -> Access:
-        """From params ``share_group`` (None: the owner alone)."""
-        group = getattr(params, "share_group", None)
-        if not group:
-            return cls()
-        return cls(group, grp.getgrnam(group).gr_gid)
-
-    @property
-    def file_mode(self) -> int:
-        return 0o600 if self.gid is None else 0o640
-
-    @property
-    def folder_mode(self) -> int:
-        return 0o700 if self.gid is None else 0o750
-
-    def _set(self, path: Path, mode: int) -> None:
-        if self.gid is not None:
-            os.chown(path, -1, self.gid)
-        os.chmod(path, mode)
-
-    def private_file(self, path: Path) -> None:
-        self._set(path, self.file_mode)
-
-    def private_folder(self, path: Path) -> None:
-        self._set(path, self.folder_mode)
 
 
 def set_published_modes(run_dir: Path, access: Access) -> None:

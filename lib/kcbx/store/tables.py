@@ -39,7 +39,7 @@ import pyarrow
 
 from kcbx import schema
 from kcbx.store.readonly import open_read_only
-from kcbx.util.files import process_alive, replacing
+from kcbx.util.files import Access, created_private, process_alive, replacing
 
 LOG_EXTRA_COLUMNS = ("sheets", "warnings", "rules", "skipped")
 SIDE_TABLES = ("rejected_rows", "ingest_log", "findings")
@@ -342,7 +342,7 @@ def _side_frame(table: str, records: list[dict] | list[tuple]) -> pd.DataFrame:
     return _as_store_dtypes(pd.DataFrame.from_records(records, columns=list(_SIDE_TYPES[table])), table)
 
 
-def write_update(store_path: str | Path, update: StoreUpdate) -> None:
+def write_update(store_path: str | Path, update: StoreUpdate, access: Access | None = None) -> None:
     """Apply one ingest's changes, all or nothing.
 
     The changes go into a copy of the store under a hidden name beside it, renamed
@@ -355,11 +355,14 @@ def write_update(store_path: str | Path, update: StoreUpdate) -> None:
     store_path = Path(store_path)
     store_path.parent.mkdir(parents=True, exist_ok=True)
     _remove_abandoned_builds(store_path)
-    with replacing(store_path) as building:
+    # The store holds every child's identity: its owner alone reads it (or params share_group),
+    # from the first byte of the copy and its .wal, whatever the umask.
+    with replacing(store_path) as building, created_private():
         if store_path.exists():
-            shutil.copy(store_path, building)  # with its mode: who may read the store stays as set
+            shutil.copyfile(store_path, building)
         with duckdb.connect(str(building)) as con:
             _apply(con, update)
+        (access or Access()).private_file(building)
 
 
 def _apply(con: duckdb.DuckDBPyConnection, update: StoreUpdate) -> None:

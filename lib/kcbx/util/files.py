@@ -8,11 +8,13 @@ write leaves any earlier file intact.
 
 from __future__ import annotations
 
+import grp
 import hashlib
 import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 
@@ -68,3 +70,49 @@ def process_alive(pid: int) -> bool:
     except PermissionError:  # another user's process
         return True
     return True
+
+
+@dataclass(frozen=True)
+class Access:
+    """Who may read what holds identities: the owner alone, or the owner and ``group``."""
+
+    group: str | None = None
+    gid: int | None = None
+
+    @classmethod
+    def of(cls, params) -> Access:
+        """From params ``share_group`` (None: the owner alone)."""
+        group = getattr(params, "share_group", None)
+        if not group:
+            return cls()
+        return cls(group, grp.getgrnam(group).gr_gid)
+
+    @property
+    def file_mode(self) -> int:
+        return 0o600 if self.gid is None else 0o640
+
+    @property
+    def folder_mode(self) -> int:
+        return 0o700 if self.gid is None else 0o750
+
+    def _set(self, path: Path, mode: int) -> None:
+        if self.gid is not None:
+            os.chown(path, -1, self.gid)
+        os.chmod(path, mode)
+
+    def private_file(self, path: Path) -> None:
+        self._set(path, self.file_mode)
+
+    def private_folder(self, path: Path) -> None:
+        self._set(path, self.folder_mode)
+
+
+@contextmanager
+def created_private() -> Iterator[None]:
+    """Files created in the block (a DuckDB store and its .wal, by a library that takes no
+    mode) are readable by their owner only: the process's umask is 077 for the block."""
+    previous = os.umask(0o077)
+    try:
+        yield
+    finally:
+        os.umask(previous)
