@@ -383,7 +383,10 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     header also carries the special action's funnel (``history``: earlier runs, the
     county's ``a.history`` when not given)."""
     m = a.metrics
-    retention_note = "高于100%：有转入未核减" if m["retention_flag"] else ""
+    detail, grades = m["retention_detail"], grade_names_of(a)
+    retention_note = (f"本学年{grades[9]} {_or_dash(detail.get('grade9'))} 人 / {detail.get('grade1_year')}学年"
+                      f"{grades[1]} {_or_dash(detail.get('grade1'))} 人"
+                      + ("；高于100%：有转入未核减" if m["retention_flag"] else ""))
     not_reported = absence_not_reported(m)
     items = [
         ("enrollment_rate", "入学率", percent(m["enrollment_rate"]),

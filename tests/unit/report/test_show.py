@@ -507,3 +507,11 @@ def test_the_county_items_count_the_same_rows_as_its_figures(small):
                "out_of_school_suspected": m["out_of_school_suspected"]}
     assert {key: sum(where[key].values()) for key in figures} == figures
     assert sum(1 for n in figures.values() if n) >= 4  # not a vacuous 0 == 0
+
+
+def test_every_card_says_what_it_counts_retention_too(small):
+    county = measure_county(small.tables, small.params, AS_OF).analysis(None)
+    detail = county.metrics["retention_detail"]
+    card = show.header(county).body.split('data-metric="retention_rate"')[1].split("</div></div>")[0]
+    assert (f"本学年九年级 {detail['grade9'] if detail.get('grade9') is not None else '—'} 人 / "
+            f"{detail['grade1_year']}学年一年级") in card
