@@ -221,6 +221,9 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
     "history": FieldDoc(
         "the county's only (None for a township): every report's figures in earlier complete "
         "runs of this term, one row per report and run (township empty: the county's)"),
+    "stale": FieldDoc(
+        "a line for each ledger file the last ingest could not read whose earlier rows this "
+        "report uses, e.g. 一小学籍数据未更新（文件无法读取，沿用 10月14日 数据）; empty when none"),
 }
 
 
