@@ -62,10 +62,19 @@ def core_of(county: CountyPass, township: str | None) -> Core:
         roster=town_roster, pupils=town_pupils,
         absent_today=of_people(county.absent_today, town_pupils).reset_index(drop=True),
         cases=town_cases,
-        case_counts=case_measures.case_counts(town_cases, set(county.tables["poverty"]["person_key"])),
+        case_counts=case_measures.case_counts(town_cases, set(county.tables["poverty"]["person_key"]),
+                                              tuopin_keys(county.tables["poverty"])),
         school_age=county._rows_in(county.school_age, township),
         out_of_school=county._rows_in(county.out_of_school, township).reset_index(drop=True),
     )
+
+
+TUOPIN = "脱贫户"  # the poverty register's 类别 that 脱贫户 means; 监测户, 低保户, 特困供养 are others
+
+
+def tuopin_keys(poverty: pd.DataFrame) -> set[str]:
+    """The children the poverty register lists with 类别 脱贫户 exactly (cases_open_tuopin)."""
+    return set(poverty.loc[poverty["category"].astype(str).str.strip().eq(TUOPIN), "person_key"])
 
 
 def headline_of(core: Core) -> dict[str, Any]:
@@ -284,6 +293,15 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         # Beyond the fixed keys (docs/metrics.md): figures the report shows beside them.
         "cases_by_state": counts["cases_by_state"],
         "cases_struck_unverified": counts["cases_struck_unverified"],
+        "cases_open_tuopin": counts["cases_open_tuopin"],
+        # 已清零 only when all three are 0 (no verification ledger yet: every suspected child
+        # is unverified).
+        "clearance_blockers": {
+            "cases_open": headline["cases_open"],
+            "top_rung_without_case": len(escalated_keys - set(
+                rows.pupil_cases.loc[rows.pupil_cases["state"].eq("open"), "person_key"])),
+            "suspected_unverified": int(n_out),
+        },
         "notices_missing": int(len(notices_missing)),
         "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
         "retention_detail": retention,

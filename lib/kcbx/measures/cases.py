@@ -281,12 +281,14 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int,
     return table.sort_values(["opened", "case_id"], kind="stable", ignore_index=True)[CASE_TABLE_COLUMNS]
 
 
-def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) -> dict:
+def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None,
+                tuopin_keys: Iterable[str] | None = None) -> dict:
     """metrics.json's case figures (docs/metrics.md) from a case_table.
 
     cases_total (cases opened on or before as_of), cases_open, cases_open_poverty
     (open cases whose child is in the poverty ledger; None when poverty_keys is
-    not given), cases_returned, return_rate (cases_returned / cases_total),
+    not given), cases_open_tuopin (of those, the children whose 类别 is 脱贫户 exactly:
+    ``tuopin_keys``; None when not given), cases_returned, return_rate (cases_returned / cases_total),
     closure_rate ((cases_total − cases_open) / cases_total), notices_overdue,
     cases_by_state {state code: n} and cases_struck_unverified (false 销号 to check:
     in closure_rate as docs/metrics.md defines it, but never shown as cleared without
@@ -295,13 +297,16 @@ def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None) 
     total = len(cases)
     by_state = cases["state"].value_counts().reindex(list(CASE_STATES), fill_value=0)
     is_open = cases["state"].eq("open")
-    open_poverty = None
+    open_poverty = open_tuopin = None
     if poverty_keys is not None:
         open_poverty = int((is_open & is_in(cases["person_key"], set(poverty_keys))).sum())
+    if tuopin_keys is not None:
+        open_tuopin = int((is_open & is_in(cases["person_key"], set(tuopin_keys))).sum())
     return {
         "cases_total": total,
         "cases_open": int(by_state["open"]),
         "cases_open_poverty": open_poverty,
+        "cases_open_tuopin": open_tuopin,
         "cases_returned": int(by_state["returned"]),
         "return_rate": float(by_state["returned"] / total) if total else None,
         "closure_rate": float((total - by_state["open"]) / total) if total else None,

@@ -245,7 +245,7 @@ def _clearance_note(a: Analysis) -> str:
     if days_left is None:
         progress = f"{still_out}，未设清零目标日期"
     elif clearance["met"]:
-        progress = "在办案件已清零"
+        progress = _clearance_blockers_words(a.metrics["clearance_blockers"], max(a.params.escalation))
     elif days_left < 0:
         progress = f"{still_out}，已超过清零目标（{clearance['target_date']}）{-days_left} 天"
     else:
@@ -254,6 +254,19 @@ def _clearance_note(a: Analysis) -> str:
     unverified = clearance["struck_unverified"]
     return progress + (f"；另有 {unverified} 件销号无结果、销号前无劝返记录，待核实，不算清零"
                        if unverified else "")
+
+
+def _clearance_blockers_words(blockers: Mapping[str, int], top_rung: int) -> str:
+    """已清零 only when nothing stands in the way: no open case, nobody at the top rung without a
+    case, no unverified 疑似失学 child; else what does, e.g. "在办案件 0；达5天未立案 1 人；疑似失学待核查 7 人"."""
+    if not any(blockers.values()):
+        return "已清零"
+    words = [f"在办案件 {blockers['cases_open']}"]
+    if blockers["top_rung_without_case"]:
+        words.append(f"达{top_rung}天未立案 {blockers['top_rung_without_case']} 人")
+    if blockers["suspected_unverified"]:
+        words.append(f"疑似失学待核查 {blockers['suspected_unverified']} 人")
+    return "；".join(words) + "：尚未清零"
 
 
 def trend_alerts(a: Analysis) -> list[str]:

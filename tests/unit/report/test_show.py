@@ -515,3 +515,23 @@ def test_every_card_says_what_it_counts_retention_too(small):
     card = show.header(county).body.split('data-metric="retention_rate"')[1].split("</div></div>")[0]
     assert (f"本学年九年级 {detail['grade9'] if detail.get('grade9') is not None else '—'} 人 / "
             f"{detail['grade1_year']}学年一年级") in card
+
+
+@pytest.mark.parametrize(("blockers", "words"), [
+    ({"cases_open": 0, "top_rung_without_case": 0, "suspected_unverified": 0}, "已清零"),
+    ({"cases_open": 0, "top_rung_without_case": 1, "suspected_unverified": 7},
+     "在办案件 0；达5天未立案 1 人；疑似失学待核查 7 人：尚未清零"),
+    ({"cases_open": 0, "top_rung_without_case": 0, "suspected_unverified": 2}, "在办案件 0；疑似失学待核查 2 人：尚未清零"),
+])
+def test_cleared_is_said_only_when_nothing_stands_in_the_way(blockers, words):
+    assert show._clearance_blockers_words(blockers, 5) == words
+
+
+def test_clearance_blockers_count_what_stands_in_the_way(small):
+    county = measure_county(small.tables, small.params, AS_OF).analysis(None)
+    m, top = county.metrics, max(small.params.escalation)
+    at_top = set(county.streaks.loc[county.streaks["streak"] >= top, "person_key"])
+    with_case = set(county.cases.loc[county.cases["state"] == "open", "person_key"])
+    assert m["clearance_blockers"] == {"cases_open": m["cases_open"],
+                                       "top_rung_without_case": len(at_top - with_case),
+                                       "suspected_unverified": m["out_of_school_suspected"]}
