@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import nbformat
 from stdnum.cn import ric
 
 AS_OF = "2021-10-15"
@@ -26,3 +27,18 @@ def write_injection_case(ledgers: Path, township: str) -> str:
              f"{INJECTED['cause']},{INJECTED['admin_owner']},{INJECTED['edu_owner']}"]
     (ledgers / "劝返" / "注入测试.csv").write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     return child
+
+
+HANGING_RUN = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
+               "from kcbx.runner.run import run_county\n"
+               "run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['甲镇', '乙镇'], progress=False,\n"
+               "           notebooks_dir=Path(sys.argv[2]))")
+
+
+def start_hanging_run(params_path: Path, notebooks: Path, **popen) -> subprocess.Popen:
+    """A run of 甲镇 and 乙镇 in a process of its own whose township notebook sleeps a minute:
+    still running when a test stops or kills it (the toy project's notebooks are changed)."""
+    source = nbformat.read(notebooks / "township.ipynb", as_version=4)
+    source.cells[1].source += "\nimport time\ntime.sleep(60)"
+    nbformat.write(source, notebooks / "township.ipynb")
+    return subprocess.Popen([sys.executable, "-c", HANGING_RUN, str(params_path), str(notebooks)], **popen)

@@ -10,11 +10,9 @@ import shutil
 import signal
 import stat
 import subprocess
-import sys
 import time
 from pathlib import Path
 
-import nbformat
 import pytest
 from test_run import dead_pid, write_params, write_toy_notebook
 
@@ -27,6 +25,7 @@ from kcbx.runner.private import (
     sigterm_raises,
 )
 from kcbx.runner.run import run_county
+from support.county_run import start_hanging_run
 
 AS_OF = dt.date(2021, 10, 15)
 
@@ -99,14 +98,7 @@ def test_share_group_must_name_a_group(toy):
 def test_a_run_stopped_by_sigterm_leaves_no_slice_and_no_partial_folder(toy):
     params = load_params(toy)
     notebooks = toy.parent.parent / "notebooks"
-    source = nbformat.read(notebooks / "township.ipynb", as_version=4)
-    source.cells[1].source += "\nimport time\ntime.sleep(60)"  # still running when the run is stopped
-    nbformat.write(source, notebooks / "township.ipynb")
-    code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
-            "from kcbx.runner.run import run_county\n"
-            "run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['甲镇', '乙镇'], progress=False,\n"
-            "           notebooks_dir=Path(sys.argv[2]))")
-    run = subprocess.Popen([sys.executable, "-c", code, str(toy), str(notebooks)], stderr=subprocess.PIPE)
+    run = start_hanging_run(toy, notebooks, stderr=subprocess.PIPE)
     runs = runs_folder(params.store)
     deadline = time.monotonic() + 180
     while not list(runs.glob("*/*.pkl")) and time.monotonic() < deadline and run.poll() is None:

@@ -34,6 +34,7 @@ from kcbx.runner.history import load_history
 from kcbx.runner.index import rendered_because_words
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.runner.run import run_county
+from support.county_run import start_hanging_run
 
 AS_OF = dt.date(2021, 10, 15)
 
@@ -587,14 +588,7 @@ def test_trends_ignore_runs_of_another_term(tmp_path):
 def test_a_killed_run_leaves_no_worker_or_kernel_behind(project, tmp_path):
     params = copy_of_project(project, tmp_path)
     notebooks = params.path.parent.parent / "notebooks"
-    source = nbformat.read(notebooks / "township.ipynb", as_version=4)
-    source.cells[1].source += "\nimport time\ntime.sleep(60)"  # still running when the run is killed
-    nbformat.write(source, notebooks / "township.ipynb")
-    code = ("import datetime as dt, sys\nfrom pathlib import Path\nfrom kcbx.params import load_params\n"
-            "from kcbx.runner.run import run_county\n"
-            "run_county(load_params(sys.argv[1]), dt.date(2021, 10, 15), ['甲镇', '乙镇'], progress=False,\n"
-            "           notebooks_dir=Path(sys.argv[2]))")
-    run = subprocess.Popen([sys.executable, "-c", code, str(params.path), str(notebooks)])
+    run = start_hanging_run(params.path, notebooks)
     deadline = time.monotonic() + 120
     while len(_descendants(run.pid)) < 4 and time.monotonic() < deadline:  # 2 workers, 2 kernels
         time.sleep(0.5)
