@@ -4,6 +4,8 @@ exits 7 (issue 23: never a false all-clear)."""
 
 import json
 import shutil
+import subprocess
+import sys
 
 import pytest
 
@@ -47,3 +49,13 @@ def test_a_roster_cut_short_keeps_its_school_and_every_report_says_so(county_run
         assert stale in page, folder
     other = (run_dir / townships[1] / "report.html").read_text(encoding="utf-8")
     assert "学籍数据未更新" not in other  # only the reports that use the kept rows say it
+
+    # Run again with nothing changed: every report reused, the data still stale and said so,
+    # and no pandas imported (an unchanged re-run stays well under a second).
+    again = subprocess.run([sys.executable, "-X", "importtime", "-m", "kcbx.cli", "run", "--params", str(params),
+                            "--as-of", AS_OF, "--quiet", *[arg for t in townships for arg in ("--township", t)]],
+                           cwd=root, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 7, again.stdout + again.stderr[-2000:]
+    assert "reused" in again.stdout and stale in again.stderr
+    imported = {line.split("|")[-1].strip() for line in again.stderr.splitlines() if line.startswith("import time:")}
+    assert "kcbx.runner.run" in imported and "pandas" not in imported

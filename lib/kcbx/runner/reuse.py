@@ -57,6 +57,7 @@ class PreviousRun:
     complete: bool  # every notebook succeeded
     order: tuple[str, ...]  # notebook names in run order
     records: dict[str, dict[str, Any]]  # by notebook name, those with a report in their folder
+    stale_files: tuple[str, ...] = ()  # its manifest's lines on ledger files ingest could not read
 
     @classmethod
     def read(cls, as_of_dir: Path) -> PreviousRun | None:
@@ -68,7 +69,8 @@ class PreviousRun:
                    if entry.get("status") in PUBLISHED and entry.get("fingerprint")}
         return cls(as_of_dir, manifest.get("run_fingerprint"),
                    bool(manifest.get("ok")) and all(e.get("status") in SUCCEEDED for e in entries),
-                   tuple(entry["name"] for entry in entries), records)
+                   tuple(entry["name"] for entry in entries), records,
+                   tuple(manifest.get("stale_files") or ()))
 
     def _previous(self, name: str) -> tuple[dict, Path] | None:
         """The previous record of notebook ``name`` and its report folder; None when there is

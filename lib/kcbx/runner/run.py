@@ -72,7 +72,6 @@ from kcbx.runner.private import Access, Terminated, set_published_modes, sigterm
 from kcbx.runner.publish import publish, remove_stale_folders
 from kcbx.runner.reuse import PreviousRun, why_rendered
 from kcbx.store.readonly import require_store
-from kcbx.store.tables import stale_files
 from kcbx.util.digest import source_digest
 from kcbx.util.files import sha256_of_file, write_text_atomic
 from kcbx.util.text import inert
@@ -253,8 +252,6 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
         shutil.copyfile(params.store, snapshot)
         access.private_file(snapshot)
         store_sha256 = sha256_of_file(snapshot)
-        # Files the last ingest could not read: the reports use their earlier rows, and say so.
-        stale = tuple(inert(f.message(), limit=None) for f in stale_files(snapshot))
         notebook_sha256 = {name: sha256_of_file(path) for name, path in notebook_paths.items()}
         fingerprint = run_fingerprint(params, as_of, townships, store_sha256,
                                       notebook_sha256.values(), county_dir)
@@ -262,7 +259,9 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
         with tqdm(total=None, desc=label, unit="份", disable=not progress) as bar:
             if previous and previous.complete and previous.run_fingerprint == fingerprint:
                 records = _reuse_all(previous, partial_dir, bar)
+                stale = previous.stale_files  # the same store: the same files unread
             else:
+                stale = _stale_lines(snapshot)
                 records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
                                       notebook_sha256, started_at, snapshot, store_sha256, engine,
                                       pool, workers, previous, cell_timeout, bar, force,
@@ -283,6 +282,15 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
     set_published_modes(partial_dir, access)
     publish(partial_dir, as_of_dir)
     return manifest
+
+
+def _stale_lines(store: Path) -> tuple[str, ...]:
+    """A line for each ledger file the last ingest could not read: the reports use its earlier
+    rows, and say so. Imported here: the store's tables import pandas, which an unchanged
+    re-run never needs."""
+    from kcbx.store.tables import stale_files
+
+    return tuple(inert(f.message(), limit=None) for f in stale_files(store))
 
 
 def _end_workers(pool: Executor) -> None:

@@ -98,7 +98,7 @@ def test_run_county_asks_for_pdfs_by_the_option_else_by_the_params_key(tmp_path,
     monkeypatch.setattr(kcbx.runner.run, "_print_pdfs", lambda run_dir, *args: asked.append(run_dir))
     monkeypatch.setattr(kcbx.runner.run, "_render_all", lambda *args, **options: [])
     monkeypatch.setattr(kcbx.runner.run, "require_store", lambda *args: None)
-    monkeypatch.setattr(kcbx.runner.run, "stale_files", lambda *args: [])  # the store is no DuckDB file here
+    monkeypatch.setattr(kcbx.runner.run, "_stale_lines", lambda *args: ())  # the store is no DuckDB file here
     monkeypatch.setattr(kcbx.runner.run, "write_index", lambda *args: None)
     (tmp_path / "build").mkdir()
     (tmp_path / "build" / "demo.duckdb").write_bytes(b"store")
