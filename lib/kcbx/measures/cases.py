@@ -40,6 +40,8 @@ __all__ = [
     "notices_missing",
     "case_table",
     "case_counts",
+    "TERM_SCOPES",
+    "term_scope",
     "clearance_progress",
     "return_funnel",
     "open_cases_before",
@@ -279,6 +281,25 @@ def case_table(events: pd.DataFrame, as_of: dt.date, notice_days: int,
     optional_text = ["name", "school", "township", "outcome_event", *_LATEST_COLUMNS]
     table[optional_text] = table[optional_text].astype(object).where(table[optional_text].notna(), None)
     return table.sort_values(["opened", "case_id"], kind="stable", ignore_index=True)[CASE_TABLE_COLUMNS]
+
+
+# A case's place on this term's forms (附件1–3), from ``term_scope``; the forms list them in this order.
+TERM_SCOPES: dict[str, str] = {"this_term": "本学期登记", "carried_over": "上学期结转"}
+
+
+def term_scope(cases: pd.DataFrame, term_start: dt.date) -> pd.Series:
+    """Each case's scope on this term's forms (TERM_SCOPES' codes), or None: left off them.
+
+    this_term: opened on or after term_start. carried_over: opened before, and neither an
+    outcome nor a 销号 before term_start (still open when the term began). None: opened and
+    ended (its outcome, or its 销号) in an earlier term. ``cases`` is a case_table.
+    """
+    start = as_timestamp(term_start)
+    ended = pd.concat([cases["outcome_date"], cases["struck_date"]], axis=1).min(axis=1)
+    this_term = cases["opened"] >= start
+    carried = ~this_term & ~(ended < start)
+    codes = np.select([this_term.to_numpy(), carried.to_numpy()], ["this_term", "carried_over"], "")
+    return pd.Series([code or None for code in codes], index=cases.index, dtype=object)
 
 
 def case_counts(cases: pd.DataFrame, poverty_keys: Iterable[str] | None = None,

@@ -25,6 +25,7 @@ from kcbx.measures.cases import (
     open_cases_before,
     return_funnel,
     states_over_time,
+    term_scope,
 )
 from kcbx.schema import CASE_EVENTS, columns
 
@@ -272,6 +273,21 @@ def test_case_counts():
     empty = case_counts(CASES.iloc[:0])
     assert (empty["cases_total"], empty["return_rate"], empty["closure_rate"]) == (0, None, None)
     assert empty["cases_open_poverty"] is None   # poverty keys not given
+
+
+def test_term_scope_keeps_this_terms_cases_and_earlier_ones_still_open_when_it_began():
+    events = event_frame([
+        ("this", "2021-09-01", "登记"),                                   # opened on the first day
+        ("carried", "2021-05-10", "登记"),                                # still open on 1 Sep
+        ("returned_in_term", "2021-06-01", "登记"), ("returned_in_term", "2021-09-06", "复学"),
+        ("ended", "2021-03-01", "登记"), ("ended", "2021-03-08", "复学"),  # returned last term
+        ("struck", "2021-04-01", "登记"), ("struck", "2021-04-09", "销号"),  # struck last term
+        ("struck_on_day_one", "2021-04-01", "登记"), ("struck_on_day_one", "2021-09-01", "销号"),
+    ])
+    table = case_table(events, D(2021, 10, 15), notice_days=7)
+    scope = dict(zip(table["person_key"], term_scope(table, D(2021, 9, 1))))
+    assert scope == {"this": "this_term", "carried": "carried_over", "returned_in_term": "carried_over",
+                     "ended": None, "struck": None, "struck_on_day_one": "carried_over"}
 
 
 def test_clearance_progress():
