@@ -77,7 +77,7 @@ def test_township_report_is_self_contained_and_shows_the_metrics(county_run, bro
     assert card("cases_open") == str(metrics["cases_open"])
     assert card("absent_unexcused_today") == str(metrics["absent_unexcused_today"])
     text = page.inner_text("body")
-    assert f"其中脱贫户 {metrics['cases_open_poverty']} 件" in text
+    assert f"其中脱贫户 {metrics['cases_open_tuopin']} 件" in text
     assert page.evaluate("document.documentElement.lang") == "zh"
     # Provenance, folded away for the data clerk: every ledger file with its counts, run time.
     assert page.locator("footer details").get_attribute("open") is None
@@ -189,7 +189,7 @@ def test_county_ranking_sorts_by_a_click_on_its_headings(county_run, browser, tm
         assert state == ("descending" if expect_descending else "ascending")
 
     # First click: the most urgent first (most poverty cases; lowest 入学率); second click reverses.
-    click_and_read("脱贫户在办", "cases_open_poverty", True)
+    click_and_read("脱贫户在办", "cases_open_tuopin", True)
     click_and_read("入学率", "enrollment_rate", False)
     click_and_read("入学率", "enrollment_rate", True)
     # Each row still shows its own township's figures after sorting.

@@ -86,6 +86,7 @@ def headline_of(core: Core) -> dict[str, Any]:
         "absent_unexcused_today": int(len(core.absent_today)),
         "cases_open": counts["cases_open"],
         "cases_open_poverty": counts["cases_open_poverty"],
+        "cases_open_tuopin": counts["cases_open_tuopin"],
         "notices_overdue": counts["notices_overdue"],
     }
 
@@ -310,7 +311,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
         "is_school_day": bool(pd.Timestamp(as_of) in days),
         "return_funnel": case_measures.return_funnel(town_cases, params.term_start,
-                                                     rows.poverty["person_key"]),
+                                                     rows.poverty["person_key"], tuopin_keys(rows.poverty)),
         "unexcused_surge": unexcused_surge(daily, as_of),
         "open_cases_week_ago": case_measures.open_cases_before(states, as_of, WEEK.days),
         "school_age_standing": {name: int(n) for name, n in school_age["standing"].value_counts()

@@ -215,7 +215,8 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "score and level (high, medium); see docs/metrics.md, early_warning."),
     "ranking": FieldDoc(
         "the county's only (None for a township): the 周通报 ranking, one row per township",
-        columns={"township": "the township", "cases_open": "open cases", "cases_open_poverty": "open cases of 脱贫户 children",
+        columns={"township": "the township", "cases_open": "open cases",
+                 "cases_open_tuopin": "open cases of 脱贫户 children (类别 脱贫户 only)",
          "notices_overdue": "notices past their deadline", "enrollment_rate": "入学率",
          "absent_unexcused_today": "pupils absent without leave today", "enrolled": "pupils 在读"}),
     "history": FieldDoc(

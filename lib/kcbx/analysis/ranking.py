@@ -6,9 +6,9 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-# What the townships are ranked by, worst first: most open cases, then most open 脱贫户 cases,
-# most overdue notices, lowest 入学率 (figure -> ascending).
-RANKED_BY = {"cases_open": False, "cases_open_poverty": False, "notices_overdue": False,
+# What the townships are ranked by, worst first: most open cases, then most open cases of
+# 脱贫户 children (类别 脱贫户 only), most overdue notices, lowest 入学率 (figure -> ascending).
+RANKED_BY = {"cases_open": False, "cases_open_tuopin": False, "notices_overdue": False,
              "enrollment_rate": True}
 # The ranking's figures: those it ranks by, then two the 周通报 shows beside them.
 RANKING_KEYS = (*RANKED_BY, "absent_unexcused_today", "enrolled")

@@ -375,13 +375,15 @@ def notices_missing(streaks: pd.DataFrame, cases: pd.DataFrame, top_threshold: i
     return missing.sort_values(["streak", "person_key"], ascending=[False, True], ignore_index=True)
 
 
-def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[str]) -> dict:
+def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[str],
+                  tuopin_keys: Iterable[str] = ()) -> dict:
     """The county's 专项行动 in one line, as its notices word it ("排查 958 名 … 仅 115 人未返校"),
     from a case_table.
 
     Of the cases opened on or after ``since``: found (all of them), returned (state returned
-    on as_of), still_open (state open) and still_open_poverty (open, child in the poverty
-    ledger). Cases opened earlier are not in it, whatever their state.
+    on as_of), still_open (state open), still_open_poverty (open, child in the poverty
+    ledger, any 类别) and still_open_tuopin (open, child of 类别 脱贫户: ``tuopin_keys``).
+    Cases opened earlier are not in it, whatever their state.
     """
     found = cases[pd.to_datetime(cases["opened"]) >= as_timestamp(since)]
     still_open = found["state"].eq("open")
@@ -391,6 +393,7 @@ def return_funnel(cases: pd.DataFrame, since: dt.date, poverty_keys: Iterable[st
         "returned": int(found["state"].eq("returned").sum()),
         "still_open": int(still_open.sum()),
         "still_open_poverty": int((still_open & is_in(found["person_key"], set(poverty_keys))).sum()),
+        "still_open_tuopin": int((still_open & is_in(found["person_key"], set(tuopin_keys))).sum()),
     }
 
 

@@ -120,7 +120,7 @@ def _tiles(m: Mapping) -> tuple[Tile, ...]:
                     else "数据尚未上报" if absence_not_reported(m) else "")
     return (
         Tile("cases_open", "在办辍学案件", _count(m.get("cases_open")),
-             f"含脱贫户 {_count(m.get('cases_open_poverty'))} 件"),
+             f"含脱贫户 {_count(m.get('cases_open_tuopin'))} 件"),
         Tile("absent_unexcused_today", "今日无故缺勤", _count(m.get("absent_unexcused_today")), absence_note),
         Tile("out_of_school_suspected", "疑似失学", _count(m.get("out_of_school_suspected")), "户籍有、学籍无"),
         Tile("enrollment_rate", "入学率", percent(m.get("enrollment_rate")),

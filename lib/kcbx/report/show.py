@@ -23,6 +23,7 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from kcbx.analysis.cut import tuopin_keys
 from kcbx.analysis.model import COUNTY_WIDE, Analysis, no_history
 from kcbx.analysis.ranking import RANKING_KEYS
 from kcbx.calendar import calendar_coverage
@@ -227,11 +228,15 @@ def _alert(text: str | None) -> str:
 
 
 def _return_rate_note(m: dict) -> str:
-    """劝返率's parts: "已复学 1 / 案件 3（含死亡 1、转学 0）" — the cases that can never return
-    stay in the denominator, so the reader sees why the rate is below 100%."""
+    """劝返率's parts and scope: "累计（含以前学期登记）：已复学 1 / 案件 3，其中核减 1 件（死亡 1）" —
+    return_rate counts every case to date, and the cases that are no dropout (转学, 送教上门,
+    死亡) stay in its denominator: named as 核减, so nobody reads them as children still out."""
     by_state = m["cases_by_state"]
-    return (f"已复学 {m['cases_returned']} / 案件 {m['cases_total']}"
-            f"（含死亡 {by_state['died']}、转学 {by_state['transferred']}）")
+    written_off = {"转学": by_state["transferred"], "送教上门": by_state["home_teaching"], "死亡": by_state["died"]}
+    written_off_total = sum(written_off.values())
+    parts = "、".join(f"{label} {n}" for label, n in written_off.items() if n)
+    return (f"累计（含以前学期登记）：已复学 {m['cases_returned']} / 案件 {m['cases_total']}"
+            + (f"，其中核减 {written_off_total} 件（{parts}，非辍学）" if written_off_total else ""))
 
 
 STRUCK_UNVERIFIED = "销号待核实（无结果、销号前无劝返记录）"
@@ -363,7 +368,7 @@ def _funnel_text(funnel: dict) -> str:
     so the three numbers are not read as adding up."""
     other = funnel["found"] - funnel["returned"] - funnel["still_open"]
     return (f"排查疑似辍学 {funnel['found']} 人 → 劝返复学 {funnel['returned']} 人 → "
-            f"仍未复学 {funnel['still_open']} 人（脱贫户 {funnel['still_open_poverty']} 人）"
+            f"仍未复学 {funnel['still_open']} 人（脱贫户 {funnel['still_open_tuopin']} 人）"
             + (f"；另 {other} 人转学、送教上门、死亡或已销号" if other else ""))
 
 
@@ -379,8 +384,8 @@ def special_action(a: Analysis, history: pd.DataFrame) -> str:
     else:
         last = earlier.sort_values("as_of").iloc[-1]
         last_day = last["as_of"].date()
-        poverty = set(a.person_groups.loc[a.person_groups["poverty"], "person_key"])
-        since = case_measures.return_funnel(a.cases, last_day + dt.timedelta(days=1), poverty)
+        since = case_measures.return_funnel(a.cases, last_day + dt.timedelta(days=1), a.poverty["person_key"],
+                                            tuopin_keys(a.poverty))
         line = f"上次运行（{last_day.isoformat()}）以来新登记：{_funnel_text(since)}"
         if not pd.isna(last["cases_open"]):  # an older run's metrics.json may lack the figure
             line += (f"；全县在办案件 {a.metrics['cases_open']} 件，"
@@ -408,8 +413,8 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         ("dropout_rate", "辍学率(本学年)", percent(m["dropout_rate"], 2),
          f"本学年（9月1日起）登记的辍学案件，含已复学的学生；除以在读 {m['enrolled']} 人"),
         ("cases_open", "在办辍学案件", str(m["cases_open"]),
-         f"其中脱贫户 {m['cases_open_poverty']} 件"),
-        ("return_rate", "劝返率", percent(m["return_rate"]), _return_rate_note(m)),
+         f"其中脱贫户 {m['cases_open_tuopin']} 件"),
+        ("return_rate", "劝返率(累计)", percent(m["return_rate"]), _return_rate_note(m)),
         ("clearance", "清零进度", percent(m["closure_rate"]), _clearance_note(a)),
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
          "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported else ""),
@@ -518,8 +523,9 @@ def cases(a: Analysis) -> Section:
             frame = frame.assign(method=frame["method"].map(lambda v: CASE_METHOD_NAMES.get(v, v)))
         shown = frame[[column, "cases"]].rename(columns={column: label, "cases": "案件数"})
         breakdowns.append(f'<div class="kcbx-table">{privacy.safe_table_html(shown)}</div>')
-    summary = (f"案件 {m['cases_total']} 件：在办 {m['cases_open']}（脱贫户 {m['cases_open_poverty']}），"
-               f"已复学 {m['cases_returned']}；劝返率 {percent(m['return_rate'])}，"
+    summary = (f"累计案件 {m['cases_total']} 件（含以前学期登记）：在办 {m['cases_open']}"
+               f"（脱贫户 {m['cases_open_tuopin']}），已复学 {m['cases_returned']}；"
+               f"劝返率(累计) {percent(m['return_rate'])}，"
                f"清零进度 {percent(m['closure_rate'])}；限期复学通知书逾期 {m['notices_overdue']} 件"
                f"（按发出后满 {a.params.notice_days} 个日历日计；复学期限遇节假日顺延到下一个上课日）。"
                + (f"已销号案件中 {m['cases_struck_unverified']} 件{STRUCK_UNVERIFIED}：清零进度按已销号计入，"

@@ -239,10 +239,10 @@ def test_open_cases_a_week_before_and_the_term_funnel(county):
     assert yi["cases_open"] == 2
     # Since the term began (1 Sep): 乙镇 found 2, none returned, 2 still out, K5 poor.
     assert yi["return_funnel"] == {"since": "2021-09-01", "found": 2, "returned": 0, "still_open": 2,
-                                   "still_open_poverty": 1}
+                                   "still_open_poverty": 1, "still_open_tuopin": 1}
     whole = analyse({**tables, "cases": events}, params, AS_OF, None).metrics
     assert whole["return_funnel"] == {"since": "2021-09-01", "found": 3, "returned": 1,
-                                      "still_open": 2, "still_open_poverty": 1}
+                                      "still_open": 2, "still_open_poverty": 1, "still_open_tuopin": 1}
 
 
 def test_top_rung_notice_check_reads_every_township_s_cases(county):

@@ -313,8 +313,10 @@ def test_return_funnel_counts_the_cases_found_since_a_day():
         ("D", "2021-09-08", "登记"), ("D", "2021-09-30", "死亡"),
         ("E", "2021-10-11", "登记"),
     ]), D(2021, 10, 15), 7)
-    assert return_funnel(table, D(2021, 9, 1), {"C", "A"}) == {
-        "since": "2021-09-01", "found": 4, "returned": 1, "still_open": 2, "still_open_poverty": 1}
+    # C and E are in the poverty register; only E's 类别 is 脱贫户.
+    assert return_funnel(table, D(2021, 9, 1), {"C", "A", "E"}, {"E", "A"}) == {
+        "since": "2021-09-01", "found": 4, "returned": 1, "still_open": 2, "still_open_poverty": 2,
+        "still_open_tuopin": 1}
     # Since the last run on Fri 8 Oct: only E is new, still open.
     assert return_funnel(table, D(2021, 10, 9), {"C"})["found"] == 1
 

@@ -333,7 +333,7 @@ def test_the_county_ranking_shows_each_township_s_levels():
     tables = backtest_county()
     params = dataclasses.replace(PARAMS, early_warning=HORIZON_30)
     county_pass = measure_county(tables, params, D(2021, 9, 15))  # A high and B medium in 甲镇
-    figures = pd.DataFrame({"township": ["甲镇", "乙镇"], "cases_open": [0, 1], "cases_open_poverty": [0, 0],
+    figures = pd.DataFrame({"township": ["甲镇", "乙镇"], "cases_open": [0, 1], "cases_open_tuopin": [0, 0],
                             "notices_overdue": [0, 0], "enrollment_rate": [None, None],
                             "absent_unexcused_today": [0, 0], "enrolled": [2, 3]})
     page = show.ranking(county_pass.analysis(None), figures).body

@@ -59,7 +59,7 @@ def test_trends_need_an_earlier_run():
 
 def test_ranking_is_one_sortable_table_most_open_cases_first():
     figures = pd.DataFrame({
-        "township": ["甲镇", "乙镇", "丙乡"], "cases_open": [1, 3, 0], "cases_open_poverty": [1, 0, 0],
+        "township": ["甲镇", "乙镇", "丙乡"], "cases_open": [1, 3, 0], "cases_open_tuopin": [1, 0, 0],
         "notices_overdue": [0, 0, 2], "enrollment_rate": [0.99, 0.97, None],
         "absent_unexcused_today": [0, 1, 2], "enrolled": [100, 200, 50]})
     page = show.ranking(None, figures).body
@@ -222,7 +222,8 @@ NO_HISTORY = pd.DataFrame(columns=["as_of", "township", "cases_open"])
 
 def test_cards_explain_themselves(small):
     page = show.header(small.analysis("甲镇")).body
-    assert "已复学 1 / 案件 3（含死亡 1、转学 0）" in page  # 劝返率 33.3%
+    # 劝返率 33.3%, its scope said, the death named as 核减.
+    assert "累计（含以前学期登记）：已复学 1 / 案件 3，其中核减 1 件（死亡 1，非辍学）" in page
     assert "33.3%" in page
     assert "本学年（9月1日起）登记的辍学案件，含已复学的学生" in page
     # 清零: 2 of 3 cases closed (returned, died); P5 still out; 31 Oct − 15 Oct = 16 days.
