@@ -49,7 +49,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check lib tests benchmarks
 	$(BIN)/lint-imports
 
-# chromium and fonts-noto-cjk for the browser test, installed when missing (.ci/system-packages).
+# chromium, fonts and LibreOffice for the browser and print tests, installed when missing (.ci/system-packages).
 system-packages:
 	@bash .ci/system-packages
 

@@ -135,6 +135,9 @@ class TableSheet:
     subtitle: str | None = None
     notes: Sequence[str] | str | None = None
     signoff: SignOff | None = None
+    # Leading columns that say whom a row is about, printed at the left of each part when the
+    # sheet is too wide for one A3 page; None: up to 姓名, else the leading text columns.
+    key_columns: int | None = None
 
 
 # 附件2 辍学学生登记表: the fields of public county and provincial templates,
@@ -234,6 +237,212 @@ def display_width(text: str) -> int:
     return len(text) + len(_WIDE.findall(text))
 
 
+# --- printing ------------------------------------------------------------------
+#
+# Spreadsheet programs grow no row for wrapped text they did not write themselves
+# (LibreOffice, WPS), and "fit to page" cancels manual page breaks (Excel). So kcbx
+# sizes every wrapped row itself, and picks each sheet's paper and scale from the
+# sheet's own width: fit to one page wide where no break must hold, an explicit
+# scale where one must (附件2's one form per page, a sheet split into two parts).
+
+A3 = 8  # Excel's paper code
+PAPER_POINTS = {A4: (595.3, 841.9), A3: (841.9, 1190.6)}  # portrait width, height
+SIDE_MARGIN = 0.4  # inches
+TOP_MARGIN = 0.6  # inches, top and bottom: room for the page footer
+# A unit of column width, printed: Excel draws 5.25 pt (7 px at 96 dpi) plus 3.75 pt of
+# padding per column; LibreOffice with Carlito (Calibri's metrics) 5.95 pt. The larger,
+# so a sheet estimated to fit does fit.
+POINTS_PER_WIDTH_UNIT = 6.0
+MERGE_GAP_UNITS = 5 / 7  # the padding between two merged columns, in width units
+MIN_PRINT_SCALE = 60  # percent: 10 pt text prints at 6 pt, the least that stays readable
+A4_LANDSCAPE_MIN_SCALE = 75  # below this a sheet goes to A3 rather than shrink on A4
+# Wrapped text: a display-width character (half a CJK character) of 10 pt text takes 0.95
+# width units (a CJK glyph is 1 em, 13.3 px, against 7 px a unit); a line of CJK text is
+# 1.45 em high (Noto Sans CJK), plus a few points of cell padding.
+UNITS_PER_CHARACTER_AT_10PT = 0.95
+LINE_HEIGHT_EM = 1.45
+CELL_PADDING_POINTS = 3.0
+DEFAULT_ROW_POINTS = 15.0
+TITLE_FONT_SIZE = 16
+TITLE_ROW_POINTS = 28.0
+NOTE_FONT_SIZE = 9
+SIGNOFF_ROW_POINTS = 24.0
+FORM_ROW_POINTS = 22.0  # a form's line: room to write by hand
+FORM_LONG_ROW_POINTS = 36.0  # a form's long answer (address, cause, measures)
+IDENTIFYING_HEADERS = ("姓名",)  # a split sheet repeats its leading columns up to this one
+MAX_KEY_COLUMNS = 4
+
+
+@dataclass(frozen=True)
+class PageSetup:
+    """How a sheet prints: paper, orientation and scale (percent).
+
+    ``fit_to_width``: the spreadsheet program fits the sheet one page wide itself
+    (``scale`` is then kcbx's estimate of it). A sheet too wide for that is split
+    into printed parts: ``column_breaks`` are the first columns of the later parts,
+    and its first ``key_columns`` (who a row is about) repeat at the left of each.
+    """
+
+    paper: int
+    landscape: bool
+    scale: int
+    fit_to_width: bool
+    column_breaks: tuple[int, ...] = ()
+    key_columns: int = 0
+
+
+def printable_width(paper: int, landscape: bool) -> float:
+    """Points across a page between the side margins."""
+    width, height = PAPER_POINTS[paper]
+    return (height if landscape else width) - 2 * SIDE_MARGIN * 72
+
+
+def printable_height(paper: int, landscape: bool) -> float:
+    """Points down a page between the top and bottom margins."""
+    width, height = PAPER_POINTS[paper]
+    return (width if landscape else height) - 2 * TOP_MARGIN * 72
+
+
+def printed_width(widths: Sequence[float]) -> float:
+    """Points the columns of these widths (in width units) take on paper at 100 %."""
+    return sum(widths) * POINTS_PER_WIDTH_UNIT
+
+
+def fitting_scale(points: float, room: float) -> int:
+    """The largest whole percent (at most 100) at which points fit in room."""
+    return 100 if points <= room else int(room * 100 // points)
+
+
+def table_page_setup(widths: Sequence[float], key_columns: int = 0,
+                     breakable: Sequence[bool] | None = None) -> PageSetup:
+    """The paper a table of these column widths prints on, one page wide.
+
+    A4 portrait when it fits at 100 %, else A4 landscape down to A4_LANDSCAPE_MIN_SCALE,
+    else A3 landscape down to MIN_PRINT_SCALE. A wider sheet prints on A3 landscape in
+    as few parts as keep that scale, cut where ``breakable[c]`` allows a part to start at
+    column c (not inside a merged group header), each part led by the ``key_columns``.
+    """
+    total = printed_width(widths)
+    for paper, landscape, least in ((A4, False, 100), (A4, True, A4_LANDSCAPE_MIN_SCALE),
+                                    (A3, True, MIN_PRINT_SCALE)):
+        scale = fitting_scale(total, printable_width(paper, landscape))
+        if scale >= least:
+            return PageSetup(paper, landscape, scale, fit_to_width=True)
+    room = printable_width(A3, True)
+    key_points = printed_width(widths[:key_columns])
+    breaks = _balanced_column_breaks(widths, key_columns, breakable,
+                                     room * 100 / MIN_PRINT_SCALE - key_points)
+    starts = [key_columns, *breaks, len(widths)]
+    widest = key_points + max(printed_width(widths[first:last]) for first, last in zip(starts, starts[1:]))
+    return PageSetup(A3, True, fitting_scale(widest, room), fit_to_width=False,
+                     column_breaks=tuple(breaks), key_columns=key_columns)
+
+
+def _balanced_column_breaks(widths: Sequence[float], first: int, breakable: Sequence[bool] | None,
+                            capacity: float) -> list[int]:
+    """Breaks cutting columns first.. into the fewest parts no wider than capacity (points),
+    then made as even as that number of parts allows (the widest part as narrow as can be)."""
+    allowed = [True] * len(widths) if breakable is None else list(breakable)
+
+    def packed(limit: float) -> list[int]:
+        breaks: list[int] = []
+        start, used, last_allowed = first, 0.0, None
+        for col in range(first, len(widths)):
+            points = printed_width(widths[col:col + 1])
+            if col > start and allowed[col]:
+                last_allowed = col
+            if used + points > limit and col > start:
+                cut = last_allowed if last_allowed is not None else col
+                breaks.append(cut)
+                start, last_allowed = cut, None
+                used = printed_width(widths[cut:col])
+            used += points
+        return breaks
+
+    parts = len(packed(capacity))
+    low, high = printed_width([max(widths[first:], default=0)]), capacity
+    for _ in range(40):  # bisect the narrowest limit that needs no more parts
+        middle = (low + high) / 2
+        low, high = (middle, high) if len(packed(middle)) > parts else (low, middle)
+    return packed(high)
+
+
+def form_page_setup(widths: Sequence[float], tallest_form: float) -> PageSetup:
+    """A4 portrait for one form a page: the scale (at most 100 %) fitting the form's width
+    and its tallest form (points); explicit, since "fit to page" would cancel the breaks."""
+    scale = min(fitting_scale(printed_width(widths), printable_width(A4, False)),
+                fitting_scale(tallest_form, printable_height(A4, False)))
+    return PageSetup(A4, False, max(MIN_PRINT_SCALE, scale), fit_to_width=False)
+
+
+def wrapped_lines(text: str, width: float, font_size: float = 10) -> int:
+    """Lines a wrapped cell of width (width units) needs for text at font_size (points)."""
+    per_character = UNITS_PER_CHARACTER_AT_10PT * font_size / 10
+    room = max(1.0, width - 0.5)  # a few pixels of the cell are padding
+    return sum(max(1, -(-display_width(line) * per_character // room))
+               for line in text.split("\n")) if text else 1
+
+
+def text_height(text: str, width: float, font_size: float = 10) -> float:
+    """Points of row height a wrapped cell of width needs to show all of text."""
+    return wrapped_lines(text, width, font_size) * LINE_HEIGHT_EM * font_size + CELL_PADDING_POINTS
+
+
+def merged_width(widths: Sequence[float], first_col: int, last_col: int) -> float:
+    """Width units of text room across columns first_col..last_col merged."""
+    return sum(widths[first_col:last_col + 1]) + MERGE_GAP_UNITS * (last_col - first_col)
+
+
+class _RowHeights:
+    """The height each row needs, in points: the most asked for it; other rows keep the default."""
+
+    def __init__(self) -> None:
+        self.points: dict[int, float] = {}
+
+    def need(self, row: int, points: float) -> None:
+        if points > self.points.get(row, 0.0):
+            self.points[row] = points
+
+    def need_across(self, first_row: int, last_row: int, points: float) -> None:
+        """A cell merged down rows first_row..last_row needs points: the last row makes up any lack."""
+        lack = points - self.total(first_row, last_row)
+        if lack > 0:
+            self.points[last_row] = self.height(last_row) + lack
+
+    def height(self, row: int) -> float:
+        return self.points.get(row, DEFAULT_ROW_POINTS)
+
+    def total(self, first_row: int, last_row: int) -> float:
+        return sum(self.height(row) for row in range(first_row, last_row + 1))
+
+    def apply(self, worksheet: Worksheet) -> None:
+        for row, points in sorted(self.points.items()):
+            worksheet.set_row(row, round(points, 2))
+
+
+def _apply_page_setup(worksheet: Worksheet, setup: PageSetup, last_row: int, last_col: int,
+                      title_rows: tuple[int, int] | None) -> None:
+    """Paper, scale, margins, print area, and the rows (and key columns) every page repeats."""
+    worksheet.set_paper(setup.paper)
+    if setup.landscape:
+        worksheet.set_landscape()
+    else:
+        worksheet.set_portrait()
+    worksheet.set_margins(left=SIDE_MARGIN, right=SIDE_MARGIN, top=TOP_MARGIN, bottom=TOP_MARGIN)
+    if setup.fit_to_width:
+        worksheet.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
+    else:
+        worksheet.set_print_scale(setup.scale)
+    if setup.column_breaks:
+        worksheet.set_v_pagebreaks(list(setup.column_breaks))
+        if setup.key_columns:
+            worksheet.repeat_columns(0, setup.key_columns - 1)
+    worksheet.print_area(0, 0, last_row, last_col)
+    if title_rows is not None:
+        worksheet.repeat_rows(*title_rows)
+    worksheet.center_horizontally()
+
+
 # --- writing -----------------------------------------------------------------
 
 
@@ -295,15 +504,20 @@ class _Styles:
     def __init__(self, workbook: Workbook) -> None:
         bordered = {"border": 1, "valign": "vcenter", "font_size": 10}
         self.title = workbook.add_format(
-            {"bold": True, "font_size": 16, "align": "center", "valign": "vcenter"}
+            {"bold": True, "font_size": TITLE_FONT_SIZE, "align": "center", "valign": "vcenter",
+             "text_wrap": True}
         )
-        self.subtitle = workbook.add_format({"font_size": 10, "valign": "vcenter"})
+        self.subtitle = workbook.add_format({"font_size": 10, "valign": "vcenter", "text_wrap": True})
+        self.title_left = workbook.add_format(
+            {"bold": True, "font_size": TITLE_FONT_SIZE, "valign": "vcenter", "text_wrap": True}
+        )
         self.header = workbook.add_format(
             {**bordered, "bold": True, "align": "center", "text_wrap": True, "bg_color": "#D9E1F2"}
         )
-        self.note = workbook.add_format({"font_size": 9, "text_wrap": True, "valign": "top"})
-        self.signoff = workbook.add_format({"font_size": 10, "valign": "vcenter"})
+        self.note = workbook.add_format({"font_size": NOTE_FONT_SIZE, "text_wrap": True, "valign": "top"})
+        self.signoff = workbook.add_format({"font_size": 10, "valign": "vcenter", "text_wrap": True})
         self.cell: dict[str, Format] = {"text": workbook.add_format(bordered)}
+        self.cell_wrapped = workbook.add_format({**bordered, "text_wrap": True})
         for kind, number_format in NUMBER_FORMATS.items():
             self.cell[kind] = workbook.add_format({**bordered, "num_format": number_format})
         self.form_label = workbook.add_format(
@@ -386,14 +600,22 @@ def _write_column(worksheet: Worksheet, first_row: int, col: int, values: pd.Ser
     return texts
 
 
-def _write_signoff(worksheet: Worksheet, row: int, last_col: int, signoff: SignOff | None,
-                   styles: _Styles) -> int:
+def _write_signoff(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
+                   last_col: int, signoff: SignOff | None, styles: _Styles, first_col: int = 0) -> int:
     """The sign-off line from row (when the sheet has one); return the next free row."""
     if signoff is None:
         return row
-    worksheet.set_row(row, 24)
-    _write_merged_text(worksheet, row, 0, last_col, signoff.text(), styles.signoff)
+    heights.need(row, SIGNOFF_ROW_POINTS)
+    _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, signoff.text(), styles.signoff)
     return row + 1
+
+
+def _write_wrapped_text(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
+                        first_col: int, last_col: int, text: str, style: Format,
+                        font_size: float = 10) -> None:
+    """text merged across first_col..last_col, its row as tall as the wrapped text needs."""
+    _write_merged_text(worksheet, row, first_col, last_col, text, style)
+    heights.need(row, text_height(text, merged_width(widths, first_col, last_col), font_size))
 
 
 def _write_merged_text(worksheet: Worksheet, row: int, first_col: int, last_col: int,
@@ -421,36 +643,113 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     if missing:
         raise KeyError(f"TableSheet {sheet.name!r}: rows lack columns {missing}")
     last_col = len(columns) - 1
+    heights = _RowHeights()
 
-    row = _write_heading(worksheet, 0, last_col, sheet.title, sheet.subtitle, styles)
-
-    header_first = row
+    # The table first: its widths decide the paper, and the paper how the title is merged.
+    header_first = 2 if sheet.subtitle else 1
     header_last = _write_table_header(worksheet, header_first, columns, styles)
     first_data_row = header_last + 1
-
     content_widths = []
+    texts_by_column = []
     for col, column in enumerate(columns):
         values = sheet.rows[column.key]
         texts = _write_column(worksheet, first_data_row, col, values, column.kind, styles.cell[column.kind])
+        texts_by_column.append(texts)
         content_widths.append(_content_width(values, column.kind, texts))
+    widths = _column_widths(columns, content_widths)
+    for col, width in enumerate(widths):
+        worksheet.set_column(col, col, width)
+    _fit_table_header(heights, header_first, columns, widths)
+    for col, column in enumerate(columns):
+        # Most columns are as wide as their widest text: only a capped or narrowed one wraps.
+        longest = content_widths[col] * UNITS_PER_CHARACTER_AT_10PT
+        if column.kind == "text" and (longest > widths[col] - 0.5
+                                      or any("\n" in text for text in texts_by_column[col])):
+            _wrap_long_texts(worksheet, heights, first_data_row, col, sheet.rows[column.key], widths[col],
+                             styles.cell_wrapped)
+
+    key_columns = _key_columns(columns) if sheet.key_columns is None else sheet.key_columns
+    breakable = [col == 0 or columns[col].group is None or columns[col].group != columns[col - 1].group
+                 for col in range(len(columns))]
+    setup = table_page_setup(widths, key_columns, breakable)
+    # Each printed part carries the title over its own columns (a later one marked 续): a title
+    # merged across a page break would print cut in two.
+    # Printed in parts, a title merged across a page break would print cut in two: it stands
+    # in the key columns, which every part repeats; notes and sign-off close the last part.
+    heading_last_col, closing_first_col = last_col, 0
+    if setup.column_breaks:
+        heading_last_col = (setup.key_columns or setup.column_breaks[0]) - 1
+        closing_first_col = setup.column_breaks[-1]
+    _write_heading(worksheet, heights, widths, 0, 0, heading_last_col, sheet.title, sheet.subtitle, styles,
+                   title_style=styles.title_left if setup.column_breaks else styles.title)
 
     row = first_data_row + len(sheet.rows)
     for line in _notes_lines(sheet.notes):
-        _write_merged_text(worksheet, row, 0, last_col, line, styles.note)
+        _write_wrapped_text(worksheet, heights, widths, row, closing_first_col, last_col, line,
+                            styles.note, NOTE_FONT_SIZE)
         row += 1
-    _write_signoff(worksheet, row + 1, last_col, sheet.signoff, styles)
+    last_row = row - 1
+    if sheet.signoff is not None:
+        last_row = _write_signoff(worksheet, heights, widths, row + 1, last_col, sheet.signoff, styles,
+                                  first_col=closing_first_col) - 1
+    heights.apply(worksheet)
 
-    for col, width in enumerate(_column_widths(columns, content_widths)):
-        worksheet.set_column(col, col, width)
     worksheet.freeze_panes(first_data_row, 0)
     worksheet.autofilter(header_last, 0, max(header_last, first_data_row + len(sheet.rows) - 1),
                          last_col)
-    worksheet.repeat_rows(header_first, header_last)  # print titles on every page
-    worksheet.set_landscape()
-    worksheet.set_paper(A4)
-    worksheet.fit_to_pages(1, 0)  # one page wide, as many pages tall as needed
-    worksheet.center_horizontally()
+    # Title and header rows print on every page.
+    _apply_page_setup(worksheet, setup, max(last_row, header_last), last_col, (0, header_last))
     worksheet.set_footer("&C第 &P 页，共 &N 页")
+
+
+def _key_columns(columns: Sequence[Column]) -> int:
+    """The leading columns that say whom a row is about: up to 姓名 when it comes early,
+    else the leading ungrouped text columns (the first column at least)."""
+    leading = []
+    for column in columns[:MAX_KEY_COLUMNS]:
+        if column.group is not None:
+            break
+        leading.append(column)
+        if column.header in IDENTIFYING_HEADERS:
+            return len(leading)
+    count = 0
+    for index, column in enumerate(leading):
+        if column.kind != "text" and index > 0:
+            break
+        count += 1
+    return max(1, count)
+
+
+def _fit_table_header(heights: _RowHeights, row: int, columns: Sequence[Column],
+                      widths: Sequence[float]) -> None:
+    """Heights for the header from row, as _write_table_header lays it out."""
+    if not any(column.group for column in columns):
+        for col, column in enumerate(columns):
+            heights.need(row, text_height(column.header, widths[col]))
+        return
+    down: list[tuple[str, float]] = []
+    for group, first, last in _group_runs(columns):
+        if group:
+            heights.need(row, text_height(group, merged_width(widths, first, last)))
+            for col in range(first, last + 1):
+                heights.need(row + 1, text_height(columns[col].header, widths[col]))
+        else:
+            down.extend((columns[col].header, widths[col]) for col in range(first, last + 1))
+    for header, width in down:  # merged down both rows: after the rows' own needs
+        heights.need_across(row, row + 1, text_height(header, width))
+
+
+def _wrap_long_texts(worksheet: Worksheet, heights: _RowHeights, first_row: int, col: int,
+                     values: pd.Series, width: float, style: Format) -> None:
+    """Rewrite a text column's cells too long for its width as wrapped text, each row as tall
+    as its text needs."""
+    for row, value in zip(range(first_row, first_row + len(values)), values.tolist()):
+        if _is_missing(value):
+            continue
+        text = _as_text(value)
+        if wrapped_lines(text, width) > 1:
+            worksheet.write_string(row, col, text, style)
+            heights.need(row, text_height(text, width))
 
 
 def _group_runs(columns: Sequence[Column]) -> list[tuple[str | None, int, int]]:
@@ -528,82 +827,102 @@ def _column_widths(columns: Sequence[Column], content_widths: Sequence[int]) -> 
 def _write_form_sheet(worksheet: Worksheet, sheet: FormSheet, styles: _Styles) -> None:
     for col, width in enumerate(FORM_WIDTHS):
         worksheet.set_column(col, col, width)
-    worksheet.set_portrait()
-    worksheet.set_paper(A4)
-    worksheet.center_horizontally()
-    if not sheet.forms:
-        _write_form_heading(worksheet, 0, sheet, styles)
-        worksheet.write_string(2 if sheet.subtitle else 1, 0, "（本期无辍学学生）", styles.subtitle)
-        return
-    row = 0
-    form_starts = []
-    for form in sheet.forms:
-        form_starts.append(row)
-        row = _write_pupil_form(worksheet, row, sheet, form, styles)
-    # A break "at row r" falls between 0-based rows r-1 and r: each later form starts a page.
+    last_col = len(FORM_WIDTHS) - 1
+    heights = _RowHeights()
+    if not sheet.forms:  # 零报告: the line, signed and stamped like any form
+        row = _write_form_heading(worksheet, heights, 0, sheet, styles)
+        _write_wrapped_text(worksheet, heights, FORM_WIDTHS, row, 0, last_col, "（本期无辍学学生）",
+                            styles.subtitle)
+        end = row + 1 if sheet.signoff is None else \
+            _write_signoff(worksheet, heights, FORM_WIDTHS, row + 2, last_col, sheet.signoff, styles)
+        form_starts = [0]
+    else:
+        end = 0
+        form_starts = []
+        for form in sheet.forms:
+            form_starts.append(end)
+            end = _write_pupil_form(worksheet, heights, end, sheet, form, styles)
+    heights.apply(worksheet)
+    tallest = max(heights.total(first, last - 1) for first, last in zip(form_starts, [*form_starts[1:], end]))
+    # Each form has its own title: no rows repeat. A break "at row r" falls between 0-based
+    # rows r-1 and r: each later form starts a page.
+    _apply_page_setup(worksheet, form_page_setup(FORM_WIDTHS, tallest), end - 1, last_col, None)
     worksheet.set_h_pagebreaks(form_starts[1:])
 
 
-def _write_heading(worksheet: Worksheet, row: int, last_col: int, title: str,
-                   subtitle: str | None, styles: _Styles) -> int:
-    """A merged title row (and subtitle row) across the sheet; return the next free row."""
-    worksheet.set_row(row, 28)
-    _write_merged_text(worksheet, row, 0, last_col, title, styles.title)
+def _write_heading(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
+                   first_col: int, last_col: int, title: str, subtitle: str | None,
+                   styles: _Styles, title_style: Format | None = None) -> int:
+    """A title row (and subtitle row) merged across first_col..last_col; return the next free row."""
+    heights.need(row, TITLE_ROW_POINTS)
+    _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, title,
+                        title_style or styles.title, TITLE_FONT_SIZE)
     row += 1
     if subtitle:
-        _write_merged_text(worksheet, row, 0, last_col, subtitle, styles.subtitle)
+        _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, subtitle,
+                            styles.subtitle)
         row += 1
     return row
 
 
-def _write_form_heading(worksheet: Worksheet, row: int, sheet: FormSheet, styles: _Styles) -> int:
+def _write_form_heading(worksheet: Worksheet, heights: _RowHeights, row: int, sheet: FormSheet,
+                        styles: _Styles) -> int:
     """The title (and subtitle) above a form; return the next free row."""
-    return _write_heading(worksheet, row, len(FORM_WIDTHS) - 1, sheet.title, sheet.subtitle, styles)
+    return _write_heading(worksheet, heights, FORM_WIDTHS, row, 0, len(FORM_WIDTHS) - 1, sheet.title,
+                          sheet.subtitle, styles)
 
 
-def _write_form_value(worksheet: Worksheet, row: int, first_col: int, last_col: int,
-                      value: Any, styles: _Styles) -> None:
+def _write_form_label(worksheet: Worksheet, heights: _RowHeights, row: int, col: int, label: str,
+                      styles: _Styles) -> None:
+    worksheet.write_string(row, col, label, styles.form_label)
+    heights.need(row, text_height(label, FORM_WIDTHS[col]))
+
+
+def _write_form_value(worksheet: Worksheet, heights: _RowHeights, row: int, first_col: int,
+                      last_col: int, value: Any, styles: _Styles) -> None:
     if last_col > first_col:
         worksheet.merge_range(row, first_col, row, last_col, "", styles.form_value)
     kind = "date" if _as_datetime(value) is not None else "text"
     _write_value(worksheet, row, first_col, value, kind, styles.form_value, styles.form_date)
+    if kind == "text" and not _is_missing(value):
+        heights.need(row, text_height(_as_text(value), merged_width(FORM_WIDTHS, first_col, last_col)))
 
 
-def _write_pupil_form(worksheet: Worksheet, row: int, sheet: FormSheet, form: PupilForm,
-                      styles: _Styles) -> int:
+def _write_pupil_form(worksheet: Worksheet, heights: _RowHeights, row: int, sheet: FormSheet,
+                      form: PupilForm, styles: _Styles) -> int:
     """Write one form from row; return the first row after it."""
     last_col = len(FORM_WIDTHS) - 1
-    row = _write_form_heading(worksheet, row, sheet, styles)
+    row = _write_form_heading(worksheet, heights, row, sheet, styles)
     for line in FORM_LAYOUT:
         if len(line) == 1:
             # A long answer (address, cause, measures): the whole width, a taller row.
-            worksheet.set_row(row, 36)
-            worksheet.write_string(row, 0, line[0], styles.form_label)
-            _write_form_value(worksheet, row, 1, last_col, form.fields.get(line[0]), styles)
+            heights.need(row, FORM_LONG_ROW_POINTS)
+            _write_form_label(worksheet, heights, row, 0, line[0], styles)
+            _write_form_value(worksheet, heights, row, 1, last_col, form.fields.get(line[0]), styles)
         else:
-            worksheet.set_row(row, 22)
+            heights.need(row, FORM_ROW_POINTS)
             for pair, label in enumerate(line):
-                worksheet.write_string(row, 2 * pair, label, styles.form_label)
-                _write_form_value(worksheet, row, 2 * pair + 1, 2 * pair + 1,
+                _write_form_label(worksheet, heights, row, 2 * pair, label, styles)
+                _write_form_value(worksheet, heights, row, 2 * pair + 1, 2 * pair + 1,
                                   form.fields.get(label), styles)
         row += 1
 
-    _write_merged_text(worksheet, row, 0, last_col, "劝返记录", styles.form_label)
+    _write_wrapped_text(worksheet, heights, FORM_WIDTHS, row, 0, last_col, "劝返记录", styles.form_label)
     row += 1
     for col, column in enumerate(HISTORY_COLUMNS):
-        worksheet.write_string(row, col, column.header, styles.form_label)
+        _write_form_label(worksheet, heights, row, col, column.header, styles)
     row += 1
     history = form.history[[column.key for column in HISTORY_COLUMNS]]
     for record in history.itertuples(index=False, name=None):
         for col, value in enumerate(record):
-            _write_form_value(worksheet, row, col, col, value, styles)
+            _write_form_value(worksheet, heights, row, col, col, value, styles)
         row += 1
     for _ in range(max(0, FORM_BLANK_HISTORY_ROWS - len(history))):
         for col in range(len(HISTORY_COLUMNS)):
             worksheet.write_blank(row, col, None, styles.form_value)
-        worksheet.set_row(row, 22)
+        heights.need(row, FORM_ROW_POINTS)
         row += 1
-    return _write_signoff(worksheet, row, last_col, sheet.signoff, styles)
+    return _write_signoff(worksheet, heights, FORM_WIDTHS, row, last_col, sheet.signoff, styles)
 
 
 def write_line_above_every_sheet(path: str | os.PathLike[str], text: str, replaces: str | None = None) -> None:
@@ -644,6 +963,7 @@ def _insert_top_row(worksheet: Any) -> None:
     from openpyxl.worksheet.dimensions import RowDimension
 
     title_rows = worksheet.print_title_rows
+    print_area = worksheet.print_area
     freeze = worksheet.freeze_panes
     heights = {index: dimension.height for index, dimension in worksheet.row_dimensions.items()
                if dimension.height is not None}
@@ -662,4 +982,11 @@ def _insert_top_row(worksheet: Any) -> None:
         worksheet.auto_filter.ref = moved.coord
     if title_rows:
         first, last = (int(part.strip("$")) for part in title_rows.split(":"))
-        worksheet.print_title_rows = f"{first + 1}:{last + 1}"
+        # The line joins the rows every page repeats: a kept report says so on each page.
+        worksheet.print_title_rows = f"{1 if first == 1 else first + 1}:{last + 1}"
+    if print_area:
+        area = CellRange(print_area.split("!")[-1].replace("$", ""))
+        area.expand(down=1)
+        worksheet.print_area = area.coord
+    for page_break in worksheet.row_breaks.brk:  # 附件2: each form still starts a page
+        page_break.id += 1

@@ -73,7 +73,8 @@ def test_table_sheet_layout(statistics):
     assert {"A3:A4", "B3:B4", "C3:C4", "F3:F4", "G3:G4"} <= merged
     # Data start on row 5: panes frozen there, header rows printed on every page.
     assert sheet.freeze_panes == "A5"
-    assert sheet.print_title_rows == "$3:$4"
+    assert sheet.print_title_rows == "$1:$4"  # title, subtitle and header
+    # 94 width units (6 pt each, 564 pt) are too wide for A4 portrait's 538 pt: landscape.
     assert sheet.page_setup.orientation == "landscape"
     assert sheet.page_setup.paperSize == 9  # A4
     assert sheet.sheet_properties.pageSetUpPr.fitToPage is True
@@ -147,7 +148,7 @@ def test_without_groups_the_header_is_one_row(tmp_path):
     # Title on row 1, no subtitle, header on row 2, data from row 3.
     assert [sheet["A2"].value, sheet["B2"].value] == ["学校", "在校生"]
     assert sheet.freeze_panes == "A3"
-    assert sheet.print_title_rows == "$2:$2"
+    assert sheet.print_title_rows == "$1:$2"
     assert sheet["B3"].value == 300
 
 
