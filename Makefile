@@ -62,9 +62,28 @@ git-filter:
 	  $(BIN)/nbstripout --install --attributes .gitattributes && \
 	  git config filter.nbstripout.extrakeys '$(strip $(NB_EXTRA_KEYS))'; fi
 
+# make lab: one line naming the committed notebooks whose parameters cell differs from HEAD
+# (an analyst's edit left in the working tree); nothing when none does.
+define EDITED_PARAMETERS
+import pathlib, subprocess, nbformat
+def parameters(text):
+    cells = nbformat.reads(text, as_version=4).cells
+    return next((c.source for c in cells if "parameters" in c.metadata.get("tags", [])), None)
+edited = []
+for path in sorted(pathlib.Path("notebooks").glob("*.ipynb")):
+    head = subprocess.run(["git", "show", f"HEAD:{path}"], capture_output=True, text=True)
+    if head.returncode == 0 and parameters(head.stdout) != parameters(path.read_text(encoding="utf-8")):
+        edited.append(path.name)
+if edited:
+    print(f"参数单元格与 HEAD 不同 parameters cell differs from HEAD: {', '.join(edited)} "
+          "(git diff notebooks/; personal work: notebooks/my_*.ipynb, git-ignored)")
+endef
+export EDITED_PARAMETERS
+
 ## lab: JupyterLab on the notebooks (PARAMS=params/<county>.yaml, LAB_ARGS='--ip 0.0.0.0 --no-browser'); docs/explore.md
 lab: $(DEMO_STORE) git-filter
 	@echo "Notebooks are stripped of outputs when committed (nbstripout); nbval runs their committed parameters."
+	@$(BIN)/python -c "$$EDITED_PARAMETERS" || true
 	KCBX_PARAMS="$(abspath $(PARAMS))" $(BIN)/jupyter lab --notebook-dir=notebooks $(LAB_ARGS)
 
 ## bench: benchmarks (run by hand; they print their figures)

@@ -41,8 +41,30 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     except IngestStopped as stopped:  # refused, or another ingest held the store: nothing written
         print(f"kcbx ingest: {one_line(stopped)}", file=sys.stderr)
         return stopped.exit_code
-    print(format_report(report))
+    if args.quiet:  # a cron line's log: the summary, and on stderr what needs a person
+        print(ingest_summary(report))
+        for line in ingest_problems(report):
+            print(f"  {line}", file=sys.stderr)
+    else:
+        print(format_report(report))
     return 0 if report.ok else 1
+
+
+def ingest_summary(report) -> str:
+    """An ingest in one line: files, rows read, accepted and rejected, seconds, ok or not."""
+    state = "正常 ok" if report.ok else "有错误 errors"
+    if report.stale:  # never an all-clear that hides a file whose older rows stand in
+        state += f", 沿用旧数据 stale {len(report.stale)}"
+    return (f"kcbx ingest: {len(report.files)} 个文件 files, 读取 read {report.rows_read}, "
+            f"接受 accepted {report.rows_accepted}, 拒绝 rejected {report.rows_rejected}, "
+            f"{report.seconds:.1f} s: {state}: {inert(report.store, limit=None)}")
+
+
+def ingest_problems(report) -> list[str]:
+    """One line per file that could not be read, and per file whose earlier rows were kept."""
+    lines = [one_line(f.error) for f in report.files if f.error and f.status != "stale"]
+    lines += [f"沿用旧数据 stale: {inert(f.file)}: {one_line(f.error or '')}" for f in report.stale]
+    return lines
 
 
 NOTHING_TO_RUN = 3  # exit code: as_of outside the term of every county
@@ -67,8 +89,11 @@ def cmd_run(args: argparse.Namespace) -> int:
         try:
             check_in_term(params, as_of)
             in_term.append((position, params))
-        except NothingToRun as exc:
-            print(f"kcbx run: {one_line(exc)}", file=sys.stderr)
+        except NothingToRun:
+            # The notebooks' and kcbx.explore's line: the term, the file, the day to use instead.
+            from kcbx.notebook import out_of_term_message
+
+            print(f"kcbx run: {one_line(out_of_term_message(params, as_of))}", file=sys.stderr)
             outcomes.append(CountyOutcome(params.county, NOTHING_TO_DO, f"{as_of} is outside its term", position))
     if not in_term:
         if province:
@@ -272,7 +297,8 @@ def build_parser() -> argparse.ArgumentParser:
                "  6  a file could not be written or read (permission, disk full): the path\n"
                "     and the reason in one line; the store stays as it was")
     ingest.add_argument("--params", required=True)
-    ingest.add_argument("--quiet", action="store_true", help="no progress bar")
+    ingest.add_argument("--quiet", action="store_true",
+                        help="print one summary line (errors on stderr), no table or progress bar")
     ingest.add_argument("--allow-shrink", action="store_true",
                         help="write even when a kind lost all its files or most rows would go")
     ingest.set_defaults(func=cmd_ingest)
@@ -295,7 +321,8 @@ def build_parser() -> argparse.ArgumentParser:
                "     and the reason in one line; the previous run stays as it was")
     run.add_argument("--params", required=True, action="append",
                      help="a county's params file; repeat it to run several counties (a province)")
-    run.add_argument("--as-of", required=True, help="YYYY-MM-DD or 'today'")
+    run.add_argument("--as-of", required=True,
+                     help="a date (2021-10-15, 2021/10/15, 2021年10月15日, 20211015 …) or 'today'")
     run.add_argument("--workers", type=int, default=2,
                      help="notebooks run in parallel (with --scheduler local: dask workers)")
     run.add_argument("--scheduler", default=None,

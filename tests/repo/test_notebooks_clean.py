@@ -84,7 +84,9 @@ def test_the_project_s_notebooks_carry_no_outputs_and_read_params_from_make_lab(
                for cell in committed.cells if cell.cell_type == "code")
     parameters = nbformat.read(ROOT / "notebooks" / name, as_version=4).cells
     parameters = next(cell for cell in parameters if "parameters" in cell.metadata.get("tags", []))
-    assert 'os.environ.get("KCBX_PARAMS", "../params/demo.yaml")' in parameters.source
+    # params None: kcbx reads KCBX_PARAMS (make lab), else the project's params/demo.yaml
+    # (kcbx.notebook.params_path), from whatever folder the kernel runs in.
+    assert "\nparams = None  # " in parameters.source and "KCBX_PARAMS" in parameters.source
 
 
 def test_nbval_runs_the_committed_parameters(repo):

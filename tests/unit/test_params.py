@@ -162,8 +162,8 @@ def test_a_malformed_subsidy_stops_at_load(tmp_path, subsidy, key):
         ("term: {start: 2022-01-14, end: 2021-09-01}", "'term.end'"),
         ("term: {start: 2021-09-01, end: 2021-09-01}", "'term.end'"),
         ("term: {start: 2021-09-01}", "'term.end': the key is required"),
-        ("target_date: 2021-13-01", "'target_date': '2021-13-01' is not a date"),
-        ("days_off: [2021-11-12, 20211113]", "'days_off.1'"),
+        ("target_date: 2021-13-01", "'target_date': 应为日期，如 2021-10-15（收到 '2021-13-01'）"),
+        ("days_off: [2021-11-12, 2021-11-31]", "'days_off.1'"),  # 20211113 is a date (kcbx.util.dates)
         ("calendar: {2027: [2027-10-01]}", "'calendar.2027': must be a mapping"),
         ("calendar: {2027: {holiday: [2027-10-01]}}", "'calendar.2027.holiday': unknown key, did you mean holidays?"),
         ("home_teaching: {visits_per_month: 2}", "'home_teaching.hours_per_visit': the key is required"),

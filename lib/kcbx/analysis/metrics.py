@@ -29,8 +29,12 @@ def contract_metrics(analysis: Analysis) -> dict:
             **{k: v for k, v in metrics.items() if k not in CONTRACT_KEYS}}
 
 
+ZERO_WITHIN = 1e-12  # a figure this close to 0 is written as 0
+
+
 def json_ready(value):
-    """NaN → null; numpy scalars → Python numbers (json.dumps would fail or write NaN)."""
+    """NaN → null; numpy scalars → Python numbers (json.dumps would fail or write NaN); a
+    float within ZERO_WITHIN of 0 → 0.0."""
     if isinstance(value, dict):
         return {str(k): json_ready(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
@@ -39,6 +43,8 @@ def json_ready(value):
         value = value.item()
     if isinstance(value, float) and math.isnan(value):
         return None
+    if isinstance(value, float) and abs(value) < ZERO_WITHIN:
+        return 0.0  # a rate made of sums that cancel (-3.47e-17) is 0
     if isinstance(value, (dt.date, pd.Timestamp)):
         return value.isoformat()
     return value

@@ -51,6 +51,7 @@ from kcbx.params import Params
 from kcbx.store.readonly import StoreOpenForWriting, check_store, open_read_only
 from kcbx.util.digest import source_digest
 from kcbx.util.files import Access, sha256_of_file, write_text_atomic
+from kcbx.util.processes import command_line, process_words
 from kcbx.util.text import inert, one_line
 
 if TYPE_CHECKING:
@@ -361,13 +362,16 @@ def _writer_lock(store_path: Path) -> Iterator[None]:
 
         if not locked():
             lock.seek(0)
-            holder = f"pid {lock.read().strip() or '?'}"
-            print(f"另一个 ingest（{holder}）正在写入 {store_path}，等待其结束 "
+            written = lock.read().strip()
+            holder = f"pid {written or '?'}"
+            # "一个 Jupyter 内核（PID 4242）" when a notebook ingests: who to go and ask
+            who = process_words(int(written), command_line(int(written))) if written.isdigit() else holder
+            print(f"另一个 ingest（{who}）正在写入 {store_path}，等待其结束 "
                   f"waiting for the other ingest ({holder}) of this store", file=sys.stderr, flush=True)
             deadline = time.monotonic() + LOCK_TIMEOUT_SECONDS
             while not locked():
                 if time.monotonic() >= deadline:
-                    raise StoreBusy(f"等待另一个 ingest（{holder}）超过 {LOCK_TIMEOUT_SECONDS:g} 秒，本次未运行，库未改动 "
+                    raise StoreBusy(f"等待另一个 ingest（{who}）超过 {LOCK_TIMEOUT_SECONDS:g} 秒，本次未运行，库未改动 "
                                     f"the other ingest ({holder}) still held {store_path} after "
                                     f"{LOCK_TIMEOUT_SECONDS:g} s: stopped, the store is unchanged")
                 time.sleep(0.2)

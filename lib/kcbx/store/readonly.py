@@ -19,10 +19,12 @@ from pathlib import Path
 
 import duckdb
 
+from kcbx.util.errors import OneLineError
+from kcbx.util.processes import lock_holder
 from kcbx.util.text import inert
 
 
-class StoreOpenForWriting(RuntimeError):
+class StoreOpenForWriting(OneLineError, RuntimeError):
     """The store is open for writing elsewhere (a DuckDB shell or connection opened without
     read-only, in another process or this one): it cannot be read until that one closes."""
 
@@ -30,7 +32,7 @@ class StoreOpenForWriting(RuntimeError):
 STORE_ALIAS = "store"  # the catalog name of the store in a connection of open_read_only
 
 
-class NoStore(FileNotFoundError):
+class NoStore(OneLineError, FileNotFoundError):
     """A county with no store yet: its ledgers were never ingested."""
 
 
@@ -41,7 +43,7 @@ def require_store(store_path: str | Path, params_path: str | Path | None = None)
         raise NoStore(f"no store at {store_path}: run `{ingest}` first")
 
 
-class DamagedStore(RuntimeError):
+class DamagedStore(OneLineError, RuntimeError):
     """The store file cannot be read (cut short, not a DuckDB file): its message is one line
     saying so and that ``kcbx ingest`` rebuilds it (``check_store``)."""
 
@@ -136,13 +138,20 @@ def open_read_only(store_path: str | Path) -> duckdb.DuckDBPyConnection:
         # a writer in this one. Any other fault (not a DuckDB file, say) is raised as it is.
         if isinstance(exc, duckdb.IOException) and "Could not set lock" not in str(exc):
             raise
-        raise StoreOpenForWriting(
-            f"库正被其他程序以读写方式打开 the store {store_path} is open for writing elsewhere "
-            f"(close it, or open it read-only): {exc}") from None
+        raise StoreOpenForWriting(_held_for_writing(store_path, str(exc))) from None
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _held_for_writing(store_path: Path, reason: str) -> str:
+    """One line: who holds the store for writing (a Jupyter kernel, by its command line) and
+    what to do, then DuckDB's own words."""
+    holder = lock_holder(reason) or ("本进程中的一个连接" if "Unique file handle" in reason else "另一个程序")
+    return (f"{holder}以读写方式打开了库 {store_path}：请在那里关闭该连接（con.close()，或重启内核），"
+            f"读库请用只读方式（kx.connect、duckdb.connect(path, read_only=True)） "
+            f"the store is open for writing elsewhere: {' '.join(reason.split())}")
 
 
 def _literal(text: str) -> str:

@@ -98,8 +98,8 @@ def test_a_roster_cut_short_keeps_the_schools_earlier_rows_marked_stale(county, 
     cut_short(county.ledgers / "学籍" / "一小.xlsx")  # "Cannot detect file format" today
     capsys.readouterr()
     assert cli.main(["ingest", "--params", str(county.path), "--quiet"]) == 1  # no false all-clear
-    out = capsys.readouterr().out
-    assert "沿用旧数据 stale" in out and "学籍/一小.xlsx：沿用" in out
+    printed = capsys.readouterr()  # --quiet: the one-line summary, and on stderr the file
+    assert "有错误 errors, 沿用旧数据 stale 1" in printed.out and "沿用旧数据 stale: 学籍/一小.xlsx" in printed.err
     assert rows_of(county, "roster", "学籍/一小.xlsx") == 30  # the school's pupils are still there
     assert rows_of(county, "roster", "学籍/二小.xlsx") == 30
 
@@ -245,7 +245,7 @@ def test_a_file_name_in_gbk_bytes_is_read_and_reported_readably(county, capsys):
     with open(os.path.join(folder, b"\xb6\xfe\xff.csv"), "wb") as odd:  # 二 and a byte GBK lacks
         odd.write(("\n".join([",".join(ROSTER_HEADER[1:]), *(",".join(map(str, row[1:]))
                                                              for row in pupils("二小", 2, 200))]) + "\n").encode())
-    assert cli.main(["ingest", "--params", str(county.path), "--quiet"]) == 0
+    assert cli.main(["ingest", "--params", str(county.path)]) == 0  # the table names each file
     out = capsys.readouterr().out
     assert "学籍/一小花名册.xlsx" in out and "学籍/\\xb6\\xfe\\xff.csv" in out
     saved = json.loads(report_path(county.store).read_text(encoding="utf-8"))
@@ -412,7 +412,7 @@ def test_every_file_and_sheet_left_aside_is_in_the_ingest_report(county, capsys)
     (county.ledgers / "学籍" / ".DS_Store").write_bytes(b"")
     (county.ledgers / "学籍" / "说明.docx").write_bytes(b"")
     (county.ledgers / "照片").mkdir()
-    assert cli.main(["ingest", "--params", str(county.path), "--quiet"]) == 0
+    assert cli.main(["ingest", "--params", str(county.path)]) == 0  # the table says what was skipped
     out = capsys.readouterr().out
     saved = json.loads(report_path(county.store).read_text(encoding="utf-8"))
     entry = next(f for f in saved["files"] if f["file"] == "学籍/一小.xlsx")
