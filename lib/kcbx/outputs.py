@@ -5,6 +5,7 @@ same safe folder for all of them.
 
     <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · daily.png · notebook.ipynb
                                             (and report.pdf, with kcbx run --pdf)
+    <outputs>/<county>/<as_of>/<township>/学校/<school>.xlsx   附件1–3 of each school
     <outputs>/<county>/<as_of>/county/      the county roll-up, and its 适龄儿童台账.xlsx
     <outputs>/<county>/<as_of>/index.html · manifest.json
 """
@@ -30,6 +31,8 @@ DAILY_CARD_FILE = "daily.png"  # the 日报 card leaders forward (report/daily_c
 REPORT_PDF_FILE = "report.pdf"  # report.html printed, beside it (kcbx run --pdf)
 SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger, beside its forms.xlsx
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
+SCHOOL_FORMS_DIR = "学校"  # a township's folder of per-school forms: <school>.xlsx each
+SCHOOL_FORMS_SUFFIX = ".xlsx"
 
 # Path separators and Windows-forbidden characters; every character that would not be seen as
 # itself (controls, bidi, zero-width, surrogates, unassigned: util.text.hidden) goes too.
@@ -66,3 +69,9 @@ def county_output_dir(params: Params) -> Path:
     """``<outputs>/<county>``: every run of the county, one folder per as_of."""
     return params.outputs / safe_dirname(params.county)
 
+
+def school_forms_file(school: str) -> str:
+    """The file name of a school's forms in SCHOOL_FORMS_DIR: "城厢镇中心小学.xlsx"; a name that
+    could leave the folder, hide the file or clash with a device is made safe as a folder's is
+    (``safe_dirname``: "../x" -> "_x-<hash>.xlsx")."""
+    return safe_dirname(school) + SCHOOL_FORMS_SUFFIX

@@ -60,10 +60,12 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from kcbx.util.dates import NotADate, parse_date
+from kcbx.util.errors import OneLineError
 from kcbx.util.text import inert
 
 
-class ParamsError(ValueError):
+class ParamsError(OneLineError, ValueError):
     """A params file that cannot be used, with the key at fault."""
 
 
@@ -165,13 +167,12 @@ def _parsed(raw_bytes: bytes) -> Any:
 
 
 def _iso_date(value: Any) -> dt.date:
-    """A date written YYYY-MM-DD (the loader keeps dates as text)."""
-    if isinstance(value, str):
-        try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"{value!r} is not a date (YYYY-MM-DD)")
+    """A date as people write it (kcbx.util.dates: 2021-10-15, 2021/10/15, 2021年10月15日 …;
+    the loader keeps dates as text); the message names no key, the error's location does."""
+    try:
+        return parse_date(value, name="")
+    except NotADate as exc:
+        raise ValueError(str(exc)) from None
 
 
 def _whole_numbers_as_int(value: float) -> int | float:
@@ -357,7 +358,13 @@ class _ParamsFile(_Section):
     calendar: dict[int, _YearCalendar] = {}
     escalation: Annotated[list[PositiveWholeNumber], Field(min_length=1)] = [1, 3, 5]
     notice_days: WholeNumber = 7
+    # 合规检查 (kcbx.measures.compliance): school days allowed for the notice after the top rung;
+    # calendar days allowed between 复学 and 销号.
+    notice_grace_days: WholeNumber = 2
+    strike_off_days: WholeNumber = 7
     target_date: Date | None = None
+    # 巩固率 below it is marked on the forms' 巩固率 sheet: a fraction, 0.95 for 95 %.
+    retention_target: Annotated[NonNegativeNumber, Field(le=1)] = 0.95
     school_age: _SchoolAge = _SchoolAge()
     subsidy: _Subsidy = _Subsidy.model_validate(_DEFAULT_SUBSIDY)
     home_teaching: _HomeTeaching = _HomeTeaching.model_validate(_DEFAULT_HOME_TEACHING)
@@ -381,6 +388,14 @@ class _ParamsFile(_Section):
             except KeyError:
                 raise ValueError(f"no group named {group!r} on this machine") from None
         return group
+
+    @field_validator("retention_target", mode="before")
+    @classmethod
+    def _a_fraction(cls, target: Any) -> Any:
+        # 95 means 95 % to whoever writes it; say so rather than "less than or equal to 1".
+        if isinstance(target, int | float) and not isinstance(target, bool) and target > 1:
+            raise ValueError(f"{target} is above 1: write a fraction, {target / 100:g} for {target:g} %")
+        return target
 
     @field_validator("escalation")
     @classmethod
@@ -613,7 +628,10 @@ class Params:
     calendar: dict[int, YearCalendar] = field(default_factory=dict)
     escalation: tuple[int, ...] = (1, 3, 5)
     notice_days: int = 7
+    notice_grace_days: int = 2
+    strike_off_days: int = 7
     target_date: dt.date | None = None
+    retention_target: float = 0.95
     school_age_min: int = 6
     school_age_max: int = 15
     subsidy: SubsidyStandards = DEFAULT_SUBSIDY
@@ -681,7 +699,10 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
                   for year, spec in given.calendar.items()},
         escalation=tuple(given.escalation),
         notice_days=given.notice_days,
+        notice_grace_days=given.notice_grace_days,
+        strike_off_days=given.strike_off_days,
         target_date=given.target_date,
+        retention_target=given.retention_target,
         school_age_min=given.school_age.min,
         school_age_max=given.school_age.max,
         subsidy=_subsidy(given.subsidy),
@@ -721,12 +742,13 @@ def today_in(timezone: str = DEFAULT_TIMEZONE, now: dt.datetime | None = None) -
 
 def parse_as_of(value: str | dt.date, timezone: str = DEFAULT_TIMEZONE,
                 now: dt.datetime | None = None) -> dt.date:
-    """A run's as_of: a date, an ISO string, or 'today' (the date in ``timezone``, the
-    params' ``timezone``: see today_in)."""
+    """A run's as_of: a date, text as people write one (kcbx.util.dates.parse_date: 2021-10-15,
+    2021/10/15, 2021年10月15日 …; else NotADate, one line), or 'today' (the date in
+    ``timezone``, the params' ``timezone``: see today_in)."""
     if isinstance(value, dt.datetime):
         return value.date()
     if isinstance(value, dt.date):
         return value
     if str(value).strip().lower() == "today":
         return today_in(timezone, now)
-    return dt.date.fromisoformat(str(value).strip())
+    return parse_date(value, name="as_of")  # 2021-10-15, 2021/10/15, 2021年10月15日 … (NotADate)

@@ -228,7 +228,8 @@ def _models() -> dict[str, pa.DataFrameSchema]:
                 **_person_columns(),
                 "term": pa.Column(object, pa.Check.str_matches(r"^\d{4}[秋春]$")),
                 "item": _text(),
-                "amount": pa.Column(float, pa.Check.ge(0), coerce=True),
+                # negative: a reversal (冲正) of an earlier payment (kcbx.measures.support)
+                "amount": pa.Column(float, coerce=True),
                 **_provenance_columns(),
             },
             strict=True,
@@ -265,7 +266,8 @@ def columns(kind: str) -> list[str]:
 
 
 # Store tables beside the ledger kinds.
-REJECTED_COLUMNS = ("kind", "file", "sheet", "row", "column", "value", "reason")
+# id_number: the row's 身份证号 cell as written, when it has one (whose row it is, whatever the reason).
+REJECTED_COLUMNS = ("kind", "file", "sheet", "row", "column", "value", "reason", "id_number")
 INGEST_LOG_COLUMNS = (
     "kind",
     "file",

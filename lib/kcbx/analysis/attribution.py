@@ -170,3 +170,20 @@ def data_quality(log: pd.DataFrame, rejected: pd.DataFrame, findings: pd.DataFra
     return log[log["file"].isin(files)], of_township(rejected), of_township(findings)
 
 
+
+
+def problems_of_report(township: str | None, ingest_log: pd.DataFrame,
+                       problems: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """The problems (rejected rows or findings, with township and file) a township's report
+    lists, and how many it leaves to the county's (the county's, township None, lists all).
+
+    A problem no township could be given in a file that gave rows to several townships is
+    listed once, on the county's: six townships each listing it would report it six times. A
+    file that gave no row at all (unreadable, a missing header) stays on every report that
+    lists it: nobody knows whose it is.
+    """
+    if township is None or problems.empty:
+        return problems, 0
+    gave_rows = set(ingest_log.loc[ingest_log["rows_accepted"].fillna(0) > 0, "file"])
+    for_county = problems["township"].isna() & problems["file"].isin(gave_rows)
+    return problems[~for_county], int(for_county.sum())

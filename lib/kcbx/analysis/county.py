@@ -27,6 +27,8 @@ from kcbx.calendar import school_days_for
 from kcbx.measures import cases as case_measures
 from kcbx.measures import escalation, groups, matching, support, warning
 from kcbx.measures.common import FINDING_COLUMNS, current_roster
+from kcbx.measures.compliance import compliance_checks, known_birth_dates
+from kcbx.measures.matching import first_row_per_person
 from kcbx.params import Params
 
 NO_ROWS = np.array([], dtype=np.intp)
@@ -73,6 +75,7 @@ class CountyPass:
     ingest_totals: dict[str, int]
     warning_scores: pd.DataFrame  # scope's pupils scored on as_of (warning.score_day), with contacts
     warning_backtest: warning.Backtest  # scope's back-test: its listed pupils on L, its cases since
+    compliance_checks: pd.DataFrame  # 合规检查: cases by case township, scope's pupils by roster township
 
     # frame id -> (the frame, its row positions by township); the frame is kept so its id is not reused
     _positions: dict[tuple[int, str], tuple[pd.DataFrame, dict]] = field(
@@ -157,7 +160,8 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     names = matching.grade_names(params.junior_grade_names)
     out = matching.out_of_school(in_township(school_age, scope), roster, as_of, case_states, names)
     out = out.assign(transition_gap=out["person_key"].isin(
-        set() if transition is None else set(transition["person_key"])))
+        set() if transition is None else set(transition["person_key"])),
+        in_absence_ledger=out["person_key"].isin(set(tables["absence"]["person_key"])))
     home_teaching_due = support.home_teaching_due(disability)
     ht = params.home_teaching
     compliance = support.home_teaching_compliance(
@@ -166,20 +170,24 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
     measured_findings = [tables.get("findings"),
                          escalation.absence_findings(absence, days, set(roster_now["person_key"])),
-                         case_measures.case_findings(events, as_of)]
+                         case_measures.case_findings(events, as_of),
+                         support.subsidy_reversal_findings(tables["subsidy"])]
     found = [f for f in measured_findings if f is not None and len(f)]
     totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
     rows = row_townships(tables, roster_now)
     # 预警名单: the ledgers read once, then the pupils scored on as_of and on the look-back day.
     evidence = warning.warning_evidence(roster, absence, events, poverty, disability, days)
     early = params.early_warning
+    warning_scores = warning.with_contacts(warning.score_day(evidence, as_of, early, scope), population)
+    linked_events = case_measures.case_events(events)
+    today = escalation.absent_today(pupils_absence, days, as_of)
     return CountyPass(
         tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
         roster_now=roster_now, streaks=streaks,
-        absent_today=escalation.absent_today(pupils_absence, days, as_of),
+        absent_today=today,
         absence_data_through=escalation.absence_data_through(absence, days, as_of),
         duplicates=matching.duplicate_enrollments(roster_now),
-        cases=cases, case_states=case_states, case_events=case_measures.case_events(events),
+        cases=cases, case_states=case_states, case_events=linked_events,
         school_age=school_age,
         out_of_school=out,
         home_teaching_due=home_teaching_due, home_teaching=compliance,
@@ -194,8 +202,19 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
         rejected=attribute_to_townships(tables["rejected_rows"], rows),
         township_files=files_by_township(rows),
         ingest_totals={key: int(totals[key]) for key in ("rows_read", "rows_accepted", "rows_rejected")},
-        warning_scores=warning.with_contacts(warning.score_day(evidence, as_of, early, scope), population),
+        warning_scores=warning_scores,
         warning_backtest=warning.backtest(evidence, cases, as_of, early, scope),
+        compliance_checks=compliance_checks(
+            cases=cases, case_events=linked_events,
+            # Every pupil's absences (not scope's): a case's child may be another township's pupil.
+            absence=pupils_absence if scope is None else rows_of(
+                absence, "person_key", set(roster_now["person_key"])),
+            streaks=streaks, absent_today=today, early_warning=warning.listed_pupils(warning_scores),
+            pupils=first_row_per_person(roster_now), population=population,
+            birth_dates=known_birth_dates(roster_now, population),
+            school_days=days, as_of=as_of, escalation=params.escalation,
+            notice_grace_days=params.notice_grace_days, notice_days=params.notice_days,
+            strike_off_days=params.strike_off_days, term_start=params.term_start),
     )
 
 

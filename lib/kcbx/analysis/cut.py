@@ -123,8 +123,13 @@ class TownshipRows:
     findings: pd.DataFrame
     unenrolled_poverty: pd.DataFrame
     unenrolled_disability: pd.DataFrame
+    disability: pd.DataFrame       # the disability register's rows of it (its 乡镇)
+    # The current roster rows, wherever they are, of its school-age children and of its disability
+    # register's children: the forms' 学籍号, 休学 and school of each (外乡镇就读 too).
+    register_roster: pd.DataFrame
     ingest_totals: dict[str, int]
     absence_data_through: dt.date | None
+    compliance_checks: pd.DataFrame  # 合规检查 rows of its cases (case township) and pupils
     stale: tuple[str, ...] = ()    # a line for each ledger file that could not be read, whose rows it uses
 
 
@@ -132,13 +137,13 @@ class TownshipRows:
 # or "ingest" for what the ingest noted. A report rendered again names the inputs whose rows
 # changed; every field of TownshipRows and of its Core is in exactly one group (a test checks).
 ROWS_BY_INPUT: dict[str, tuple[str, ...]] = {
-    "roster": ("core.roster", "core.pupils", "duplicates", "transition", "person_groups"),
+    "roster": ("core.roster", "core.pupils", "duplicates", "transition", "person_groups", "register_roster"),
     "population": ("core.school_age", "core.out_of_school"),
     "absence": ("streaks", "absence", "core.absent_today", "absence_data_through", "warning_scores",
                 "backtest"),
-    "cases": ("core.cases", "core.case_counts", "pupil_cases", "case_events"),
+    "cases": ("core.cases", "core.case_counts", "pupil_cases", "case_events", "compliance_checks"),
     "poverty": ("poverty", "unenrolled_poverty"),
-    "disability": ("home_teaching_due", "unenrolled_disability"),
+    "disability": ("home_teaching_due", "unenrolled_disability", "disability"),
     "home_teaching": ("home_teaching", "visits"),
     "subsidy": ("subsidy",),
     "enrollment": ("enrollment",),
@@ -169,6 +174,7 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
                          else case_children | set(core.school_age["person_key"]))
     absence = tables["absence"]
     due = county._rows_in(county.home_teaching_due, township)
+    disability = county._rows_in(tables["disability"], township)
     due_keys = set(due["person_key"])
     log, rejected, findings = data_quality(tables["ingest_log"], county.rejected, county.findings,
                                            township, county.township_files)
@@ -193,8 +199,12 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
         ingest_log=log, rejected=rejected, findings=findings,
         unenrolled_poverty=county._rows_in(county.unenrolled_poverty, township),
         unenrolled_disability=county._rows_in(county.unenrolled_disability, township),
+        disability=disability,
+        register_roster=(county.roster_now if township is None else rows_of(
+            county.roster_now, "person_key", set(core.school_age["person_key"]) | set(disability["person_key"]))),
         ingest_totals=county.ingest_totals,
         absence_data_through=county.absence_data_through,
+        compliance_checks=county._rows_in(county.compliance_checks, township).reset_index(drop=True),
         stale=stale_lines(tables.get("stale_files"), township),
     )
 
@@ -238,7 +248,9 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
     ht = params.home_teaching
     ht_summary = support.home_teaching_summary(home_teaching_due, compliance,
                                                funding_per_year=ht.funding_per_year)
-    workload = support.teacher_workload(rows.visits, workload_hours_per_visit=ht.workload_hours_per_visit)
+    # Over the period of the compliance sheet: the term's start to as_of.
+    workload = support.teacher_workload(rows.visits, workload_hours_per_visit=ht.workload_hours_per_visit,
+                                        start=params.term_start, end=min(as_of, params.term_end))
     # Only the township's pupils' register rows and payments can count.
     subsidy = support.subsidy_check(town_roster, of_people(rows.poverty, town_pupils),
                                     rows.subsidy, as_of, params.subsidy)
@@ -306,6 +318,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "notices_missing": int(len(notices_missing)),
         "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
         "retention_detail": retention,
+        "retention_by_cohort": rates.retention_by_cohort(town_enrollment, year),
         "home_teaching_funding_due": ht_summary.get("funding_due"),
         "subsidy_missing_yuan": float(subsidy["missing"].sum()) if len(subsidy) else 0.0,
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
@@ -345,7 +358,9 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing, stale=rows.stale,
         day_absences=escalation.absences_on(town_absence, days, as_of),
         home_teaching_due=home_teaching_due.reset_index(drop=True),
+        disability=rows.disability.reset_index(drop=True), register_roster=rows.register_roster,
         poverty=matching.first_row_per_person(rows.poverty)[["person_key", "category"]
                                                             ].reset_index(drop=True),
         early_warning=warning.listed_pupils(warning_scores),
+        compliance=rows.compliance_checks,
     )

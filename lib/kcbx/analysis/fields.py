@@ -144,7 +144,9 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "疑似失学: school-age children with no current 在读 or 休学 roster row, no grade-9 毕业 row "
         "and no case settled otherwise; its row count is out_of_school_suspected",
         columns={**CHILD_COLUMNS, **EXPLAINED,
-                 "transition_gap": "also on the 小升初 list (transition)"}),
+                 "transition_gap": "also on the 小升初 list (transition)",
+                 "in_absence_ledger": "the absence ledger has a row of the child (a pupil "
+                                      "whose 学籍 is missing: 补录学籍)"}),
     "duplicates": FieldDoc(
         "重复学籍: children with 在读 current roster rows at two or more schools",
         columns={"person_key": PERSON, "name": "姓名", "schools": "学校, joined with 、",
@@ -213,6 +215,29 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "early_warning), highest score first",
         "In scope: pupils with a current 在读 row and no open case; one bool column per rule, "
         "score and level (high, medium); see docs/metrics.md, early_warning."),
+    "compliance": FieldDoc(
+        "合规检查: one row per child or case breaking one of the checks officers do by hand, by rule",
+        "Rules (kcbx.measures.compliance.RULES): notice_late (the 限期复学通知书 more than params "
+        "notice_grace_days school days after the top rung, or still missing), return_overdue (the "
+        "notice's notice_days over, child not back), child_labour (务工 under 16), not_struck_off "
+        "(已复学 more than strike_off_days days, no 销号), no_owner (双线 owner missing), "
+        "no_guardian_phone (未到校名册 or 预警名单 without a phone), early_marriage (早婚). A case's "
+        "row belongs to the case township, a pupil's to the township of their roster row.",
+        columns={"rule": "the rule's code", "rule_label": "the rule in Chinese", "township": "乡镇",
+                 "school": "学校", "name": "姓名", "person_key": PERSON,
+                 "case_id": "the case (None: a pupil's row)",
+                 "since": "the day the rule's clock started (top rung, notice, 复学, 登记)",
+                 "fact": "what was found, in one Chinese line with its dates",
+                 "who_acts": "who must act, and what", "owners": "the case's 包保干部 and 包保教师"}),
+    "disability": FieldDoc(
+        "the township's rows of the disability register (its 乡镇; the county: all), any age: "
+        "the 残疾儿童安置台账 is made of them",
+        columns={"disability_type": "残疾类别", "disability_level": "残疾等级",
+                 "placement": "安置方式: 随班就读, 特教学校, 特教班, 送教上门, 未安置"}),
+    "register_roster": FieldDoc(
+        "the current roster rows, in any township, of the township's school-age children and "
+        "disability-register children: where each is at school (学籍号, 学籍状态 休学 …)",
+        columns=ROSTER_COLUMNS),
     "ranking": FieldDoc(
         "the county's only (None for a township): the 周通报 ranking, one row per township",
         columns={"township": "the township", "cases_open": "open cases",

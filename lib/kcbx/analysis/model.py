@@ -77,6 +77,10 @@ class Analysis:
     # age, window_days, absent_days, unexcused_days, one bool per rule (warning.RULES), score,
     # level ("high", "medium"), guardian, phone
     early_warning: pd.DataFrame
+    # 合规检查: one row per child or case breaking a rule (kcbx.measures.compliance), by rule
+    compliance: pd.DataFrame
+    disability: pd.DataFrame              # the township's disability register rows (残疾儿童安置台账)
+    register_roster: pd.DataFrame         # current roster rows, any township, of its school-age and disabled children
     # The county's only (None for a township's): the 周通报 ranking, one row per township with
     # its RANKING_KEYS figures, from the same county pass; and the county's figures in earlier
     # complete runs (as_of ≤ this one). A run's county pass fills both; so does

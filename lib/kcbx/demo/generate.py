@@ -18,9 +18,9 @@ What the demo holds, and why (the ledgers are described in docs/ledgers.md):
   make-up days), cases in every state (open with and without an overdue notice,
   returned, transferred, home teaching, died, struck), children on no roster;
 - the faults real ledgers have: a wrong ID checksum, an impossible date, an
-  unknown 年级 and 事件, a negative 金额, a child on two schools' rosters, pupils
+  unknown 年级 and 事件, a child on two schools' rosters, pupils
   without an ID, an exact duplicate absence and case event, an absence on a
-  holiday, text that looks like a formula or HTML.
+  holiday, text that looks like a formula or HTML; and a 冲正 (a negative 金额, a reversal).
 
 Everything comes from one seeded ``numpy`` Generator, in a fixed order: the
 same seed gives byte-identical files.

@@ -325,7 +325,7 @@ def subsidies(b: Builder, poverty: pd.DataFrame) -> pd.DataFrame:
     """2021秋 payments to 在读 poverty pupils: half the yearly standard, some in two instalments.
 
     Some are short (one instalment of two, or the day rate for a boarder), one is
-    missing, and each also gets 营养改善; one row has a negative amount.
+    missing, and each also gets 营养改善; one row is a 冲正 (a negative amount: a reversal of an earlier payment).
     """
     rng, rows = b.rng, []
     yearly = {(True, "primary"): 1000, (True, "junior"): 1250, (False, "primary"): 500, (False, "junior"): 625}
@@ -350,7 +350,7 @@ def subsidies(b: Builder, poverty: pd.DataFrame) -> pd.DataFrame:
         rows += [{**base, "item": "生活补助", "amount": amount} for amount in payments]
         rows.append({**base, "item": "营养改善", "amount": 400.0})
     frame = pd.DataFrame(rows)
-    refund = frame.iloc[[1]].assign(amount=-312.5, item="生活补助", defect="negative_amount")
+    refund = frame.iloc[[1]].assign(amount=-312.5, item="生活补助", defect="reversal")
     return pd.concat([frame, refund], ignore_index=True)
 
 

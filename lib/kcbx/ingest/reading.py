@@ -173,7 +173,7 @@ def _normalize_sheet_guarded(sheet: RawSheet, today: dt.date) -> NormalizedSheet
     bad = sorted(found)
     faults = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "row" else object) for name, values in {
         "kind": [sheet.kind] * len(bad), "file": [sheet.file] * len(bad), "sheet": [sheet.sheet] * len(bad),
-        "row": bad, "column": [""] * len(bad), "value": [""] * len(bad),
+        "row": bad, "column": [""] * len(bad), "value": [""] * len(bad), "id_number": [None] * len(bad),
         "reason": [REASON_ROW_FAULT.format(error=type(found[r]).__name__) for r in bad]}.items()})
     rejected = pd.concat([kept.rejected, faults[list(schema.REJECTED_COLUMNS)]], ignore_index=True)
     return dataclasses.replace(kept, rejected=rejected.sort_values("row", kind="stable", ignore_index=True))

@@ -19,6 +19,7 @@ from kcbx.measures.matching import CASE_DIED, CASE_TRANSFERRED, ENROLLED_STATUS
 __all__ = [
     "GRADES",
     "retention_rate",
+    "retention_by_cohort",
     "cohort",
     "in_year_dropouts",
     "dropout_rate",
@@ -62,29 +63,50 @@ def _ratio(numerator: float | None, denominator: float | None) -> float | None:
     return numerator / denominator
 
 
+def _cohort_retention(totals: pd.DataFrame, school_year: int, grade: int) -> dict:
+    """巩固率 of the cohort in ``grade`` in school_year: its 在校生数 now over the grade-1
+    在校生数 of its intake year, school_year − (grade − 1); never capped, flagged above 1."""
+    grade1_year = school_year - (grade - FIRST_GRADE)
+    enrolled = _total(totals, "enrolled", school_year, grade)
+    grade1 = _total(totals, "enrolled", grade1_year, FIRST_GRADE)
+    rate = _ratio(enrolled, grade1)
+    return {
+        "grade": grade,
+        "rate": rate,
+        "flag": None if rate is None else rate > 1,
+        "enrolled": None if enrolled is None else int(enrolled),
+        "grade1": None if grade1 is None else int(grade1),
+        "grade1_year": grade1_year,
+    }
+
+
 def retention_rate(enrollment: pd.DataFrame, school_year: int) -> dict:
     """巩固率 of one school year, from the enrollment ledger rows given (the caller picks the township).
 
     As docs/metrics.md defines it: grade-9 在校生数 of the current school year / grade-1
     在校生数 eight school years earlier (grade 1 in 2013 for grade 9 in 2021); null
     where either row is missing; flag true where retention_rate > 1 (transfers in
-    not netted out): shown, never capped.
+    not netted out): shown, never capped. It is the grade-9 cohort of ``retention_by_cohort``.
 
     Returns {rate, flag, grade9, grade1, grade1_year}: grade9 and grade1 are the
     summed counts (int, None when no row), rate None also when grade1 is 0.
     """
-    grade1_year = school_year - YEARS_FROM_GRADE_1_TO_9
+    final = _cohort_retention(_totals_by_year_and_grade(enrollment), school_year, FINAL_GRADE)
+    return {"rate": final["rate"], "flag": final["flag"], "grade9": final["enrolled"],
+            "grade1": final["grade1"], "grade1_year": final["grade1_year"]}
+
+
+def retention_by_cohort(enrollment: pd.DataFrame, school_year: int) -> dict[str, dict]:
+    """巩固率 of every cohort past its intake year, by the grade it is in: retention_rate's
+    definition applied to grades 2–9 (grade g's 在校生数 of school_year over the grade-1
+    在校生数 of school_year − (g − 1)); grade "9" is retention_rate itself.
+
+    Returns {"2": {grade, rate, flag, enrolled, grade1, grade1_year}, …, "9": …}: enrolled
+    and grade1 the summed counts (None when no row gives them), rate None when either is
+    missing or grade1 is 0, flag true above 1 (None when rate is).
+    """
     totals = _totals_by_year_and_grade(enrollment)
-    grade9 = _total(totals, "enrolled", school_year, FINAL_GRADE)
-    grade1 = _total(totals, "enrolled", grade1_year, FIRST_GRADE)
-    rate = _ratio(grade9, grade1)
-    return {
-        "rate": rate,
-        "flag": None if rate is None else rate > 1,
-        "grade9": None if grade9 is None else int(grade9),
-        "grade1": None if grade1 is None else int(grade1),
-        "grade1_year": grade1_year,
-    }
+    return {str(grade): _cohort_retention(totals, school_year, grade) for grade in GRADES[1:]}
 
 
 def cohort(enrollment: pd.DataFrame, school_year: int) -> dict:

@@ -10,11 +10,12 @@ import datetime as dt
 
 import pandas as pd
 
-from kcbx.measures.common import is_in, roster_of_year, school_year_of
+from kcbx.measures.common import FINDING_COLUMNS, findings_of, is_in, roster_of_year, school_year_of
 from kcbx.measures.matching import (
     ENROLLED_STATUS,
     absence_explanation,
     first_row_per_person,
+    in_file_order,
     in_school_keys,
     settled_case_keys,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "term_label",
     "school_level",
     "subsidy_check",
+    "subsidy_reversal_findings",
     "transition_missing",
 ]
 
@@ -163,16 +165,25 @@ def home_teaching_summary(
     }
 
 
-def teacher_workload(visits: pd.DataFrame, workload_hours_per_visit: float = 4) -> pd.DataFrame:
+def teacher_workload(visits: pd.DataFrame, workload_hours_per_visit: float = 4,
+                     start: dt.date | None = None, end: dt.date | None = None) -> pd.DataFrame:
     """Per 送教教师: visits, children visited, class hours taught, workload hours.
 
     Each visit counts 4 class hours of teacher workload (params
-    home_teaching.workload_hours_per_visit, docs/params.md). Duplicate visit rows count once; pass the
-    visits of the period wanted. Visits with no teacher form one row with
-    teacher <NA>. Columns: teacher, visits, children, class_hours, workload_hours.
+    home_teaching.workload_hours_per_visit, docs/params.md). Duplicate visit rows count once;
+    only the visits dated from ``start`` to ``end`` count (both days in; None: no bound), so the
+    workload covers the period the 送教上门 sheet does (term start to as_of). Visits with no
+    teacher form one row with teacher <NA>. Columns: teacher, visits, children, class_hours,
+    workload_hours.
     """
+    dates = visits["date"]
+    in_period = pd.Series(True, index=visits.index)
+    if start is not None:
+        in_period &= dates >= pd.Timestamp(start)
+    if end is not None:
+        in_period &= dates <= pd.Timestamp(end)
     per_teacher = (
-        distinct_visits(visits)
+        distinct_visits(visits[in_period])
         .groupby("teacher", dropna=False, sort=True)
         .agg(visits=("date", "size"), children=("person_key", "nunique"),
              class_hours=("hours", "sum"))
@@ -197,6 +208,10 @@ def school_level(grade: pd.Series) -> pd.Series:
     return grade.astype("Int64").gt(LAST_PRIMARY_GRADE).map({False: "primary", True: "junior"})
 
 
+def _is_living_allowance(payments: pd.DataFrame) -> pd.Series:
+    return payments["item"].astype("string").str.contains(LIVING_ALLOWANCE, regex=False, na=False)
+
+
 def subsidy_check(
     current: pd.DataFrame,
     poverty: pd.DataFrame,
@@ -210,7 +225,10 @@ def subsidy_check(
     eligible pupils whose 生活补助 payments for the term containing as_of add up to
     strictly less than half the yearly standard for their boarding status and
     level (grades 1–6 primary, 7–9 junior). Payments are summed, never merged:
-    two equal instalments are two payments.
+    two equal instalments are two payments. A negative amount (冲正) reverses an earlier
+    payment of the same pupil and term: it is subtracted before 少发 is computed, and what
+    is left paid is never below 0 (``subsidy_reversal_findings`` lists a reversal with
+    less paid before it).
 
     standards: params.subsidy, SubsidyStandards(boarding=YuanByLevel(primary=1000, junior=1250), day=…).
     A pupil on two schools' current rosters gets one row, from their first 在读
@@ -218,8 +236,9 @@ def subsidy_check(
     a township's roster rows to get that township's pupils.
 
     Returns one row per eligible pupil: person_key, id_number, name, township,
-    school, grade, level, boarding, category (poverty 类别), term, due, paid,
-    short (bool), missing (yuan still owed, 0 when paid in full).
+    school, grade, level, boarding, category (poverty 类别), term, due, paid (net of
+    reversals), reversed (yuan reversed, ≥ 0), short (bool), missing (yuan still owed, 0 when
+    paid in full).
     """
     term = term_label(as_of)
     poor = first_row_per_person(poverty).set_index("person_key")["category"]
@@ -230,11 +249,9 @@ def subsidy_check(
     boarding = pupils["boarding"].fillna(False).astype(bool)
     due = [standards.yearly(b, lv) / 2 for b, lv in zip(boarding, level)]
 
-    is_living_allowance = payments["item"].astype("string").str.contains(
-        LIVING_ALLOWANCE, regex=False, na=False
-    )
-    living_allowance = payments[(payments["term"] == term) & is_living_allowance]
-    paid_per_pupil = living_allowance.groupby("person_key")["amount"].sum()
+    living_allowance = payments[(payments["term"] == term) & _is_living_allowance(payments)]
+    paid_per_pupil = living_allowance.groupby("person_key")["amount"].sum().clip(lower=0.0)
+    reversed_per_pupil = -living_allowance["amount"].clip(upper=0.0).groupby(living_allowance["person_key"]).sum()
 
     checked = pupils[["person_key", "id_number", "name", "township", "school", "grade"]].assign(
         level=level.astype(object),
@@ -243,11 +260,39 @@ def subsidy_check(
         term=term,
         due=pd.Series(due, index=pupils.index, dtype="float64"),
         paid=pupils["person_key"].map(paid_per_pupil).fillna(0.0).astype("float64"),
+        reversed=pupils["person_key"].map(reversed_per_pupil).fillna(0.0).astype("float64"),
     )
     return checked.assign(
         short=checked["paid"] < checked["due"],
         missing=(checked["due"] - checked["paid"]).clip(lower=0.0),
     )
+
+
+REVERSAL_UNMATCHED = "冲正金额超过此前已发金额"
+
+
+def subsidy_reversal_findings(payments: pd.DataFrame) -> pd.DataFrame:
+    """Reversals (冲正, a negative amount) with less paid before them, in file order, to the same
+    pupil, term and 项目: nothing there to reverse. Data-quality findings (FINDING_COLUMNS, kind
+    "subsidy"): the row is kept, and ``subsidy_check`` never lets a pupil's payments net below 0.
+    """
+    ordered = in_file_order(payments)
+    amount = pd.to_numeric(ordered["amount"], errors="coerce").astype("float64")
+    item = ordered["item"].astype("string").fillna("")
+    # The balance of the pupil's payments of that term and 项目 after each row, in file order.
+    balance = amount.groupby([ordered["person_key"], ordered["term"], item], dropna=False).cumsum()
+    unmatched = ordered[(amount < 0) & (balance < 0)]
+    if unmatched.empty:
+        return pd.DataFrame(columns=list(FINDING_COLUMNS))
+    reversed_amount = -amount[unmatched.index]
+    paid_before = balance[unmatched.index] + reversed_amount
+    detail = ("冲正 " + reversed_amount.map(_plain_yuan) + " 元，此前同一学期同一项目已发 "
+              + paid_before.map(_plain_yuan) + " 元")
+    return findings_of(unmatched, "subsidy", REVERSAL_UNMATCHED, detail)
+
+
+def _plain_yuan(amount: float) -> str:
+    return f"{amount:g}"
 
 
 # --- 小升初 -----------------------------------------------------------------

@@ -150,11 +150,12 @@ FORM_LAYOUT: tuple[tuple[str, ...], ...] = (
     ("监护人姓名", "联系电话"),
     ("家庭住址",),
     ("辍学(离校)时间", "复学时间"),
-    ("辍学原因",),
-    ("去向",),
-    ("包保教师", "包保干部"),
-    ("处理措施", "安置方式"),
-    ("限期复学通知书", "复学期限"),
+    ("原因分析",),
+    ("去向", "安置方式"),
+    ("帮扶措施",),
+    ("责任人(政府线)", "责任人(教育线)"),  # 双线包保: the township's cadre, the school's teacher
+    ("限期复学通知书", "时限(复学期限)"),
+    ("备注",),
 )
 FORM_FIELDS: tuple[str, ...] = tuple(label for line in FORM_LAYOUT for label in line)
 # The form's 劝返记录 table: every attempt, with its date, who and result.

@@ -23,11 +23,13 @@ import pandas as pd
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
+from kcbx.analysis.attribution import problems_of_report
 from kcbx.analysis.cut import tuopin_keys
 from kcbx.analysis.model import COUNTY_WIDE, Analysis, no_history
-from kcbx.analysis.ranking import RANKING_KEYS
+from kcbx.analysis.ranking import RANKING_KEYS, RANKING_RULE, ranked
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
+from kcbx.measures import compliance as compliance_rules
 from kcbx.measures import warning
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
@@ -192,7 +194,7 @@ def _with_township(a: Analysis, columns: Mapping[str, str]) -> dict[str, str]:
 # The page's table of contents: each section's anchor (its function's name) and short name,
 # in page order; the county's page also has the first two.
 CONTENTS = {"ranking": "乡镇排名", "trends": "趋势", "escalation": "缺勤预警", "early_warning": "预警名单",
-            "cases": "辍学案件", "matching": "四查三比对", "rates": "巩固率", "key_groups": "重点群体",
+            "cases": "辍学案件", "compliance": "合规检查", "matching": "四查三比对", "rates": "巩固率", "key_groups": "重点群体",
             "home_teaching": "送教上门", "subsidy": "资助", "transition": "小升初", "enrolment": "在校生",
             "data_quality": "数据说明"}
 COUNTY_ONLY_SECTIONS = ("ranking", "trends")
@@ -552,6 +554,33 @@ def cases(a: Analysis) -> Section:
         "<h3>原因、方式与安置</h3>", "".join(breakdowns))
 
 
+def compliance_lines(a: Analysis) -> list[str]:
+    """合规检查 in one line per rule (kcbx.measures.compliance.RULES): the count, the county's
+    townships with most, who acts and the rule in words. Counts only: no child is named."""
+    checks = a.compliance
+    params = a.params
+    words = compliance_rules.rules_in_words(params.escalation, params.notice_grace_days,
+                                            params.notice_days, params.strike_off_days)
+    lines = []
+    for rule, label in compliance_rules.RULES.items():
+        rows = checks[checks["rule"] == rule]
+        where = "" if a.township is not None else _townships_words(
+            {str(t): int(n) for t, n in rows["township"].value_counts().items()})
+        count = f"{len(rows)} 条{where}" if len(rows) else "无"
+        lines.append(f"{label}：{count}。责任：{compliance_rules.WHO_ACTS[rule]}。（{words[rule]}）")
+    return lines
+
+
+@_masks_known_names
+def compliance(a: Analysis) -> Section:
+    """合规检查: a line per rule with its count and who acts; the children and cases themselves are
+    on forms.xlsx's sheet 合规检查, with full identities, for those who act."""
+    items = "".join(f"<li>{_e(line)}</li>" for line in compliance_lines(a))
+    return _section("compliance", "合规检查（人工核查事项）",
+                    _p(f"共 {len(a.compliance)} 条；逐人逐案的情况、责任单位和包保责任人见表格（forms.xlsx）「合规检查」。"),
+                    f"<ul>{items}</ul>")
+
+
 def _also_listed(out_of_school: pd.DataFrame) -> pd.Series:
     """Which other list holds each suspected child too: 在办辍学案件, 小升初未衔接."""
     open_case = out_of_school["has_open_case"].map({True: "在办辍学案件", False: ""})
@@ -716,7 +745,10 @@ def _in_chinese(problems: pd.DataFrame) -> pd.DataFrame:
 def data_quality(a: Analysis) -> Section:
     log = a.ingest_log
     totals = log[["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
-    findings = a.findings  # a finding's detail is free text: masked with every table cell
+    # A finding's detail is free text: masked with every table cell.
+    rejected, left_rejected = problems_of_report(a.township, log, a.rejected)
+    findings, left_findings = problems_of_report(a.township, log, a.findings)
+    left = left_rejected + left_findings
     problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
     summary = (f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
                f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
@@ -729,11 +761,12 @@ def data_quality(a: Analysis) -> Section:
         masked_table(_in_chinese(log), {"kind": "台账", "file": "文件", "rows_read": "读入",
                                         "rows_accepted": "接受", "rows_rejected": "拒收", "error": "错误"},
                      limit=200, sheet="数据问题 文件读入"),
-        _p("下列问题按所在行的乡镇归属（行内无乡镇时按该学生的学籍乡镇）；拒收的行若所在文件涉及多个乡镇、"
-           "无法确定归属，则在各相关乡镇的报告中都列出。"),
+        _p("下列问题按所在行的乡镇归属（行内无乡镇时按该学生的学籍乡镇）；所在文件涉及多个乡镇、无法确定归属的，"
+           "只列在全县汇总报告中" + (f"（本报告另有 {left} 条）。" if left else "。")),
         "<h3>拒收的行</h3>",
-        masked_table(_in_chinese(_mask_rejected_value(a.rejected)),
-                     {**problem_columns, "column": "列", "value": "值", "reason": "原因"}, empty="无", sheet="数据问题"),
+        masked_table(_in_chinese(_mask_rejected_value(rejected)),
+                     {**problem_columns, "id_number": "身份证号", "column": "列", "value": "值", "reason": "原因"},
+                     empty="无", sheet="数据问题"),
         "<h3>已接受但需核查</h3>",
         masked_table(_in_chinese(findings), {**problem_columns, "finding": "问题", "detail": "说明"},
                      empty="无", sheet="数据问题"),
@@ -789,7 +822,7 @@ def early_warning(a: Analysis) -> Section:
         chart, _p(backtest_text(a)))
 
 
-TOWNSHIP_SECTIONS = (header, escalation, early_warning, cases, matching, rates, key_groups,
+TOWNSHIP_SECTIONS = (header, escalation, early_warning, cases, compliance, matching, rates, key_groups,
                      home_teaching, subsidy, transition, enrolment, data_quality)
 
 
@@ -808,17 +841,16 @@ RANKING_ASCENDING_FIRST = ("乡镇", "入学率")
 
 @_masks_known_names
 def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
-    """周通报: townships ranked by open cases, poverty cases open, overdue notices and 入学率.
+    """周通报: townships ranked by open cases (``ranking.ranked``), with 脱贫户 cases open, overdue
+    notices and 入学率 beside them.
 
-    One table, written most open cases first (as printed); in the page a click on a column
+    One table, written most open cases first (as printed and as forms.xlsx's 周通报); in the page a click on a column
     heading re-sorts it (kcbx_sort.js). With the county's Analysis ``a``, each township's
     pupils on the 预警名单 too, high and medium (``a.early_warning``, by their roster township).
     """
     if figures.empty:
         return _section("ranking", "乡镇排名（周通报）", _p("暂无乡镇数据"))
-    order = figures.assign(_open=figures["cases_open"].astype(float)).sort_values(
-        ["_open", "township"], ascending=[False, True], na_position="last").index
-    shown = figures.loc[order, list(RANKING_COLUMNS)]
+    shown = ranked(figures)[list(RANKING_COLUMNS)]  # the order of forms.xlsx's 周通报
     if a is not None:  # the levels of each township's 预警名单, cut from the county's list
         levels = warning.level_counts(a.early_warning, by="township")
         shown = shown.join(levels.reindex(shown["township"]).fillna(0).astype("int64")
@@ -827,7 +859,7 @@ def ranking(a: Analysis | None, figures: pd.DataFrame) -> Section:
     shown = shown.assign(enrollment_rate=shown["enrollment_rate"].map(percent)).rename(columns=columns)
     table = privacy.safe_table_html(shown, classes="kcbx-sortable", table_attributes={
         "data-ascending-first": "|".join(RANKING_ASCENDING_FIRST)})
-    return _section("ranking", "乡镇排名（周通报）", _p("按在办案件从多到少排列；点击列标题可按该列排序，再点一次反向。"),
+    return _section("ranking", "乡镇排名（周通报）", _p(f"{RANKING_RULE}点击列标题可按该列排序，再点一次反向。"),
                     f'<div class="kcbx-table">{table}</div>')
 
 

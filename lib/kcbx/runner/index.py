@@ -23,6 +23,8 @@ from kcbx.outputs import (
     METRICS_FILE,
     REPORT_PDF_FILE,
     SCHOOL_AGE_LEDGER_FILE,
+    SCHOOL_FORMS_DIR,
+    SCHOOL_FORMS_SUFFIX,
 )
 from kcbx.report.assets import (  # the page shares report.html's head, without nbconvert
     SORT_SCRIPT,
@@ -125,6 +127,22 @@ def file_href(as_of_dir: Path | None, entry: Mapping[str, Any], name: str) -> st
     return f'{quote(str(entry["dir"]))}/{quote(name)}'
 
 
+def school_forms_count(as_of_dir: Path | None, entry: Mapping[str, Any]) -> int:
+    """How many per-school workbooks a published township report holds in 学校/ (0: none)."""
+    folder = _report_folder(as_of_dir, entry)
+    schools = None if folder is None else folder / SCHOOL_FORMS_DIR
+    if schools is None or not schools.is_dir():
+        return 0
+    return sum(1 for path in schools.iterdir()
+               if path.name.endswith(SCHOOL_FORMS_SUFFIX) and not path.name.startswith("."))
+
+
+def _school_forms_link(as_of_dir: Path | None, entry: Mapping[str, Any]) -> dict[str, Any]:
+    schools = school_forms_count(as_of_dir, entry)
+    href = f'{quote(str(entry["dir"]))}/{quote(SCHOOL_FORMS_DIR)}/' if schools else ""
+    return {"schools_href": href, "schools": schools}
+
+
 def _rows(notebooks: list[Mapping[str, Any]], as_of_dir: Path | None = None) -> list[dict[str, Any]]:
     # The county roll-up first (township null), then townships in run order.
     ordered = sorted(notebooks, key=lambda entry: entry.get("township") is not None)
@@ -148,6 +166,8 @@ def _rows(notebooks: list[Mapping[str, Any]], as_of_dir: Path | None = None) -> 
             # Beside 报告, where the folder holds them: the 日报 card and the printable report.
             "daily_href": file_href(as_of_dir, entry, DAILY_CARD_FILE),
             "pdf_href": file_href(as_of_dir, entry, REPORT_PDF_FILE),
+            # A township's folder of per-school forms (附件1–3 of each school), where there is one.
+            **_school_forms_link(as_of_dir, entry),
             "error": describe_error(entry.get("error") or {}) if entry["status"] not in SUCCEEDED else "",
         }
         for entry in ordered

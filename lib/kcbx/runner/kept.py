@@ -9,7 +9,8 @@ hard links of the previous run's files, so each is written anew and renamed over
   source, no path, ID numbers masked);
 - metrics.json gains ``kept_from`` (the kept report's rendered_at) and ``kept_reason`` (the
   same one-line reason) - docs/contract.md, "Additions for issues 15–18";
-- forms.xlsx gets the same line in a red bold row above every sheet's title;
+- forms.xlsx gets the same line in a red bold row above every sheet's title, and so does each
+  school's workbook in 学校/ (a school signs and sends its 附件1–3: an old one must say so);
 - daily.png is removed: a 日报 card is forwarded as it is, and an old one would look current
   (index.html then links no card for that report).
 """
@@ -23,7 +24,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from kcbx.outputs import DAILY_CARD_FILE, FORMS_FILE, METRICS_FILE, REPORT_FILE
+from kcbx.outputs import (
+    DAILY_CARD_FILE,
+    FORMS_FILE,
+    METRICS_FILE,
+    REPORT_FILE,
+    SCHOOL_FORMS_DIR,
+    SCHOOL_FORMS_SUFFIX,
+)
 from kcbx.util.files import write_text_atomic
 
 KEPT_LINE_START = "本报告为上次结果"
@@ -81,8 +89,11 @@ def mark_kept(folder: Path, rendered_at: str | None, reason: str) -> None:
         if isinstance(metrics, dict):
             metrics.update({"kept_from": rendered_at, "kept_reason": reason})
             write_text_atomic(metrics_path, json.dumps(metrics, ensure_ascii=False, indent=2) + "\n")
-    forms = folder / FORMS_FILE
-    if forms.is_file():
+    schools = folder / SCHOOL_FORMS_DIR
+    school_forms = sorted(schools.glob("*" + SCHOOL_FORMS_SUFFIX)) if schools.is_dir() else []
+    for forms in [folder / FORMS_FILE, *school_forms]:
+        if not forms.is_file():
+            continue
         try:
             write_line_above_every_sheet(forms, line, replaces=KEPT_LINE_START)
         except Exception:  # not a workbook (openpyxl raises several kinds): no old file passes for new

@@ -20,6 +20,8 @@ from kcbx.outputs import (
     NOTEBOOK_FILE,
     REPORT_FILE,
     SCHOOL_AGE_LEDGER_FILE,
+    SCHOOL_FORMS_DIR,
+    SCHOOL_FORMS_SUFFIX,
 )
 from kcbx.runner.kept import kept_reason, mark_kept
 from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, NotebookRecord, RunStatus, read_manifest
@@ -37,15 +39,30 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 
 def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
-    """Copy a previous report's folder (notebook, report, forms, metrics; the county's
-    适龄儿童台账.xlsx); False when incomplete. Not a failed run's notebook.failed.ipynb."""
+    """Copy a previous report's folder (notebook, report, forms, metrics; the daily card, the
+    county's 适龄儿童台账.xlsx, a township's per-school forms 学校/); False when incomplete. Not a
+    failed run's notebook.failed.ipynb."""
     if not all((previous_dir / name).is_file() for name in REPORT_FILES):
         return False
     output_dir.mkdir(parents=True, exist_ok=True)
     for name in (*REPORT_FILES, *OPTIONAL_REPORT_FILES):
         if (previous_dir / name).is_file():
             _link_or_copy(previous_dir / name, output_dir / name)
+    _reuse_school_forms(previous_dir / SCHOOL_FORMS_DIR, output_dir / SCHOOL_FORMS_DIR)
     return True
+
+
+def _reuse_school_forms(previous: Path, target: Path) -> None:
+    """The per-school workbooks of a previous report, each linked (or copied); only regular
+    files named as ``kcbx.outputs.school_forms_file`` names them (no link, no hidden leftover)."""
+    if not previous.is_dir() or previous.is_symlink():
+        return
+    workbooks = [entry for entry in os.scandir(previous)
+                 if entry.is_file(follow_symlinks=False) and entry.name.endswith(SCHOOL_FORMS_SUFFIX)
+                 and not entry.name.startswith(".")]
+    target.mkdir(mode=0o700, exist_ok=True)
+    for entry in workbooks:
+        _link_or_copy(Path(entry.path), target / entry.name)
 
 
 @dataclass(frozen=True)

@@ -169,15 +169,20 @@ def test_absence_sheet_derives_unexcused():
     assert list(result.rejected["reason"]) == ["未知缺勤类型"]
 
 
-def test_subsidy_negative_amount_and_term_spelling():
+def test_subsidy_reversal_is_kept_negative_hours_rejected_and_term_spelling():
+    # A negative 金额 is a 冲正 (a reversal of an earlier payment): read, not rejected;
+    # a negative 课时 means nothing and is rejected.
     sheet = raw_sheet("subsidy", [
         {"id_number": ID_A, "term": "2021年秋季学期", "item": "生活补助", "amount": "250"},
-        {"id_number": ID_A, "term": "2022春", "item": "生活补助", "amount": -250},
+        {"id_number": ID_A, "term": "2021秋", "item": "生活补助", "amount": "-250元"},
     ])
     result = nz.normalize_sheet(sheet, TODAY)
-    assert list(result.accepted["term"]) == ["2021秋"]
-    assert list(result.accepted["amount"]) == [250.0]
-    assert list(result.rejected["reason"]) == ["金额为负数"]
+    assert list(result.accepted["term"]) == ["2021秋", "2021秋"]
+    assert list(result.accepted["amount"]) == [250.0, -250.0]
+    assert result.rejected.empty
+    visits = nz.normalize_sheet(raw_sheet("home_teaching", [
+        {"id_number": ID_A, "date": "2021-09-06", "hours": -3}]), TODAY)
+    assert list(visits.rejected["reason"]) == ["课时为负数"]
 
 
 def test_cases_keep_file_order_and_canonical_events():

@@ -12,6 +12,7 @@ from kcbx.measures.support import (
     home_teaching_due,
     home_teaching_summary,
     subsidy_check,
+    subsidy_reversal_findings,
     teacher_workload,
     term_label,
     transition_missing,
@@ -146,6 +147,11 @@ def test_teacher_workload():
     assert teacher_workload(visits).values.tolist() == [
         ["李老师", 1, 1, 3.0, 4], ["王老师", 3, 2, 8.0, 12],
     ]
+    # The period 11–24 September, both days in: 王's 10 Sep visit falls out → 2 visits (11, 24
+    # Sep), 2 children, 3 + 2 = 5 class hours, 8 workload hours; 李's 12 Sep visit stays.
+    assert teacher_workload(visits, start=dt.date(2021, 9, 11), end=dt.date(2021, 9, 24)).values.tolist() == [
+        ["李老师", 1, 1, 3.0, 4], ["王老师", 2, 2, 5.0, 8],
+    ]
 
 
 # --- 资助 ---------------------------------------------------------------------------
@@ -192,6 +198,37 @@ def test_subsidy_check():
         ["S7", "primary", "2021秋", 250.0, 250.0, False, 0.0],  # day pupil at 一校
     ]
     assert checked.loc[checked["person_key"] == "S7", "school"].item() == "一校"
+
+
+def test_a_reversal_cancels_an_earlier_payment_before_short_is_computed():
+    # R1, boarding primary (due 1000 / 2 = 500): paid 500, then 冲正 -312.5 → 187.5 kept,
+    # 500 − 187.5 = 312.5 short (the demo county's 农健晨). R2, day junior (312.5): paid 312.5
+    # twice, one instalment reversed → 312.5, in full. R3, day primary (250): a 冲正 of 100 with
+    # nothing paid before it → 0 kept, never −100, and 250 short; the row is a finding.
+    current = table("roster", [
+        {"person_key": key, "school_year": 2021, "grade": grade, "boarding": boarding, "status": "在读",
+         "school": "一校", "township": "甲镇"}
+        for key, grade, boarding in (("R1", 3, True), ("R2", 8, False), ("R3", 2, False))])
+    poverty = table("poverty", [{"person_key": key, "category": "脱贫户"} for key in ("R1", "R2", "R3")])
+    payments = table("subsidy", [
+        {"person_key": "R1", "term": "2021秋", "item": "生活补助", "amount": 500.0},
+        {"person_key": "R1", "term": "2021秋", "item": "营养改善", "amount": 400.0},
+        {"person_key": "R1", "term": "2021秋", "item": "生活补助", "amount": -312.5},
+        {"person_key": "R2", "term": "2021秋", "item": "生活补助", "amount": 312.5},
+        {"person_key": "R2", "term": "2021秋", "item": "生活补助", "amount": 312.5},
+        {"person_key": "R2", "term": "2021秋", "item": "生活补助", "amount": -312.5},
+        {"person_key": "R3", "term": "2021秋", "item": "生活补助", "amount": -100.0},
+    ])
+    checked = subsidy_check(current, poverty, payments, AS_OF, DEFAULT_SUBSIDY)
+    assert checked[["person_key", "due", "paid", "reversed", "short", "missing"]].values.tolist() == [
+        ["R1", 500.0, 187.5, 312.5, True, 312.5],
+        ["R2", 312.5, 312.5, 312.5, False, 0.0],
+        ["R3", 250.0, 0.0, 100.0, True, 250.0],
+    ]
+    # Only R3's reversal has less paid before it (row 8: the table's rows start at 2).
+    findings = subsidy_reversal_findings(payments)
+    assert findings[["kind", "row", "finding", "detail"]].values.tolist() == [
+        ["subsidy", 8, "冲正金额超过此前已发金额", "冲正 100 元，此前同一学期同一项目已发 0 元"]]
 
 
 # --- 小升初 ---------------------------------------------------------------------------

@@ -187,7 +187,7 @@ def dropout_forms(tmp_path):
          "辍学(离校)时间": dt.date(2021, 9, 3), "家庭住址": "城厢镇那布村12号", "联系电话": "13812341234"},
         history_from_case_events(CASE_EVENTS),
     )
-    second = PupilForm({"姓名": "李四", "辍学原因": "=1+1"})
+    second = PupilForm({"姓名": "李四", "原因分析": "=1+1"})
     path = tmp_path / "forms.xlsx"
     write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", [first, second],
                                     subtitle="示例县 城厢镇")])
@@ -196,13 +196,13 @@ def dropout_forms(tmp_path):
 
 def test_one_form_per_pupil_with_a_page_break_between(tmp_path):
     sheet = dropout_forms(tmp_path)
-    # Form 1: title row 1, subtitle row 2, the 11 lines of fields on rows 3–13,
-    # 劝返记录 on row 14, its header on row 15, 3 events on rows 16–18.
-    # Form 2 starts on row 19, so the one page break falls after row 18.
+    # Form 1: title row 1, subtitle row 2, the 12 lines of fields on rows 3–14,
+    # 劝返记录 on row 15, its header on row 16, 3 events on rows 17–19.
+    # Form 2 starts on row 20, so the one page break falls after row 19.
     titles = [row for row in range(1, sheet.max_row + 1)
               if sheet.cell(row, 1).value == "附件2 辍学学生登记表"]
-    assert titles == [1, 19]
-    assert [brk.id for brk in sheet.row_breaks.brk] == [18]
+    assert titles == [1, 20]
+    assert [brk.id for brk in sheet.row_breaks.brk] == [19]
     assert sheet.page_setup.orientation == "portrait"
     assert sheet.sheet_properties.pageSetUpPr is None or not sheet.sheet_properties.pageSetUpPr.fitToPage
 
@@ -218,24 +218,24 @@ def test_form_fields_are_labelled_and_typed(tmp_path):
     # 家庭住址 (row 7) is a full-width line: its value spans B–D.
     assert sheet["A7"].value == "家庭住址" and sheet["B7"].value == "城厢镇那布村12号"
     assert "B7:D7" in {str(r) for r in sheet.merged_cells.ranges}
-    # Every label of the form appears once in form 1 (rows 3–13).
-    labels = [sheet.cell(row, col).value for row in range(3, 14) for col in (1, 3)]
+    # Every label of the form appears once in form 1 (rows 3–14).
+    labels = [sheet.cell(row, col).value for row in range(3, 15) for col in (1, 3)]
     assert [label for label in labels if label] == list(FORM_FIELDS)
 
 
 def test_form_history_rows_and_formula_safety(tmp_path):
     sheet = dropout_forms(tmp_path)
-    assert [sheet.cell(15, col).value for col in range(1, 5)] == ["日期", "事件", "责任人", "结果/备注"]
-    assert [sheet.cell(row, 2).value for row in (16, 17, 18)] == ["登记", "劝返", "家访"]
-    assert sheet["A16"].value == dt.datetime(2021, 9, 3)
-    assert (sheet["D18"].value, sheet["D18"].data_type) == ("=cmd|' /C calc'!A0", "s")
-    # Form 2 (from row 19): 辍学原因 on its 7th line of fields, row 19 + 2 + 6 = 27.
-    assert sheet["A27"].value == "辍学原因"
-    assert (sheet["B27"].value, sheet["B27"].data_type) == ("=1+1", "s")
-    # No events: 3 blank bordered lines for handwriting, rows 34–36, after 劝返记录 (32) and header (33).
-    assert sheet["A32"].value == "劝返记录"
-    assert all(sheet.cell(row, 1).border.left.style == "thin" for row in (34, 35, 36))
-    assert sheet.max_row == 36
+    assert [sheet.cell(16, col).value for col in range(1, 5)] == ["日期", "事件", "责任人", "结果/备注"]
+    assert [sheet.cell(row, 2).value for row in (17, 18, 19)] == ["登记", "劝返", "家访"]
+    assert sheet["A17"].value == dt.datetime(2021, 9, 3)
+    assert (sheet["D19"].value, sheet["D19"].data_type) == ("=cmd|' /C calc'!A0", "s")
+    # Form 2 (from row 20): 原因分析 on its 7th line of fields, row 20 + 2 + 6 = 28.
+    assert sheet["A28"].value == "原因分析"
+    assert (sheet["B28"].value, sheet["B28"].data_type) == ("=1+1", "s")
+    # No events: 3 blank bordered lines for handwriting, rows 36–38, after 劝返记录 (34) and header (35).
+    assert sheet["A34"].value == "劝返记录"
+    assert all(sheet.cell(row, 1).border.left.style == "thin" for row in (36, 37, 38))
+    assert sheet.max_row == 38
 
 
 def test_unknown_form_field_is_refused():
@@ -319,11 +319,11 @@ def test_every_pupil_form_is_signed(tmp_path):
     forms = [PupilForm({"姓名": "张三"}), PupilForm({"姓名": "李四"})]
     write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", forms, signoff=SignOff())])
     sheet = openpyxl.load_workbook(path)["附件2"]
-    # Each form: title, 11 lines, 劝返记录, its header, 3 blank lines (rows 1–17), sign-off on row 18.
+    # Each form: title, 12 lines, 劝返记录, its header, 3 blank lines (rows 1–18), sign-off on row 19.
     signed = [row for row in range(1, sheet.max_row + 1)
               if str(sheet.cell(row, 1).value).startswith("填报单位（盖章）：__________")]
-    assert signed == [18, 36]
-    assert [brk.id for brk in sheet.row_breaks.brk] == [18]  # the sign-off stays on its form's page
+    assert signed == [19, 38]
+    assert [brk.id for brk in sheet.row_breaks.brk] == [19]  # the sign-off stays on its form's page
 
 
 def test_yuan_and_hours_keep_their_decimals_and_lose_a_spurious_zero(tmp_path):

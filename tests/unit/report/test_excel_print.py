@@ -152,15 +152,15 @@ def test_a_form_row_is_as_tall_as_its_responsible_people(tmp_path):
     path = tmp_path / "forms.xlsx"
     write_workbook(path, [FormSheet("附件2", "附件2 辍学学生登记表", [PupilForm({"姓名": "张三"}, history)])])
     sheet = openpyxl.load_workbook(path)["附件2"]
-    # Title row 1, 11 lines of fields (rows 2–12), 劝返记录 13, its header 14, the event on 15:
+    # Title row 1, 12 lines of fields (rows 2–13), 劝返记录 14, its header 15, the event on 16:
     # 责任人 takes 3 lines, 46.5 pt.
-    assert sheet["C15"].value == OWNERS
-    assert sheet.row_dimensions[15].height == pytest.approx(46.5)
+    assert sheet["C16"].value == OWNERS
+    assert sheet.row_dimensions[16].height == pytest.approx(46.5)
     # One form, A4 portrait at 100 % (no fit to page, which would cancel the breaks); nothing repeats.
     assert (sheet.page_setup.paperSize, sheet.page_setup.orientation) == (A4, "portrait")
     assert sheet.sheet_properties.pageSetUpPr is None or not sheet.sheet_properties.pageSetUpPr.fitToPage
     assert sheet.print_title_rows is None
-    assert sheet.print_area.endswith("$A$1:$D$17")  # 3 history rows: 15–17
+    assert sheet.print_area.endswith("$A$1:$D$18")  # 3 history rows: 16–18
 
 
 def test_a_kept_line_moves_the_print_setup_down(tmp_path):
@@ -174,7 +174,7 @@ def test_a_kept_line_moves_the_print_setup_down(tmp_path):
     assert table.print_title_rows == "$1:$4"
     assert table.print_area.endswith("$A$1:$AO$9")
     assert [brk.id for brk in table.col_breaks.brk] == [22] and table.print_title_cols == "$A:$C"
-    # Each form is 17 rows (title, 11, 劝返记录, header, 3 blank): the break after row 17 is now
-    # after row 18, and the area ends on row 35.
-    assert [brk.id for brk in form.row_breaks.brk] == [18]
-    assert form.print_area.endswith("$A$1:$D$35")
+    # Each form is 18 rows (title, 12, 劝返记录, header, 3 blank): the break after row 18 is now
+    # after row 19, and the area ends on row 37.
+    assert [brk.id for brk in form.row_breaks.brk] == [19]
+    assert form.print_area.endswith("$A$1:$D$37")

@@ -309,10 +309,14 @@ def test_the_report_is_in_chinese_throughout(small):
 def test_rejected_rows_say_whose_they_are(small):
     jia, yi = (show.data_quality(small.analysis(t)).body for t in ("甲镇", "乙镇"))
     # roster/甲小学.xlsx holds only 甲镇's rows: its rejected row is 甲镇's, shown with the kind and
-    # folder in Chinese. The row of t.xlsx (甲镇's and 乙镇's rows) is shown to both, unattributed.
+    # folder in Chinese. The row of t.xlsx (甲镇's and 乙镇's rows) belongs to no township: it is
+    # listed once, on the county's page, and each township's page says one more is there.
     assert "年级无法识别" in jia and "年级无法识别" not in yi
     assert "学籍/甲小学.xlsx" in jia and ">学籍<" in jia
-    assert "日期无法识别" in jia and "日期无法识别" in yi and show.UNATTRIBUTED in yi
+    assert "日期无法识别" not in jia and "日期无法识别" not in yi
+    assert "只列在全县汇总报告中（本报告另有 1 条）" in jia and "（本报告另有 1 条）" in yi
+    county = show.data_quality(small.analysis(None)).body
+    assert "日期无法识别" in county and show.UNATTRIBUTED in county
 
 
 def with_cases(county_pass, rows: list[dict]):

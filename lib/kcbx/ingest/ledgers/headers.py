@@ -117,6 +117,17 @@ def _all_header_names() -> set[str]:
     return {normalize_header(n) for n in names}
 
 
+@functools.cache
+def _known_header_names() -> frozenset[str]:
+    return frozenset(_all_header_names())
+
+
+def is_known_header(text: object) -> bool:
+    """Whether a header cell names a column kcbx knows in any kind (姓名 in an absence ledger,
+    which keeps no name): a column not needed here, never an unknown one."""
+    return normalize_header(text) in _known_header_names()
+
+
 def unknown_synonym_keys(synonyms: Mapping[str, Iterable[str]]) -> list[str]:
     """Keys of the params file's ``synonyms`` that are no known header (they would do nothing)."""
     known = _all_header_names()

@@ -3,7 +3,7 @@
 Every data row is either accepted into the store or listed, with file, sheet,
 row and reason, among the rejected rows: rows read = rows accepted + rows
 rejected, per file. Rejected: an invalid key, a date that does not parse, an
-unknown 事件 or 年级, a negative 金额. Common spellings are read: 学年 2021-2022
+unknown 事件 or 年级, a negative 课时 (a negative 金额 is a 冲正, kept). Common spellings are read: 学年 2021-2022
 or 2021学年 as 2021; 学期 2021年秋季学期 as 2021秋 (docs/ledgers.md, "Values").
 
 Each ``parse_*`` function reads one cell: it returns the canonical value (None
@@ -200,7 +200,7 @@ def parse_term(value: object) -> str | None:
     raise CellError(REASON_TERM)
 
 
-def _number(value: object, label: str) -> float:
+def _number(value: object, label: str, signed: bool = False) -> float:
     if isinstance(value, bool):
         raise CellError(f"{label}无法识别")
     if isinstance(value, (int, float)):
@@ -213,14 +213,15 @@ def _number(value: object, label: str) -> float:
             raise CellError(f"{label}无法识别") from None
     if not math.isfinite(number):
         raise CellError(f"{label}无法识别")
-    if number < 0:
+    if number < 0 and not signed:
         raise CellError(f"{label}为负数")
     return number
 
 
-def parse_amount(value: object, label: str = "金额") -> float | None:
-    """A non-negative quantity (金额 "1,000元" -> 1000.0, 课时). Raises CellError("金额为负数") etc."""
-    return None if _is_blank(value) else _number(value, label)
+def parse_amount(value: object, label: str = "金额", signed: bool = False) -> float | None:
+    """A non-negative quantity (金额 "1,000元" -> 1000.0, 课时); ``signed``: a negative one too (a
+    资助 冲正 "-312.5"). Raises CellError("金额为负数") etc."""
+    return None if _is_blank(value) else _number(value, label, signed)
 
 
 MAX_COUNT = 10 ** 9  # more pupils than China has: a typo (and beyond the store's whole numbers)
@@ -347,7 +348,9 @@ def _parser(kind: str, column: str) -> Callable[[object], object]:
             return parse_school_year
         case "term":
             return parse_term
-        case "amount" | "hours":
+        case "amount":  # a negative 金额 is a reversal (冲正) of an earlier payment
+            return lambda v: parse_amount(v, label, signed=True)
+        case "hours":
             return lambda v: parse_amount(v, label)
         case "enrolled" | "repeaters" | "graduates":
             return lambda v: parse_count(v, label)
@@ -465,6 +468,12 @@ class _Rejections:
             raw = self.sheet.rows.at[row, column] if column in self.sheet.rows else None
             self.by_row[row] = (self.label(column), _shown(cell_text(raw) or ""), reason)
 
+    def id_cell(self, row: int) -> str | None:
+        """The row's 身份证号 cell as written (shortened like a value), None when blank or absent."""
+        rows = self.sheet.rows
+        text = cell_text(rows.at[row, "id_number"]) if "id_number" in rows and row in rows.index else None
+        return _shown(text) if text else None
+
     def frame(self) -> pd.DataFrame:
         rows = sorted(self.by_row)
         columns = {
@@ -475,6 +484,7 @@ class _Rejections:
             "column": [self.by_row[r][0] for r in rows],
             "value": [self.by_row[r][1] for r in rows],
             "reason": [self.by_row[r][2] for r in rows],
+            "id_number": [self.id_cell(r) for r in rows],
         }
         return pd.DataFrame({name: pd.Series(columns[name], dtype="int64" if name == "row" else object)
                              for name in schema.REJECTED_COLUMNS})

@@ -508,7 +508,9 @@ def detect_header(grid: pd.DataFrame, vocabulary: HeaderVocabulary) -> Header | 
     unknown = []
     for position in range(top.shape[1]):
         text = "/".join(_texts(header_cells(position)))
-        if position not in merged and text and normalize_header(text) not in SERIAL_HEADERS:
+        # A header kcbx knows from another kind (姓名 in an absence ledger) is no unknown one.
+        known = any(headers.is_known_header(part) for part in _texts(header_cells(position)))
+        if position not in merged and text and normalize_header(text) not in SERIAL_HEADERS and not known:
             unknown.append(text)
     return Header(
         rows=tuple(int(top.index[row]) for row in header_rows),

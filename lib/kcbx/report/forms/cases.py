@@ -5,10 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kcbx.analysis.model import Analysis
-from kcbx.measures.cases import CASE_STATES, deadline_moved_note
+from kcbx.measures.cases import CASE_STATES, NOTICE_EVENT, TERM_SCOPES, deadline_moved_note
 from kcbx.measures.matching import LIST_SEPARATOR
 from kcbx.report.excel import Column, FormSheet, PupilForm, TableSheet, history_from_case_events
 from kcbx.report.forms.common import (
@@ -19,12 +20,22 @@ from kcbx.report.forms.common import (
     _is_blank,
     _numbered,
     _official_table,
+    _scope_note,
     _signoff,
     _subtitle,
+    _term_scopes,
     _title,
     _yes_no,
+    _zero_report,
 )
-from kcbx.schema import CASE_METHOD_NAMES
+from kcbx.schema import CASE_ACTIONS, CASE_METHOD_NAMES
+
+# Where a form's 辍学(离校)时间 comes from: the first day of the absence run that led to the
+# case (the absence ledger), else the case's registration.
+LEFT_ON_RUN = "连续无故缺勤首日"
+LEFT_ON_REGISTERED = "登记日期（未查到引致登记的连续缺勤）"
+REGISTRATION_FORM = "义务教育阶段辍学学生登记表"  # seed 000's 附件2, after the county and term
+SUMMARY_FORM = "义务教育阶段辍学学生登记汇总表"  # seed 000's 附件3
 
 
 def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
@@ -33,13 +44,17 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
     Adds id_number, gender, class_name, guardian, village, home_township, phone,
     family (from ``_people``); name, school and grade fall back on ``_people`` (the
     roster row first) when the case events leave them blank; method_wording (四个一批);
-    returned_on (the outcome date of a returned case); notice_due_note ("10月3日 →
-    10月8日（遇节假日顺延）" where the 复学期限 moved); notice_overdue_text (是/否 once a
-    notice was sent, else blank).
+    measures (帮扶措施: ``_case_measures``); returned_on (the outcome date of a returned
+    case); left_on, left_on_basis (辍学(离校)时间 and where it comes from: ``_left_school_on``);
+    scope, scope_label (the case's place on this term's forms, ``term_scope``; None: left
+    off them); notice_due_note ("10月3日 → 10月8日（遇节假日顺延）" where the 复学期限 moved);
+    notice_overdue_text (是/否 once a notice was sent, else blank).
     """
     cases = analysis.cases.reset_index(drop=True)
     child = _details(people, cases["person_key"])
     returned = cases["state"].eq("returned")
+    scope = _term_scopes(analysis).reset_index(drop=True)
+    left_on, basis = _left_school_on(cases, analysis.streaks)
     return cases.assign(
         name=cases["name"].where(cases["name"].notna(), child["name"]),
         school=cases["school"].where(cases["school"].notna(), child["school"]),
@@ -48,10 +63,58 @@ def _cases_with_child(analysis: Analysis, people: pd.DataFrame) -> pd.DataFrame:
            ("id_number", "gender", "class_name", "guardian", "village", "home_township", "phone",
             "family")},
         method_wording=cases["method"].map(_method_wording),
+        measures=cases["case_id"].map(_case_measures(analysis)).astype(object),
         returned_on=cases["outcome_date"].where(returned),
+        left_on=left_on,
+        left_on_basis=basis,
+        scope=scope,
+        scope_label=scope.map(TERM_SCOPES).astype(object),
         notice_due_note=deadline_moved_note(cases["notice_due_nominal"], cases["notice_due"]),
         notice_overdue_text=_yes_no(cases["notice_overdue"]).where(cases["last_notice"].notna()),
     )
+
+
+def _left_school_on(cases: pd.DataFrame, streaks: pd.DataFrame) -> tuple[pd.Series, pd.Series]:
+    """辍学(离校)时间 of each case, and its basis (LEFT_ON_RUN or LEFT_ON_REGISTERED).
+
+    The first day of the child's run of unexcused absences where that run began on or before
+    the case's opening and the case is the child's latest (the run is still going on as_of, so
+    it is the one that led to this case). ``streaks`` holds only runs going on at as_of: a run
+    that ended before (the child came back, or the absences stop in the ledger) is not known,
+    and the registration date stands in for it.
+    """
+    runs = streaks.loc[streaks["streak"].ge(1) & streaks["streak_start"].notna()]
+    # reindex, not map: map of an empty key column onto dates fails in pandas.
+    starts = runs.set_index("person_key")["streak_start"].reindex(cases["person_key"].to_numpy())
+    run_start = pd.Series(pd.to_datetime(starts.to_numpy()), index=cases.index)
+    latest = ~cases["person_key"].duplicated(keep="last")
+    led = latest & run_start.notna() & (run_start <= cases["opened"])
+    left_on = run_start.where(led, cases["opened"])
+    basis = pd.Series(np.where(led, LEFT_ON_RUN, LEFT_ON_REGISTERED), index=cases.index, dtype=object)
+    return left_on, basis
+
+
+def _case_measures(analysis: Analysis) -> dict[str, str]:
+    """case_id → 帮扶措施 from its log: the 四个一批 methods its actions (家访, 劝返, notices) used,
+    in order, then what those actions noted ("家访：家长不配合"); no entry where the log has
+    neither (the form leaves the line to fill by hand)."""
+    events = analysis.case_events
+    actions = events[~events["duplicate"] & events["event"].isin(CASE_ACTIONS)
+                     & (events["date"] <= pd.Timestamp(analysis.as_of))].sort_values("date", kind="stable")
+    measures = {}
+    for case_id, rows in actions.groupby("case_id", sort=False):
+        methods = [_method_wording(m) for m in rows["method"] if not _is_blank(m)]
+        notes = [f"{event}：{note}" for event, note in zip(rows["event"], rows["note"]) if not _is_blank(note)]
+        parts = ["、".join(dict.fromkeys(methods)), *dict.fromkeys(notes)]
+        text = "；".join(part for part in parts if part)
+        if text:
+            measures[case_id] = text
+    return measures
+
+
+def _on_this_terms_forms(cases: pd.DataFrame) -> pd.DataFrame:
+    """The cases 附件2 and 附件3 list: opened this term, or carried over still open."""
+    return cases[cases["scope"].notna()]
 
 
 def _method_wording(method: Any) -> Any:
@@ -91,15 +154,40 @@ def _grade_and_class(grade: Any, class_name: Any) -> str | None:
     return "".join(parts) or None
 
 
-def _registration_sheet(analysis: Analysis, cases: pd.DataFrame) -> FormSheet:
-    """附件2 辍学学生登记表: the forms of ``_registration_forms`` under the form's title."""
-    return FormSheet("附件2 辍学学生登记表", _title(analysis, "辍学学生登记表", annex=2),
-                     _registration_forms(analysis, cases), subtitle=_subtitle(analysis),
-                     signoff=_signoff(analysis))
+# A zero 附件2 (no case this term) lists the form's first fields as a header, nothing under it.
+_ZERO_REGISTRATION_COLUMNS = [
+    NUMBER,
+    Column("姓名", "name"),
+    Column("身份证号", "id_number"),
+    Column("学校", "school"),
+    Column("年级班级", "grade"),
+    Column("辍学(离校)时间", "left_on", kind="date"),
+    Column("辍学原因", "cause"),
+]
+_REGISTRATION = "附件2 辍学学生登记表"
+
+
+def _registration_sheet(analysis: Analysis, cases: pd.DataFrame) -> FormSheet | TableSheet:
+    """附件2 辍学学生登记表: the forms of ``_registration_forms`` under the form's title, each
+    signed by the unit and the guardian; with no case on this term's forms, the 零报告
+    ("本期无辍学学生"), signed all the same. ``cases``: ``_cases_with_child``'s rows, any subset."""
+    listed = _on_this_terms_forms(cases)
+    if listed.empty:
+        return _zero_report(analysis, _REGISTRATION, REGISTRATION_FORM, _ZERO_REGISTRATION_COLUMNS, annex=2,
+                            notes=[_scope_note(analysis)])
+    return FormSheet(_REGISTRATION, _title(analysis, REGISTRATION_FORM, annex=2),
+                     _registration_forms(analysis, listed), subtitle=_subtitle(analysis),
+                     signoff=_signoff(analysis, guardian=True))
 
 
 def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilForm]:
-    """附件2: one 辍学学生登记表 per case (一生一表), open cases first."""
+    """附件2: one 辍学学生登记表 per case (一生一表), open cases first.
+
+    原因分析 is the case's 辍学原因, 帮扶措施 its measures (``_case_measures``), 责任人 the two
+    lines' owners (包保干部, 包保教师), 时限 the 复学期限 (always a date). 备注 says the case's
+    scope (本学期登记, 上学期结转), where 辍学(离校)时间 comes from, and a deadline moved past a
+    holiday; the 劝返记录 row of that notice says it too.
+    """
     history = _case_history(analysis)
     forms = []
     for case in _open_first(cases).to_dict("records"):
@@ -115,22 +203,39 @@ def _registration_forms(analysis: Analysis, cases: pd.DataFrame) -> list[PupilFo
             "家庭类别": case["family"],
             "家庭住址": address,
             "联系电话": case["phone"],
-            "辍学(离校)时间": case["opened"],
-            "辍学原因": case["cause"],
+            "辍学(离校)时间": case["left_on"],
+            "原因分析": case["cause"],
             "去向": case["destination"],
-            "包保教师": case["edu_owner"],
-            "包保干部": case["admin_owner"],
-            "处理措施": case["method_wording"],
+            "责任人(政府线)": case["admin_owner"],
+            "责任人(教育线)": case["edu_owner"],
+            "帮扶措施": case["measures"],
             "复学时间": case["returned_on"],
             "安置方式": case["placement"],
             "限期复学通知书": case["last_notice"],
-            # A deadline moved past a holiday says so ("10月3日 → 10月8日（遇节假日顺延）").
-            "复学期限": case["notice_due_note"] or case["notice_due"],
+            "时限(复学期限)": case["notice_due"],
+            "备注": _form_note(case),
         }
         filled = {label: value for label, value in fields.items() if not _is_blank(value)}
-        case_history = history.get(case["case_id"])
-        forms.append(PupilForm(filled) if case_history is None else PupilForm(filled, case_history))
+        forms.append(PupilForm(filled, _annotated_history(history.get(case["case_id"]), case)))
     return forms
+
+
+def _form_note(case: dict) -> str:
+    """A form's 备注: "本学期登记；辍学(离校)时间：…；复学期限 10月3日 → 10月8日（遇节假日顺延）"."""
+    parts = [case["scope_label"], f"辍学(离校)时间：{case['left_on_basis']}",
+             None if _is_blank(case["notice_due_note"]) else f"复学期限 {case['notice_due_note']}"]
+    return "；".join(part for part in parts if not _is_blank(part))
+
+
+def _annotated_history(rows: pd.DataFrame | None, case: dict) -> pd.DataFrame:
+    """A form's 劝返记录, the notice that set the 复学期限 saying its move past a holiday."""
+    rows = (pd.DataFrame(columns=["date", "event", "owner", "result"]) if rows is None else rows).copy()
+    notice = rows.index[rows["event"].eq(NOTICE_EVENT) & rows["date"].eq(case["last_notice"])]
+    if len(notice) and not _is_blank(case["notice_due_note"]):
+        before = rows.at[notice[-1], "result"]
+        moved = f"复学期限 {case['notice_due_note']}"
+        rows.at[notice[-1], "result"] = moved if _is_blank(before) else f"{before}；{moved}"
+    return rows
 
 
 _NOTICE = "限期复学通知书"
@@ -155,9 +260,11 @@ _SUMMARY_COLUMNS = [
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
     FAMILY,
-    Column("辍学时间", "opened", kind="date"),
+    Column("辍学时间", "left_on", kind="date"),
+    Column("辍学时间依据", "left_on_basis"),
     Column("辍学原因", "cause"),
     Column("去向", "destination"),
+    Column("范围", "scope_label"),
     Column("当前状态", "state_label"),
     Column("劝返次数", "attempts", kind="int"),
     Column("包保干部", "admin_owner"),
@@ -171,11 +278,17 @@ _SUMMARY_COLUMNS = [
 
 
 def _summary_sheet(analysis: Analysis, cases: pd.DataFrame) -> TableSheet:
-    """附件3: one line per case, in the order of the 附件2 forms."""
-    return _official_table(analysis, "附件3 登记汇总表", "辍学学生登记汇总表", _SUMMARY_COLUMNS,
-                           _numbered(_open_first(cases)), annex=3,
-                           notes=["序号与附件2登记表的顺序一致：在办案件在前。乡镇为案件登记乡镇，村为户籍所在村。",
-                                  NOTICE_NOTE, FAMILY_NOTE])
+    """附件3: one line per case on this term's forms, in the order of the 附件2 forms; with none,
+    the 零报告 ("本期无辍学学生"), signed all the same. ``cases``: ``_cases_with_child``'s rows."""
+    listed = _on_this_terms_forms(cases)
+    notes = ["序号与附件2登记表的顺序一致：在办案件在前。乡镇为案件登记乡镇，村为户籍所在村。",
+             _scope_note(analysis) + "“范围”列：本学期登记或上学期结转。",
+             f"辍学时间：{LEFT_ON_RUN}（缺勤台账中引致登记的连续无故缺勤），台账无对应缺勤时为登记日期（见“辍学时间依据”）。",
+             NOTICE_NOTE, FAMILY_NOTE]
+    if listed.empty:
+        return _zero_report(analysis, "附件3 登记汇总表", SUMMARY_FORM, _SUMMARY_COLUMNS, annex=3, notes=notes[1:])
+    return _official_table(analysis, "附件3 登记汇总表", SUMMARY_FORM, _SUMMARY_COLUMNS,
+                           _numbered(_open_first(listed)), annex=3, notes=notes)
 
 
 _OWNERS = "包保责任人"

@@ -7,11 +7,22 @@ from __future__ import annotations
 import pandas as pd
 
 from kcbx.analysis.model import Analysis
+from kcbx.measures.by_school import SUBTOTAL_LABEL, TOTAL_LABEL
+from kcbx.measures.common import is_in
 from kcbx.measures.escalation import absence_not_reported
-from kcbx.measures.matching import grade_names
+from kcbx.measures.matching import ENROLLED_STATUS, grade_names
 from kcbx.measures.warning import LEVEL_ACTIONS, LEVELS, RULE_TAGS, RULES, rules_in_words
 from kcbx.report.excel import Column, TableSheet
-from kcbx.report.forms.common import NUMBER, _details, _numbered, _official_table, _yes_no
+from kcbx.report.forms.common import (
+    FAMILY,
+    FAMILY_NOTE,
+    NUMBER,
+    _details,
+    _family_categories,
+    _numbered,
+    _official_table,
+    _yes_no,
+)
 
 
 def _daily_notes(analysis: Analysis) -> list[str]:
@@ -30,7 +41,9 @@ _ABSENT = "缺勤(人)"
 _ATTENDANCE_COLUMNS = [
     Column("乡镇", "township"),
     Column("学校", "school"),
-    Column("应到(人)", "enrolled", kind="int"),
+    Column("在读(人)", "enrolled", kind="int"),
+    Column("送教上门(人)", "home_taught", kind="int"),
+    Column("应到(人)", "expected", kind="int"),
     Column("实到(人)", "present", kind="int"),
     Column("合计", "absent", group=_ABSENT, kind="int"),
     Column("无故", "absent_today", group=_ABSENT, kind="int"),
@@ -39,16 +52,40 @@ _ATTENDANCE_COLUMNS = [
 ]
 
 
+def home_taught_by_row(analysis: Analysis, statistics: pd.DataFrame) -> pd.Series:
+    """Per row of the 出勤统计 (a school, a township's 小计, the 合计): the distinct 在读 pupils
+    there who are placed 送教上门 (analysis.home_teaching_due), taught at home, not in class."""
+    roster = analysis.roster
+    taught = roster[(roster["status"] == ENROLLED_STATUS)
+                    & is_in(roster["person_key"], set(analysis.home_teaching_due["person_key"]))]
+
+    def pupils(township: object, school: object) -> int:
+        if township == TOTAL_LABEL:
+            return taught["person_key"].nunique()
+        here = taught[taught["township"] == township]
+        if school != SUBTOTAL_LABEL:
+            here = here[here["school"] == school]
+        return here["person_key"].nunique()
+
+    return pd.Series([pupils(township, school) for township, school
+                      in zip(statistics["township"], statistics["school"])], index=statistics.index, dtype="int64")
+
+
 def _attendance_sheet(analysis: Analysis, statistics: pd.DataFrame) -> TableSheet:
-    """日报 出勤统计: per school, 应到 (在读 pupils), 实到 = 应到 − 缺勤, and 缺勤 split into
-    无故, 病假 and 事假, counted as 附件1 counts (each pupil at each school of their roster)."""
+    """日报 出勤统计: per school, 在读 pupils, of them 送教上门 (taught at home), 应到 = 在读 −
+    送教上门, 实到 = 应到 − 缺勤, and 缺勤 split into 无故, 病假 and 事假, counted as 附件1 counts
+    (each pupil at each school of their roster)."""
+    home_taught = home_taught_by_row(analysis, statistics)
+    expected = statistics["enrolled"] - home_taught
     rows = statistics[["township", "school", "enrolled", "absent_today", "sick_leave",
-                       "personal_leave"]].assign(absent=statistics["absent_any"],
-                                                 present=statistics["enrolled"] - statistics["absent_any"])
+                       "personal_leave"]].assign(home_taught=home_taught, expected=expected,
+                                                 absent=statistics["absent_any"],
+                                                 present=expected - statistics["absent_any"])
     return _official_table(
         analysis, "日报 出勤统计", "控辍保学日报（学生出勤统计表）", _ATTENDANCE_COLUMNS, rows,
         notes=[*_daily_notes(analysis),
-               "应到：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；无故：无故、旷课；"
+               "在读：本学年在读学生（两校学籍的学生在两校各计一次，小计、合计只计一次）；送教上门：其中安置方式为"
+               "送教上门的学生（残疾儿童台账），不到校上课；应到 = 在读 − 送教上门；无故：无故、旷课；"
                "实到 = 应到 − 缺勤合计。无故缺勤学生见“日报 未到校学生名册”。"])
 
 
@@ -67,6 +104,7 @@ _DAILY_COLUMNS = [
     Column("最高一级未落实", "notice_finding"),
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
+    FAMILY,
 ]
 
 
@@ -78,7 +116,7 @@ def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     streak = analysis.streaks.set_index("person_key")
     rows = today.assign(
         **{column: child[column] for column in ("township", "grade", "class_name", "name", "gender",
-                                                "id_number", "guardian", "phone")},
+                                                "id_number", "guardian", "phone", "family")},
         school=child["school"].where(child["school"].notna(), today["school"]),
         streak=today["person_key"].map(streak["streak"]),
         action=today["person_key"].map(streak["action"]),
@@ -90,7 +128,7 @@ def _daily_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     return _official_table(analysis, "日报 未到校学生名册", "未到校学生名册（日报）", columns,
                            _numbered(rows), notes=[*_daily_notes(analysis),
                                                    f"最高一级未落实：连续无故缺勤达 {top} 个上课日，在办案件未发限期复学通知书，"
-                                                   "或尚未登记辍学案件。"])
+                                                   "或尚未登记辍学案件。", FAMILY_NOTE])
 
 
 # --- 预警名单 -----------------------------------------------------------------------------
@@ -106,6 +144,7 @@ _WARNING_COLUMNS = [
     Column("身份证号", "id_number"),
     Column("监护人", "guardian"),
     Column("联系电话", "phone"),
+    FAMILY,
     Column("分数", "score", kind="float"),
     Column("等级", "level_text"),
     *(Column(tag, f"rule_{rule}", group="预警规则") for rule, tag in RULE_TAGS.items()),
@@ -117,8 +156,9 @@ def _warning_sheet(analysis: Analysis) -> TableSheet:
     guardian's phone: for the 班主任 and 包保教师 who act on it."""
     listed = analysis.early_warning
     rows = listed.assign(level_text=listed["level"].map(LEVELS),
+                         family=listed["person_key"].map(_family_categories(analysis)),
                          **{f"rule_{rule}": _yes_no(listed[rule]) for rule in RULES})
     return _official_table(
         analysis, "预警名单", "控辍保学预警名单", _WARNING_COLUMNS, _numbered(rows),
         notes=[rules_in_words(analysis.params.early_warning, grade_names(analysis.params.junior_grade_names)),
-               *LEVEL_ACTIONS.values()])
+               *LEVEL_ACTIONS.values(), FAMILY_NOTE])

@@ -3,10 +3,23 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from kcbx.analysis.model import Analysis
-from kcbx.measures.matching import LIST_SEPARATOR
+from kcbx.measures.common import is_in
+from kcbx.measures.matching import (
+    ENROLLED_STATUS,
+    IN_SCHOOL_STATUSES,
+    LIST_SEPARATOR,
+    REASON_SEPARATOR,
+    age_on,
+    first_row_per_person,
+    in_file_order,
+    school_age_reference_date,
+)
+from kcbx.measures.support import HOME_TEACHING
 from kcbx.report.excel import Column, TableSheet, plain_number
 from kcbx.report.forms.common import ID_OR_STUDENT_NO, NUMBER, _numbered, _official_table, _yes_no
 
@@ -57,27 +70,116 @@ def _home_teaching_rows(analysis: Analysis) -> pd.DataFrame:
     )
 
 
+def _period(analysis: Analysis) -> tuple[dt.date, dt.date]:
+    """The period both 送教上门 sheets cover: the term's start to as_of (the term's end at most)."""
+    params = analysis.params
+    return params.term_start, min(analysis.as_of, params.term_end)
+
+
 def _home_teaching_sheets(analysis: Analysis) -> list[TableSheet]:
-    """送教上门: each child × assessed month against the rule; then the teachers' workload."""
+    """送教上门: each child × assessed month against the rule; then the teachers' workload; both
+    over the same period, the term's start to as_of, said in their titles."""
     rule = analysis.params.home_teaching
     summary = analysis.home_teaching_summary
+    start, end = _period(analysis)
+    period = f"（{start.isoformat()}至{end.isoformat()}）"
     months = LIST_SEPARATOR.join(summary.get("months_assessed", [])) or "尚无已结束的整月"
     funding = (f"应拨付送教经费 {_yuan(summary.get('funding_due', 0))} 元/年"
                f"（{summary['due']} 人 × {_yuan(rule.funding_per_year)} 元）。")
     hours_per_year = plain_number(rule.hours_per_year)
+    workload = analysis.teacher_workload
+    visits, hours = int(workload["visits"].sum()), float(workload["class_hours"].sum())
     compliance = _official_table(
-        analysis, "送教上门", "送教上门落实情况", _home_teaching_columns(rule.hours_per_year),
+        analysis, "送教上门", f"送教上门落实情况{period}", _home_teaching_columns(rule.hours_per_year),
         _numbered(_home_teaching_rows(analysis)),
-        notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}。",
+        notes=[f"应送教 {summary['due']} 人，各月均达标 {summary['compliant']} 人；考核月份：{months}"
+               f"（{start.isoformat()} 至 {end.isoformat()} 间已结束的整月）。",
+               f"{start.isoformat()} 至 {end.isoformat()} 共送教 {visits} 次、{plain_number(hours)} 课时"
+               "（含尚未结束的月份；按教师见「送教上门 教师工作量」，同一期间）。",
                f"标准：每月至少 {plain_number(rule.visits_per_month)} 次、"
                f"每次 {plain_number(rule.hours_per_visit)} 课时，每学年不少于 {hours_per_year} 课时。",
                f"累计课时：本学年（9月1日起）至该月底的课时累计，对照每学年 {hours_per_year} 课时。",
                funding])
-    workload = _official_table(
-        analysis, "送教上门 教师工作量", "送教教师工作量", _WORKLOAD_COLUMNS, analysis.teacher_workload,
-        notes=[f"每次送教计 {plain_number(rule.workload_hours_per_visit)} 课时工作量；重复记录只计一次。",
+    teachers = _official_table(
+        analysis, "送教上门 教师工作量", f"送教教师工作量{period}", _WORKLOAD_COLUMNS, workload,
+        notes=[f"统计期间：{start.isoformat()} 至 {end.isoformat()}（与「送教上门」同一期间）。",
+               f"每次送教计 {plain_number(rule.workload_hours_per_visit)} 课时工作量；重复记录只计一次。",
                funding])
-    return [compliance, workload]
+    return [compliance, teachers]
+
+
+# 残疾儿童安置台账: where each disabled child of school age is taught.
+MAINSTREAM, SPECIAL_SCHOOL, AT_HOME, TO_ASSESS = "随班就读", "特教学校", HOME_TEACHING, "待评估"
+# 安置方式 of the disability register → the ledger's placement; 未安置 and blank are decided by
+# the roster (在读 at a school: 随班就读), else 待评估.
+_PLACEMENTS = {"随班就读": MAINSTREAM, "特教学校": SPECIAL_SCHOOL, "特教班": SPECIAL_SCHOOL,
+               HOME_TEACHING: AT_HOME}
+
+_DISABILITY_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("姓名", "name"),
+    Column(ID_OR_STUDENT_NO, "person_key"),
+    Column("年龄", "age", kind="int"),
+    Column("残疾类别", "disability_type"),
+    Column("残疾等级", "disability_level"),
+    Column("登记安置方式", "placement"),
+    Column("安置", "placed"),
+    Column("本学年学籍", "schools"),
+    Column("核对", "check"),
+]
+
+
+def disability_placements(analysis: Analysis) -> pd.DataFrame:
+    """Every child of the township's disability register of school age (params school_age, on 31
+    August of the school year, from the ID, else the roster's 出生日期; unknown ages kept), one row
+    each (the register's first row), with ``placed``: 随班就读, 特教学校 (also 特教班), 送教上门 or
+    待评估; ``schools``: their current 在读 and 休学 rows; ``check``: where register and roster differ."""
+    params = analysis.params
+    children = first_row_per_person(analysis.disability).reset_index(drop=True)
+    roster = analysis.register_roster
+    at_school = in_file_order(roster[roster["status"].isin(IN_SCHOOL_STATUSES)
+                                     & is_in(roster["person_key"], set(children["person_key"]))])
+    places = (at_school["school"].astype(str) + at_school["status"].map({"休学": "（休学）"}).fillna(""))
+    schools = places.groupby(at_school["person_key"]).agg(lambda found: LIST_SEPARATOR.join(dict.fromkeys(found)))
+    born = first_row_per_person(roster.dropna(subset=["birth_date"])).set_index("person_key")["birth_date"]
+    # reindex, not map: mapping through an empty datetime Series fails in pandas.
+    birth_dates = pd.Series(born.reindex(children["person_key"].to_numpy()).to_numpy(), index=children.index)
+    ages = age_on(birth_dates, children["id_number"],
+                  school_age_reference_date(analysis.as_of))
+    children = children.assign(age=ages, schools=children["person_key"].map(schools))
+    of_age = children["age"].between(params.school_age_min, params.school_age_max).fillna(False).astype(bool)
+    children = children[children["age"].isna().to_numpy() | of_age.to_numpy()].reset_index(drop=True)
+    unknown_age = children["age"].isna()
+    registered = children["placement"].map(_PLACEMENTS)
+    enrolled = set(at_school.loc[at_school["status"] == ENROLLED_STATUS, "person_key"])
+    in_class = is_in(children["person_key"], enrolled)
+    placed = registered.where(registered.notna(), in_class.map({True: MAINSTREAM, False: TO_ASSESS}))
+    findings = [
+        (registered.eq(MAINSTREAM) & children["schools"].isna(), "登记为随班就读，但本学年无在读学籍"),
+        (registered.isna() & in_class, "残疾台账未登记安置方式，按学籍计为随班就读"),
+        (placed.eq(TO_ASSESS), "未安置：请组织评估安置"),
+        (unknown_age, "年龄不详，请核实"),
+    ]
+    check = [REASON_SEPARATOR.join(text for holds, text in findings if holds.iloc[row]) or None
+             for row in range(len(children))]
+    return children.assign(placed=placed.astype(object), check=pd.Series(check, index=children.index, dtype=object))
+
+
+def _disability_placement_sheet(analysis: Analysis) -> TableSheet:
+    """残疾儿童安置台账: every disabled child of school age and how they are placed, from the
+    disability register and the roster."""
+    rows = disability_placements(analysis)
+    counts = rows["placed"].value_counts()
+    tally = "，".join(f"{placed} {int(counts.get(placed, 0))} 人"
+                     for placed in (MAINSTREAM, SPECIAL_SCHOOL, AT_HOME, TO_ASSESS))
+    params = analysis.params
+    return _official_table(
+        analysis, "残疾儿童安置台账", "适龄残疾儿童少年安置台账", _DISABILITY_COLUMNS, _numbered(rows),
+        notes=[f"残疾儿童台账中 {params.school_age_min}–{params.school_age_max} 周岁（按学年开始前8月31日计）的儿童，"
+               f"按残疾台账所属乡镇：共 {len(rows)} 人，其中{tally}。",
+               "安置：按残疾台账的安置方式（特教班计入特教学校）；未登记或未安置的，本学年有在读学籍计为随班就读，"
+               "否则为待评估。本学年学籍：在读、休学的学校。"])
 
 
 _SUBSIDY_COLUMNS = [
@@ -92,6 +194,7 @@ _SUBSIDY_COLUMNS = [
     Column("脱贫户类别", "category"),
     Column("学期", "term"),
     Column("应发(元)", "due", group="生活补助", kind="float"),
+    Column("冲正(元)", "reversed", group="生活补助", kind="float"),
     Column("实发(元)", "paid", group="生活补助", kind="float"),
     Column("少发(元)", "missing", group="生活补助", kind="float"),
     Column("是否足额", "in_full"),
@@ -112,7 +215,8 @@ def _subsidy_sheet(analysis: Analysis) -> TableSheet:
         analysis, "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows),
         notes=[f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard.boarding.primary)}、"
                f"初中 {_yuan(standard.boarding.junior)}；非寄宿生 小学 {_yuan(standard.day.primary)}、"
-               f"初中 {_yuan(standard.day.junior)}。"])
+               f"初中 {_yuan(standard.day.junior)}。",
+               "冲正：金额为负数的发放记录，冲减同一学生同一学期此前的发放；实发为冲正后的净额，少发 = 应发 − 实发。"])
 
 
 _TRANSITION_COLUMNS = [
