@@ -18,7 +18,8 @@ __all__ = ["GROUPS", "person_groups", "group_summary", "split_by_group"]
 
 # Group column -> the label reports show, in report order.
 GROUPS: dict[str, str] = {
-    "poverty": "脱贫户(建档立卡)",
+    # The whole poverty register (脱贫户, 监测户, 低保户, 特困供养): not 脱贫户 alone.
+    "poverty": "困难家庭(脱贫户名单各类别)",
     "left_behind": "留守儿童",
     "migrant": "随迁子女",
     "disabled": "残疾儿童",

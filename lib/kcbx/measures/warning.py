@@ -100,7 +100,7 @@ def rules_in_words(settings: EarlyWarning, grade_names: Mapping[int, str] = GRAD
         "unexcused": f"近 {window} 个上课日无故缺勤 {settings.unexcused_days} 天及以上（不必连续）",
         "relapse": "曾辍学、已劝返复学",
         "overage": f"年龄比所在年级的正常年龄大 {settings.overage_years} 岁及以上",
-        "key_group": "脱贫户、残疾或留守儿童",
+        "key_group": "困难家庭（脱贫户名单）、残疾或留守儿童",
         "grades": "、".join(grade_names.get(grade, f"{grade}年级") for grade in settings.grades) or "无",
     }
     rules = "；".join(f"{RULE_TAGS[rule]}（{weights.of(rule):g} 分）：{meaning[rule]}" for rule in RULES)

@@ -595,7 +595,7 @@ def matching(a: Analysis) -> Section:
     with_case, with_gap = int(out["has_open_case"].sum()), int(out["transition_gap"].sum())
     standing = m["school_age_standing"]
     not_suspected = "，".join(f"{name} {standing[name]} 人" for name in STANDINGS[:-1])
-    register_children = pd.concat([a.unenrolled_poverty.assign(register="脱贫户"),
+    register_children = pd.concat([a.unenrolled_poverty.assign(register="脱贫户名单"),
                                    a.unenrolled_disability.assign(register="残疾")], ignore_index=True)
     return _section("matching",
         "四查三比对",
@@ -613,7 +613,7 @@ def matching(a: Analysis) -> Section:
                      empty="无疑似失学儿童", sheet="疑似辍学台账"),
         "<h3>重复学籍</h3>",
         masked_table(a.duplicates, {"name": "姓名", "schools": "学校", "n_schools": "学校数"}, empty="无"),
-        "<h3>脱贫户、残疾儿童无学籍</h3>",
+        "<h3>脱贫户名单、残疾人名单中的儿童无学籍</h3>",
         _p(f"已完成九年义务教育（{grade_names_of(a)[9]}毕业）的不在此列。"),
         masked_table(register_children,
                      _with_township(a, {"register": "名册", "name": "姓名", "age": "年龄", "reason": "原因"}),
@@ -689,7 +689,7 @@ def subsidy(a: Analysis) -> Section:
     short = a.subsidy[a.subsidy["short"]] if len(a.subsidy) else a.subsidy
     return _section("subsidy",
         "资助（应助尽助）",
-        _p(f"应资助（在读脱贫户学生）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
+        _p(f"应资助（在读困难家庭学生，脱贫户名单各类别）{m['subsidy_eligible']} 人，本学期生活补助未足额 {m['subsidy_short']} 人，"
            f"合计少发 {plain_number(m['subsidy_missing_yuan'], thousands=True)} 元。"),
         masked_table(short, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级", "term": "学期",
                              "due": "应发(元)", "paid": "实发(元)", "missing": "少发(元)"}),

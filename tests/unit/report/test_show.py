@@ -270,7 +270,7 @@ def test_suspected_list_says_what_else_lists_its_children(small):
     assert "本乡镇在校 2 人，外乡镇就读 1 人，已完成义务教育 1 人，有去向佐证 1 人" in page
     assert "在办辍学案件" in page and "小升初未衔接" in page  # the 另见 column
     # 脱贫户 without a roster row: P5 only; P8 finished grade 9.
-    register_part = page.split("脱贫户、残疾儿童无学籍")[1]
+    register_part = page.split("脱贫户名单、残疾人名单中的儿童无学籍")[1]
     assert register_part.count("<tr>") == 1  # P5 alone (the header row has a style)
     assert "无学籍；有在办辍学案件" in register_part
 

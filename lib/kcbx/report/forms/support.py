@@ -191,7 +191,7 @@ _SUBSIDY_COLUMNS = [
     Column("年级", "grade", kind="int"),
     Column("学段", "level_text"),
     Column("寄宿", "boarding_text"),
-    Column("脱贫户类别", "category"),
+    Column("家庭类别", "category"),
     Column("学期", "term"),
     Column("应发(元)", "due", group="生活补助", kind="float"),
     Column("冲正(元)", "reversed", group="生活补助", kind="float"),
