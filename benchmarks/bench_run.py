@@ -11,7 +11,8 @@ Prints, for the same sample of townships:
 then, on the whole county: 4. the warm engine, every report rendered (--force), with the
 peak RSS of all its processes and the CPU seconds of the run's parent, its workers and
 their kernels; 5. the unchanged re-run through the `kcbx` CLI; 6. a change to one
-township's ledger rows (one absence corrected in the store).
+township's ledger rows (one absence corrected in the store); 7. one township's absence file
+taken out of a copy of the ledger folder (`kcbx ingest --allow-shrink`).
 
 Runs write into a temporary outputs folder and a copy of the store: the county's own
 outputs and store are left alone. Not run by the tests.
@@ -227,7 +228,33 @@ def main() -> int:
         rendered = [t.name for t in changed.townships if t.status != RunStatus.REUSED]
         report(f"6. one township changed ({township})", changed, changed_wall)
         print(f"   rendered again: {', '.join(rendered)} ({changed_wall / wall:.1%} of the full run)")
+
+        # 7. A copy of the ledger folder, ingested (which undoes 6.'s change) and run; then one
+        # township's absence file taken out of it.
+        ledgers = scratch / "ledgers"
+        shutil.copytree(original.ledgers, ledgers)
+        params_path.write_text(params_path.read_text(encoding="utf-8").replace(
+            f"ledgers: {original.ledgers}", f"ledgers: {ledgers}"), encoding="utf-8")
+        params = load_params(params_path)
+        ingest = [BIN / "kcbx", "ingest", "--params", str(params_path), "--quiet", "--allow-shrink"]
+        subprocess.run(ingest, check=True, capture_output=True)
+        timed_run()
+        removed_file, township = one_township_s_absence_file(store)
+        (ledgers / removed_file).unlink()
+        subprocess.run(ingest, check=True, capture_output=True)
+        removed, removed_wall = timed_run()
+        rendered = [t.name for t in removed.townships if t.status != RunStatus.REUSED]
+        report(f"7. one absence file removed ({township})", removed, removed_wall)
+        print(f"   rendered again: {', '.join(rendered)} ({removed_wall / wall:.1%} of the full run)")
     return 0
+
+
+def one_township_s_absence_file(store: Path) -> tuple[str, str]:
+    """An absence file whose pupils are all of one township (its path in the ledger folder), and the township."""
+    with duckdb.connect(str(store), read_only=True) as con:
+        return con.execute(
+            "SELECT a.source_file, min(r.township) FROM absence a JOIN roster r USING (person_key) "
+            "GROUP BY a.source_file HAVING count(DISTINCT r.township) = 1 ORDER BY 1 LIMIT 1").fetchone()
 
 
 if __name__ == "__main__":  # required: the worker processes are spawned and re-import this file

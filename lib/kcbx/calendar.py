@@ -36,7 +36,6 @@ from functools import lru_cache
 
 import chinese_calendar
 import pandas as pd
-from lunar_python import Lunar
 
 from kcbx.params import Params, YearCalendar
 
@@ -85,12 +84,18 @@ def _days(first: dt.date, count: int) -> list[dt.date]:
 
 def _lunar_date(year: int, month: int, day: int) -> dt.date:
     """The Gregorian date of a day of the lunar year that starts in the given year."""
+    # Here, not at the top: only an estimated year needs it, and a kernel that renders a
+    # prepared slice imports this module without ever estimating (issue 27).
+    from lunar_python import Lunar
+
     solar = Lunar.fromYmd(year, month, day).getSolar()
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 
 
 def _qingming(year: int) -> dt.date:
     """The day of the 清明 solar term (4 or 5 April)."""
+    from lunar_python import Lunar  # as in _lunar_date
+
     solar = Lunar.fromYmd(year, 3, 1).getJieQiTable()["清明"]
     return dt.date(solar.getYear(), solar.getMonth(), solar.getDay())
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from kcbx.measures.common import FINDING_COLUMNS, findings_of, is_in, roster_of_year, school_year_of
 from kcbx.measures.matching import (
     ENROLLED_STATUS,
+    REASON_SEPARATOR,
     absence_explanation,
     first_row_per_person,
     in_file_order,
@@ -34,6 +36,9 @@ __all__ = [
     "term_label",
     "school_level",
     "subsidy_check",
+    "subsidy_not_due",
+    "subsidy_exception",
+    "SUBSIDY_EXCEPTIONS",
     "subsidy_reversal_findings",
     "transition_missing",
 ]
@@ -265,6 +270,75 @@ def subsidy_check(
     return checked.assign(
         short=checked["paid"] < checked["due"],
         missing=(checked["due"] - checked["paid"]).clip(lower=0.0),
+    )
+
+
+# 资助核对's exceptions, the rows the county's forms list (issue 27): nothing paid, short but
+# something paid, more than due, paid though not eligible.
+NOT_PAID, UNDERPAID, OVERPAID, NOT_DUE = "未发", "少发", "多发", "不应发"
+SUBSIDY_EXCEPTIONS = (UNDERPAID, NOT_PAID, OVERPAID, NOT_DUE)
+NOT_ENROLLED = "学籍状态"           # 不应发 because no current row is 在读: "学籍状态 休学"
+NOT_IN_POVERTY = "不在脱贫户名单内"  # 不应发 because the poverty register does not list the pupil
+
+
+def subsidy_exception(checked: pd.DataFrame) -> pd.Series:
+    """Each eligible pupil's exception (rows of ``subsidy_check``): 未发, short with nothing paid
+    (net of 冲正); 少发, short with something paid; 多发, paid more than due (by 1 分 or more);
+    None when paid exactly what is due. 未发 + 少发 are subsidy_short.
+    """
+    paid, due, short = checked["paid"], checked["due"], checked["short"].astype(bool)
+    exception = np.select([short & (paid <= 0), short, paid.round(2) > due.round(2)],
+                          [NOT_PAID, UNDERPAID, OVERPAID], default=None)
+    return pd.Series(exception, index=checked.index, dtype=object)
+
+
+def subsidy_not_due(
+    current: pd.DataFrame, poverty: pd.DataFrame, payments: pd.DataFrame, as_of: dt.date
+) -> pd.DataFrame:
+    """不应发: pupils of the current roster paid 生活补助 for the term containing as_of (net of
+    冲正, more than 0) who are not eligible: no current row 在读, or not in the poverty register.
+
+    Pass the county's whole current roster: a pupil 在读 in one township is eligible there
+    whatever their rows elsewhere say. Each pupil's row is their first 在读 row in file order,
+    else their first row (its township is the township the pupil belongs to). Payments to
+    people on no current roster are not attributed to any pupil, and not listed.
+
+    Returns one row per pupil with subsidy_check's columns (due 0, short False, missing 0;
+    category the pupil's 类别 when the register lists them), plus status (学籍状态 of the row)
+    and reason: "学籍状态 休学", NOT_IN_POVERTY, or both joined with "；".
+    """
+    term = term_label(as_of)
+    living_allowance = payments[(payments["term"] == term) & _is_living_allowance(payments)]
+    net = living_allowance.groupby("person_key")["amount"].sum()
+    reversed_per_pupil = -living_allowance["amount"].clip(upper=0.0).groupby(living_allowance["person_key"]).sum()
+    poor = first_row_per_person(poverty).set_index("person_key")["category"]
+    enrolled = current["status"] == ENROLLED_STATUS
+    eligible = set(current.loc[enrolled & is_in(current["person_key"], poor.index), "person_key"])
+    paid_keys = set(net.index[net > 0]) - eligible
+    candidates = current[is_in(current["person_key"], paid_keys)]
+    in_school = candidates["status"] == ENROLLED_STATUS
+    # Their 在读 row first, else their first row of any status; then in file order again.
+    pupils = in_file_order(pd.concat([first_row_per_person(candidates[in_school]), first_row_per_person(candidates)])
+                           .drop_duplicates("person_key", keep="first")).reset_index(drop=True)
+
+    not_enrolled = ~is_in(pupils["person_key"], set(candidates.loc[in_school, "person_key"]))
+    not_poor = ~is_in(pupils["person_key"], poor.index)
+    reasons = [REASON_SEPARATOR.join(text for holds, text in (
+        (off_roll, f"{NOT_ENROLLED} {status}"), (outside, NOT_IN_POVERTY)) if holds)
+        for off_roll, outside, status in zip(not_enrolled, not_poor, pupils["status"])]
+    level = school_level(pupils["grade"])
+    return pupils[["person_key", "id_number", "name", "township", "school", "grade"]].assign(
+        level=level.astype(object),
+        boarding=pupils["boarding"].fillna(False).astype(bool),
+        category=pupils["person_key"].map(poor),
+        term=term,
+        due=0.0,
+        paid=pupils["person_key"].map(net).astype("float64"),
+        reversed=pupils["person_key"].map(reversed_per_pupil).fillna(0.0).astype("float64"),
+        short=False,
+        missing=0.0,
+        status=pupils["status"],
+        reason=pd.Series(reasons, index=pupils.index, dtype=object),
     )
 
 

@@ -8,7 +8,7 @@ import shutil
 import time
 from pathlib import Path
 
-from kcbx.outputs import FORMS_FILE, METRICS_FILE, NOTEBOOK_FILE, REPORT_FILE, SCHOOL_AGE_LEDGER_FILE
+from kcbx.outputs import FORMS_FILE, METRICS_FILE, NOTEBOOK_FILE, REPORT_FILE
 from kcbx.runner.engines import ENGINES, NotebookJob, worker_name
 from kcbx.runner.manifest import NotebookError, NotebookRecord, RunStatus
 
@@ -63,15 +63,15 @@ def failure(job: NotebookJob, exc: BaseException) -> NotebookError:
 
 
 def _missing_outputs(job: NotebookJob) -> NotebookError | None:
-    expected = NOTEBOOK_OUTPUTS if job.township is not None else (*NOTEBOOK_OUTPUTS, SCHOOL_AGE_LEDGER_FILE)
-    missing = [name for name in expected if not (job.output_dir / name).is_file()]
+    # Not the county's 适龄儿童台账.xlsx: a job of its own makes it (kcbx.runner.ledger).
+    missing = [name for name in NOTEBOOK_OUTPUTS if not (job.output_dir / name).is_file()]
     if not missing:
         return None
     return NotebookError(None, None, "MissingOutput",
                          f"the notebook did not write {', '.join(missing)} into output_dir")
 
 
-def _keep_only_notebook(output_dir: Path) -> None:
+def keep_only_notebook(output_dir: Path) -> None:
     """A failed notebook's folder keeps its executed notebook and nothing that could pass
     for a complete report (metrics.json, forms.xlsx, charts the notebook wrote before failing)."""
     for path in output_dir.iterdir():
@@ -110,7 +110,7 @@ def render_notebook(job: NotebookJob, engine: str) -> NotebookRecord:
             error = NotebookError(None, None, type(exc).__name__,
                                   f"report.html export: {exc}"[:_MAX_MESSAGE_CHARS])
     if error is not None:
-        _keep_only_notebook(job.output_dir)
+        keep_only_notebook(job.output_dir)
     return NotebookRecord(name=job.name, township=job.township, dir=job.output_dir.name,
                           status=RunStatus.OK if error is None else RunStatus.FAILED,
                           seconds=time.perf_counter() - started, error=error,

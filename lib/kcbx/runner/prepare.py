@@ -9,10 +9,11 @@ earlier runs' figures, so the county notebook need not wait for the townships.
 A slice's fingerprint is the digest of its inputs, each digested on its own so that a
 report rendered again can say which changed: the township's rows of every county-wide
 measure and ledger (``analysis.cut.TownshipRows``, which its Analysis is computed from and
-nothing else), grouped by the ledger they come from (``analysis.cut.rows_by_input``); the
-params, as_of and school days; the county's ranking and history for the county's report;
-the notebook file and kcbx's source. The county's
-report is made of the whole store: its fingerprint takes the snapshot's sha256 instead of
+nothing else), grouped by the ledger they come from (``analysis.cut.rows_by_input``), and of
+the ingest log what its page shows of the files it lists (``LOG_COLUMNS_SHOWN``: a file of
+another township removed or added changes none of them); the params, as_of and school
+days; the county's ranking and history for the county's report; the notebook file and kcbx's
+source. The county's report is made of the whole store: its fingerprint takes the snapshot's sha256 instead of
 digesting every row of the county again, which would hold back the county report, the
 longest, from starting. A notebook whose fingerprint equals the previous complete
 run's is reused: its Analysis is never computed.
@@ -31,8 +32,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from kcbx.analysis.attribution import LOG_COLUMNS_SHOWN
 from kcbx.analysis.county import measure_county
-from kcbx.analysis.cut import rows_by_input
+from kcbx.analysis.cut import TownshipRows, rows_by_input
 from kcbx.analysis.model import Analysis
 from kcbx.outputs import county_output_dir
 from kcbx.params import Params
@@ -42,6 +44,13 @@ from kcbx.util.digest import content_digest, source_digest
 from kcbx.util.files import sha256_of_file
 
 PICKLE_PROTOCOL = 5
+
+# What the county's 适龄儿童台账.xlsx is made of (``report.forms.write_school_age_ledger``): the
+# school-age rows (their standing and checks, measured in the county pass), the suspected, the
+# roster rows of 学籍号, 在读 and 休学, and the poverty register's 家庭类别; not the absence or
+# case ledgers (a case moves the ledger only through a child's standing). Fields of the
+# county's ``TownshipRows``, as ``analysis.cut.ROWS_BY_INPUT`` names them.
+SCHOOL_AGE_LEDGER_ROWS = ("core.school_age", "core.out_of_school", "core.roster", "register_roster", "poverty")
 
 
 @dataclass(frozen=True)
@@ -79,10 +88,11 @@ def ledger_lines(ingest_log: pd.DataFrame) -> dict[str, str]:
             for row in ingest_log.itertuples()}
 
 
-def _without_run_time(log: pd.DataFrame) -> pd.DataFrame:
-    # When and how fast a file was read is no input of a report: a file read again with the
-    # same bytes must not make every report look changed.
-    return log.drop(columns=[c for c in ("ingested_at", "seconds") if c in log.columns])
+def _as_shown(log: pd.DataFrame) -> pd.DataFrame:
+    # What a report shows of the files it lists, nothing else (LOG_COLUMNS_SHOWN): when and how
+    # fast a file was read, or its sha256 when another township's rows of it changed, must not
+    # make a report look changed. Its own rows of the file are digested by ledger kind.
+    return log[[c for c in LOG_COLUMNS_SHOWN if c in log.columns]].reset_index(drop=True)
 
 
 class CountyPreparation:
@@ -103,9 +113,22 @@ class CountyPreparation:
         self.store_sha256 = store_sha256 or sha256_of_file(store)
         self.county_pass = measure_county(load_tables(store), params, as_of)
         self.townships = list(townships) if townships is not None else self.county_pass.townships()
+        self._county_rows: TownshipRows | None = None  # the county's slice's, once cut
         # The same for every slice of the run: digested once, not once per township.
         self.shared_inputs = {"program": source_digest(),
                               "params": content_digest(params, as_of, self.county_pass.school_days)}
+
+    def school_age_ledger_fingerprint(self) -> str:
+        """The fingerprint of the county's 适龄儿童台账.xlsx, a job of its own in the run: kcbx's
+        source, the params, as_of and school days, and the rows it is made of
+        (``SCHOOL_AGE_LEDGER_ROWS``): a late absence or case ledger leaves it as it is."""
+        rows = self._county_rows or self.county_pass.rows(None)
+
+        def value(name: str) -> object:
+            owner, _, field_name = name.rpartition(".")
+            return getattr(rows.core if owner == "core" else rows, field_name)
+
+        return content_digest(self.shared_inputs, *(value(name) for name in SCHOOL_AGE_LEDGER_ROWS))
 
     def slices(self) -> Iterator[PreparedSlice]:
         """The county's slice first (its ranking takes only each township's headline figures
@@ -125,13 +148,18 @@ class CountyPreparation:
         """``county_only``: the county's ranking and history (Analysis fields), empty for a township."""
         county_pass = self.county_pass
         rows = county_pass.rows(township)
-        rows = dataclasses.replace(rows, ingest_log=_without_run_time(rows.ingest_log))
+        if township is None:
+            self._county_rows = rows  # the ledger's fingerprint reads them too
         inputs = {"program": self.shared_inputs["program"], "notebook": notebook_sha256,
                   "params": self.shared_inputs["params"]}
         if township is None:
             inputs["store"] = self.store_sha256  # the county's rows are every row of the store
         else:
-            inputs.update({source: content_digest(*parts) for source, parts in rows_by_input(rows).items()})
+            # The county's ingest totals are no part of a township's report but its metrics.json,
+            # which a reused report gets rewritten (``reuse.PreviousRun.reuse``): another
+            # township's file removed or added must not render this one again.
+            shown = dataclasses.replace(rows, ingest_log=_as_shown(rows.ingest_log), ingest_totals={})
+            inputs.update({source: content_digest(*parts) for source, parts in rows_by_input(shown).items()})
         inputs.update({name: content_digest(value) for name, value in county_only.items()})
         fingerprint = content_digest(inputs)
 

@@ -29,13 +29,14 @@ run goes on, so that its ``finally`` blocks remove them and the partial folder.
 Notebook protocol: a cell tagged ``parameters`` defines ``params`` (the params file),
 ``township`` (None for the county notebook), ``as_of`` (ISO date), ``output_dir`` (None =
 interactive use) and ``prepared`` (the pickled slice; None = compute on demand); given a
-folder, the notebook writes ``metrics.json`` and ``forms.xlsx`` there, the county notebook
-also ``适龄儿童台账.xlsx`` (the previous run's is lent to it, to keep when unchanged). The runner saves
-the executed notebook beside them and exports ``report.html`` from it.
+folder, the notebook writes ``metrics.json`` and ``forms.xlsx`` there. The county's
+``适龄儿童台账.xlsx`` is a job of its own (``kcbx.runner.ledger``), started beside the county's
+report, ahead of the townships: the previous run's file when its fingerprint is unchanged. The
+runner saves the executed notebook beside them and exports ``report.html`` from it.
 
 Modules: ``engines`` (NotebookJob and the engines that run it), ``execute`` (one notebook, in
-a worker process), ``reuse`` (the previous run's reports), ``pdf`` (report.pdf), ``publish``
-(atomic outputs).
+a worker process), ``ledger`` (the county's 适龄儿童台账.xlsx), ``reuse`` (the previous run's
+reports), ``pdf`` (report.pdf), ``publish`` (atomic outputs).
 """
 
 from __future__ import annotations
@@ -59,14 +60,16 @@ from kcbx import __version__
 from kcbx.outputs import (
     COUNTY_NAME,
     MANIFEST_FILE,
+    SCHOOL_AGE_LEDGER_FILE,
     county_output_dir,
     safe_dirname,
 )
 from kcbx.params import Params
 from kcbx.runner.engines import CELL_TIMEOUT_SECONDS, DEFAULT_ENGINE, ENGINES, NotebookJob, start_pool_worker
-from kcbx.runner.execute import now, render_notebook
+from kcbx.runner.execute import keep_only_notebook, now, render_notebook
 from kcbx.runner.index import readable_time, write_index
-from kcbx.runner.manifest import PUBLISHED, Manifest, NotebookRecord, RunStatus
+from kcbx.runner.ledger import LedgerJob, LedgerOutcome, make_school_age_ledger
+from kcbx.runner.manifest import PUBLISHED, Manifest, NotebookError, NotebookRecord, RunStatus
 from kcbx.runner.pdf import print_reports, say
 from kcbx.runner.private import Access, Terminated, set_published_modes, sigterm_raises, work_folder
 from kcbx.runner.publish import publish, remove_stale_folders
@@ -145,19 +148,25 @@ def _folders(townships: Sequence[str]) -> dict[str | None, str]:
 
 class _Dispatcher:
     """Hands ready jobs to the pool, at most ``limit`` at a time, the county's first: the
-    county report is the longest, and a queue of townships must not hold it back."""
+    county report is the longest, and a queue of townships must not hold it back. The county's
+    适龄儿童台账.xlsx (``add_ledger``) goes next, ahead of every township."""
 
     def __init__(self, pool: Executor, engine: str, limit: int, bar: tqdm):
         self.pool, self.engine, self.limit, self.bar = pool, engine, limit, bar
-        self.waiting: deque[NotebookJob] = deque()
-        self.running: dict[Future, NotebookJob] = {}
+        self.waiting: deque[NotebookJob | LedgerJob] = deque()
+        self.running: dict[Future, NotebookJob | LedgerJob] = {}
         self.records: dict[str, NotebookRecord] = {}
+        self.ledger: LedgerOutcome | BaseException | None = None  # how the ledger job went
 
     def add(self, job: NotebookJob) -> None:
         if job.township is None:
             self.waiting.appendleft(job)
         else:
             self.waiting.append(job)
+        self._collect(timeout=0)
+
+    def add_ledger(self, job: LedgerJob) -> None:
+        self.waiting.appendleft(job)  # the county's report is running already: it was added first
         self._collect(timeout=0)
 
     def done(self, record: NotebookRecord) -> None:
@@ -169,11 +178,16 @@ class _Dispatcher:
         if self.running:
             finished, _ = wait(self.running, timeout=timeout, return_when=FIRST_COMPLETED)
             for future in finished:
-                self.running.pop(future)
-                self.done(future.result())
+                if isinstance(self.running.pop(future), LedgerJob):
+                    self.ledger = future.exception() or future.result()
+                else:
+                    self.done(future.result())
         while self.waiting and len(self.running) < self.limit:
             job = self.waiting.popleft()
-            self.running[self.pool.submit(render_notebook, job, self.engine)] = job
+            if isinstance(job, LedgerJob):
+                self.running[self.pool.submit(make_school_age_ledger, job)] = job
+            else:
+                self.running[self.pool.submit(render_notebook, job, self.engine)] = job
 
     def finish(self) -> dict[str, NotebookRecord]:
         while self.waiting or self.running:
@@ -313,6 +327,24 @@ def _print_pdfs(run_dir: Path, as_of_dir: Path, records: Sequence[NotebookRecord
         say(line)
 
 
+def _ledger_outcome(records: dict[str, NotebookRecord], ledger: LedgerOutcome | BaseException | None,
+                    run_dir: Path) -> None:
+    """The county's report is complete with its 适龄儿童台账.xlsx alone: when that job failed, the
+    county's report fails with it; when the report failed, the ledger goes. A failed report's
+    folder keeps only its notebook (the previous report of the day is kept, ``PreviousRun.keep``)."""
+    county = records.get(COUNTY_NAME)
+    if county is None:
+        return
+    if county.status != RunStatus.OK:
+        (run_dir / county.dir / SCHOOL_AGE_LEDGER_FILE).unlink(missing_ok=True)
+        return
+    if not isinstance(ledger, BaseException):
+        return
+    keep_only_notebook(run_dir / county.dir)
+    records[COUNTY_NAME] = dataclasses.replace(county, status=RunStatus.FAILED, error=NotebookError(
+        None, None, type(ledger).__name__, f"{SCHOOL_AGE_LEDGER_FILE}: {ledger}"[:1000]))
+
+
 def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[NotebookRecord]:
     """Nothing changed since the previous complete run: every report is reused as it is."""
     bar.reset(total=len(previous.order))
@@ -360,19 +392,25 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
             job = _job(params, as_of, prepared.township, folders[prepared.township], run_dir,
                        notebooks_dir, started_at, prepared.path, prepared.fingerprint,
                        prepared.ledger_files, cell_timeout, prepared.inputs)
-            record = previous.reuse(job.name, job.output_dir, job.fingerprint) if previous else None
+            record = (previous.reuse(job.name, job.output_dir, job.fingerprint,
+                                     metrics_update=preparation.county_pass.ingest_totals)
+                      if previous else None)
             if record is not None:
                 dispatcher.done(record)
                 continue
             job = dataclasses.replace(job, rendered_because=why_rendered(previous, job.name, job.inputs, force))
             access.private_file(prepared.write())
-            if previous and job.township is None:
-                previous.lend_ledger(job.output_dir)
             dispatcher.add(job)
+            if job.township is None:  # its 适龄儿童台账.xlsx: a job of its own, next
+                dispatcher.add_ledger(LedgerJob(
+                    prepared.path, job.output_dir / SCHOOL_AGE_LEDGER_FILE,
+                    preparation.school_age_ledger_fingerprint(),
+                    previous.school_age_ledger() if previous else None))
         # Every slice is cut: the county's tables need not stay in memory (a slice computes
         # its Analysis from the pass, so the last one holds it too).
         del preparation, prepared
         records = dispatcher.finish()
+        _ledger_outcome(records, dispatcher.ledger, run_dir)
         return [previous.keep(records[name], run_dir / records[name].dir)
                 if previous and records[name].status == RunStatus.FAILED else records[name]
                 for name in [*townships, COUNTY_NAME]]

@@ -1,5 +1,6 @@
 """The support forms: 送教上门 (each child × assessed month, and the teachers' workload),
-资助核对 (应助尽助) and 小升初 (last year's grade-6 pupils not found at school)."""
+资助核对 (应助尽助; the county's: its exceptions, and 资助 乡镇汇总) and 小升初 (last year's grade-6
+pupils not found at school)."""
 
 from __future__ import annotations
 
@@ -19,7 +20,14 @@ from kcbx.measures.matching import (
     in_file_order,
     school_age_reference_date,
 )
-from kcbx.measures.support import HOME_TEACHING
+from kcbx.measures.support import (
+    HOME_TEACHING,
+    NOT_DUE,
+    NOT_IN_POVERTY,
+    OVERPAID,
+    SUBSIDY_EXCEPTIONS,
+    subsidy_exception,
+)
 from kcbx.report.excel import Column, TableSheet, plain_number
 from kcbx.report.forms.common import ID_OR_STUDENT_NO, NUMBER, _numbered, _official_table, _yes_no
 
@@ -198,25 +206,111 @@ _SUBSIDY_COLUMNS = [
     Column("实发(元)", "paid", group="生活补助", kind="float"),
     Column("少发(元)", "missing", group="生活补助", kind="float"),
     Column("是否足额", "in_full"),
+    Column("核对结果", "exception"),
+    Column("说明", "reason"),
 ]
 _LEVELS = {"primary": "小学", "junior": "初中"}
+UNKNOWN_TOWNSHIP = "（乡镇未详）"
+TOTAL = "合计"
 
 
-def _subsidy_sheet(analysis: Analysis) -> TableSheet:
-    """资助核对 (应助尽助): each eligible pupil's 生活补助 this term against half the yearly standard."""
-    subsidy = analysis.subsidy
-    rows = subsidy.assign(
-        level_text=subsidy["level"].map(_LEVELS),
-        boarding_text=_yes_no(subsidy["boarding"]),
-        in_full=_yes_no(~subsidy["short"].astype(bool)),
-    ).sort_values(["township", "school"], kind="stable")
+def subsidy_rows(analysis: Analysis) -> pd.DataFrame:
+    """The township's whole 资助核对 list (the county's: every township's), by township and
+    school: each eligible pupil (analysis.subsidy), then those paid though not eligible
+    (analysis.subsidy_not_due, 不应发), each with ``exception``: 未发, 少发, 多发, 不应发 or None
+    (``kcbx.measures.support.subsidy_exception``) and ``reason`` (多发: by how much; 不应发: why)."""
+    eligible = analysis.subsidy
+    exception = subsidy_exception(eligible)
+    over = [f"超出应发 {_yuan(paid - due)} 元" if found == OVERPAID else None
+            for paid, due, found in zip(eligible["paid"], eligible["due"], exception)]
+    eligible = eligible.assign(
+        in_full=_yes_no(~eligible["short"].astype(bool)), exception=exception,
+        reason=pd.Series(over, index=eligible.index, dtype=object))
+    not_due = analysis.subsidy_not_due.assign(exception=NOT_DUE, in_full=None)
+    rows = pd.concat([eligible, not_due[[c for c in not_due.columns if c != "status"]]], ignore_index=True)
+    return rows.assign(
+        level_text=rows["level"].map(_LEVELS),
+        boarding_text=_yes_no(rows["boarding"]),
+    ).sort_values(["township", "school"], kind="stable").reset_index(drop=True)
+
+
+def _subsidy_notes(analysis: Analysis, rows: pd.DataFrame) -> list[str]:
+    """资助核对's notes: the standard, 冲正, what each 核对结果 means and how many pupils have it;
+    the county's say that it lists the exceptions only, and where the rest is."""
     standard = analysis.params.subsidy
+    tally = "，".join(f"{exception} {int(rows['exception'].eq(exception).sum())} 人"
+                     for exception in SUBSIDY_EXCEPTIONS)
+    scope = (f"全县只列核对结果为未发、少发、多发、不应发的学生（{tally}）；各乡镇应发、实发、差额见「资助 乡镇汇总」，"
+             "逐人全名单见该乡镇 forms.xlsx 的「资助核对」。" if analysis.township is None
+             else f"核对结果：{tally}。")
+    return [f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard.boarding.primary)}、"
+            f"初中 {_yuan(standard.boarding.junior)}；非寄宿生 小学 {_yuan(standard.day.primary)}、"
+            f"初中 {_yuan(standard.day.junior)}。",
+            "冲正：金额为负数的发放记录，冲减同一学生同一学期此前的发放；实发为冲正后的净额，少发 = 应发 − 实发。",
+            "核对结果：未发，应助学生本学期实发为 0；少发，实发少于应发；多发，实发多于应发；"
+            f"不应发，本学期领取生活补助但不在应助范围（本学年无在读学籍，或{NOT_IN_POVERTY}），应发计 0。",
+            scope]
+
+
+def _subsidy_sheets(analysis: Analysis) -> list[TableSheet]:
+    """资助核对 (应助尽助): a township's every eligible pupil's 生活补助 this term against half
+    the yearly standard, and the pupils paid though not eligible; the county's only the
+    exceptions (未发, 少发, 多发, 不应发), then 资助 乡镇汇总, each township's list in figures."""
+    rows = subsidy_rows(analysis)
+    listed = rows if analysis.township is not None else rows[rows["exception"].notna()]
+    check = _official_table(analysis, "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(listed),
+                            notes=_subsidy_notes(analysis, rows))
+    return [check] if analysis.township is not None else [check, _subsidy_totals_sheet(analysis, rows)]
+
+
+_SUBSIDY_TOTAL_COLUMNS = [
+    NUMBER,
+    Column("乡镇", "township"),
+    Column("应发人数", "eligible", kind="int"),
+    Column("应发(元)", "due", group="生活补助", kind="float"),
+    Column("实发(元)", "paid", group="生活补助", kind="float"),
+    Column("冲正(元)", "reversed", group="生活补助", kind="float"),
+    Column("差额(元)", "difference", group="生活补助", kind="float"),
+    *[Column(exception, exception, group="核对结果(人)", kind="int") for exception in SUBSIDY_EXCEPTIONS],
+]
+
+
+def subsidy_totals(rows: pd.DataFrame, townships: list[str] | None = None) -> pd.DataFrame:
+    """Each township's 资助核对 list in figures (``rows``: ``subsidy_rows``), one row each and
+    TOTAL last: eligible (应发人数), due, paid and reversed (yuan, 不应发 rows' too), difference
+    (due − paid) and the pupils of each exception. ``townships``: those to list even without a
+    row; a row of no known township counts under UNKNOWN_TOWNSHIP."""
+    rows = rows.assign(township=rows["township"].fillna(UNKNOWN_TOWNSHIP))
+    by_township = rows.groupby("township", sort=True)
+    figures = pd.DataFrame({
+        "eligible": by_township["exception"].apply(lambda found: int((found != NOT_DUE).sum())),
+        "due": by_township["due"].sum(), "paid": by_township["paid"].sum(),
+        "reversed": by_township["reversed"].sum()})
+    for exception in SUBSIDY_EXCEPTIONS:
+        figures[exception] = by_township["exception"].apply(lambda found, e=exception: int(found.eq(e).sum()))
+    names = sorted(set(figures.index) | set(townships or []))
+    figures = figures.reindex(names, fill_value=0)
+    figures.loc[TOTAL] = figures.sum()
+    figures["difference"] = figures["due"] - figures["paid"]
+    counts = ["eligible", *SUBSIDY_EXCEPTIONS]
+    figures[counts] = figures[counts].astype("int64")
+    figures[["due", "paid", "reversed", "difference"]] = figures[["due", "paid", "reversed", "difference"]].astype(
+        "float64")
+    return figures.rename_axis("township").reset_index()
+
+
+def _subsidy_totals_sheet(analysis: Analysis, rows: pd.DataFrame) -> TableSheet:
+    """资助 乡镇汇总 (the county's): each township's 资助核对 list (``rows``: ``subsidy_rows``) in
+    figures, and 合计."""
+    townships = sorted(set(analysis.roster["township"].dropna()))
+    totals = _numbered(subsidy_totals(rows, townships))
+    totals.loc[totals["township"] == TOTAL, "number"] = None
     return _official_table(
-        analysis, "资助核对", "学生资助核对表（应助尽助）", _SUBSIDY_COLUMNS, _numbered(rows),
-        notes=[f"应发：每学期为年标准的一半。年标准（元）：寄宿生 小学 {_yuan(standard.boarding.primary)}、"
-               f"初中 {_yuan(standard.boarding.junior)}；非寄宿生 小学 {_yuan(standard.day.primary)}、"
-               f"初中 {_yuan(standard.day.junior)}。",
-               "冲正：金额为负数的发放记录，冲减同一学生同一学期此前的发放；实发为冲正后的净额，少发 = 应发 − 实发。"])
+        analysis, "资助 乡镇汇总", "学生资助核对乡镇汇总表", _SUBSIDY_TOTAL_COLUMNS, totals,
+        notes=["各乡镇「资助核对」全名单的合计：应发人数为应助学生数；应发、实发、冲正为名单各行之和"
+               "（实发、冲正含不应发学生）；差额 = 应发 − 实发（负数为多发、不应发超过少发、未发）。",
+               "核对结果各列为人数；逐人名单：全县 forms.xlsx「资助核对」列出未发、少发、多发、不应发的学生，"
+               "各乡镇 forms.xlsx「资助核对」列出全部学生。"])
 
 
 _TRANSITION_COLUMNS = [

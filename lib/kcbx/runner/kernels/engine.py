@@ -34,7 +34,9 @@ KERNEL_NAME = "python3"
 STARTUP_TIMEOUT_SECONDS = 60
 KERNEL_START_ATTEMPTS = 3
 RESET_TIMEOUT_SECONDS = 60
-# Imported once per kernel, before the checkpoint that every reset returns to.
+# Imported once per kernel, before the checkpoint that every reset returns to. A prepared slice
+# needs no store, no ledger check and no calendar estimate: nothing here imports DuckDB, pandera
+# or lunar_python (issue 27; tests/unit/runner/test_slice_imports.py).
 WARM_UP = ("import kcbx.runner.kernels.reset, kcbx.notebook, kcbx.report.show, kcbx.report.forms\n"
            "kcbx.runner.kernels.reset.checkpoint()")
 
