@@ -1,4 +1,4 @@
-"""The command line: ``kcbx demo | ingest | run | townships | calendar``.
+"""The command line: ``kcbx demo | ingest | run | townships | templates | calendar``.
 
 Each subcommand is a thin shell over one library function, so that the same
 work can be done from a notebook or a test without going through argparse.
@@ -247,6 +247,24 @@ def cmd_townships(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_templates(args: argparse.Namespace) -> int:
+    from kcbx.analysis.attribution import townships_in_scope
+    from kcbx.analysis.county import analyse
+    from kcbx.notebook import check_as_of, check_township, tables_of
+    from kcbx.report.templates_xlsx import templates_dir, write_township_templates
+
+    params = load_params(args.params)
+    day = check_as_of(params, as_of_for(args.as_of, [args.params]))  # outside the term: one line, exit 2
+    tables = tables_of(params)
+    names = [check_township(tables, params, day, name) for name in args.township] or \
+        townships_in_scope(tables, params, day)
+    for township in names:
+        written = write_township_templates(analyse(tables, params, day, township))
+        print(inert(written.line(), limit=None))
+    print(f"kcbx templates: {len(names)} townships: {inert(str(templates_dir(params, day)), limit=None)}")
+    return 0
+
+
 def cmd_calendar(args: argparse.Namespace) -> int:
     from kcbx.calendar import estimated_holidays, library_knows
 
@@ -345,6 +363,17 @@ def build_parser() -> argparse.ArgumentParser:
     towns.add_argument("--params", required=True)
     towns.add_argument("--as-of", required=True)
     towns.set_defaults(func=cmd_townships)
+
+    templates = sub.add_parser(
+        "templates", help="write the templates schools and villages fill in (缺勤登记, 劝返记录, 疑似失学核查回执)",
+        description="Per school 缺勤登记.xlsx and 劝返记录.xlsx, per township 疑似失学核查回执.xlsx, under "
+                    "<outputs>/<county>/templates/<as_of>/<township>/; filled in and put in the ledger folder, "
+                    "kcbx ingest reads them as written. Run kcbx ingest first: they list the store's pupils.")
+    templates.add_argument("--params", required=True)
+    templates.add_argument("--as-of", required=True, help="a date (2021-10-15 …) or 'today'")
+    templates.add_argument("--township", action="append", default=[],
+                           help="only this township (repeatable); default: every township")
+    templates.set_defaults(func=cmd_templates)
 
     calendar = sub.add_parser(
         "calendar", help="print a params calendar block, estimated, for a year chinese-calendar lacks")

@@ -254,7 +254,7 @@ def sql(params: ParamsGiven, query: str | None = None, parameters: Sequence | Ma
 # --------------------------------------------------------------------------- the county in one call
 
 # metrics.json's fixed keys that are not figures of a township (docs/metrics.md): who, when,
-# and the county's ingest totals.
+# and the ingest totals (of the ledger files a report lists).
 _NOT_FIGURES = ("as_of", "county", "township", "rows_read", "rows_accepted", "rows_rejected")
 
 

@@ -13,7 +13,6 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pandas as pd
 
 from kcbx.analysis.attribution import close_townships, townships_in_data, townships_in_scope
@@ -25,14 +24,13 @@ from kcbx.outputs import (
     DAILY_CARD_FILE,
     FORMS_FILE,
     METRICS_FILE,
+    NOTICES_DIR,
     SCHOOL_AGE_LEDGER_FILE,
     SCHOOL_FORMS_DIR,
     county_output_dir,
 )
 from kcbx.params import Params, ParamsError, load_params, parse_as_of, with_overrides
 from kcbx.runner.history import load_history
-from kcbx.store.readonly import DamagedStore, NoStore, StoreOpenForWriting, open_read_only, require_store
-from kcbx.store.tables import load_tables
 from kcbx.util.errors import OneLineError
 from kcbx.util.files import write_text_atomic
 
@@ -40,11 +38,17 @@ from kcbx.util.files import write_text_atomic
 @lru_cache(maxsize=4)
 def _tables(store: Path, stamp: float) -> dict[str, pd.DataFrame]:
     # Keyed by the store's modification time: a re-ingest is seen by a reused kernel.
+    from kcbx.store.tables import load_tables  # DuckDB and pandera: only when reading the store
+
     return load_tables(store)
 
 
 def tables_of(params: Params) -> dict[str, pd.DataFrame]:
     """The store's tables (read once per process and store version)."""
+    # The store's modules here and below, not at the top: a kernel that renders a run's
+    # prepared slice never reads the store, and imports no DuckDB or pandera (issue 27).
+    from kcbx.store.readonly import require_store
+
     require_store(params.store, params.path)
     return _tables(params.store, params.store.stat().st_mtime)
 
@@ -95,6 +99,10 @@ def last_school_day_with_data(params: Params) -> dt.date | None:
     """The term's latest school day with an absence row in the store (schools report every
     school day): the day to suggest for an as_of outside the term. None when the store has
     none, or cannot be read now."""
+    import duckdb
+
+    from kcbx.store.readonly import DamagedStore, NoStore, StoreOpenForWriting, open_read_only
+
     try:
         days = school_days_for(params)
         with open_read_only(params.store) as con:
@@ -222,26 +230,34 @@ def open_county(params: str | Path | Params | None = None, as_of: str | dt.date 
     return county
 
 
-def write_outputs(analysis: Analysis, output_dir: str | Path | None) -> list[Path]:
+def write_outputs(analysis: Analysis, output_dir: str | Path | None,
+                  school_age_ledger: bool = True) -> list[Path]:
     """Write metrics.json, forms.xlsx and daily.png (the 日报 card) into output_dir (nothing when
     None: interactive use); a township also its folder 学校/ of per-school forms (附件1–3 of each
-    school, ``<school>.xlsx``), the county its whole 适龄儿童台账.xlsx, kept as it is when the
-    one there is unchanged. Written into the run's folder, they are published with its report."""
+    school, ``<school>.xlsx``) and its folder 文书/ of documents to print, stamp and deliver
+    (《限期复学通知书》, 童工情况通报函: ``kcbx.report.notices``, listed on forms.xlsx's 文书清单),
+    the county its whole 适龄儿童台账.xlsx, kept as it is when the one there is unchanged (not with
+    ``school_age_ledger`` False: a run makes it in a job of its own, kcbx.runner.ledger).
+    Written into the run's folder, they are published with its report."""
     if output_dir is None:
         return []
-    # xlsxwriter and matplotlib: not for a notebook that only explores
+    # xlsxwriter, matplotlib and python-docx: not for a notebook that only explores
     from kcbx.report.daily_card import write_daily_card
     from kcbx.report.forms import write_forms
+    from kcbx.report.notices import write_notices
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
     county = analysis.township is None
-    ledger = folder / SCHOOL_AGE_LEDGER_FILE if county else None
+    ledger = folder / SCHOOL_AGE_LEDGER_FILE if county and school_age_ledger else None
     schools = None if county else folder / SCHOOL_FORMS_DIR
     forms = folder / FORMS_FILE
     write_forms(analysis, forms, school_age_ledger=ledger, school_forms=schools)
+    notices = None if county else folder / NOTICES_DIR
+    if notices is not None:
+        write_notices(analysis, notices)
     metrics = folder / METRICS_FILE
     write_text_atomic(metrics, metrics_json(analysis))
     card = write_daily_card(analysis, folder / DAILY_CARD_FILE)
-    return [metrics, forms, card, *(path for path in (ledger, schools) if path is not None)]
+    return [metrics, forms, card, *(path for path in (ledger, schools, notices) if path is not None)]
 

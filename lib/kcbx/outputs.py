@@ -6,6 +6,7 @@ same safe folder for all of them.
     <outputs>/<county>/<as_of>/<township>/  report.html · forms.xlsx · metrics.json · daily.png · notebook.ipynb
                                             (and report.pdf, with kcbx run --pdf)
     <outputs>/<county>/<as_of>/<township>/学校/<school>.xlsx   附件1–3 of each school
+    <outputs>/<county>/<as_of>/<township>/文书/<文书>-<nn>-<school>.docx   限期复学通知书, 童工情况通报函
     <outputs>/<county>/<as_of>/county/      the county roll-up, and its 适龄儿童台账.xlsx
     <outputs>/<county>/<as_of>/index.html · manifest.json
 """
@@ -33,6 +34,9 @@ SCHOOL_AGE_LEDGER_FILE = "适龄儿童台账.xlsx"  # the county's whole ledger,
 FAILED_NOTEBOOK_FILE = "notebook.failed.ipynb"  # this run's failed notebook, beside a kept report
 SCHOOL_FORMS_DIR = "学校"  # a township's folder of per-school forms: <school>.xlsx each
 SCHOOL_FORMS_SUFFIX = ".xlsx"
+# A township's folder of documents to print, stamp and deliver (kcbx.report.notices): one .docx each.
+NOTICES_DIR = "文书"
+NOTICE_SUFFIX = ".docx"
 
 # Path separators and Windows-forbidden characters; every character that would not be seen as
 # itself (controls, bidi, zero-width, surrogates, unassigned: util.text.hidden) goes too.
@@ -75,3 +79,12 @@ def school_forms_file(school: str) -> str:
     could leave the folder, hide the file or clash with a device is made safe as a folder's is
     (``safe_dirname``: "../x" -> "_x-<hash>.xlsx")."""
     return safe_dirname(school) + SCHOOL_FORMS_SUFFIX
+
+
+def notice_file(document: str, number: int, school: str | None) -> str:
+    """The file name of a document in NOTICES_DIR: "限期复学通知书-01-城厢镇中心小学.docx" (the
+    document, its number in the day's list, the school; no child's name: the folder is listable).
+    The school, ledger text, is made safe as a folder's name is (``safe_dirname``), and so is the
+    whole name: it never leaves the folder."""
+    parts = [document, f"{number:02d}", *([safe_dirname(school)] if school and school.strip() else [])]
+    return safe_dirname("-".join(parts)) + NOTICE_SUFFIX

@@ -15,6 +15,8 @@ How values are read:
 - ``subsidy`` and ``home_teaching``, when written, give every one of their keys;
   ``early_warning`` may give any of its keys, the others keep their defaults.
 - ``junior_grade_names`` (optional): ``七年级`` (default) or ``初一``, how reports name grades 7–9.
+- ``zero_reports`` (optional): ``optional`` (default) or ``required``: whether schools send a 零报告
+  on a day nobody was absent, so that a school without a row has not reported (未上报).
 - ``office`` (optional, any of its keys): the county office that signs the county's forms
   (``_Office``).
 - ``timezone`` (optional, default Asia/Shanghai): the county's clock, what ``--as-of today``
@@ -362,6 +364,8 @@ class _ParamsFile(_Section):
     # calendar days allowed between 复学 and 销号.
     notice_grace_days: WholeNumber = 2
     strike_off_days: WholeNumber = 7
+    # school days allowed between a verification's 确认失学 and the case it opens (合规检查)
+    case_open_days: WholeNumber = 3
     target_date: Date | None = None
     # 巩固率 below it is marked on the forms' 巩固率 sheet: a fraction, 0.95 for 95 %.
     retention_target: Annotated[NonNegativeNumber, Field(le=1)] = 0.95
@@ -373,6 +377,8 @@ class _ParamsFile(_Section):
     early_warning: _EarlyWarning = _EarlyWarning()
     office: _Office = _Office()
     junior_grade_names: Literal["七年级", "初一"] = "七年级"
+    # 零报告: whether a school with no absence row today must have sent one (kcbx.measures.reporting).
+    zero_reports: Literal["required", "optional"] = "optional"
     pdf: Annotated[bool, Field(strict=True)] = False
     timezone: Annotated[str, Field(strict=True, min_length=1), AfterValidator(_time_zone)] = DEFAULT_TIMEZONE
     share_group: Text | None = None
@@ -630,6 +636,7 @@ class Params:
     notice_days: int = 7
     notice_grace_days: int = 2
     strike_off_days: int = 7
+    case_open_days: int = 3
     target_date: dt.date | None = None
     retention_target: float = 0.95
     school_age_min: int = 6
@@ -645,6 +652,9 @@ class Params:
     office: Office = Office()
     # how the reports name grades 7–9: 七年级…九年级 or 初一…初三
     junior_grade_names: str = "七年级"
+    # "required": a school without an absence row or a 零报告 today has not reported (未上报);
+    # "optional": it shows as 无缺勤记录（未要求零报告） (kcbx.measures.reporting)
+    zero_reports: str = "optional"
     # every run also prints each report.html to report.pdf (kcbx run --pdf)
     pdf: bool = False
     # the county's time zone: the date `--as-of today` means (parse_as_of)
@@ -701,6 +711,7 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         notice_days=given.notice_days,
         notice_grace_days=given.notice_grace_days,
         strike_off_days=given.strike_off_days,
+        case_open_days=given.case_open_days,
         target_date=given.target_date,
         retention_target=given.retention_target,
         school_age_min=given.school_age.min,
@@ -713,6 +724,7 @@ def load_params(path: str | Path, overrides: Mapping[str, Any] | None = None) ->
         early_warning=_early_warning(given.early_warning),
         office=Office(**given.office.model_dump()),
         junior_grade_names=given.junior_grade_names,
+        zero_reports=given.zero_reports,
         pdf=given.pdf,
         timezone=given.timezone,
         share_group=given.share_group,

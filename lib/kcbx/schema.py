@@ -28,6 +28,7 @@ KINDS: tuple[str, ...] = (
     "home_teaching",
     "subsidy",
     "enrollment",
+    "verification",
 )
 
 # Folder names a county may use for each kind: the key or the Chinese name.
@@ -41,6 +42,7 @@ KIND_FOLDERS: dict[str, tuple[str, ...]] = {
     "home_teaching": ("home_teaching", "送教"),
     "subsidy": ("subsidy", "资助"),
     "enrollment": ("enrollment", "事业统计"),
+    "verification": ("verification", "核查"),
 }
 
 KIND_LABELS: dict[str, str] = {
@@ -53,6 +55,7 @@ KIND_LABELS: dict[str, str] = {
     "home_teaching": "送教",
     "subsidy": "资助",
     "enrollment": "事业统计",
+    "verification": "核查",
 }
 
 PROVENANCE = ("source_file", "source_sheet", "source_row")
@@ -78,6 +81,16 @@ CASE_PLACEMENTS = ("插班", "单独编班", "普职融合", "个别辅导")
 STORED_FINDING_COLUMNS = ("kind", "file", "sheet", "row", "finding")
 FINDING_COLUMNS = (*STORED_FINDING_COLUMNS, "detail")
 DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上门", "未安置")
+# 零报告: an absence-ledger row whose 姓名 or 缺勤类型 reads one of these says that its school
+# reported the day with nobody absent. It is no absence: ingest keeps it apart, in ZERO_REPORTS.
+ZERO_REPORT_WORDS = ("无缺勤", "零报告")
+ZERO_REPORTS = "zero_reports"
+# Store tables read from another kind's files (not a kind of their own): table -> that kind.
+DERIVED_TABLES: dict[str, str] = {ZERO_REPORTS: "absence"}
+# 核查结果 of a verification row (a 疑似失学 child checked by the village or school), in the
+# order of the 疑似失学核查回执's dropdown. 确认失学 and 其他 leave the child 疑似失学.
+VERIFICATION_RESULTS = ("在外地就读", "已完成义务教育", "延缓入学", "免学", "休学", "死亡", "户籍迁出",
+                        "确认失学", "其他")
 
 
 @functools.cache
@@ -191,6 +204,16 @@ def _models() -> dict[str, pa.DataFrameSchema]:
             strict=True,
             ordered=True,
         ),
+        # One row per 零报告: the school reported that day, nobody absent (ZERO_REPORT_WORDS).
+        ZERO_REPORTS: pa.DataFrameSchema(
+            {
+                "date": _date(),
+                "school": _text(nullable=False),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
         "cases": pa.DataFrameSchema(
             {
                 **_person_columns(),
@@ -244,6 +267,23 @@ def _models() -> dict[str, pa.DataFrameSchema]:
                 "enrolled": _int(False, pa.Check.ge(0)),
                 "repeaters": _int(True, pa.Check.ge(0)),
                 "graduates": _int(True, pa.Check.ge(0)),
+                **_provenance_columns(),
+            },
+            strict=True,
+            ordered=True,
+        ),
+        # One check of a listed child. A row of a 回执 not filled in yet (no 核查结果, no
+        # 核查日期) is kept with both NULL and counts as no check (kcbx.measures.verification).
+        "verification": pa.DataFrameSchema(
+            {
+                **_person_columns(),
+                "name": _text(),
+                "township": _text(),
+                "village": _text(),
+                "result": _one_of(VERIFICATION_RESULTS, nullable=True),
+                "evidence": _text(),
+                "checked_by": _text(),
+                "date": _date(nullable=True),
                 **_provenance_columns(),
             },
             strict=True,

@@ -74,7 +74,8 @@ def test_ingest_totals_equal_the_store(county_run):
         listed = con.execute("select count(*) from rejected_rows").fetchone()[0]
         stored = sum(con.execute(f"select count(*) from {kind}").fetchone()[0]
                      for kind in ("roster", "population", "poverty", "disability", "absence", "cases",
-                                  "home_teaching", "subsidy", "enrollment"))
+                                  "home_teaching", "subsidy", "enrollment", "verification",
+                                  "zero_reports"))  # the absence files' 零报告 rows: accepted, no absence
     assert read == accepted + rejected
     assert accepted == stored
     assert rejected == listed > 0  # the demo carries deliberate bad rows

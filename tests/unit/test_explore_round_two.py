@@ -265,7 +265,8 @@ def test_ingest_quiet_prints_one_line(county, capsys):
     assert cli.main(["ingest", "--params", str(county.path), "--quiet"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines() == [out.strip()]
-    assert out.startswith("kcbx ingest: 37 个文件 files, 读取 read ") and out.strip().endswith(
+    # 37 ledger files, and the two townships' 疑似失学核查回执 (核查).
+    assert out.startswith("kcbx ingest: 39 个文件 files, 读取 read ") and out.strip().endswith(
         f"正常 ok: {county.store}")
 
 

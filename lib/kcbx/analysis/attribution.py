@@ -99,8 +99,8 @@ def row_townships(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> 
     roster_township = _first_township_by_person(roster_now)
     parts = []
     for kind in schema.KINDS:
-        frame = tables[kind]
-        if frame.empty:
+        frame = tables.get(kind)  # tables made by hand may lack a kind (verification)
+        if frame is None or frame.empty:
             continue
         township = (frame["township"].astype(object) if "township" in frame.columns
                     else pd.Series(None, index=frame.index, dtype=object))
@@ -109,6 +109,16 @@ def row_townships(tables: dict[str, pd.DataFrame], roster_now: pd.DataFrame) -> 
         parts.append(pd.DataFrame({"kind": kind, "file": frame["source_file"],
                                    "sheet": frame["source_sheet"], "row": frame["source_row"],
                                    "township": township}))
+    # A 零报告 row names its school only: the school's township, so a file of nothing but
+    # 零报告 rows is still listed in its township's report.
+    for table, kind in schema.DERIVED_TABLES.items():
+        frame = tables.get(table)
+        if frame is None or frame.empty:
+            continue
+        school_township = roster_now.drop_duplicates("school").set_index("school")["township"]
+        parts.append(pd.DataFrame({"kind": kind, "file": frame["source_file"], "sheet": frame["source_sheet"],
+                                   "row": frame["source_row"],
+                                   "township": frame["school"].map(school_township).astype(object)}))
     if not parts:
         return pd.DataFrame(columns=["kind", "file", "sheet", "row", "township"])
     return _provenance_key(pd.concat(parts, ignore_index=True))
@@ -146,6 +156,11 @@ def attribute_to_townships(problems: pd.DataFrame, rows: pd.DataFrame) -> pd.Dat
     of_row = pd.Series(on_row.to_numpy(dtype=object), index=problems.index)
     township = of_row.where(of_row.notna(), problems["file"].map(single))
     return problems.assign(township=township.astype(object).where(township.notna(), None))
+
+# What a report shows of each ledger file it lists (数据说明, forms.xlsx's 数据问题 文件读入, the
+# footer's ledger lines): not its sha256, when or how fast it was read, or its sheets.
+LOG_COLUMNS_SHOWN = ("kind", "file", "rows_read", "rows_accepted", "rows_rejected", "error")
+
 
 def data_quality(log: pd.DataFrame, rejected: pd.DataFrame, findings: pd.DataFrame,
                  township: str | None, township_files: dict[str, set[str]]

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from kcbx import schema
 from kcbx.analysis.attribution import (
     attribute_case_townships,
     attribute_to_townships,
@@ -25,7 +26,7 @@ from kcbx.analysis.model import COUNTY_WIDE, Analysis
 from kcbx.analysis.ranking import ranking_rows
 from kcbx.calendar import school_days_for
 from kcbx.measures import cases as case_measures
-from kcbx.measures import escalation, groups, matching, support, warning
+from kcbx.measures import escalation, groups, matching, reporting, support, verification, warning
 from kcbx.measures.common import FINDING_COLUMNS, current_roster
 from kcbx.measures.compliance import compliance_checks, known_birth_dates
 from kcbx.measures.matching import first_row_per_person
@@ -56,16 +57,18 @@ class CountyPass:
     roster_now: pd.DataFrame
     streaks: pd.DataFrame        # pupils of scope with a streak ≥ 1, level and action
     absent_today: pd.DataFrame
-    absence_data_through: dt.date | None  # county-wide: the last school day with absence rows
+    absence_data_through: dt.date | None  # county-wide: the last school day with absence or 零报告 rows
+    school_reporting: pd.DataFrame  # county-wide: each school's report today and last (reporting.school_reporting)
     duplicates: pd.DataFrame     # county-wide
     cases: pd.DataFrame          # case_table of the county, township attributed
     case_states: pd.DataFrame
     case_events: pd.DataFrame    # every event with its case_id
-    school_age: pd.DataFrame     # county-wide 适龄儿童台账
+    school_age: pd.DataFrame     # county-wide 适龄儿童台账, with standing and each child's check (CHECK_COLUMNS)
     out_of_school: pd.DataFrame  # of scope's school-age children
     home_teaching_due: pd.DataFrame
     home_teaching: pd.DataFrame  # scope's due children × month
     transition: pd.DataFrame | None
+    subsidy_not_due: pd.DataFrame  # county-wide: 生活补助 paid to pupils not eligible (不应发)
     unenrolled_poverty: pd.DataFrame
     unenrolled_disability: pd.DataFrame
     person_groups: pd.DataFrame
@@ -76,6 +79,7 @@ class CountyPass:
     warning_scores: pd.DataFrame  # scope's pupils scored on as_of (warning.score_day), with contacts
     warning_backtest: warning.Backtest  # scope's back-test: its listed pupils on L, its cases since
     compliance_checks: pd.DataFrame  # 合规检查: cases by case township, scope's pupils by roster township
+    verification_ledger: bool = False  # the county has a verification ledger (rows of 核查)
 
     # frame id -> (the frame, its row positions by township); the frame is kept so its id is not reused
     _positions: dict[tuple[int, str], tuple[pd.DataFrame, dict]] = field(
@@ -152,13 +156,16 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
 
     school_age = matching.school_age_children(
         population, as_of, params.school_age_min, params.school_age_max, case_states)
-    school_age = school_age.assign(
-        standing=matching.school_age_standing(school_age, roster, as_of, case_states))
+    # 疑似失学核查: each child's latest verification on as_of, and the standing it gives.
+    verification_rows = tables.get("verification")
+    checks = verification.latest_results(verification_rows, as_of)
+    school_age = matching.with_checks(school_age, checks).assign(
+        standing=matching.school_age_standing(school_age, roster, as_of, case_states, checks))
     transition = support.transition_missing(roster, as_of, case_states)
     # The 疑似失学 list says which of its children another list holds too (an open case, a
     # 小升初 gap), so nobody adds the lists up.
     names = matching.grade_names(params.junior_grade_names)
-    out = matching.out_of_school(in_township(school_age, scope), roster, as_of, case_states, names)
+    out = matching.out_of_school(in_township(school_age, scope), roster, as_of, case_states, names, checks)
     out = out.assign(transition_gap=out["person_key"].isin(
         set() if transition is None else set(transition["person_key"])),
         in_absence_ledger=out["person_key"].isin(set(tables["absence"]["person_key"])))
@@ -171,7 +178,8 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     measured_findings = [tables.get("findings"),
                          escalation.absence_findings(absence, days, set(roster_now["person_key"])),
                          case_measures.case_findings(events, as_of),
-                         support.subsidy_reversal_findings(tables["subsidy"])]
+                         support.subsidy_reversal_findings(tables["subsidy"]),
+                         verification.evidence_findings(checks)]
     found = [f for f in measured_findings if f is not None and len(f)]
     totals = tables["ingest_log"][["rows_read", "rows_accepted", "rows_rejected"]].fillna(0).sum()
     rows = row_townships(tables, roster_now)
@@ -181,17 +189,24 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
     warning_scores = warning.with_contacts(warning.score_day(evidence, as_of, early, scope), population)
     linked_events = case_measures.case_events(events)
     today = escalation.absent_today(pupils_absence, days, as_of)
+    zero_reports = tables.get(schema.ZERO_REPORTS)  # None: tables made without the store's
+    reported = reporting.reported_days(absence, zero_reports, roster_now, days)
+    # A day with only 零报告 rows is a day whose data is in (nobody was absent).
+    report_dates = absence[["date"]] if zero_reports is None else pd.concat(
+        [absence[["date"]], zero_reports[["date"]]], ignore_index=True)
     return CountyPass(
         tables=tables, params=params, as_of=as_of, scope=scope, school_days=days,
         roster_now=roster_now, streaks=streaks,
         absent_today=today,
-        absence_data_through=escalation.absence_data_through(absence, days, as_of),
+        absence_data_through=escalation.absence_data_through(report_dates, days, as_of),
+        school_reporting=reporting.school_reporting(roster_now, reported, days, as_of),
         duplicates=matching.duplicate_enrollments(roster_now),
         cases=cases, case_states=case_states, case_events=linked_events,
         school_age=school_age,
         out_of_school=out,
         home_teaching_due=home_teaching_due, home_teaching=compliance,
         transition=transition,
+        subsidy_not_due=support.subsidy_not_due(roster_now, poverty, tables["subsidy"], as_of),
         unenrolled_poverty=matching.unenrolled_register_children(
             poverty, roster, as_of, case_states, names),
         unenrolled_disability=matching.unenrolled_register_children(
@@ -214,7 +229,10 @@ def measure_county(tables: dict[str, pd.DataFrame], params: Params, as_of: dt.da
             birth_dates=known_birth_dates(roster_now, population),
             school_days=days, as_of=as_of, escalation=params.escalation,
             notice_grace_days=params.notice_grace_days, notice_days=params.notice_days,
-            strike_off_days=params.strike_off_days, term_start=params.term_start),
+            strike_off_days=params.strike_off_days, term_start=params.term_start,
+            confirmed=school_age[school_age["check_result"].eq(verification.CONFIRMED).to_numpy(dtype=bool)],
+            case_open_days=params.case_open_days),
+        verification_ledger=verification_rows is not None and not verification_rows.empty,
     )
 
 

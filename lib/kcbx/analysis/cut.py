@@ -13,9 +13,10 @@ from kcbx.analysis.attribution import data_quality, of_people, rows_of
 from kcbx.analysis.model import Analysis
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
-from kcbx.measures import escalation, groups, matching, rates, support, warning
+from kcbx.measures import escalation, groups, matching, rates, reporting, support, warning
 from kcbx.measures.common import school_year_of
 from kcbx.params import Params
+from kcbx.schema import VERIFICATION_RESULTS
 
 if TYPE_CHECKING:
     from kcbx.analysis.county import CountyPass
@@ -91,6 +92,14 @@ def headline_of(core: Core) -> dict[str, Any]:
     }
 
 
+def verified_by_result(school_age: pd.DataFrame) -> dict[str, int]:
+    """suspected_verified: for each 核查结果 (schema.VERIFICATION_RESULTS), the school-age children
+    whose result on as_of has the evidence it needs (``check_result``, ``check_evidenced``)."""
+    verified = school_age.loc[school_age["check_evidenced"].astype(bool), "check_result"]
+    counts = verified.value_counts()
+    return {result: int(counts.get(result, 0)) for result in VERIFICATION_RESULTS}
+
+
 @dataclass
 class TownshipRows:
     """A township's own rows of every county-wide measure and ledger, and the county-wide
@@ -114,6 +123,7 @@ class TownshipRows:
     visits: pd.DataFrame           # the home-teaching ledger's rows of them
     poverty: pd.DataFrame          # the register's rows of its pupils, case and school-age children
     subsidy: pd.DataFrame          # payments to its pupils
+    subsidy_not_due: pd.DataFrame  # its pupils paid 生活补助 though not eligible (不应发)
     transition: pd.DataFrame | None
     person_groups: pd.DataFrame    # its pupils and case children
     warning_scores: pd.DataFrame
@@ -127,10 +137,12 @@ class TownshipRows:
     # The current roster rows, wherever they are, of its school-age children and of its disability
     # register's children: the forms' 学籍号, 休学 and school of each (外乡镇就读 too).
     register_roster: pd.DataFrame
-    ingest_totals: dict[str, int]
+    ingest_totals: dict[str, int]  # the county ingest's rows read, accepted, rejected
     absence_data_through: dt.date | None
+    school_reporting: pd.DataFrame  # its schools: reported today, last reported (reporting.school_reporting)
     compliance_checks: pd.DataFrame  # 合规检查 rows of its cases (case township) and pupils
     stale: tuple[str, ...] = ()    # a line for each ledger file that could not be read, whose rows it uses
+    verification_ledger: bool = False  # the county has a verification ledger (suspected_verified {} if not)
 
 
 # Which input each part of a township's rows comes from: a ledger kind (schema.KIND_LABELS),
@@ -140,13 +152,14 @@ ROWS_BY_INPUT: dict[str, tuple[str, ...]] = {
     "roster": ("core.roster", "core.pupils", "duplicates", "transition", "person_groups", "register_roster"),
     "population": ("core.school_age", "core.out_of_school"),
     "absence": ("streaks", "absence", "core.absent_today", "absence_data_through", "warning_scores",
-                "backtest"),
+                "backtest", "school_reporting"),
     "cases": ("core.cases", "core.case_counts", "pupil_cases", "case_events", "compliance_checks"),
     "poverty": ("poverty", "unenrolled_poverty"),
     "disability": ("home_teaching_due", "unenrolled_disability", "disability"),
     "home_teaching": ("home_teaching", "visits"),
-    "subsidy": ("subsidy",),
+    "subsidy": ("subsidy", "subsidy_not_due"),
     "enrollment": ("enrollment",),
+    "verification": ("verification_ledger",),
     "ingest": ("township", "ingest_log", "rejected", "findings", "ingest_totals", "stale"),
 }
 
@@ -192,6 +205,7 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
         visits=rows_of(tables["home_teaching"], "person_key", due_keys),
         poverty=of_people(tables["poverty"], register_children),
         subsidy=of_people(tables["subsidy"], pupils),
+        subsidy_not_due=county._rows_in(county.subsidy_not_due, township).reset_index(drop=True),
         transition=county._rows_in(county.transition, township),
         person_groups=of_people(county.person_groups, case_children),
         warning_scores=county._rows_in(county.warning_scores, township),
@@ -202,10 +216,15 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
         disability=disability,
         register_roster=(county.roster_now if township is None else rows_of(
             county.roster_now, "person_key", set(core.school_age["person_key"]) | set(disability["person_key"]))),
+        # The county ingest's totals, as the contract defines rows_read … for every report; no
+        # part of a township's fingerprint (kcbx.runner.prepare): a reused report gets the run's
+        # totals written into its metrics.json (kcbx.runner.reuse).
         ingest_totals=county.ingest_totals,
         absence_data_through=county.absence_data_through,
+        school_reporting=county._rows_in(county.school_reporting, township).reset_index(drop=True),
         compliance_checks=county._rows_in(county.compliance_checks, township).reset_index(drop=True),
         stale=stale_lines(tables.get("stale_files"), township),
+        verification_ledger=county.verification_ledger,
     )
 
 
@@ -274,6 +293,8 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
     log, rejected, findings = rows.ingest_log, rows.rejected, rows.findings
 
     n_school_age, n_out = len(school_age), len(out)
+    is_school_day = bool(pd.Timestamp(as_of) in days)
+    schools_reported, schools_not_reported = reporting.reporting_lists(rows.school_reporting, is_school_day)
     metrics = {
         "as_of": as_of.isoformat(),
         "county": params.county,
@@ -307,14 +328,18 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "cases_by_state": counts["cases_by_state"],
         "cases_struck_unverified": counts["cases_struck_unverified"],
         "cases_open_tuopin": counts["cases_open_tuopin"],
-        # 已清零 only when all three are 0 (no verification ledger yet: every suspected child
-        # is unverified).
+        # 已清零 only when all three are 0 (suspected_unverified: 疑似失学 children with no
+        # verification row at all; every one of them without a verification ledger).
         "clearance_blockers": {
             "cases_open": headline["cases_open"],
             "top_rung_without_case": len(escalated_keys - set(
                 rows.pupil_cases.loc[rows.pupil_cases["state"].eq("open"), "person_key"])),
-            "suspected_unverified": int(n_out),
+            "suspected_unverified": int(out["check_result"].isna().sum()) if "check_result" in out else int(n_out),
         },
+        # 疑似失学核查: school-age children by the result of their check (with its evidence);
+        # those still to verify or confirmed out of school.
+        "suspected_verified": verified_by_result(school_age) if rows.verification_ledger else {},
+        "suspected_pending": int(n_out),
         "notices_missing": int(len(notices_missing)),
         "clearance": case_measures.clearance_progress(town_cases, as_of, params.target_date),
         "retention_detail": retention,
@@ -322,7 +347,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         "home_teaching_funding_due": ht_summary.get("funding_due"),
         "subsidy_missing_yuan": float(subsidy["missing"].sum()) if len(subsidy) else 0.0,
         "school_days_so_far": int((days <= pd.Timestamp(as_of)).sum()),
-        "is_school_day": bool(pd.Timestamp(as_of) in days),
+        "is_school_day": is_school_day,
         "return_funnel": case_measures.return_funnel(town_cases, params.term_start,
                                                      rows.poverty["person_key"], tuopin_keys(rows.poverty)),
         "unexcused_surge": unexcused_surge(daily, as_of),
@@ -331,6 +356,11 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
                                 .reindex(matching.STANDINGS, fill_value=0).items()},
         "absence_data_through": (None if rows.absence_data_through is None
                                  else rows.absence_data_through.isoformat()),
+        # 零报告 (docs/metrics.md): who has sent today's absences or a 零报告, who has not, and
+        # each school's last day in.
+        "schools_reported": schools_reported,
+        "schools_not_reported": schools_not_reported,
+        "absence_data_through_by_school": reporting.data_through_by_school(rows.school_reporting),
         # A term year chinese-calendar and params lack runs on an estimate (kcbx.calendar).
         "calendar_estimated": calendar_coverage(params).estimated,
         "early_warning": warning.warning_figures(warning_scores, backtest),
@@ -353,7 +383,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         school_age=school_age, out_of_school=out, duplicates=duplicates,
         unenrolled_poverty=rows.unenrolled_poverty, unenrolled_disability=rows.unenrolled_disability,
         home_teaching=compliance, home_teaching_summary=ht_summary, teacher_workload=workload,
-        subsidy=subsidy, transition=transition,
+        subsidy=subsidy, subsidy_not_due=rows.subsidy_not_due, transition=transition,
         person_groups=rows.person_groups.reset_index(drop=True),
         findings=findings, rejected=rejected, ingest_log=log, notices_missing=notices_missing, stale=rows.stale,
         day_absences=escalation.absences_on(town_absence, days, as_of),
@@ -363,4 +393,5 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
                                                             ].reset_index(drop=True),
         early_warning=warning.listed_pupils(warning_scores),
         compliance=rows.compliance_checks,
+        school_reporting=rows.school_reporting,
     )

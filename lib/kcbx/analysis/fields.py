@@ -61,7 +61,11 @@ CHILD_COLUMNS = {
     "gender": "性别", "birth_date": "出生日期", "township": "乡镇 of the population row",
     "village": "村", "guardian": "监护人", "phone": "联系电话",
     "age": "whole years on 31 August of the school year",
-    "standing": "本乡镇在校, 外乡镇就读, 已完成义务教育, 有去向佐证 or 疑似失学",
+    "standing": "本乡镇在校, 外乡镇就读, 已完成义务教育, 有去向佐证, a verified result's standing "
+                "(在外地就读, 延缓入学, 免学, 休学, 死亡, 户籍迁出) or 疑似失学",
+    "check_result": "核查结果 of the child's latest verification row on or before as_of (None: no check)",
+    "check_date": "its 核查日期", "check_evidence": "its 佐证",
+    "check_evidenced": "佐证 holds what the result needs (kcbx.measures.verification.has_evidence)",
 }
 EXPLAINED = {"has_open_case": "the child has a case open on as_of",
              "reason": "why the child counts here, in words (无学籍, 学籍状态 …)"}
@@ -141,8 +145,9 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "Its row count is school_age_population; by the population row's township.",
         CHILD_COLUMNS),
     "out_of_school": FieldDoc(
-        "疑似失学: school-age children with no current 在读 or 休学 roster row, no grade-9 毕业 row "
-        "and no case settled otherwise; its row count is out_of_school_suspected",
+        "疑似失学: school-age children with no current 在读 or 休学 roster row, no grade-9 毕业 row, "
+        "no case settled otherwise and no verification result with its evidence other than 确认失学 or "
+        "其他; its row count is out_of_school_suspected (and suspected_pending)",
         columns={**CHILD_COLUMNS, **EXPLAINED,
                  "transition_gap": "also on the 小升初 list (transition)",
                  "in_absence_ledger": "the absence ledger has a row of the child (a pupil "
@@ -178,6 +183,13 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
                  "term": "学期 (2021秋)", "due": "half the yearly standard, yuan",
                  "paid": "生活补助 paid for the term", "short": "paid < due",
                  "missing": "due − paid where short"}),
+    "subsidy_not_due": FieldDoc(
+        "不应发: one row per pupil of the current roster paid 生活补助 for the term containing "
+        "as_of (net of 冲正) who is not eligible: no current row 在读, or not in the poverty register",
+        "Eligibility is the county's: a pupil 在读 in another township is not listed. The row is "
+        "the pupil's first 在读 row, else their first current row.",
+        {"due": "0", "paid": "生活补助 paid for the term, net of 冲正", "status": "学籍状态 of the row",
+         "reason": "学籍状态 … and/or 不在脱贫户名单内"}),
     "transition": FieldDoc(
         "小升初: last year's grade-6 pupils with no current 在读 or 休学 row and no case settled "
         "otherwise; None when the roster has no row of last year",
@@ -221,7 +233,8 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "notice_grace_days school days after the top rung, or still missing), return_overdue (the "
         "notice's notice_days over, child not back), child_labour (务工 under 16), not_struck_off "
         "(已复学 more than strike_off_days days, no 销号), no_owner (双线 owner missing), "
-        "no_guardian_phone (未到校名册 or 预警名单 without a phone), early_marriage (早婚). A case's "
+        "no_guardian_phone (未到校名册 or 预警名单 without a phone), early_marriage (早婚), "
+        "case_not_opened (verified 确认失学, no case within case_open_days school days). A case's "
         "row belongs to the case township, a pupil's to the township of their roster row.",
         columns={"rule": "the rule's code", "rule_label": "the rule in Chinese", "township": "乡镇",
                  "school": "学校", "name": "姓名", "person_key": PERSON,
@@ -238,6 +251,14 @@ ANALYSIS_FIELDS: dict[str, FieldDoc] = {
         "the current roster rows, in any township, of the township's school-age children and "
         "disability-register children: where each is at school (学籍号, 学籍状态 休学 …)",
         columns=ROSTER_COLUMNS),
+    "school_reporting": FieldDoc(
+        "日报 上报情况: one row per school with a 在读 pupil, whether it has reported today (absence "
+        "rows or a 零报告) and the last school day it reported",
+        "A school with no row today is 未上报 under params zero_reports required, and "
+        "无缺勤记录（未要求零报告） under optional (kcbx.measures.reporting).",
+        columns={"township": "乡镇", "school": "学校",
+                 "reported_today": "an absence row or a 零报告 dated as_of (False on a day that is no school day)",
+                 "last_reported": "the last school day on or before as_of it reported (NaT: none this term)"}),
     "ranking": FieldDoc(
         "the county's only (None for a township): the 周通报 ranking, one row per township",
         columns={"township": "the township", "cases_open": "open cases",

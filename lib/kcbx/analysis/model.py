@@ -63,6 +63,7 @@ class Analysis:
     home_teaching_summary: dict
     teacher_workload: pd.DataFrame
     subsidy: pd.DataFrame
+    subsidy_not_due: pd.DataFrame         # 不应发: paid 生活补助 though not eligible
     transition: pd.DataFrame | None
     person_groups: pd.DataFrame           # the township's pupils and case children
     findings: pd.DataFrame
@@ -81,6 +82,7 @@ class Analysis:
     compliance: pd.DataFrame
     disability: pd.DataFrame              # the township's disability register rows (残疾儿童安置台账)
     register_roster: pd.DataFrame         # current roster rows, any township, of its school-age and disabled children
+    school_reporting: pd.DataFrame        # 日报 上报情况: each school's report today and its last (零报告)
     # The county's only (None for a township's): the 周通报 ranking, one row per township with
     # its RANKING_KEYS figures, from the same county pass; and the county's figures in earlier
     # complete runs (as_of ≤ this one). A run's county pass fills both; so does

@@ -20,7 +20,12 @@ What the demo holds, and why (the ledgers are described in docs/ledgers.md):
 - the faults real ledgers have: a wrong ID checksum, an impossible date, an
   unknown 年级 and 事件, a child on two schools' rosters, pupils
   without an ID, an exact duplicate absence and case event, an absence on a
-  holiday, text that looks like a formula or HTML; and a 冲正 (a negative 金额, a reversal).
+  holiday, text that looks like a formula or HTML; and a 冲正 (a negative 金额, a reversal);
+- a 零报告 row (日期, 学校, 姓名 无缺勤) from every school on each school day it had no
+  absence, except one village primary that misses ``DEMO_AS_OF``'s upload altogether
+  (``DemoCounty.not_reported``; the params file says ``zero_reports: required``);
+- two townships' 疑似失学核查回执 returned (kcbx.demo.verification): every 核查结果, one
+  without its evidence, a 确认失学 with no case past ``case_open_days``.
 
 Everything comes from one seeded ``numpy`` Generator, in a fixed order: the
 same seed gives byte-identical files.
@@ -32,6 +37,7 @@ import pandas as pd
 
 from kcbx import schema
 from kcbx.demo import people, scenarios
+from kcbx.demo import verification as verification_returns
 from kcbx.demo.people import Builder
 from kcbx.demo.plan import DEFAULT_SEED, SCALES, TERM_END, TERM_START, DemoCounty, school_days
 
@@ -65,18 +71,23 @@ def generate_demo(scale: str = "small", seed: int = DEFAULT_SEED) -> DemoCounty:
         ["school_year", "school", "_grade", "class_name"], kind="stable").drop(columns="_grade"))
     # The third township sends one CSV for all its schools: the clerk there types a lower-case x.
     people.finish_roster_faults(roster, b.townships[2 % len(b.townships)].name)
+    # After the people columns: a 零报告 row is nobody's (no ID, 姓名 无缺勤).
+    absence, not_reported = scenarios.zero_reports(b, _person_columns(b, absences), term_days)
     frames = {
         "roster": roster,
         **{k: _person_columns(b, v.rename_axis("person").reset_index()) for k, v in registers.items()},
-        "absence": _person_columns(b, absences),
+        "absence": absence,
         "cases": _person_columns(b, cases),
         "home_teaching": _person_columns(b, scenarios.home_teaching(b, term_days, registers["disability"])),
         "subsidy": _person_columns(b, scenarios.subsidies(b, registers["poverty"])),
         "enrollment": scenarios.enrollment(b),
+        # Two townships' 疑似失学核查回执, returned (kcbx.demo.verification).
+        "verification": _person_columns(b, verification_returns.verification(b, cases)),
     }
     tables = {kind: _canonical(kind, frame) for kind, frame in frames.items()}
     truth = {b.people.at[p, "id_number"] or b.people.at[p, "student_no"]: s for p, s in b.truth.items()}
-    return DemoCounty(b.scale, seed, b.townships, tables, truth)
+    return DemoCounty(b.scale, seed, b.townships, tables, truth,
+                      not_reported=() if not_reported is None else (not_reported,))
 
 
 def _person_columns(b: Builder, frame: pd.DataFrame) -> pd.DataFrame:

@@ -92,6 +92,8 @@ class DemoCounty:
     townships: tuple[DemoTownship, ...]
     tables: dict[str, pd.DataFrame]
     truth: dict[str, str] = field(default_factory=dict)
+    # the schools that miss DEMO_AS_OF's absence upload (no row, no 零报告: 未上报 that day)
+    not_reported: tuple[str, ...] = ()
 
 
 # ---------------------------------------------------------------------------

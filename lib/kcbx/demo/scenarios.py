@@ -152,6 +152,38 @@ def warning_signs(b: Builder, absences: pd.DataFrame, runs: dict[tuple[int, int]
 
 
 # ---------------------------------------------------------------------------
+# 零报告: every school reports every school day, one of them not today
+
+ZERO_REPORT_NAME = "无缺勤"  # what a school writes in 姓名 on a day nobody was absent
+
+
+def zero_reports(b: Builder, absences: pd.DataFrame, term_days: list[dt.date]) -> tuple[pd.DataFrame, str | None]:
+    """The absences with a 零报告 row (日期, 学校, 姓名 无缺勤, the rest blank) for each school and
+    school day up to the ledger's end on which the school had no sound absence row; and the
+    school that misses DEMO_AS_OF's upload altogether (no 零报告 that day: it had no absence
+    either, so only the missing report tells it apart from a perfect day), None when the
+    ledger ends before DEMO_AS_OF.
+
+    The missing school is the first village primary, from the last township, with no
+    absence on DEMO_AS_OF."""
+    days = [d for d in term_days if d <= b.scale.ledger_end]
+    sound = absences[absences["defect"] == ""]
+    reported = set(zip(sound["school"], sound["date"]))
+    absent_today = {school for school, day in reported if day == DEMO_AS_OF}
+    missing = None
+    if DEMO_AS_OF in days:
+        village_primaries = [school.name for township in reversed(b.townships) for school in township.schools
+                             if school.kind == "village" and school.name not in absent_today]
+        missing = village_primaries[0] if village_primaries else None
+    rows = [{"date": day, "school": school.name, "township": township.name, "name": ZERO_REPORT_NAME, "defect": ""}
+            for township in b.townships for school in township.schools for day in days
+            if (school.name, day) not in reported and not (school.name == missing and day == DEMO_AS_OF)]
+    # Schools keep the register day by day: a 零报告 takes its day's place among the absences.
+    return pd.concat([absences, pd.DataFrame(rows)], ignore_index=True).sort_values(
+        ["date", "school"], kind="stable", ignore_index=True), missing
+
+
+# ---------------------------------------------------------------------------
 # Cases (劝返台账)
 
 

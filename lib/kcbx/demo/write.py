@@ -281,6 +281,7 @@ def _write_ledgers(demo: DemoCounty, root: Path) -> None:
                 [_Sheet("送教记录", f"{county}送教上门工作记录表", t["home_teaching"])], _Shape(dates="cn"))
     _write_subsidy(demo, root / "subsidy")
     _write_enrollment(demo, root / "事业统计")
+    _write_verification(demo, root / "核查")
 
 
 def _write_cases(demo: DemoCounty, folder: Path) -> None:
@@ -298,6 +299,18 @@ def _write_cases(demo: DemoCounty, folder: Path) -> None:
                     [_Sheet("台账", "", cases[cases["township"] == own])],
                     _Shape(fmt="csv-gbk", dates="iso", title=False,
                            headers=(("date", "事件日期"), ("admin_owner", "包保干部"), ("edu_owner", "包保教师"))))
+
+
+def _write_verification(demo: DemoCounty, folder: Path) -> None:
+    """The 疑似失学核查回执 the townships returned: one workbook each, as the township sent it back."""
+    returns = demo.tables.get("verification")
+    if returns is None or returns.empty:
+        return
+    columns = ["id_number", "name", "township", "village", "result", "evidence", "checked_by", "date"]
+    for township in dict.fromkeys(returns["township"]):
+        _write_file(folder / f"{township}疑似失学核查回执.xlsx", "verification", columns,
+                    [_Sheet("核查回执", f"{township} 疑似失学儿童核查回执", returns[returns["township"] == township])],
+                    _Shape(dates="iso"))
 
 
 def _write_subsidy(demo: DemoCounty, folder: Path) -> None:
@@ -347,6 +360,8 @@ subsidy: {{boarding: {{primary: 1000, junior: 1250}}, day: {{primary: 500, junio
 home_teaching: {{visits_per_month: 2, hours_per_visit: 3, hours_per_year: 60,
                 workload_hours_per_visit: 4, funding_per_year: 6000}}
 townships: []
+# Every school sends a 零报告 on a day nobody is absent: a school without a row has not reported.
+zero_reports: required
 # One township's roster files head the ID column 证件号, a name only this county uses.
 synonyms: {{身份证号: [证件号]}}
 {_warning_text(scale)}"""

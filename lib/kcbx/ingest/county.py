@@ -550,6 +550,8 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
         reports[name] = result.report
         update.files_to_clear.append(name)
         update.ledger_rows.setdefault(result.report.kind, []).extend(result.accepted)
+        if result.zero_reports:
+            update.ledger_rows.setdefault(schema.ZERO_REPORTS, []).extend(result.zero_reports)
         update.rejected.extend(result.rejected)
         findings.extend(result.findings)
         logged.append(name)

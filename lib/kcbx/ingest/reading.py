@@ -101,7 +101,7 @@ def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[s
             file=ledger_files[number].relative,
             sheets=[s.sheet for s in sheets],
             rows_read=rows[number],
-            rows_accepted=sum(len(n.accepted) for n in normalized_sheets),
+            rows_accepted=sum(n.rows_accepted for n in normalized_sheets),
             rows_rejected=sum(len(n.rejected) for n in normalized_sheets),
             # its own reading, and its share of the checking done for all files together
             seconds=reading_seconds + rows[number] * checking_seconds_per_row,
@@ -110,7 +110,8 @@ def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[s
             skipped_sheets=[list(s) for s in skipped],
         )
         results[number] = FileResult(report, [n.accepted for n in normalized_sheets],
-                                     [n.rejected for n in normalized_sheets], findings)
+                                     [n.rejected for n in normalized_sheets], findings,
+                                     [n.zero_reports for n in normalized_sheets if n.zero_reports is not None])
     return [results[number] for number in range(len(ledger_files))]
 
 

@@ -43,12 +43,14 @@ class FileReport:
 
 @dataclass
 class FileResult:
-    """One file read: its report, accepted rows and rejected rows (frames, per sheet), findings."""
+    """One file read: its report, accepted rows and rejected rows (frames, per sheet), findings,
+    and an absence file's 零报告 rows (per sheet: schema.ZERO_REPORTS, counted as accepted)."""
 
     report: FileReport
     accepted: list[pd.DataFrame]
     rejected: list[pd.DataFrame]
     findings: list[Finding]
+    zero_reports: list[pd.DataFrame] = field(default_factory=list)
 
 
 def failed_file(ledger_file: LedgerFile, error: str, seconds: float) -> FileResult:

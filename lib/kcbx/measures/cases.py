@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from kcbx.measures.common import FINDING_COLUMNS, as_timestamp, findings_of, is_in
-from kcbx.schema import CASE_ACTIONS, CASE_OPENING, CASE_STRIKE, PROVENANCE, columns
+from kcbx.schema import CASE_ACTIONS, CASE_OPENING, CASE_STRIKE, PROVENANCE
 
 __all__ = [
     "CASE_STATES",
@@ -71,8 +71,8 @@ OUTCOME_STATES: dict[str, str] = {
 }
 NOTICE_EVENT = "发出限期复学通知书"
 
-# Two event rows equal on every column but provenance are one event written twice.
-_EVENT_DATA_COLUMNS = [c for c in columns("cases") if c not in PROVENANCE]
+# The columns case_events adds to each event row.
+_LINK_COLUMNS = ("case_id", "order", "opens_case", "unregistered", "duplicate")
 # Columns whose latest non-blank value describes the case.
 _LATEST_COLUMNS = ["cause", "destination", "admin_owner", "edu_owner", "method", "placement"]
 # Columns describing the child, taken from the case's first event that fills them.
@@ -110,7 +110,9 @@ def case_events(events: pd.DataFrame) -> pd.DataFrame:
     finding), duplicate (an exact copy of an earlier row; it carries the case
     of its first copy and is otherwise ignored).
     """
-    data_columns = [c for c in _EVENT_DATA_COLUMNS if c in events.columns]
+    # Two event rows equal on every column but provenance are one event written twice (the
+    # columns this function adds, when given events it linked before, are no column of the row).
+    data_columns = [c for c in events.columns if c not in PROVENANCE and c not in _LINK_COLUMNS]
     duplicate = events.duplicated(data_columns, keep="first")
     kept = events[~duplicate].sort_values("date", kind="stable")
 
@@ -209,6 +211,7 @@ def notice_deadline(nominal: pd.Series, school_days: pd.DatetimeIndex | None) ->
 def deadline_moved_note(nominal: pd.Series, due: pd.Series) -> pd.Series:
     """"10月3日 → 10月8日（遇节假日顺延）" where the deadline moved (``notice_deadline``), else None."""
     def month_day(days: pd.Series) -> pd.Series:
+        days = pd.to_datetime(days)  # an empty case_table's columns are object, with no .dt
         return days.dt.month.astype("Int64").astype(str) + "月" + days.dt.day.astype("Int64").astype(str) + "日"
 
     moved = nominal.notna() & due.notna() & nominal.ne(due)

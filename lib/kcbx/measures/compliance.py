@@ -23,6 +23,10 @@ ledger names them). ``compliance_checks`` puts them together, in RULES' order.
 - no_guardian_phone — a pupil on today's 未到校名册 (absent without leave) or on the 预警名单
   whose guardian has no phone in the population register.
 - early_marriage — a case on this term's forms whose 辍学原因 says 早婚 (report to 妇联 and 司法).
+- case_not_opened — a school-age child whose verification on as_of says 确认失学 (疑似失学核查,
+  kcbx.measures.verification), with no case opened within ``case_open_days`` school days of the
+  核查日期: none yet once that many school days have passed, or an open case registered later
+  than that. A case already open on the 核查日期 is that case.
 
 Cases whose child is back (or transferred, taught at home, died) owe no notice and no owner any
 more; a working child or an early marriage is reported whatever became of the case, as long as
@@ -59,6 +63,7 @@ __all__ = [
     "no_owner",
     "no_guardian_phone",
     "early_marriage",
+    "case_not_opened",
     "compliance_checks",
 ]
 
@@ -71,6 +76,7 @@ RULES: dict[str, str] = {
     "no_owner": "未落实双线包保责任人",
     "no_guardian_phone": "缺监护人联系电话",
     "early_marriage": "早婚",
+    "case_not_opened": "确认失学未按时立案",
 }
 # Rule code -> who must act, and what (the report's line for the rule says it too).
 WHO_ACTS: dict[str, str] = {
@@ -81,6 +87,7 @@ WHO_ACTS: dict[str, str] = {
     "no_owner": "乡镇人民政府（指定包保干部）、学校（指定包保教师）",
     "no_guardian_phone": "学校（班主任）、村（居）委会（补齐监护人联系电话）",
     "early_marriage": "乡镇人民政府、县教育局（通报妇联、司法部门）",
+    "case_not_opened": "学校、乡镇人民政府（登记辍学案件，落实双线包保，启动劝返）",
 }
 COMPLIANCE_COLUMNS = ["rule", "rule_label", "township", "school", "name", "person_key", "case_id",
                       "since", "fact", "who_acts", "owners"]
@@ -91,7 +98,7 @@ EARLY_MARRIAGE_WORD = "早婚"
 
 
 def rules_in_words(escalation: Sequence[int], notice_grace_days: int, notice_days: int,
-                   strike_off_days: int) -> dict[str, str]:
+                   strike_off_days: int, case_open_days: int = 3) -> dict[str, str]:
     """Rule code → what it checks, in one Chinese sentence with the county's params (the
     sheet's notes, the report's lines)."""
     top = max(escalation)
@@ -104,6 +111,7 @@ def rules_in_words(escalation: Sequence[int], notice_grace_days: int, notice_day
         "no_owner": "在办案件缺行政线（包保干部）或教育线（包保教师）责任人（双线包保）",
         "no_guardian_phone": "未到校名册或预警名单上的学生，户籍台账无监护人联系电话",
         "early_marriage": "辍学原因为早婚的案件，应通报妇联、司法部门",
+        "case_not_opened": f"村（社区）、学校核查确认失学的适龄儿童，应在核查日期后{case_open_days}个上课日内登记辍学案件",
     }
 
 
@@ -433,14 +441,55 @@ def early_marriage(cases: pd.DataFrame, term_start: dt.date) -> pd.DataFrame:
     return _rows("early_marriage", records)
 
 
+def case_not_opened(confirmed: pd.DataFrame, cases: pd.DataFrame, school_days: pd.DatetimeIndex,
+                    as_of: dt.date, case_open_days: int) -> pd.DataFrame:
+    """case_not_opened: children verified 确认失学 whose case was not opened within
+    ``case_open_days`` school days of the 核查日期 (counted in school days d with 核查日期 < d ≤ the
+    case's opening, or as_of while there is none).
+
+    ``confirmed``: the children whose verification on as_of says 确认失学 — person_key, name,
+    township (of the population row), check_date. ``cases``: a case_table (opened, state …).
+    A case open on the 核查日期 (opened before it) covers the child; else the first case opened
+    on or after it: on time, or late (listed while it is open); with none, listed once the days
+    have passed.
+    """
+    days = pd.DatetimeIndex(school_days).as_unit("ns")
+    records: list[dict] = []
+    for _, child in confirmed.iterrows():
+        checked = pd.Timestamp(child["check_date"])
+        theirs = cases[cases["person_key"].eq(child["person_key"])]
+        opened = pd.to_datetime(theirs["opened"])
+        if (theirs["state"].eq("open") & (opened < checked)).any():
+            continue
+        later = theirs[(opened >= checked).to_numpy(dtype=bool)].sort_values("opened", kind="stable")
+        who = {"township": child.get("township"), "school": None, "name": child.get("name"),
+               "person_key": child["person_key"], "since": checked}
+        start = f"{_day(checked, as_of)}核查确认失学"
+        if len(later):
+            case = later.iloc[0]
+            waited = int(school_days_between(days, pd.Series([checked]), pd.Timestamp(case["opened"])).iloc[0])
+            if waited > case_open_days and case["state"] == "open":
+                records.append(_case_record(case, checked, (
+                    f"{start}，{_day(pd.Timestamp(case['opened']), as_of)}才{_opening(case)}辍学案件，相隔"
+                    f"{waited}个上课日（应在{case_open_days}个上课日内登记）")))
+            continue
+        waited = int(school_days_between(days, pd.Series([checked]), as_timestamp(as_of)).iloc[0])
+        if waited > case_open_days:
+            records.append({**who, "case_id": None, "owners": None,
+                            "fact": f"{start}，已过{waited}个上课日仍未登记辍学案件（应在{case_open_days}个上课日内登记）"})
+    return _rows("case_not_opened", records)
+
+
 def compliance_checks(*, cases: pd.DataFrame, case_events: pd.DataFrame, absence: pd.DataFrame,
                       streaks: pd.DataFrame, absent_today: pd.DataFrame, early_warning: pd.DataFrame,
                       pupils: pd.DataFrame, population: pd.DataFrame, birth_dates: pd.Series,
                       school_days: pd.DatetimeIndex, as_of: dt.date, escalation: Sequence[int],
                       notice_grace_days: int, notice_days: int, strike_off_days: int,
-                      term_start: dt.date) -> pd.DataFrame:
+                      term_start: dt.date, confirmed: pd.DataFrame | None = None,
+                      case_open_days: int = 3) -> pd.DataFrame:
     """Every rule's rows (COMPLIANCE_COLUMNS), in RULES' order, then by township, school and
-    the day each rule's clock started (``since``)."""
+    the day each rule's clock started (``since``). ``confirmed``: the children verified 确认失学
+    (``case_not_opened``; None: no verification ledger)."""
     parts = [
         notice_late(cases, case_events, absence, streaks, pupils, school_days, as_of, escalation,
                     notice_grace_days),
@@ -451,6 +500,8 @@ def compliance_checks(*, cases: pd.DataFrame, case_events: pd.DataFrame, absence
         no_guardian_phone(absent_today, early_warning, pupils, population),
         early_marriage(cases, term_start),
     ]
+    if confirmed is not None and len(confirmed):
+        parts.append(case_not_opened(confirmed, cases, school_days, as_of, case_open_days))
     checks = pd.concat(parts, ignore_index=True)
     order = checks["rule"].map({rule: n for n, rule in enumerate(RULES)})
     checks = checks.assign(_order=order).sort_values(

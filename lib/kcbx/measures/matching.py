@@ -11,7 +11,9 @@ even for a township run: a child of one township's 户籍 may be at school, or
 have a case, in another. ``case_states`` is one row per dropout case with at
 least ``person_key`` and ``state`` — the case's state on as_of, one of
 open, returned, transferred, home_teaching, died, closed (as
-``kcbx.measures.cases.case_table`` returns it for the same as_of).
+``kcbx.measures.cases.case_table`` returns it for the same as_of). ``checks`` is
+``kcbx.measures.verification.latest_results`` of the verification ledger on the same as_of:
+a child verified with the evidence their result needs leaves 疑似失学 for the standing it names.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ import pandas as pd
 
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.common import current_roster, is_in, school_year_of
+from kcbx.measures.verification import LEAVES_SUSPECTED
 from kcbx.schema import PROVENANCE
 
 __all__ = [
@@ -44,6 +47,9 @@ __all__ = [
     "JUNIOR_GRADE_NAMES",
     "grade_names",
     "STANDINGS",
+    "VERIFIED_STANDINGS",
+    "CHECK_COLUMNS",
+    "with_checks",
     "school_age_standing",
     "school_age_children",
     "out_of_school",
@@ -84,7 +90,15 @@ IN_OTHER_TOWNSHIP = "外乡镇就读"
 COMPLETED = "已完成义务教育"
 SETTLED = "有去向佐证"
 SUSPECTED = "疑似失学"
-STANDINGS = (IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP, COMPLETED, SETTLED, SUSPECTED)
+# A verified child (with the evidence the result needs) stands where the result says: 已完成义务教育
+# joins the roster's graduates; 在外地就读, 延缓入学, 免学, 休学, 死亡, 户籍迁出 stand on their own.
+# 确认失学 and 其他 leave the child 疑似失学.
+VERIFIED_STANDINGS: dict[str, str] = {result: COMPLETED if result == COMPLETED else result
+                                      for result in LEAVES_SUSPECTED}
+STANDINGS = (IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP, COMPLETED, SETTLED,
+             *(name for name in dict.fromkeys(VERIFIED_STANDINGS.values()) if name != COMPLETED), SUSPECTED)
+# What out_of_school (and school_age, ``with_checks``) say of each child's verification on as_of.
+CHECK_COLUMNS = ("check_result", "check_date", "check_evidence", "check_evidenced")
 
 REASON_NO_ROSTER = "无学籍"
 REASON_OPEN_CASE = "有在办辍学案件"
@@ -261,12 +275,15 @@ def school_age_standing(
     roster: pd.DataFrame,
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
+    checks: pd.DataFrame | None = None,
 ) -> pd.Series:
     """Where each school-age child stands (STANDINGS), indexed like school_age.
 
     At school (a current 在读 or 休学 roster row): 本乡镇在校 when a row is in the child's
     population township, else 外乡镇就读; else 已完成义务教育 (grade 9 毕业 in any year);
-    else 有去向佐证 (a case whose state is other than open); else 疑似失学 — metrics.json's
+    else 有去向佐证 (a case whose state is other than open); else, verified with the evidence
+    the result needs (``checks``), the standing the result names (VERIFIED_STANDINGS: 在外地就读,
+    已完成义务教育, 延缓入学, 免学, 休学, 死亡, 户籍迁出); else 疑似失学 — metrics.json's
     out_of_school_suspected, so the reasons a child is not suspected add up with it to
     school_age_population.
     """
@@ -283,10 +300,42 @@ def school_age_standing(
         (COMPLETED, is_in(keys, completed_compulsory_keys(roster))),
         (SETTLED, is_in(keys, settled_case_keys(case_states))),
     ]
+    if checks is not None and len(checks):
+        verified = checks[checks["evidenced"].astype(bool)]
+        rules += [(VERIFIED_STANDINGS[result], is_in(keys, set(verified.loc[verified["result"] == result,
+                                                                          "person_key"])))
+                  for result in LEAVES_SUSPECTED]
     standing = pd.Series(SUSPECTED, index=school_age.index, dtype=object)
     for name, holds in reversed(rules):  # the first rule that holds wins
         standing = standing.mask(holds.to_numpy(dtype=bool), name)
     return standing
+
+
+def with_checks(children: pd.DataFrame, checks: pd.DataFrame | None) -> pd.DataFrame:
+    """The children with their verification on as_of (CHECK_COLUMNS): check_result (the 核查结果
+    of their latest row, None: no check), check_date (its 核查日期), check_evidence (its 佐证) and
+    check_evidenced (whether 佐证 holds what the result needs). ``checks``: verification.latest_results."""
+    if checks is None or checks.empty:
+        return children.assign(check_result=pd.Series(None, index=children.index, dtype=object),
+                               check_date=pd.Series(pd.NaT, index=children.index, dtype="datetime64[ns]"),
+                               check_evidence=pd.Series(None, index=children.index, dtype=object),
+                               check_evidenced=pd.Series(False, index=children.index, dtype=bool))
+    by_child = checks.set_index("person_key")
+    keys = children["person_key"]
+    return children.assign(
+        check_result=_text_or_none(keys.map(by_child["result"])),
+        check_date=pd.to_datetime(keys.map(by_child["date"])).astype("datetime64[ns]"),
+        check_evidence=_text_or_none(keys.map(by_child["evidence"])),
+        check_evidenced=keys.map(by_child["evidenced"]).fillna(False).astype(bool))
+
+
+def _text_or_none(values: pd.Series) -> pd.Series:
+    values = values.astype(object)
+    return values.where(values.notna(), None)
+
+
+REASON_CHECKED = "核查："
+REASON_NO_EVIDENCE = "（缺佐证）"
 
 
 def out_of_school(
@@ -295,20 +344,28 @@ def out_of_school(
     as_of: dt.date,
     case_states: pd.DataFrame | None = None,
     grade_names: Mapping[int, str] = GRADE_NAMES,
+    checks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """The 疑似失学 list: out_of_school_suspected.
 
     As docs/metrics.md defines it: of the school-age children, those with no current 在读
-    or 休学 roster row, no roster row of any year showing grade 9 毕业, and no case
-    whose state on as_of is other than open (school_age_standing 疑似失学).
+    or 休学 roster row, no roster row of any year showing grade 9 毕业, no case whose state
+    on as_of is other than open, and no verification result (``checks``) with its evidence
+    other than 确认失学 or 其他 (school_age_standing 疑似失学).
 
-    Returns the school_age columns of those children plus has_open_case and
-    reason (see absence_explanation).
+    Returns the school_age columns of those children plus has_open_case, reason (see
+    absence_explanation, then "；核查：确认失学" or "；核查：在外地就读（缺佐证）" for a checked
+    child) and CHECK_COLUMNS (``with_checks``).
     """
-    suspected_rows = school_age_standing(school_age, roster, as_of, case_states) == SUSPECTED
+    suspected_rows = school_age_standing(school_age, roster, as_of, case_states, checks) == SUSPECTED
     suspected = school_age[suspected_rows.to_numpy(dtype=bool)].reset_index(drop=True)
-    return suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states,
-                                              grade_names))
+    suspected = suspected.drop(columns=[c for c in CHECK_COLUMNS if c in suspected.columns])
+    out = with_checks(suspected.join(absence_explanation(suspected["person_key"], roster, as_of, case_states,
+                                                         grade_names)), checks)
+    checked = out["check_result"].notna()
+    said = (REASON_SEPARATOR + REASON_CHECKED + out["check_result"].fillna("").astype(str)
+            + out["check_evidenced"].map({True: "", False: REASON_NO_EVIDENCE}))
+    return out.assign(reason=out["reason"].where(~checked, out["reason"] + said).astype(object))
 
 
 def enrollment_rate(n_school_age: int, n_out: int) -> float | None:

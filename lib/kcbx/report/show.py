@@ -30,11 +30,12 @@ from kcbx.analysis.ranking import RANKING_KEYS, RANKING_RULE, ranked
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
 from kcbx.measures import compliance as compliance_rules
-from kcbx.measures import warning
+from kcbx.measures import verification, warning
 from kcbx.measures.cases import CASE_STATES
 from kcbx.measures.escalation import absence_not_reported, action_of_rung, ladder_name
 from kcbx.measures.groups import GROUPS
 from kcbx.measures.matching import GRADE_NAMES, STANDINGS, grade_names
+from kcbx.measures.reporting import ZERO_REPORTS_REQUIRED, not_reported_alert, not_reported_schools
 from kcbx.outputs import INDEX_FILE
 from kcbx.report import charts, privacy
 from kcbx.report.excel import plain_number
@@ -408,6 +409,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
                       f"{grades[1]} {_or_dash(detail.get('grade1'))} 人"
                       + ("；高于100%：有转入未核减" if m["retention_flag"] else ""))
     not_reported = absence_not_reported(m)
+    schools_missing = not_reported_alert(m, a.params.zero_reports)
     items = [
         ("enrollment_rate", "入学率", percent(m["enrollment_rate"]),
          f"适龄 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人"),
@@ -419,7 +421,8 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         ("return_rate", "劝返率(累计)", percent(m["return_rate"]), _return_rate_note(m)),
         ("clearance", "清零进度", percent(m["closure_rate"]), _clearance_note(a)),
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
-         "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported else ""),
+         "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported
+         else f"{len(m['schools_not_reported'])} 所学校未上报，未计入" if schools_missing else ""),
     ]
     where = a.township or COUNTY_WIDE
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
@@ -430,7 +433,8 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         funnel = special_action(a, history)
     # A file that could not be read: its figures stand on older rows, said first.
     alerts = "".join(_alert(text) for text in
-                     (*a.stale, calendar_coverage(a.params).banner, not_reported, *trend_alerts(a)))
+                     (*a.stale, calendar_coverage(a.params).banner, not_reported, schools_missing,
+                      *trend_alerts(a)))
     # In a run the page sits in <as_of>/<folder>/, beside the run's index.html.
     back = f'<p class="kcbx-back"><a href="../{INDEX_FILE}">← 全县各乡镇报告</a></p>'
     return Section(
@@ -477,7 +481,7 @@ def escalation(a: Analysis) -> Section:
     not_reported = absence_not_reported(a.metrics)
     # Before the ladder: its zeros, too, mean "not uploaded" on such a day.
     return _section("escalation",
-        f"缺勤预警（“{ladder_name(thresholds)}”分级）", _alert(not_reported),
+        f"缺勤预警（“{ladder_name(thresholds)}”分级）", _alert(not_reported), _not_reported_schools_html(a),
         f'<div class="kcbx-table">{privacy.safe_table_html(ladder)}</div>',
         "<h3>连续无故缺勤学生</h3>",
         masked_table(streaks, _with_township(a, {"name": "姓名", "school": "学校", "grade": "年级",
@@ -495,6 +499,20 @@ def escalation(a: Analysis) -> Section:
                                                          "finding": "问题"}),
                      grade_names=grade_names_of(a), empty="无", sheet="日报 未到校学生名册"),
         trend)
+
+
+def _not_reported_schools_html(a: Analysis) -> str:
+    """日报 上报情况, first in the absence part: under zero_reports required the schools that have
+    not reported today, with the last day each did; under optional one line saying a school
+    without rows is not chased; nothing on a day that is no school day."""
+    if not a.metrics["is_school_day"]:
+        return ""
+    if a.params.zero_reports != ZERO_REPORTS_REQUIRED:
+        return _p("本县未要求零报告：今日没有缺勤记录的学校显示为“无缺勤记录（未要求零报告）”，可能尚未上报。")
+    missing = not_reported_schools(a.school_reporting, a.params.zero_reports, True)
+    return ("<h3>日报：今日未上报学校</h3>"
+            + masked_table(missing, _with_township(a, {"school": "学校", "last_reported": "最近上报日期"}),
+                           empty="今日各校均已上报缺勤或零报告", sheet="日报 未上报学校"))
 
 
 def _state_counts_long(states_over_time: pd.DataFrame) -> pd.DataFrame:
@@ -560,7 +578,8 @@ def compliance_lines(a: Analysis) -> list[str]:
     checks = a.compliance
     params = a.params
     words = compliance_rules.rules_in_words(params.escalation, params.notice_grace_days,
-                                            params.notice_days, params.strike_off_days)
+                                            params.notice_days, params.strike_off_days,
+                                            params.case_open_days)
     lines = []
     for rule, label in compliance_rules.RULES.items():
         rows = checks[checks["rule"] == rule]
@@ -588,13 +607,37 @@ def _also_listed(out_of_school: pd.DataFrame) -> pd.Series:
     return (open_case + "、" + gap).str.strip("、")
 
 
+def verification_progress(a: Analysis) -> list[str]:
+    """疑似失学核查: how many children were verified in the last 7 days and how many wait, by
+    village (kcbx.measures.verification.progress_by_village); nothing before a verification ledger."""
+    m = a.metrics
+    if not m.get("suspected_verified") or "check_result" not in a.school_age:
+        return [_p("尚无疑似失学核查回执：疑似失学儿童均待村（社区）、学校核查。")] if len(a.out_of_school) else []
+    progress = verification.progress_by_village(a.school_age, a.out_of_school, a.as_of)
+    verified = "，".join(f"{result} {n} 人" for result, n in m["suspected_verified"].items() if n)
+    blockers = m.get("clearance_blockers") or {}
+    lines = [_p(f"核查回执（佐证齐全）：{verified or '无'}。本周（近 {verification.WEEK_DAYS} 天）核查 "
+                f"{int(progress['verified_this_week'].sum())} 人；仍待核查或确认失学 {m['suspected_pending']} 人，"
+                f"其中未核查 {blockers.get('suspected_unverified', 0)} 人、核查结果缺佐证 "
+                f"{int(progress['no_evidence'].sum())} 人（见数据说明）、确认失学或其他 "
+                f"{int(progress['confirmed'].sum())} 人。")]
+    columns = {"village": "村", "verified_this_week": "本周核查", "pending": "待核查", "unchecked": "其中未核查",
+               "no_evidence": "其中缺佐证", "confirmed": "其中确认失学或其他"}
+    if a.township is None:
+        columns = {"township": "乡镇", **columns}
+    lines.append(masked_table(progress, columns, empty="无"))
+    return lines
+
+
 @_masks_known_names
 def matching(a: Analysis) -> Section:
     m = a.metrics
     out = a.out_of_school
     with_case, with_gap = int(out["has_open_case"].sum()), int(out["transition_gap"].sum())
     standing = m["school_age_standing"]
-    not_suspected = "，".join(f"{name} {standing[name]} 人" for name in STANDINGS[:-1])
+    # The standings a verification gives are named only when some child has one.
+    not_suspected = "，".join(f"{name} {standing.get(name, 0)} 人" for name in STANDINGS[:-1]
+                             if name in STANDINGS[:4] or standing.get(name))
     register_children = pd.concat([a.unenrolled_poverty.assign(register="脱贫户名单"),
                                    a.unenrolled_disability.assign(register="残疾")], ignore_index=True)
     return _section("matching",
@@ -605,6 +648,7 @@ def matching(a: Analysis) -> Section:
            f"{not_suspected}（外乡镇就读：学籍在户籍所在乡镇以外；有去向佐证：辍学案件已复学、"
            f"转学、送教上门或销号）。"),
         "<h3>疑似失学（户籍有、学籍无）</h3>",
+        *verification_progress(a),
         _p(f"其中 {with_case} 人另有在办辍学案件、{with_gap} 人同在小升初未衔接名单（见“另见”列）："
            f"同一个孩子，请勿与那两个名单相加。") if len(out) else "",
         masked_table(out.assign(also=_also_listed(out)) if len(out) else out,
@@ -751,8 +795,7 @@ def data_quality(a: Analysis) -> Section:
     left = left_rejected + left_findings
     problem_columns = {"township": "乡镇", "kind": "台账", "file": "文件", "sheet": "工作表", "row": "行号"}
     summary = (f"本报告涉及台账文件 {len(log)} 个：读入 {int(totals['rows_read'])} 行，接受 "
-               f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。"
-               f"全县合计读入 {a.metrics['rows_read']} 行、拒收 {a.metrics['rows_rejected']} 行。")
+               f"{int(totals['rows_accepted'])} 行，拒收 {int(totals['rows_rejected'])} 行。")
     # File names and row numbers are the data clerk's: folded away at the end of the page.
     return _section("data_quality",
         "数据说明",

@@ -53,9 +53,13 @@ def _run_dates(county_output_dir: Path, up_to: dt.date, since: dt.date | None) -
 
 
 def _metric_columns(metrics: dict[str, Any]) -> dict[str, Any]:
-    """The scalar metrics; nested objects flattened with '.' (escalation.5, groups.x.enrolled)."""
+    """The scalar metrics; nested objects flattened with '.' (escalation.5, groups.x.enrolled).
+    Lists (schools_not_reported: names) are no figure to trend, and a cell holding one could
+    not be compared or hashed: left out."""
     flat = pd.json_normalize({k: v for k, v in metrics.items() if k not in _PARAMETER_KEYS})
-    return flat.iloc[0].to_dict() if len(flat.columns) else {}
+    if not len(flat.columns):
+        return {}
+    return {key: value for key, value in flat.iloc[0].items() if not isinstance(value, list)}
 
 
 def load_history(county_output_dir: str | Path, up_to: dt.date,

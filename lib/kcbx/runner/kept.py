@@ -11,6 +11,9 @@ hard links of the previous run's files, so each is written anew and renamed over
   same one-line reason) - docs/contract.md, "Additions for issues 15–18";
 - forms.xlsx gets the same line in a red bold row above every sheet's title, and so does each
   school's workbook in 学校/ (a school signs and sends its 附件1–3: an old one must say so);
+- each document in 文书/ (限期复学通知书, 童工情况通报函: printed, stamped and delivered) gets it in
+  red bold in the header of every page (``kcbx.report.notices.mark_documents``); one that cannot
+  be read as a document is removed;
 - daily.png is removed: a 日报 card is forwarded as it is, and an old one would look current
   (index.html then links no card for that report).
 """
@@ -28,6 +31,7 @@ from kcbx.outputs import (
     DAILY_CARD_FILE,
     FORMS_FILE,
     METRICS_FILE,
+    NOTICES_DIR,
     REPORT_FILE,
     SCHOOL_FORMS_DIR,
     SCHOOL_FORMS_SUFFIX,
@@ -75,6 +79,7 @@ def mark_kept(folder: Path, rendered_at: str | None, reason: str) -> None:
     cannot be read as a workbook is removed rather than left looking current."""
     from kcbx.report.excel import write_line_above_every_sheet
     from kcbx.report.html import add_banner
+    from kcbx.report.notices import mark_documents
 
     line = kept_line(rendered_at, reason)
     report = folder / REPORT_FILE
@@ -98,4 +103,5 @@ def mark_kept(folder: Path, rendered_at: str | None, reason: str) -> None:
             write_line_above_every_sheet(forms, line, replaces=KEPT_LINE_START)
         except Exception:  # not a workbook (openpyxl raises several kinds): no old file passes for new
             forms.unlink()
+    mark_documents(folder / NOTICES_DIR, line, replaces=KEPT_LINE_START)
     (folder / DAILY_CARD_FILE).unlink(missing_ok=True)

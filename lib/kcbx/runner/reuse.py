@@ -4,6 +4,7 @@ previous run's folder of the same as_of, and one that fails now keeps it."""
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import shutil
 from collections.abc import Mapping
@@ -18,6 +19,8 @@ from kcbx.outputs import (
     FORMS_FILE,
     METRICS_FILE,
     NOTEBOOK_FILE,
+    NOTICE_SUFFIX,
+    NOTICES_DIR,
     REPORT_FILE,
     SCHOOL_AGE_LEDGER_FILE,
     SCHOOL_FORMS_DIR,
@@ -25,6 +28,8 @@ from kcbx.outputs import (
 )
 from kcbx.runner.kept import kept_reason, mark_kept
 from kcbx.runner.manifest import PUBLISHED, SUCCEEDED, NotebookRecord, RunStatus, read_manifest
+from kcbx.runner.publish import remove_tree
+from kcbx.util.files import write_text_atomic
 
 # What a reused notebook's folder must hold, and what else comes along when it is there.
 REPORT_FILES = (NOTEBOOK_FILE, REPORT_FILE, FORMS_FILE, METRICS_FILE)
@@ -40,29 +45,40 @@ def _link_or_copy(source: Path, target: Path) -> None:
 
 def reuse_folder(previous_dir: Path, output_dir: Path) -> bool:
     """Copy a previous report's folder (notebook, report, forms, metrics; the daily card, the
-    county's 适龄儿童台账.xlsx, a township's per-school forms 学校/); False when incomplete. Not a
-    failed run's notebook.failed.ipynb."""
+    county's 适龄儿童台账.xlsx, a township's per-school forms 学校/ and documents 文书/); False when
+    incomplete. Not a failed run's notebook.failed.ipynb."""
     if not all((previous_dir / name).is_file() for name in REPORT_FILES):
         return False
     output_dir.mkdir(parents=True, exist_ok=True)
     for name in (*REPORT_FILES, *OPTIONAL_REPORT_FILES):
         if (previous_dir / name).is_file():
             _link_or_copy(previous_dir / name, output_dir / name)
-    _reuse_school_forms(previous_dir / SCHOOL_FORMS_DIR, output_dir / SCHOOL_FORMS_DIR)
+    _reuse_files(previous_dir / SCHOOL_FORMS_DIR, output_dir / SCHOOL_FORMS_DIR, SCHOOL_FORMS_SUFFIX)
+    _reuse_files(previous_dir / NOTICES_DIR, output_dir / NOTICES_DIR, NOTICE_SUFFIX)
     return True
 
 
-def _reuse_school_forms(previous: Path, target: Path) -> None:
-    """The per-school workbooks of a previous report, each linked (or copied); only regular
-    files named as ``kcbx.outputs.school_forms_file`` names them (no link, no hidden leftover)."""
+def _reuse_files(previous: Path, target: Path, suffix: str) -> None:
+    """The files of a previous report's subfolder (学校/'s workbooks, 文书/'s documents), each
+    linked (or copied); only regular files named as ``kcbx.outputs`` names them (their suffix; no
+    link, no hidden leftover)."""
     if not previous.is_dir() or previous.is_symlink():
         return
-    workbooks = [entry for entry in os.scandir(previous)
-                 if entry.is_file(follow_symlinks=False) and entry.name.endswith(SCHOOL_FORMS_SUFFIX)
-                 and not entry.name.startswith(".")]
+    files = [entry for entry in os.scandir(previous)
+             if entry.is_file(follow_symlinks=False) and entry.name.endswith(suffix)
+             and not entry.name.startswith(".")]
     target.mkdir(mode=0o700, exist_ok=True)
-    for entry in workbooks:
+    for entry in files:
         _link_or_copy(Path(entry.path), target / entry.name)
+
+
+def _update_metrics(path: Path, figures: Mapping[str, Any]) -> None:
+    """Write ``figures`` into the metrics.json at path where they differ: a new file (atomic
+    replace), so the previous run's, linked here, stays as it was."""
+    metrics = json.loads(path.read_text(encoding="utf-8"))
+    if all(metrics.get(key) == value for key, value in figures.items()):
+        return
+    write_text_atomic(path, json.dumps({**metrics, **figures}, ensure_ascii=False, indent=2) + "\n")
 
 
 @dataclass(frozen=True)
@@ -97,9 +113,14 @@ class PreviousRun:
             return None
         return entry, self.as_of_dir / entry["dir"]
 
-    def reuse(self, name: str, output_dir: Path, fingerprint: str | None) -> NotebookRecord | None:
+    def reuse(self, name: str, output_dir: Path, fingerprint: str | None,
+              metrics_update: Mapping[str, Any] | None = None) -> NotebookRecord | None:
         """The previous record of notebook ``name`` when its fingerprint is unchanged, its
-        folder copied to ``output_dir``; None when it changed (or was not there)."""
+        folder copied to ``output_dir``; None when it changed (or was not there).
+
+        ``metrics_update``: figures of metrics.json that are no part of the fingerprint (the
+        county ingest's totals, which every report's metrics.json carries): written into the
+        copy where they differ."""
         previous = self._previous(name)
         if fingerprint is None or previous is None:
             return None
@@ -109,23 +130,21 @@ class PreviousRun:
             return None
         if entry["fingerprint"] != fingerprint or not reuse_folder(folder, output_dir):
             return None
+        if metrics_update:
+            _update_metrics(output_dir / METRICS_FILE, metrics_update)
         return NotebookRecord(name=name, township=entry["township"], dir=output_dir.name,
                               status=RunStatus.REUSED, seconds=0.0, fingerprint=fingerprint,
                               worker=entry.get("worker"), rendered_at=entry.get("rendered_at"),
                               inputs=entry.get("inputs"), warnings=entry.get("warnings") or 0)
 
-    def lend_ledger(self, output_dir: Path) -> None:
-        """Put the previous county report's 适龄儿童台账.xlsx into output_dir, for the county
-        notebook to keep when its fingerprint is today's (``forms.write_school_age_ledger``):
-        a late absence ledger does not change it.
-        Rewriting it replaces the link, never the previous run's file."""
+    def school_age_ledger(self) -> Path | None:
+        """The previous county report's 适龄儿童台账.xlsx, for the run's ledger job to keep when its
+        fingerprint is today's (kcbx.runner.ledger): a late absence ledger does not change it."""
         previous = self._previous(COUNTY_NAME)
         if previous is None:
-            return
+            return None
         ledger = previous[1] / SCHOOL_AGE_LEDGER_FILE
-        if ledger.is_file() and not ledger.is_symlink():
-            output_dir.mkdir(parents=True, exist_ok=True)
-            _link_or_copy(ledger, output_dir / SCHOOL_AGE_LEDGER_FILE)
+        return ledger if ledger.is_file() and not ledger.is_symlink() else None
 
     def keep(self, failed: NotebookRecord, output_dir: Path) -> NotebookRecord:
         """A notebook that failed now keeps the previous report of this as_of, if there is
@@ -139,6 +158,11 @@ class PreviousRun:
         executed = output_dir / NOTEBOOK_FILE
         if executed.exists():
             executed.rename(output_dir / FAILED_NOTEBOOK_FILE)
+        # What the failed notebook wrote of 学校/ and 文书/ goes: the kept folders are the previous
+        # report's alone, never mixed with a document of the run that failed.
+        for subfolder in (SCHOOL_FORMS_DIR, NOTICES_DIR):
+            if (output_dir / subfolder).is_dir() and not (output_dir / subfolder).is_symlink():
+                remove_tree(output_dir / subfolder)
         if not reuse_folder(folder, output_dir):
             return failed
         mark_kept(output_dir, entry.get("rendered_at"), kept_reason(failed.error))

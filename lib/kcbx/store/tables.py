@@ -1,6 +1,7 @@
 """The DuckDB store: one file per county, written once per ingest, read by every run.
 
-Tables: one per ledger kind with exactly the columns of schema.MODELS,
+Tables: one per ledger kind with exactly the columns of schema.MODELS, and those read
+from a kind's files (schema.DERIVED_TABLES: ``zero_reports``, the absence files' 零报告 rows),
 ``rejected_rows`` (schema.REJECTED_COLUMNS), ``ingest_log`` (one row per file:
 schema.INGEST_LOG_COLUMNS, then ``sheets``, ``warnings``, ``rules`` and ``skipped``),
 ``findings`` (warnings that did not reject a row: kind, file, sheet, row, finding) and
@@ -85,7 +86,7 @@ def _sql_type(column: pa.Column) -> str:
 def table_types() -> dict[str, dict[str, str]]:
     """Every store table -> its columns and SQL types, in store order."""
     ledger = {kind: {c: _sql_type(col) for c, col in schema.MODELS[kind].columns.items()}
-              for kind in schema.KINDS}
+              for kind in (*schema.KINDS, *schema.DERIVED_TABLES)}
     return {**ledger, **_SIDE_TYPES}
 
 
@@ -147,6 +148,8 @@ def load_tables(store_path: str | Path, kinds: Iterable[str] | None = None) -> d
     unknown = set(wanted) - set(schema.KINDS)
     if unknown:
         raise ValueError(f"unknown ledger kinds: {sorted(unknown)}")
+    # A table read from a kind's files comes with that kind (zero_reports with absence).
+    wanted += [table for table, kind in schema.DERIVED_TABLES.items() if kind in wanted]
     with open_read_only(store_path) as con:
         if not _schema_matches(con):
             raise RuntimeError(f"store {store_path} was written by another kcbx version: run `kcbx ingest` again")
@@ -371,7 +374,7 @@ def _apply(con: duckdb.DuckDBPyConnection, update: StoreUpdate) -> None:
     try:
         cleared = pd.DataFrame({"file": pd.Series(update.files_to_clear, dtype=object)})
         con.register("cleared", cleared)
-        for kind in schema.KINDS:
+        for kind in (*schema.KINDS, *schema.DERIVED_TABLES):
             con.execute(f"DELETE FROM {_q(kind)} WHERE source_file IN (SELECT file FROM cleared)")
         for table in SIDE_TABLES:
             con.execute(f"DELETE FROM {_q(table)} WHERE file IN (SELECT file FROM cleared)")

@@ -12,6 +12,7 @@ import datetime as dt
 import functools
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -311,7 +312,8 @@ def test_a_workbook_whose_dimension_lies_crashes_only_its_own_reader(county):
     data = {info: zipfile.ZipFile(path).read(info) for info in zipfile.ZipFile(path).infolist()}
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as liar:
         for info, content in data.items():
-            liar.writestr(info, content.replace(b'<dimension ref="A1:XFD1048576" />', b'<dimension ref="A1:F32" />'))
+            # openpyxl writes "<dimension …/>" with lxml installed, "<dimension … />" without.
+            liar.writestr(info, re.sub(rb'<dimension ref="A1:XFD1048576"\s*/>', b'<dimension ref="A1:F32"/>', content))
     report = ingest(county)
     assert counts(report)["学籍/一小.xlsx"] == (30, 30, 0) and counts(report)["学籍/二小.xlsx"] == (30, 30, 0)
     error = errors_of(report)["学籍/三小.xlsx"]

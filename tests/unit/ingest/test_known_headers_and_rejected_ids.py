@@ -10,12 +10,13 @@ from support.builders import ID_A, TODAY
 
 
 def test_a_known_header_of_another_kind_is_no_unknown_column():
-    # An absence ledger keeps no name, school grade or 村: 姓名, 年级 and 村 are read by other
-    # kinds, so they are ignored quietly; 家庭住址 is known to no kind and is reported.
+    # An absence ledger keeps no grade or 村: 年级 and 村 are read by other kinds, so they are
+    # ignored quietly; 家庭住址 is known to no kind and is reported. 姓名 is read only to spot a
+    # 零报告 row (姓名 无缺勤).
     grid = pd.DataFrame([["日期", "身份证号", "姓名", "年级", "村", "缺勤类型", "家庭住址"],
                          ["2021-09-01", ID_A, "张三", "3", "东村", "无故", "东村1号"]], index=[3, 4])
     header = read.detect_header(grid, read.header_vocabulary("absence"))
-    assert header.columns == {"date": 0, "id_number": 1, "absence_type": 5}
+    assert header.columns == {"date": 0, "id_number": 1, "name": 2, "absence_type": 5}
     assert header.unknown == ("家庭住址",)
 
 

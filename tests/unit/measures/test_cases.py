@@ -179,6 +179,11 @@ def test_notice_deadline_on_a_holiday_moves_to_the_next_school_day():
         pd.Timestamp("2021-10-03")
 
 
+def test_no_case_no_moved_deadline():
+    empty = case_table(event_frame([]), D(2021, 10, 15), 7)
+    assert deadline_moved_note(empty["notice_due_nominal"], empty["notice_due"]).empty
+
+
 def test_notices_overdue_stays_in_calendar_days_when_the_deadline_moves():
     # Contract: "more than notice_days calendar days before as_of". On Mon 4 Oct, 8 days after
     # the notice of 26 Sep, the case counts as overdue though the moved deadline is 8 Oct.

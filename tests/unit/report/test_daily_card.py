@@ -275,8 +275,8 @@ def test_write_outputs_writes_the_card_beside_metrics_and_forms(township, tmp_pa
     card = tmp_path / DAILY_CARD_FILE
     assert card in written and card.is_file()
     assert card.read_bytes().startswith(b"\x89PNG")
-    # No temporary file: the card, metrics, forms and the schools' forms (学校/).
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["daily.png", "forms.xlsx", "metrics.json", "学校"]
+    # No temporary file: the card, metrics, forms, the schools' forms (学校/) and the documents (文书/).
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["daily.png", "forms.xlsx", "metrics.json", "学校", "文书"]
 
 
 def test_drawing_one_card_takes_well_under_half_a_second(county):

@@ -154,6 +154,7 @@ def county_tables(extra_cases: list[dict] = ()) -> dict[str, pd.DataFrame]:
             {"person_key": ID_C, "term": "2021秋", "item": "生活补助", "amount": 200.0},
         ]),
         "enrollment": ledger("enrollment", []),
+        "verification": ledger("verification", []),
         "rejected_rows": pd.DataFrame([{
             "kind": "roster", "file": f"roster/{TOWN}.xlsx", "sheet": "Sheet1", "row": 12,
             "column": "身份证号", "value": '=HYPERLINK("http://x")', "reason": "身份证号校验位错误"}]),
@@ -246,15 +247,19 @@ def cells(sheet):
 
 
 SHEETS = ["附件1 统计表", "附件2 辍学学生登记表", "附件3 登记汇总表", "巩固率", "适龄儿童台账", "适龄儿童 休学名单",
-          "疑似辍学台账", "辍学台账", "日报 出勤统计", "日报 未到校学生名册", "预警名单", "送教上门", "送教上门 教师工作量",
+          "疑似辍学台账", "辍学台账", "日报 未上报学校", "日报 出勤统计", "日报 未到校学生名册", "预警名单", "送教上门",
+          "送教上门 教师工作量",
           "残疾儿童安置台账", "资助核对",
-          "小升初", "合规检查", "数据问题", "数据问题 文件读入"]
+          "小升初", "合规检查", "文书清单", "数据问题", "数据问题 文件读入"]
 
 
 def test_sheets_in_order_each_with_title_and_subtitle(workbook, county_workbook):
     assert workbook.sheetnames == SHEETS
-    # The county's forms add the 周通报 and the 月调度 before 合规检查 and the data problems.
-    assert county_workbook.sheetnames == [*SHEETS[:-3], "周通报", "月调度", *SHEETS[-3:]]
+    # The county's forms add the 资助 乡镇汇总 beside 资助核对, and the 周通报 and the 月调度 before
+    # 合规检查 and the data problems; its 文书 are the townships' (文书清单: a township's only).
+    subsidy = SHEETS.index("资助核对") + 1
+    assert county_workbook.sheetnames == [*SHEETS[:subsidy], "资助 乡镇汇总", *SHEETS[subsidy:-4],
+                                          "周通报", "月调度", "合规检查", *SHEETS[-2:]]
     for sheet in workbook.worksheets:
         assert sheet["A1"].value, sheet.title
         assert sheet["A2"].value == SUBTITLE, sheet.title
@@ -421,12 +426,14 @@ def test_the_county_forms_sum_the_school_age_ledger_by_township(county_workbook)
     sheet = county_workbook["适龄儿童台账"]
     values = list(sheet.iter_rows(min_row=3, values_only=True))
     assert values[0][:4] == ("序号", "乡镇", "适龄儿童", "其中")
-    assert values[1][3:9] == ("本乡镇在校", "外乡镇就读", "已完成义务教育", "有去向佐证", "休学", "疑似失学")
+    # Between 有去向佐证 and 休学, the standings a verification gives (none here: no 核查 ledger).
+    assert values[1][3:14] == ("本乡镇在校", "外乡镇就读", "已完成义务教育", "有去向佐证", "在外地就读", "延缓入学",
+                               "免学", "死亡", "户籍迁出", "休学", "疑似失学")
     # 城关镇: A, B, C at school; G's case has proof of where he went; F and H suspected.
     # (D, 休学, is on no household register: 休学 0.)
-    assert values[2][:9] == (1, "城关镇", 6, 3, 0, 0, 1, 0, 2)
-    assert values[3][:9] == (2, "河西乡", 1, 1, 0, 0, 0, 0, 0)
-    assert values[4][:9] == (None, "全县", 7, 4, 0, 0, 1, 0, 2)
+    assert values[2][:14] == (1, "城关镇", 6, 3, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2)
+    assert values[3][:14] == (2, "河西乡", 1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+    assert values[4][:14] == (None, "全县", 7, 4, 0, 0, 1, 0, 0, 0, 0, 0, 0, 2)
     assert "适龄儿童台账.xlsx" in " ".join(str(v[0]) for v in values[5:])
 
 

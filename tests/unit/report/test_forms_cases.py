@@ -6,12 +6,12 @@ from __future__ import annotations
 import openpyxl
 import pandas as pd
 import pytest
-from support.forms_county import AS_OF, K1, K2, K3, K4, P4, PARAMS, TOWN, WEST, county_tables
 
 from kcbx.analysis.county import analyse
 from kcbx.report.excel import FormSheet, TableSheet, write_workbook
 from kcbx.report.forms.cases import LEFT_ON_REGISTERED, LEFT_ON_RUN, _cases_with_child, _registration_sheet, _summary_sheet
 from kcbx.report.forms.common import NO_DROPOUTS, _people
+from support.forms_county import AS_OF, K1, K2, K3, K4, P4, PARAMS, TOWN, WEST, county_tables
 
 BLANK = "__________"
 SIGNED = f"填报单位（盖章）：{BLANK}　　填报人：{BLANK}　　联系电话：{BLANK}　　填报日期：2021-10-15"

@@ -120,7 +120,7 @@ def tables() -> dict[str, pd.DataFrame]:
         ]),
         "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding"]),
     }
-    files = sorted({(kind, file) for kind in schema.KINDS for file in found[kind]["source_file"]})
+    files = sorted({(kind, file) for kind in schema.KINDS if kind in found for file in found[kind]["source_file"]})
     found["ingest_log"] = pd.DataFrame([
         {"kind": kind, "file": file, "rows_read": (found[kind]["source_file"] == file).sum() + 1,
          "rows_accepted": (found[kind]["source_file"] == file).sum(), "rows_rejected": 1, "error": None}

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 import openpyxl
 import pytest
-from support.forms_county import AS_OF, MIDDLE, PARAMS, PRIMARY, TOWN, WEST, WEST_SCHOOL, county_tables
 
 from kcbx.analysis.county import analyse
 from kcbx.report.excel import write_workbook
 from kcbx.report.forms.statistics import _statistics_sheet, school_statistics
+from support.forms_county import AS_OF, MIDDLE, PARAMS, PRIMARY, TOWN, WEST, WEST_SCHOOL, county_tables
 
 
 @pytest.fixture(scope="module")

@@ -371,7 +371,8 @@ def test_history_reads_only_complete_runs_up_to_the_date(tmp_path):
         write_json(county_dir / day / "manifest.json", {"townships": entries})
         write_json(county_dir / day / "甲镇" / "metrics.json",
                    {"as_of": day, "township": "甲镇", "cases_open": open_cases,
-                    "return_rate": None, "groups": {"poverty": {"cases_open": 1}}})
+                    "return_rate": None, "groups": {"poverty": {"cases_open": 1}},
+                    "schools_not_reported": ["一小"]})
         write_json(county_dir / day / "county" / "metrics.json",
                    {"as_of": day, "township": None, "cases_open": open_cases + 10})
         # A failed township's stray metrics are not read: the manifest says it failed.
@@ -396,6 +397,7 @@ def test_history_reads_only_complete_runs_up_to_the_date(tmp_path):
     assert history["township"].isna().tolist() == [False, True, False, True, False]
     assert history["cases_open"].tolist() == [9, 17, 7, 15, 5]
     assert history["groups.poverty.cases_open"].fillna(-1).tolist() == [-1, -1, 1, -1, 1]
+    assert "schools_not_reported" not in history.columns  # names, no figure: the history keeps none
 
 
 def test_history_of_a_county_without_runs_is_empty(tmp_path):

@@ -52,6 +52,9 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "absence": {
         "date": ("日期", "缺勤日期"),
         "absence_type": ("缺勤类型", "缺勤原因类型", "类型"),
+        # Not stored (the absence table keeps no name): read to recognise a 零报告 row, whose
+        # 姓名 may read 无缺勤 (schema.ZERO_REPORT_WORDS).
+        "name": COMMON["name"],
     },
     "cases": {
         "date": ("日期", "事件日期"),
@@ -78,6 +81,12 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
         "repeaters": ("留级生数",),
         "graduates": ("毕业生数",),
     },
+    "verification": {
+        "result": ("核查结果", "核查情况"),
+        "evidence": ("佐证", "佐证材料", "证明材料"),
+        "checked_by": ("核查人", "核查人员"),
+        "date": ("核查日期", "日期"),
+    },
 }
 
 # Columns a file must have (a header, or one of its synonyms), per kind.
@@ -92,10 +101,11 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "home_teaching": ("date", "hours"),
     "subsidy": ("term", "amount"),
     "enrollment": ("school_year", "township", "school", "grade", "enrolled"),
+    "verification": ("result", "date"),
 }
 
 PERSON_KEYED = ("roster", "population", "poverty", "disability", "absence", "cases",
-                "home_teaching", "subsidy")
+                "home_teaching", "subsidy", "verification")
 
 
 @functools.lru_cache(maxsize=4096)  # header rows repeat across a county's files

@@ -13,6 +13,7 @@ is only stripped, never evaluated: "=HYPERLINK(...)" stays that string.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import functools
 import math
@@ -311,6 +312,28 @@ def parse_status(value: object) -> str:
     return text
 
 
+VERIFICATION_SPELLINGS = {
+    "外地就读": "在外地就读", "异地就读": "在外地就读", "在外就读": "在外地就读",
+    "已完成九年义务教育": "已完成义务教育", "完成义务教育": "已完成义务教育",
+    "缓学": "延缓入学", "缓入学": "延缓入学", "免予入学": "免学",
+    "已死亡": "死亡", "迁出": "户籍迁出", "户口迁出": "户籍迁出", "已迁出": "户籍迁出",
+    "失学": "确认失学", "确认辍学": "确认失学", "其它": "其他",
+}
+REASON_VERIFICATION_RESULT = "未知核查结果（应为 " + "、".join(schema.VERIFICATION_RESULTS) + " 之一）"
+
+
+def parse_verification_result(value: object) -> str | None:
+    """核查结果: one of schema.VERIFICATION_RESULTS (外地就读 is 在外地就读, 缓学 延缓入学, 迁出
+    户籍迁出 … VERIFICATION_SPELLINGS). Raises CellError naming the allowed results."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    text = VERIFICATION_SPELLINGS.get(text, text)
+    if text not in schema.VERIFICATION_RESULTS:
+        raise CellError(REASON_VERIFICATION_RESULT)
+    return text
+
+
 def parse_choice(value: object, choices: tuple[str, ...], reason: str) -> str | None:
     """One of a few canonical words, also inside a longer spelling (讲道理感召 -> 感召)."""
     if _is_blank(value):
@@ -362,6 +385,8 @@ def _parser(kind: str, column: str) -> Callable[[object], object]:
             return parse_absence_type
         case "event":
             return parse_event
+        case "result":
+            return parse_verification_result
         case "method":
             return lambda v: parse_choice(v, schema.CASE_METHODS, "未知劝返方式")
         case "placement":
@@ -430,15 +455,22 @@ DERIVED = set(schema.PERSON) | set(schema.PROVENANCE) | {"unexcused"}
 @dataclass
 class NormalizedSheet:
     """A sheet read: ``accepted`` rows (the columns of schema.MODELS[kind], validated),
-    ``rejected`` rows (schema.REJECTED_COLUMNS) and row-level ``findings``."""
+    ``rejected`` rows (schema.REJECTED_COLUMNS), row-level ``findings``, and an absence
+    sheet's 零报告 rows (``zero_reports``: schema.MODELS[schema.ZERO_REPORTS]), accepted too
+    but no absence."""
 
     accepted: pd.DataFrame
     rejected: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
+    zero_reports: pd.DataFrame | None = None
+
+    @property
+    def rows_accepted(self) -> int:
+        return len(self.accepted) + (0 if self.zero_reports is None else len(self.zero_reports))
 
     @property
     def rows_read(self) -> int:
-        return len(self.accepted) + len(self.rejected)
+        return self.rows_accepted + len(self.rejected)
 
 
 # A rejected cell's value is shown up to this many characters (a cell may hold a megabyte).
@@ -513,6 +545,7 @@ class _ParsedSheet:
     values: dict[str, list]
     rejections: _Rejections
     warnings: dict[int, str]
+    zero_reports: pd.DataFrame | None = None
 
     @property
     def rows(self) -> int:
@@ -544,7 +577,8 @@ def normalize_sheets(sheets: list[RawSheet], today: dt.date) -> list[NormalizedS
         accepted = _validate(kind, [parsed[i] for i in numbers])
         for i, rows in zip(numbers, accepted):
             results[i] = NormalizedSheet(rows, parsed[i].rejections.frame(),
-                                         _warning_findings(sheets[i], parsed[i].warnings, rows))
+                                         _warning_findings(sheets[i], parsed[i].warnings, rows),
+                                         parsed[i].zero_reports)
     return results
 
 
@@ -561,6 +595,10 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
 
     for row, (column, reason) in sheet.cell_rejections.items():
         rejections.add(row, column, reason)
+    zero_reports = None
+    if kind == "absence":  # its 零报告 rows are read apart: no pupil, no absence
+        sheet, zero_reports = _take_zero_reports(sheet, rejections)
+        rows, row_numbers = sheet.rows, sheet.rows.index.tolist()
     raw = _raw_columns(rows)
     values: dict[str, list] = {}
     warnings: dict[int, str] = {}
@@ -582,6 +620,8 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
 
     if kind == "absence":
         values["unexcused"] = [value in schema.UNEXCUSED_TYPES for value in values["absence_type"]]
+    if kind == "verification":
+        _incomplete_checks(values, row_numbers, rejections)
     values["source_file"] = [sheet.file] * len(row_numbers)
     values["source_sheet"] = [sheet.sheet] * len(row_numbers)
     values["source_row"] = row_numbers
@@ -589,7 +629,72 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
     if rejections.by_row:
         kept = [position for position, row in enumerate(row_numbers) if row not in rejections.by_row]
         values = {column: [cells[position] for position in kept] for column, cells in values.items()}
-    return _ParsedSheet(sheet, {column: values[column] for column in model.columns}, rejections, warnings)
+    return _ParsedSheet(sheet, {column: values[column] for column in model.columns}, rejections, warnings,
+                        zero_reports)
+
+
+REASON_ZERO_REPORT_SCHOOL = "零报告未填学校（零报告须写明日期和学校）"
+
+
+def is_zero_report(name: object, absence_type: object) -> bool:
+    """Whether an absence row is a 零报告: its 姓名 or 缺勤类型 reads 无缺勤 or 零报告."""
+    return any(not _is_blank(cell) and _folded(cell) in schema.ZERO_REPORT_WORDS for cell in (name, absence_type))
+
+
+def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawSheet, pd.DataFrame]:
+    """An absence sheet without its 零报告 rows, and those rows read: date, school and provenance.
+
+    A 零报告 needs its 日期 and 学校 (whose report it is, which day); without either, or with a
+    cell the reader already refused, it is rejected with the reason."""
+    rows = sheet.rows
+    length = len(rows)
+    names = rows["name"].tolist() if "name" in rows else [None] * length
+    types = rows["absence_type"].tolist() if "absence_type" in rows else [None] * length
+    zero_rows = [row for row, name, kind in zip(rows.index.tolist(), names, types) if is_zero_report(name, kind)]
+    dates, schools, kept = [], [], []
+    for row in zero_rows:
+        if row in rejections.by_row:  # a cell the reader refused (a formula without its value …)
+            continue
+        try:
+            date = parse_date(rows.at[row, "date"])
+        except CellError as exc:
+            rejections.add(row, "date", str(exc))
+            continue
+        school = cell_text(rows.at[row, "school"]) if "school" in rows else None
+        if date is None:
+            rejections.add(row, "date", f"{contract_header('absence', 'date')}为空")
+        elif school is None:
+            rejections.add(row, "school", REASON_ZERO_REPORT_SCHOOL)
+        else:
+            dates.append(date)
+            schools.append(school)
+            kept.append(row)
+    model = schema.MODELS[schema.ZERO_REPORTS]
+    reports = pd.DataFrame({column: schema.typed(pd.Series(values, dtype=object), model.columns[column])
+                            for column, values in {"date": dates, "school": schools, "source_file": [sheet.file] * len(kept),
+                                                   "source_sheet": [sheet.sheet] * len(kept),
+                                                   "source_row": kept}.items()})
+    if not zero_rows:
+        return sheet, reports
+    zero = set(zero_rows)
+    others = [row for row in rows.index if row not in zero]
+    remaining = dataclasses.replace(sheet, rows=rows.loc[others],
+                                    cell_rejections={r: v for r, v in sheet.cell_rejections.items() if r not in zero})
+    return remaining, model.validate(reports)
+
+
+def _incomplete_checks(values: dict[str, list], row_numbers: list[int], rejections: _Rejections) -> None:
+    """A verification row filled in part: 核查人, 佐证 or 核查日期 without a 核查结果, or a
+    核查结果 without its 核查日期, is rejected. A row with none of them (a 回执 row not
+    filled in yet) is kept, and counts as no check."""
+    for row, result, evidence, checker, date in zip(row_numbers, values["result"], values["evidence"],
+                                                   values["checked_by"], values["date"]):
+        if type(result) is _Bad or type(date) is _Bad:
+            continue  # rejected already, for the cell that cannot be read
+        if result is None and (evidence or checker or date is not None):
+            rejections.add(row, "result", f"{contract_header('verification', 'result')}为空")
+        elif result is not None and date is None:
+            rejections.add(row, "date", f"{contract_header('verification', 'date')}为空")
 
 
 def _validate(kind: str, sheets: list[_ParsedSheet]) -> list[pd.DataFrame]:

@@ -38,8 +38,9 @@ HEADER_SEARCH_ROWS = 10
 # (a lone "备注" in an instructions sheet is not a table).
 MIN_HEADER_MATCHES = 2
 CSV_ENCODINGS = ("utf-8-sig", "gb18030")  # gb18030 is a superset of GBK and GB2312
-# Row-number columns every template has: not worth a finding when left unread.
-SERIAL_HEADERS = {"序号", "编号", "No", "No."}
+# Row-number columns every template has: not worth a finding when left unread. So is the
+# column of kcbx's own 疑似失学核查回执 that says why kcbx listed the child (kcbx templates).
+SERIAL_HEADERS = {"序号", "编号", "No", "No.", "列入原因"}
 TOTAL_ROW = re.compile(r"^(合计|小计|总计)([:：(（].*)?$")
 # Excel holds at most this many characters in a cell: a longer text was never typed
 # into Excel, one exactly this long may have been cut there.
@@ -581,13 +582,24 @@ class DataRows:
     has_blanks: bool
 
 
-def data_rows(grid: pd.DataFrame, header: Header) -> DataRows:
+# Columns that say who or where, not what happened: in a kind whose row is an event (an absence,
+# a case event, a visit, a payment), a row holding only these is a line of a template that lists
+# the pupils or the cases and was not filled in (kcbx templates), never a data row. (A 核查回执
+# row not filled in is read, and counts as no check: normalize.)
+WHO_COLUMNS = frozenset({"id_number", "student_no", "name", "gender", "birth_date", "township", "village",
+                         "school", "grade", "class_name", "school_year"})
+EVENT_KINDS = frozenset({"absence", "cases", "home_teaching", "subsidy"})
+
+
+def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> DataRows:
     """The data rows below the header, as raw cells under canonical column names.
 
     Not data rows: rows whose known columns are all blank (templates often
     pre-fill a 序号 column), rows with a 合计/小计/总计 cell in any column (often
     under 序号 or 学校, which may be unmapped), and rows repeating the header's
-    texts in at least MIN_HEADER_MATCHES cells (sheets pasted together).
+    texts in at least MIN_HEADER_MATCHES cells (sheets pasted together). In a kind whose
+    row is an event (EVENT_KINDS), also a row whose known columns other than WHO_COLUMNS
+    are all blank: a pupil's (or case's, or child's) line of a template left unfilled.
     """
     below_header = grid.index > max(header.rows)
     body = grid.to_numpy(dtype=object)[below_header]
@@ -595,6 +607,7 @@ def data_rows(grid: pd.DataFrame, header: Header) -> DataRows:
     skip = [False] * len(body)
     header_repeats = [0] * len(body)
     known_texts = []
+    what_texts = []  # the known columns other than WHO_COLUMNS, in an event kind
     long_cells = []  # (position in body, column, characters)
     for position in range(body.shape[1]):
         texts = _stripped_texts(body[:, position].tolist())
@@ -603,6 +616,8 @@ def data_rows(grid: pd.DataFrame, header: Header) -> DataRows:
         if position not in column_at:
             continue
         known_texts.append(texts)
+        if kind in EVENT_KINDS and column_at[position] not in WHO_COLUMNS:
+            what_texts.append(texts)
         label = header.labels[column_at[position]]
         if label in texts:
             for row, text in enumerate(texts):
@@ -616,6 +631,10 @@ def data_rows(grid: pd.DataFrame, header: Header) -> DataRows:
             skip[row] = True
         elif not has_blanks and not all(texts):
             has_blanks = True
+    if what_texts:  # an event kind's sheet with at least one column saying what happened
+        for row, texts in enumerate(zip(*what_texts)):
+            if not any(texts):
+                skip[row] = True
     keep = ~np.array(skip, dtype=bool)
     row_numbers = grid.index[below_header]
     rows = pd.DataFrame(body[keep][:, list(header.columns.values())], index=row_numbers[keep],
@@ -701,7 +720,7 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary,
             note(sheet_name, f"未识别的列（未读取）：{'、'.join(header.unknown)}", header.rows[0])
         for column in header.duplicates:
             note(sheet_name, f"列{vocabulary.describe(column)}出现多次，只读取第一列", header.rows[0])
-        body = data_rows(grid, header)
+        body = data_rows(grid, header, vocabulary.kind)
         rejections = {}
         for row, column, length in body.long_cells:
             if length > EXCEL_CELL_LIMIT:

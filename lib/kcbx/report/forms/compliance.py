@@ -31,7 +31,7 @@ def _compliance_sheet(analysis: Analysis) -> TableSheet:
     columns = _COMPLIANCE_COLUMNS if analysis.township else \
         [NUMBER, _COMPLIANCE_COLUMNS[1], Column("乡镇", "township"), *_COMPLIANCE_COLUMNS[2:]]
     words = rules_in_words(params.escalation, params.notice_grace_days, params.notice_days,
-                           params.strike_off_days)
+                           params.strike_off_days, params.case_open_days)
     counts = rows["rule"].value_counts()
     notes = [f"{label}（{int(counts.get(rule, 0))} 条）：{words[rule]}。" for rule, label in RULES.items()]
     if rows.empty:

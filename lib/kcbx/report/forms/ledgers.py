@@ -20,6 +20,7 @@ from kcbx.measures.matching import (
     LIST_SEPARATOR,
     SETTLED,
     SUSPECTED,
+    VERIFIED_STANDINGS,
     in_file_order,
 )
 from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE
@@ -39,9 +40,12 @@ from kcbx.report.forms.common import (
 # or a case with proof of where they went.
 NOT_SUSPECTED = "非疑似失学（已完成义务教育或有去向佐证）"
 # The ledger's own standings: matching.STANDINGS with 休学 apart from those at school (a pupil
-# whose current rows are all 休学 is at school for 入学率, yet is no pupil in class).
+# whose current rows are all 休学 is at school for 入学率, yet is no pupil in class); a child a
+# verification says is 休学 stands there too.
 SUSPENDED = "休学"
-FORM_STANDINGS = (IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP, COMPLETED, SETTLED, SUSPENDED, SUSPECTED)
+assert VERIFIED_STANDINGS["休学"] == SUSPENDED
+_VERIFIED_ONLY = tuple(name for name in dict.fromkeys(VERIFIED_STANDINGS.values()) if name not in (COMPLETED, SUSPENDED))
+FORM_STANDINGS = (IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP, COMPLETED, SETTLED, *_VERIFIED_ONLY, SUSPENDED, SUSPECTED)
 
 
 def _at_school_rows(analysis: Analysis) -> pd.DataFrame:
@@ -61,7 +65,25 @@ def _schooling(analysis: Analysis, person_keys: pd.Series) -> pd.Series:
         places_of.setdefault(person_key, {})[place] = None
     in_school = {person_key: LIST_SEPARATOR.join(texts) for person_key, texts in places_of.items()}
     suspected = analysis.out_of_school.set_index("person_key")["reason"]
-    return person_keys.map(in_school).fillna(person_keys.map("疑似失学：" + suspected)).fillna(NOT_SUSPECTED)
+    texts = person_keys.map(in_school).astype(object)
+    for more in (person_keys.map("疑似失学：" + suspected), person_keys.map(_verified_texts(analysis))):
+        texts = texts.where(texts.notna(), more.astype(object))
+    return texts.where(texts.notna(), NOT_SUSPECTED)
+
+
+def _verified_texts(analysis: Analysis) -> pd.Series:
+    """person_key → "核查：在外地就读（佐证：XX市第一中学；10月12日）" for the school-age children a
+    verification takes off the 疑似失学 list."""
+    children = analysis.school_age
+    if "check_result" not in children:
+        return pd.Series(dtype=object)
+    verified = children[children["standing"].isin(VERIFIED_STANDINGS.values()).to_numpy(dtype=bool)
+                        & children["check_evidenced"].astype(bool).to_numpy()
+                        & children["check_result"].isin(list(VERIFIED_STANDINGS)).to_numpy(dtype=bool)]
+    texts = [f"核查：{result}（佐证：{evidence or ''}；{day.month}月{day.day}日）"
+             for result, evidence, day in zip(verified["check_result"], verified["check_evidence"],
+                                               pd.to_datetime(verified["check_date"]))]
+    return pd.Series(texts, index=verified["person_key"].to_numpy(), dtype=object)
 
 
 def _suspended_rows(analysis: Analysis) -> pd.DataFrame:
@@ -80,6 +102,16 @@ def _standings(analysis: Analysis) -> pd.Series:
     at_school = children["standing"].isin([IN_HOME_TOWNSHIP, IN_OTHER_TOWNSHIP])
     suspended = is_in(children["person_key"], set(_suspended_rows(analysis).index))
     return children["standing"].mask(at_school & suspended, SUSPENDED).astype(object)
+
+
+def _verified_evidence(children: pd.DataFrame) -> pd.Series:
+    """核查回执 as the evidence of a standing: "核查：休学（佐证：…，核查日期 2021-10-12）"."""
+    if "check_result" not in children:
+        return pd.Series(None, index=children.index, dtype=object)
+    dates = pd.to_datetime(children["check_date"]).dt.strftime("%Y-%m-%d")
+    texts = ("疑似失学核查：" + children["check_result"].astype(str) + "（佐证："
+             + children["check_evidence"].fillna("").astype(str) + "，核查日期 " + dates.fillna("") + "）")
+    return texts.where(children["check_result"].notna(), None).astype(object)
 
 
 def _birth_date_from_id(id_numbers: pd.Series) -> pd.Series:
@@ -107,9 +139,10 @@ def _school_age_note(analysis: Analysis) -> str:
             "（按学年开始前8月31日计），户籍所在乡镇；已死亡的不列。")
 
 
-_STANDING_NOTE = ("就学状态：本乡镇在校、外乡镇就读（本学年在读学籍在户籍乡镇或其他乡镇）、已完成义务教育（九年级毕业）、"
-                  "有去向佐证（辍学案件已有结果）、休学（本学年学籍均为休学，名单见「适龄儿童 休学名单」）、"
-                  "疑似失学；六者之和为适龄儿童数。")
+_STANDING_NOTE = ("就学状态：本乡镇在校、外乡镇就读（本学年在读学籍在户籍乡镇或其他乡镇）、已完成义务教育（九年级毕业，"
+                  "或经核查确认）、有去向佐证（辍学案件已有结果）、在外地就读、延缓入学、免学、死亡、户籍迁出（经村（社区）、"
+                  "学校核查且佐证齐全）、休学（本学年学籍均为休学，或经核查确认；名单见「适龄儿童 休学名单」）、"
+                  "疑似失学（含核查确认失学、核查结果缺佐证的）；各项之和为适龄儿童数。")
 _FILLED_NOTE = ("学籍号：户籍台账未填时取自本学年学籍；出生日期：户籍台账未填时由身份证号推算；"
                 "联系电话：取自户籍台账。")
 
@@ -180,6 +213,8 @@ def _suspended_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
     evidence = ("学籍台账 " + roster_row["source_file"].astype(str) + sheet + " 第 "
                 + roster_row["source_row"].astype("Int64").astype(str) + " 行：学籍状态 休学（"
                 + roster_row["school"].astype(str) + "）")
+    # A child on no roster whom a verification says is 休学: the 回执 is the evidence.
+    evidence = evidence.where(roster_row["source_file"].notna(), _verified_evidence(children))
     rows = children.assign(
         student_no=children["student_no"].fillna(roster_row["student_no"]),
         school=roster_row["school"], grade=roster_row["grade"], class_name=roster_row["class_name"],
@@ -187,8 +222,8 @@ def _suspended_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
         evidence=evidence,
     )
     return _official_table(analysis, "适龄儿童 休学名单", "适龄儿童休学名单", _SUSPENDED_COLUMNS, _numbered(rows),
-                           notes=["适龄儿童中本学年学籍均为休学者（计入入学率的在校人数，但不在班就读）。",
-                                  "佐证：据以认定休学的学籍台账行；学校应留存休学审批材料，复学后及时更新学籍状态。",
+                           notes=["适龄儿童中本学年学籍均为休学者（计入入学率的在校人数，但不在班就读），及无学籍、经村（社区）、学校核查确认休学者。",
+                                  "佐证：据以认定休学的学籍台账行，或疑似失学核查回执；学校应留存休学审批材料，复学后及时更新学籍状态。",
                                   FAMILY_NOTE])
 
 

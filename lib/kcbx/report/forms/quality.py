@@ -44,6 +44,9 @@ def _duplicate_problems(analysis: Analysis) -> pd.DataFrame:
     """One 重复学籍 row per pupil with 在读 rows at two or more schools, naming every school with
     the roster row it comes from."""
     duplicates = analysis.duplicates
+    problem_columns = ["type", "kind", "file", "sheet", "row", "column", "value", "id_number", "reason"]
+    if duplicates.empty:  # nothing to join: an empty text join would come back as floats
+        return pd.DataFrame(columns=problem_columns)
     roster = in_file_order(analysis.roster)
     enrolled = roster[(roster["status"] == ENROLLED_STATUS)
                       & is_in(roster["person_key"], set(duplicates["person_key"]))]

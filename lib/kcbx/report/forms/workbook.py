@@ -13,7 +13,7 @@ from kcbx.report.forms.bulletin import _weekly_bulletin_sheet
 from kcbx.report.forms.cases import _case_ledger_sheet, _cases_with_child, _registration_sheet, _summary_sheet
 from kcbx.report.forms.common import _people
 from kcbx.report.forms.compliance import _compliance_sheet
-from kcbx.report.forms.daily import _attendance_sheet, _daily_sheet, _warning_sheet
+from kcbx.report.forms.daily import _attendance_sheet, _daily_sheet, _not_reported_sheet, _warning_sheet
 from kcbx.report.forms.ledgers import (
     _school_age_sheet,
     _school_age_summary_sheet,
@@ -21,6 +21,7 @@ from kcbx.report.forms.ledgers import (
     _suspended_sheet,
 )
 from kcbx.report.forms.monthly import _monthly_sheet
+from kcbx.report.forms.notices_list import _notices_list_sheets
 from kcbx.report.forms.quality import _data_quality_sheets
 from kcbx.report.forms.retention import _retention_sheet
 from kcbx.report.forms.school import write_school_forms
@@ -28,7 +29,7 @@ from kcbx.report.forms.statistics import _statistics_sheet, school_statistics
 from kcbx.report.forms.support import (
     _disability_placement_sheet,
     _home_teaching_sheets,
-    _subsidy_sheet,
+    _subsidy_sheets,
     _transition_sheet,
 )
 from kcbx.util.digest import content_digest, source_digest
@@ -54,18 +55,21 @@ def write_forms(analysis: Analysis, path: str | Path,
 
 
 def write_school_age_ledger(analysis: Analysis, path: str | Path,
-                            people: pd.DataFrame | None = None) -> bool:
+                            people: pd.DataFrame | None = None, *, fingerprint: str | None = None) -> bool:
     """Write the county's 适龄儿童台账.xlsx, every school-age child of the county, at path
     (atomically); unless the file there already holds this very ledger (its fingerprint, a
-    property of the workbook, covers the rows, titles and kcbx's source). True when written.
+    property of the workbook: ``fingerprint``, of what the ledger is made of, else the digest
+    of the sheet, its rows, titles and kcbx's source). True when written.
 
     A county's tens of thousands of rows take seconds to write, and most re-runs change none
     of them: a late absence ledger, a case event. So the county's forms.xlsx carries the
-    ledger summed by township, and the run gives this file the previous run's copy to keep
-    (kcbx.runner.run).
+    ledger summed by township, and a run makes this file in a job of its own, keyed on the
+    ledger's inputs (kcbx.runner.ledger), the previous run's copy kept when they are unchanged.
     """
+    if fingerprint is not None and workbook_fingerprint(path) == fingerprint:
+        return False
     sheet = _school_age_sheet(analysis, _people(analysis) if people is None else people)
-    fingerprint = content_digest(source_digest(), sheet)
+    fingerprint = fingerprint or content_digest(source_digest(), sheet)
     if workbook_fingerprint(path) == fingerprint:
         return False
     write_workbook(path, [sheet], fingerprint=fingerprint)
@@ -91,14 +95,16 @@ def form_sheets(analysis: Analysis, people: pd.DataFrame | None = None, *,
         _suspended_sheet(analysis, people),
         _suspected_sheet(analysis, people),
         _case_ledger_sheet(analysis, cases),
+        _not_reported_sheet(analysis),
         _attendance_sheet(analysis, statistics),
         _daily_sheet(analysis, people),
         _warning_sheet(analysis),
         *_home_teaching_sheets(analysis),
         _disability_placement_sheet(analysis),
-        _subsidy_sheet(analysis),
+        *_subsidy_sheets(analysis),
         _transition_sheet(analysis),
         *([_weekly_bulletin_sheet(analysis), _monthly_sheet(analysis)] if county else []),
         _compliance_sheet(analysis),
+        *_notices_list_sheets(analysis, people),
         *_data_quality_sheets(analysis),
     ]
