@@ -573,20 +573,25 @@ def cases(a: Analysis) -> Section:
 
 
 def compliance_lines(a: Analysis) -> list[str]:
-    """合规检查 in one line per rule (kcbx.measures.compliance.RULES): the count, the county's
-    townships with most, who acts and the rule in words. Counts only: no child is named."""
+    """合规检查 in one line per rule that has rows (kcbx.measures.compliance.RULES): the count, the
+    county's townships with most, who acts and the rule in words; then one line naming the rules
+    with none, so a phone shows what needs action, not eight paragraphs. No child is named."""
     checks = a.compliance
     params = a.params
     words = compliance_rules.rules_in_words(params.escalation, params.notice_grace_days,
                                             params.notice_days, params.strike_off_days,
                                             params.case_open_days)
-    lines = []
+    lines, clear = [], []
     for rule, label in compliance_rules.RULES.items():
         rows = checks[checks["rule"] == rule]
+        if rows.empty:
+            clear.append(label)
+            continue
         where = "" if a.township is not None else _townships_words(
             {str(t): int(n) for t, n in rows["township"].value_counts().items()})
-        count = f"{len(rows)} 条{where}" if len(rows) else "无"
-        lines.append(f"{label}：{count}。责任：{compliance_rules.WHO_ACTS[rule]}。（{words[rule]}）")
+        lines.append(f"{label}：{len(rows)} 条{where}。责任：{compliance_rules.WHO_ACTS[rule]}。（{words[rule]}）")
+    if clear:
+        lines.append(f"无问题：{'、'.join(clear)}。")
     return lines
 
 

@@ -71,7 +71,14 @@ def test_a_townships_sheet_holds_its_rows_only(demo_pass):
 def test_the_report_counts_each_rule_and_names_nobody(demo_pass):
     a = demo_pass.analysis(None)
     body = show.compliance(a).body
-    assert body.count("<li>") == len(RULES)
+    # A line per rule with rows: the demo county fires all of them.
+    assert a.compliance["rule"].nunique() == len(RULES) == body.count("<li>")
+    # A township with fewer: one line each, then one naming the rules with none.
+    township = min(demo_pass.townships(), key=lambda name: demo_pass.analysis(name).compliance["rule"].nunique())
+    mine = demo_pass.analysis(township)
+    page = show.compliance(mine).body
+    assert page.count("<li>") == mine.compliance["rule"].nunique() + 1
+    assert "<li>无问题：" in page
     assert f"共 {len(a.compliance)} 条" in body
     assert "限期复学通知书未按时发出：6 条：" in body
     for name in a.compliance["name"].dropna():
