@@ -5,7 +5,7 @@ import datetime as dt
 import pandas as pd
 from stdnum.cn import ric
 
-from kcbx.schema import columns
+from kcbx.schema import MODELS, columns, typed
 
 DATE_COLUMNS = {"birth_date", "date", "opened"}
 TODAY = dt.date(2025, 1, 1)  # the ingest tests' today
@@ -32,6 +32,21 @@ def table(kind: str, rows: list[dict]) -> pd.DataFrame:
         if column in frame.columns:
             frame[column] = frame[column].astype(object).where(frame[column].notna(), False).astype(bool)
     return frame
+
+
+def typed_ledger(kind: str, rows: list[dict], default_file: str) -> pd.DataFrame:
+    """Canonical rows of one kind, typed as the store gives them, in file order (rows 3, 4 …):
+    id_number is the row's person_key; source_file ``default_file`` unless a row names its own."""
+    frame = pd.DataFrame(rows, columns=columns(kind))
+    if "id_number" in frame.columns:
+        frame["id_number"] = frame["person_key"]
+    frame["source_file"] = frame["source_file"].astype(object).fillna(default_file)
+    frame["source_sheet"] = frame["source_sheet"].astype(object).fillna("Sheet1")
+    frame["source_row"] = range(3, 3 + len(frame))
+    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
+        if flag in frame.columns:
+            frame[flag] = frame[flag].astype(object).fillna(False)
+    return pd.DataFrame({name: typed(frame[name], column) for name, column in MODELS[kind].columns.items()})
 
 
 def counts(report) -> dict[str, tuple[int, int, int]]:

@@ -38,8 +38,7 @@ import pandas as pd
 
 from kcbx import schema
 from kcbx.params import Office, Params
-from kcbx.schema import typed
-from support.builders import resident_id
+from support.builders import resident_id, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN, WEST = "城关镇", "河西乡"
@@ -60,17 +59,7 @@ PARAMS = Params(
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
     """Canonical rows of one kind, typed as the store gives them, in file order."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    frame["person_key"] = frame.get("person_key", frame.get("id_number"))
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = frame["source_file"].astype(object).fillna(f"{kind}/县.xlsx")
-    frame["source_sheet"] = frame["source_sheet"].astype(object).fillna("Sheet1")
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    return pd.DataFrame({name: typed(frame[name], column) for name, column in schema.MODELS[kind].columns.items()})
+    return typed_ledger(kind, rows, f"{kind}/县.xlsx")
 
 
 def pupil(key: str, school: str, township: str = TOWN) -> dict:

@@ -30,7 +30,7 @@ from kcbx.params import Params
 from kcbx.report import show
 from kcbx.report.excel import write_workbook
 from kcbx.report.forms.bulletin import _weekly_bulletin_sheet
-from kcbx.schema import typed
+from support.builders import typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWNSHIPS = ("甲镇", "乙乡", "丙乡")
@@ -45,17 +45,7 @@ ID = {name: f"45262620100101{n:03d}" for n, name in enumerate("ABCDE", start=1)}
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
     """Canonical rows of one kind, typed as the store gives them, in file order."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = f"{kind}/测试县.xlsx"
-    frame["source_sheet"] = "Sheet1"
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    return pd.DataFrame({name: typed(frame[name], column)
-                         for name, column in schema.MODELS[kind].columns.items()})
+    return typed_ledger(kind, rows, f"{kind}/测试县.xlsx")
 
 
 def event(child: str, day: str, what: str, township: str) -> dict:

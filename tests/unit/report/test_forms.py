@@ -41,7 +41,7 @@ from kcbx.analysis.ranking import ranking_rows
 from kcbx.params import Office, Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
-from kcbx.schema import typed
+from support.builders import typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -61,18 +61,7 @@ ID_J = "452626200901010101"
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
     """Canonical rows of one kind, typed as the store gives them, in file order."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    frame["person_key"] = frame.get("person_key", frame.get("id_number"))
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = frame["source_file"].astype(object).fillna(f"{kind}/{TOWN}.xlsx")
-    frame["source_sheet"] = frame["source_sheet"].astype(object).fillna("Sheet1")
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    columns = schema.MODELS[kind].columns
-    return pd.DataFrame({name: typed(frame[name], column) for name, column in columns.items()})
+    return typed_ledger(kind, rows, f"{kind}/{TOWN}.xlsx")
 
 
 def pupil(key, name, school, grade, status="在读", township=TOWN, year=None, class_name="1"):

@@ -28,8 +28,7 @@ from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.params import Params
 from kcbx.report.forms import form_sheets
-from kcbx.schema import typed
-from support.builders import resident_id
+from support.builders import resident_id, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN, WEST = "城关镇", "河西乡"
@@ -41,18 +40,8 @@ WHOLE_COUNTY_CASES = "cases/全县.xlsx"  # rows of both townships
 
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
-    """Canonical rows of one kind, typed as the store gives them, in file order (rows 3, 4 …)."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    frame["person_key"] = frame.get("person_key", frame.get("id_number"))
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = frame["source_file"].astype(object).fillna(f"{kind}/{TOWN}.xlsx")
-    frame["source_sheet"] = frame["source_sheet"].astype(object).fillna("Sheet1")
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    return pd.DataFrame({name: typed(frame[name], column) for name, column in schema.MODELS[kind].columns.items()})
+    """Canonical rows of one kind, typed as the store gives them, in file order."""
+    return typed_ledger(kind, rows, f"{kind}/{TOWN}.xlsx")
 
 
 def pupil(key, school, grade, status="在读", township=TOWN, student_no=None):

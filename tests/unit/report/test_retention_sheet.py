@@ -29,7 +29,7 @@ from kcbx.measures.rates import retention_by_cohort, retention_rate
 from kcbx.params import Params, ParamsError, load_params
 from kcbx.report.excel import write_workbook
 from kcbx.report.forms.retention import ABOVE_100, BELOW_0, _retention_sheet, percent_text
-from kcbx.schema import typed
+from support.builders import typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "甲镇"
@@ -47,17 +47,7 @@ TOWN_ROWS = [(2021, 9, 110), (2013, 1, 100), (2021, 8, 90), (2014, 1, 100), (202
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
     """Canonical rows of one kind, typed as the store gives them, in file order."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = f"{kind}/测试县.xlsx"
-    frame["source_sheet"] = "Sheet1"
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    return pd.DataFrame({name: typed(frame[name], column)
-                         for name, column in schema.MODELS[kind].columns.items()})
+    return typed_ledger(kind, rows, f"{kind}/测试县.xlsx")
 
 
 def enrollment_rows(township: str, rows) -> list[dict]:

@@ -32,7 +32,7 @@ from kcbx.params import Office, Params
 from kcbx.report.forms import write_forms
 from kcbx.report.forms.common import NO_DROPOUTS
 from kcbx.report.forms.school import schools_with_forms
-from kcbx.schema import typed
+from support.builders import typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -51,19 +51,8 @@ PARAMS = Params(
 
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
-    """Canonical rows of one kind, typed as the store gives them."""
-    frame = pd.DataFrame(rows, columns=schema.columns(kind))
-    frame["person_key"] = frame["person_key"] if "person_key" in frame else frame.get("id_number")
-    if "id_number" in frame.columns:
-        frame["id_number"] = frame["person_key"]
-    frame["source_file"] = f"{kind}/{TOWN}.xlsx"
-    frame["source_sheet"] = "Sheet1"
-    frame["source_row"] = range(3, 3 + len(frame))
-    for flag in ("boarding", "left_behind", "migrant", "unexcused"):
-        if flag in frame.columns:
-            frame[flag] = frame[flag].astype(object).fillna(False)
-    return pd.DataFrame({name: typed(frame[name], column)
-                         for name, column in schema.MODELS[kind].columns.items()})
+    """Canonical rows of one kind, typed as the store gives them, in file order."""
+    return typed_ledger(kind, rows, f"{kind}/{TOWN}.xlsx")
 
 
 def pupil(key, name, school, grade):
