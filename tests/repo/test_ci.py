@@ -1,4 +1,4 @@
-"""`make test` on a bare machine installs what the browser test needs (.ci/system-packages)."""
+"""`make test` on a bare machine installs what the browser and print tests need (.ci/system-packages)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ SCRIPT = PROJECT / ".ci" / "system-packages"
 
 
 def bare_path(tmp_path: Path, uid: int) -> dict[str, str]:
-    """A PATH with no chromium and no fonts, an apt-get that records what it is asked, and
+    """A PATH with no chromium, no LibreOffice, no pdftotext and no fonts, an apt-get that records what it is asked, and
     an `id` that says who we are."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -26,23 +26,26 @@ def bare_path(tmp_path: Path, uid: int) -> dict[str, str]:
     return {"PATH": str(bin_dir)}
 
 
-def test_root_installs_chromium_and_the_cjk_fonts(tmp_path):
+PACKAGES = "chromium fonts-noto-cjk libreoffice-calc-nogui poppler-utils fonts-crosextra-carlito"
+
+
+def test_root_installs_chromium_libreoffice_and_the_fonts(tmp_path):
     done = subprocess.run(["/bin/bash", str(SCRIPT)], env=bare_path(tmp_path, uid=0),
                           capture_output=True, text=True)
     assert done.returncode == 0, done.stderr
     calls = (tmp_path / "apt.log").read_text().splitlines()
     assert calls == ["update -qq",
-                     "install -y -qq --no-install-recommends chromium fonts-noto-cjk"]
+                     f"install -y -qq --no-install-recommends {PACKAGES}"]
 
 
 def test_without_root_or_sudo_it_stops_with_the_command_to_run(tmp_path):
     done = subprocess.run(["/bin/bash", str(SCRIPT)], env=bare_path(tmp_path, uid=1000),
                           capture_output=True, text=True)
     assert done.returncode == 1 and not (tmp_path / "apt.log").exists()
-    assert done.stderr.strip().endswith("run:  sudo apt-get install chromium fonts-noto-cjk")
+    assert done.stderr.strip().endswith(f"run:  sudo apt-get install {PACKAGES}")
 
 
-def test_nothing_is_installed_when_both_are_there():
-    # This machine has them (the suite's browser test needs them).
+def test_nothing_is_installed_when_all_are_there():
+    # This machine has them (the suite's browser and print tests need them).
     done = subprocess.run(["/bin/bash", str(SCRIPT)], capture_output=True, text=True)
     assert done.returncode == 0 and done.stderr == ""
