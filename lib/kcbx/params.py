@@ -757,10 +757,6 @@ def parse_as_of(value: str | dt.date, timezone: str = DEFAULT_TIMEZONE,
     """A run's as_of: a date, text as people write one (kcbx.util.dates.parse_date: 2021-10-15,
     2021/10/15, 2021年10月15日 …; else NotADate, one line), or 'today' (the date in
     ``timezone``, the params' ``timezone``: see today_in)."""
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    if str(value).strip().lower() == "today":
+    if isinstance(value, str) and value.strip().lower() == "today":
         return today_in(timezone, now)
-    return parse_date(value, name="as_of")  # 2021-10-15, 2021/10/15, 2021年10月15日 … (NotADate)
+    return parse_date(value, name="as_of")  # a date, 2021-10-15, 2021/10/15, 2021年10月15日 … (NotADate)

@@ -259,12 +259,12 @@ def _files_to_read(files: list[LedgerFile], hashes: Mapping[str, str], rules: st
     return [f for f in files if not unchanged(f)]
 
 
-def _stored_report(stored: StoredFile, mark: StaleMark | None = None, error: str | None = None) -> FileReport:
+def _stored_report(stored: StoredFile, mark: StaleMark | None = None) -> FileReport:
     """The report of a file whose rows are the store's: unchanged, or stale (``mark``) with
     the rows of its last version that could be read."""
     stale = mark is not None and mark.kept_from is not None
     return FileReport(stored.kind, stored.file, list(stored.sheets), stored.rows_read, stored.rows_accepted,
-                      stored.rows_rejected, stored.seconds, error or (mark.reason if mark else stored.error),
+                      stored.rows_rejected, stored.seconds, mark.reason if mark else stored.error,
                       stored.warnings, status="stale" if stale else "unchanged",
                       skipped_sheets=[list(s) for s in stored.skipped],
                       kept_from=stored.ingested_at.isoformat() if stale and stored.ingested_at else None)
@@ -461,7 +461,8 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
 
         stored = stored_state(params.store)
         present = {f.relative for f in files}
-        nothing_changed = (params.store.exists() and not _files_to_read(files, hashes, rules, stored.files, stored.stale)
+        changed = _files_to_read(files, hashes, rules, stored.files, stored.stale)
+        nothing_changed = (params.store.exists() and not changed
                            and present == stored.files.keys()
                            and Counter(map(dataclasses.astuple, folder_findings)) == Counter(stored.folder_findings))
         if nothing_changed:
@@ -469,7 +470,7 @@ def ingest_folder(params: Params, *, progress: bool = False, today: dt.date | No
             removed = []
         else:
             spare_cores = _spare_cores()  # before our own fork server starts to work
-            if _files_to_read(files, hashes, rules, stored.files, stored.stale):
+            if changed:
                 from kcbx.ingest.isolation import start_early
 
                 start_early()  # its imports overlap the store code's below
@@ -537,15 +538,16 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
         name, error = result.report.file, result.report.error
         earlier = reusable.get(name)
         if error is not None:
-            mark = marks.get(name)
-            keep = earlier is not None and earlier.rows_accepted > 0 and (mark is None or mark.kept_from is not None)
-            update.stale.append({
-                "kind": result.report.kind, "file": name, "sha256": hashes[name], "rules": rules, "reason": error,
-                "failed_at": mark.failed_at if mark is not None and mark.sha256 == hashes[name] else now,
-                "kept_from": earlier.ingested_at if keep else None, "retry": TIMED_OUT in error})
+            previous = marks.get(name)
+            keep = (earlier is not None and earlier.rows_accepted > 0
+                    and (previous is None or previous.kept_from is not None))
+            mark = StaleMark(result.report.kind, name, hashes[name], rules, error,
+                             failed_at=previous.failed_at if previous is not None and previous.sha256 == hashes[name]
+                             else now,
+                             kept_from=earlier.ingested_at if keep else None, retry=TIMED_OUT in error)
+            update.stale.append(dataclasses.asdict(mark))
             if keep:  # its earlier rows, log and findings stay
-                reports[name] = _stored_report(earlier, StaleMark(earlier.kind, name, hashes[name], rules, error, now,
-                                                                  earlier.ingested_at or now, False), error)
+                reports[name] = _stored_report(earlier, mark)
                 continue
         reports[name] = result.report
         update.files_to_clear.append(name)

@@ -25,7 +25,6 @@ configuration".
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import shutil
 from collections.abc import Iterable
@@ -275,11 +274,6 @@ def _distinct_of_file(con: duckdb.DuckDBPyConnection, kind: str, column: str, fi
     return tuple(value for (value,) in con.execute(
         f"SELECT DISTINCT {_q(column)} FROM {_q(kind)} WHERE source_file = ? AND {_q(column)} IS NOT NULL "
         "ORDER BY 1", [file]).fetchall())
-
-
-def skipped_sheets(text: str | None) -> list[list[str]]:
-    """The ``skipped`` column of ingest_log as a list of [sheet, reason]."""
-    return json.loads(text) if text else []
 
 
 # --------------------------------------------------------------------------- writing

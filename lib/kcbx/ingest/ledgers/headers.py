@@ -121,21 +121,17 @@ def normalize_header(text: object) -> str:
     return re.sub(r"\s+", "", folded).strip("*:")
 
 
-def _all_header_names() -> set[str]:
+@functools.cache
+def _all_header_names() -> frozenset[str]:
     names = {n for entry in COMMON.values() for n in entry}
     names |= {n for by_col in BY_KIND.values() for entry in by_col.values() for n in entry}
-    return {normalize_header(n) for n in names}
-
-
-@functools.cache
-def _known_header_names() -> frozenset[str]:
-    return frozenset(_all_header_names())
+    return frozenset(normalize_header(n) for n in names)
 
 
 def is_known_header(text: object) -> bool:
     """Whether a header cell names a column kcbx knows in any kind (姓名 in an absence ledger,
     which keeps no name): a column not needed here, never an unknown one."""
-    return normalize_header(text) in _known_header_names()
+    return normalize_header(text) in _all_header_names()
 
 
 def unknown_synonym_keys(synonyms: Mapping[str, Iterable[str]]) -> list[str]:

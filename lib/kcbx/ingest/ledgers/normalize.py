@@ -258,6 +258,18 @@ def parse_yes_no(value: object, label: str = "是否") -> bool:
     raise CellError(f"{label}应为是或否")
 
 
+def _canonical(value: object, spellings: dict[str, str], allowed: tuple[str, ...], reason: str) -> str | None:
+    """A cell naming one of ``allowed``, folded, another spelling replaced (``spellings``);
+    None when blank. Raises CellError(reason) for any other word."""
+    if _is_blank(value):
+        return None
+    text = _folded(value)
+    text = spellings.get(text, text)
+    if text not in allowed:
+        raise CellError(reason)
+    return text
+
+
 EVENT_SPELLINGS = {
     "疑似辍学登记": schema.CASE_OPENING,
     "辍学登记": schema.CASE_OPENING,
@@ -275,13 +287,7 @@ REASON_EVENT = "未知事件"
 def parse_event(value: object) -> str | None:
     """事件: one of schema.CASE_EVENTS; 疑似辍学登记 and 辍学登记 are 登记, 电话联系, 电话劝返 and
     微信联系 are 劝返 (EVENT_SPELLINGS). Raises CellError("未知事件")."""
-    if _is_blank(value):
-        return None
-    text = _folded(value)
-    text = EVENT_SPELLINGS.get(text, text)
-    if text not in schema.CASE_EVENTS:
-        raise CellError(REASON_EVENT)
-    return text
+    return _canonical(value, EVENT_SPELLINGS, schema.CASE_EVENTS, REASON_EVENT)
 
 
 ABSENCE_SPELLINGS = {"无故缺勤": "无故", "无故缺课": "无故", "旷课缺勤": "旷课"}
@@ -289,13 +295,7 @@ ABSENCE_SPELLINGS = {"无故缺勤": "无故", "无故缺课": "无故", "旷课
 
 def parse_absence_type(value: object) -> str | None:
     """缺勤类型: 无故, 旷课 (unexcused), 病假, 事假 (excused). Raises CellError("未知缺勤类型")."""
-    if _is_blank(value):
-        return None
-    text = _folded(value)
-    text = ABSENCE_SPELLINGS.get(text, text)
-    if text not in schema.UNEXCUSED_TYPES + schema.EXCUSED_TYPES:
-        raise CellError("未知缺勤类型")
-    return text
+    return _canonical(value, ABSENCE_SPELLINGS, schema.UNEXCUSED_TYPES + schema.EXCUSED_TYPES, "未知缺勤类型")
 
 
 STATUS_SPELLINGS = {"在校": "在读", "在籍": "在读", "转学": "转出", "已毕业": "毕业"}
@@ -305,11 +305,7 @@ def parse_status(value: object) -> str:
     """学籍状态: 在读 (the default for a blank cell), 休学, 转出, 毕业, 死亡. Raises CellError."""
     if _is_blank(value):
         return "在读"
-    text = _folded(value)
-    text = STATUS_SPELLINGS.get(text, text)
-    if text not in schema.ROSTER_STATUSES:
-        raise CellError("未知学籍状态")
-    return text
+    return _canonical(value, STATUS_SPELLINGS, schema.ROSTER_STATUSES, "未知学籍状态")
 
 
 VERIFICATION_SPELLINGS = {
@@ -325,13 +321,7 @@ REASON_VERIFICATION_RESULT = "未知核查结果（应为 " + "、".join(schema.
 def parse_verification_result(value: object) -> str | None:
     """核查结果: one of schema.VERIFICATION_RESULTS (外地就读 is 在外地就读, 缓学 延缓入学, 迁出
     户籍迁出 … VERIFICATION_SPELLINGS). Raises CellError naming the allowed results."""
-    if _is_blank(value):
-        return None
-    text = _folded(value)
-    text = VERIFICATION_SPELLINGS.get(text, text)
-    if text not in schema.VERIFICATION_RESULTS:
-        raise CellError(REASON_VERIFICATION_RESULT)
-    return text
+    return _canonical(value, VERIFICATION_SPELLINGS, schema.VERIFICATION_RESULTS, REASON_VERIFICATION_RESULT)
 
 
 def parse_choice(value: object, choices: tuple[str, ...], reason: str) -> str | None:
@@ -636,9 +626,13 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
 REASON_ZERO_REPORT_SCHOOL = "零报告未填学校（零报告须写明日期和学校）"
 
 
+def _reads_zero_report(cell: object) -> bool:
+    return not _is_blank(cell) and _folded(cell) in schema.ZERO_REPORT_WORDS
+
+
 def is_zero_report(name: object, absence_type: object) -> bool:
     """Whether an absence row is a 零报告: its 姓名 or 缺勤类型 reads 无缺勤 or 零报告."""
-    return any(not _is_blank(cell) and _folded(cell) in schema.ZERO_REPORT_WORDS for cell in (name, absence_type))
+    return _reads_zero_report(name) or _reads_zero_report(absence_type)
 
 
 def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawSheet, pd.DataFrame]:
@@ -650,7 +644,10 @@ def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawShe
     length = len(rows)
     names = rows["name"].tolist() if "name" in rows else [None] * length
     types = rows["absence_type"].tolist() if "absence_type" in rows else [None] * length
-    zero_rows = [row for row, name, kind in zip(rows.index.tolist(), names, types) if is_zero_report(name, kind)]
+    # is_zero_report, each distinct cell looked at once (names and types recur row after row)
+    zero_cells = {cell for cell in {*names, *types} if _reads_zero_report(cell)}
+    zero_rows = [row for row, name, kind in zip(rows.index.tolist(), names, types)
+                 if name in zero_cells or kind in zero_cells]
     dates, schools, kept = [], [], []
     for row in zero_rows:
         if row in rejections.by_row:  # a cell the reader refused (a formula without its value …)
