@@ -48,8 +48,7 @@ from kcbx.measures.matching import ENROLLED_STATUS, LIST_SEPARATOR, first_row_pe
 from kcbx.notebook import (
     OutOfTerm,
     UnknownTownship,
-    check_as_of,
-    latest_day,
+    analysis_day,
     open_county,
     open_township,
     params_of,
@@ -268,7 +267,7 @@ def townships_table(params: ParamsGiven = None, as_of: str | dt.date | None = No
     ``kx.label(table)`` names the columns in Chinese. The county's own figures (each child
     once) are ``kx.open_county(...).metrics``, not the sum of these rows."""
     loaded = params_of(params)
-    day = latest_day(loaded) if as_of is None else check_as_of(loaded, as_of)
+    day = analysis_day(loaded, as_of)
     county = measure_county(tables_of(loaded), loaded, day)
     names = county.townships()
     metrics = [county.analysis(name).metrics for name in names]

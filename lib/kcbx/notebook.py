@@ -143,6 +143,11 @@ def latest_day(params: Params) -> dt.date:
     return last_school_day_with_data(params) or params.term_start
 
 
+def analysis_day(params: Params, as_of: str | dt.date | None) -> dt.date:
+    """The day an analysis is of: as_of checked (``check_as_of``), else ``latest_day``."""
+    return latest_day(params) if as_of is None else check_as_of(params, as_of)
+
+
 def townships(params: str | Path | Params | None = None, as_of: str | dt.date | None = None) -> list[str]:
     """The county's townships, as a run covers them: every township of the current roster
     (the school year of as_of, default the params' term) or the population ledger, sorted,
@@ -204,7 +209,7 @@ def open_township(params: str | Path | Params | None = None, township: str | Non
     if prepared is not None:  # the run checked its as_of before it prepared the slice
         return load_prepared(prepared, township, parse_as_of(as_of))
     loaded = params_of(params, overrides)
-    day = latest_day(loaded) if as_of is None else check_as_of(loaded, as_of)
+    day = analysis_day(loaded, as_of)
     tables = tables_of(loaded)
     if township is None:
         in_scope = townships_in_scope(tables, loaded, day)
@@ -224,7 +229,7 @@ def open_county(params: str | Path | Params | None = None, as_of: str | dt.date 
     if prepared is not None:
         return load_prepared(prepared, None, parse_as_of(as_of))
     loaded = params_of(params, overrides)
-    day = latest_day(loaded) if as_of is None else check_as_of(loaded, as_of)
+    day = analysis_day(loaded, as_of)
     county = analyse(tables_of(loaded), loaded, day, None)
     county.history = load_history(county_output_dir(loaded), day, since=loaded.term_start)
     return county
@@ -244,7 +249,6 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None,
     # xlsxwriter, matplotlib and python-docx: not for a notebook that only explores
     from kcbx.report.daily_card import write_daily_card
     from kcbx.report.forms import write_forms
-    from kcbx.report.notices import write_notices
 
     folder = Path(output_dir)
     folder.mkdir(parents=True, exist_ok=True)
@@ -252,10 +256,8 @@ def write_outputs(analysis: Analysis, output_dir: str | Path | None,
     ledger = folder / SCHOOL_AGE_LEDGER_FILE if county and school_age_ledger else None
     schools = None if county else folder / SCHOOL_FORMS_DIR
     forms = folder / FORMS_FILE
-    write_forms(analysis, forms, school_age_ledger=ledger, school_forms=schools)
     notices = None if county else folder / NOTICES_DIR
-    if notices is not None:
-        write_notices(analysis, notices)
+    write_forms(analysis, forms, school_age_ledger=ledger, school_forms=schools, notices=notices)
     metrics = folder / METRICS_FILE
     write_text_atomic(metrics, metrics_json(analysis))
     card = write_daily_card(analysis, folder / DAILY_CARD_FILE)

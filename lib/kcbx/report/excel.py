@@ -448,6 +448,10 @@ def _apply_page_setup(worksheet: Worksheet, setup: PageSetup, last_row: int, las
 
 
 PRIVATE_FILE_MODE = 0o600  # a workbook holds full identities: its owner alone reads it
+# Belt and braces: write() would never be called on ledger text, but should it be, it still
+# writes text, not a formula or link (every workbook kcbx writes: here and templates_xlsx).
+TEXT_ONLY_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False,
+                     "strings_to_numbers": False, "nan_inf_to_errors": True}
 FINGERPRINT_PROPERTY = "kcbx 指纹"  # a custom document property (文件 › 属性 › 自定义)
 
 
@@ -466,13 +470,7 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
     # 0600: every workbook kcbx writes holds full identities (names, IDs, phones); the runner
     # widens it to params share_group when there is one (kcbx.runner.private).
     with replacing(path, mode=PRIVATE_FILE_MODE) as temporary, collector_paused():
-        workbook = xlsxwriter.Workbook(
-            str(temporary),
-            # Belt and braces: write() would never be called on ledger text,
-            # but should it be, it still writes text, not a formula or link.
-            {"strings_to_formulas": False, "strings_to_urls": False,
-             "strings_to_numbers": False, "nan_inf_to_errors": True},
-        )
+        workbook = xlsxwriter.Workbook(str(temporary), TEXT_ONLY_OPTIONS)
         if fingerprint is not None:
             workbook.set_custom_property(FINGERPRINT_PROPERTY, fingerprint)
         styles = _Styles(workbook)
@@ -673,8 +671,6 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     breakable = [col == 0 or columns[col].group is None or columns[col].group != columns[col - 1].group
                  for col in range(len(columns))]
     setup = table_page_setup(widths, key_columns, breakable)
-    # Each printed part carries the title over its own columns (a later one marked 续): a title
-    # merged across a page break would print cut in two.
     # Printed in parts, a title merged across a page break would print cut in two: it stands
     # in the key columns, which every part repeats; notes and sign-off close the last part.
     heading_last_col, closing_first_col = last_col, 0

@@ -22,9 +22,6 @@ hold (``notices_list.clean``).
 
 from __future__ import annotations
 
-import os
-import shutil
-import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -32,14 +29,13 @@ import pandas as pd
 from kcbx.analysis.model import Analysis
 from kcbx.report.excel import BLANK_FOR_HANDWRITING, PRIVATE_FILE_MODE
 from kcbx.report.forms.notices_list import (
-    LABOUR_LETTER,
     NOTICE,
     chinese_date,
     clean,
     document_list,
     or_handwriting,
 )
-from kcbx.report.forms.school import _replace_folder
+from kcbx.report.forms.school import replaced_folder
 from kcbx.util.files import replacing
 
 __all__ = ["LEGAL_BASIS", "write_notices", "notice_fields", "mark_documents", "document_text"]
@@ -210,15 +206,9 @@ def _notice_pages(doc, document: pd.Series, analysis: Analysis) -> None:
     _paragraph(doc)
     _paragraph(doc, f"监护人签收：{BLANK_FOR_HANDWRITING}　　签收日期：{DATE_BY_HAND}")
 
-    doc.add_page_break()
-    _title(doc, f"{NOTICE}（{STUB}）")
-    _paragraph(doc, f"本联由{_government(analysis)}存档，不送达监护人。", align="center")
-    _fields_table(doc, notice_fields(document, analysis))
-    _paragraph(doc)
-    _paragraph(doc, f"送达日期：{DATE_BY_HAND}　　送达人：{BLANK_FOR_HANDWRITING}")
-    _paragraph(doc, f"送达方式：{BLANK_FOR_HANDWRITING}　　监护人签收：{BLANK_FOR_HANDWRITING}")
-    _paragraph(doc)
-    _paragraph(doc, document["log_entry"] + "。", bold=True)
+    _stub_page(doc, document, analysis, "存档，不送达监护人",
+               [f"送达日期：{DATE_BY_HAND}　　送达人：{BLANK_FOR_HANDWRITING}",
+                f"送达方式：{BLANK_FOR_HANDWRITING}　　监护人签收：{BLANK_FOR_HANDWRITING}"])
 
 
 def _letter_pages(doc, document: pd.Series, analysis: Analysis) -> None:
@@ -250,13 +240,21 @@ def _letter_pages(doc, document: pd.Series, analysis: Analysis) -> None:
     _paragraph(doc, f"联系人：{contact or BLANK_FOR_HANDWRITING}。", indent=True)
     _signature(doc, units, document["issued"])
 
+    _stub_page(doc, document, analysis, "存档",
+               [f"发出日期：{DATE_BY_HAND}　　经办人：{BLANK_FOR_HANDWRITING}",
+                f"实际发往单位：{BLANK_FOR_HANDWRITING}"])
+
+
+def _stub_page(doc, document: pd.Series, analysis: Analysis, kept: str, lines: list[str]) -> None:
+    """Page 2, the 存根 the township keeps: "<document>（存根）", "本联由<township>人民政府<kept>。",
+    the fields (``notice_fields``), the lines to fill by hand, and what goes back into the case log."""
     doc.add_page_break()
-    _title(doc, f"{LABOUR_LETTER}（{STUB}）")
-    _paragraph(doc, f"本联由{_government(analysis)}存档。", align="center")
+    _title(doc, f"{document['document']}（{STUB}）")
+    _paragraph(doc, f"本联由{_government(analysis)}{kept}。", align="center")
     _fields_table(doc, notice_fields(document, analysis))
     _paragraph(doc)
-    _paragraph(doc, f"发出日期：{DATE_BY_HAND}　　经办人：{BLANK_FOR_HANDWRITING}")
-    _paragraph(doc, f"实际发往单位：{BLANK_FOR_HANDWRITING}")
+    for line in lines:
+        _paragraph(doc, line)
     _paragraph(doc)
     _paragraph(doc, document["log_entry"] + "。", bold=True)
 
@@ -276,10 +274,7 @@ def write_notices(analysis: Analysis, folder: str | Path, documents: pd.DataFram
         raise ValueError("文书 are a township's: its 乡镇人民政府 issues them")
     documents = document_list(analysis) if documents is None else documents
     folder = Path(folder)
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging.mkdir(mode=0o700)  # a run publishes it 0755 (kcbx.runner.private); its files are 0600
-    try:
+    with replaced_folder(folder) as staging:
         for _, document in documents.iterrows():
             doc = _new_document(document["document"], analysis)
             if document["document"] == NOTICE:
@@ -287,10 +282,6 @@ def write_notices(analysis: Analysis, folder: str | Path, documents: pd.DataFram
             else:
                 _letter_pages(doc, document, analysis)
             _save(doc, staging / document["file_name"])
-        _replace_folder(staging, folder)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return [folder / name for name in documents["file_name"]]
 
 

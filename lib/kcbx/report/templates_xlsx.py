@@ -37,6 +37,7 @@ from kcbx import schema
 from kcbx.analysis.model import Analysis
 from kcbx.outputs import county_output_dir, safe_dirname
 from kcbx.params import Params
+from kcbx.report.excel import A4, TEXT_ONLY_OPTIONS
 from kcbx.util.collector import collector_paused
 from kcbx.util.files import Access, replacing
 
@@ -54,8 +55,7 @@ ZERO_REPORT = "无缺勤"
 ZERO_REPORT_LABEL = "零报告"
 ABSENCE_TYPES = (*schema.EXCUSED_TYPES, *schema.UNEXCUSED_TYPES)  # 病假, 事假, 无故, 旷课
 # 核查结果 as the verification kind reads them (schema.VERIFICATION_RESULTS, contract order).
-VERIFICATION_RESULTS: tuple[str, ...] = getattr(schema, "VERIFICATION_RESULTS", (
-    "在外地就读", "已完成义务教育", "延缓入学", "免学", "休学", "死亡", "户籍迁出", "确认失学", "其他"))
+VERIFICATION_RESULTS: tuple[str, ...] = schema.VERIFICATION_RESULTS
 GRADE_NAMES = ("一年级", "二年级", "三年级", "四年级", "五年级", "六年级", "七年级", "八年级", "九年级")
 SPARE_ROWS = 10  # blank lines at the end, who included: a pupil missing from the roster, a second day
 MAX_NOTE = 200  # characters of a free-text cell (备注, 佐证 …)
@@ -289,8 +289,7 @@ def write_template(path: Path, sheet: TemplateSheet, days: DateRange, access: Ac
     readable by its owner (and params share_group) only."""
     access = access or Access()
     with replacing(path, mode=access.file_mode) as temporary, collector_paused():
-        workbook = xlsxwriter.Workbook(str(temporary), {"strings_to_formulas": False, "strings_to_urls": False,
-                                                        "strings_to_numbers": False})
+        workbook = xlsxwriter.Workbook(str(temporary), TEXT_ONLY_OPTIONS)
         styles = _styles(workbook)
         _write_ledger_sheet(workbook.add_worksheet(sheet.name), sheet, days, styles)
         _write_instructions(workbook.add_worksheet(INSTRUCTIONS_SHEET), INSTRUCTIONS[sheet.name], styles)
@@ -383,7 +382,7 @@ def _write_ledger_sheet(worksheet: Worksheet, sheet: TemplateSheet, days: DateRa
     worksheet.protect("", {"format_columns": True, "format_rows": True, "autofilter": True,
                            "select_locked_cells": True, "select_unlocked_cells": True})
     worksheet.set_landscape()
-    worksheet.set_paper(9)  # A4
+    worksheet.set_paper(A4)
     worksheet.fit_to_pages(1, 0)
     worksheet.repeat_rows(HEADER_ROW)
     worksheet.activate()

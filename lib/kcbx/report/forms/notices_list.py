@@ -241,13 +241,15 @@ _LIST_COLUMNS = [
 ]
 
 
-def _notices_list_sheets(analysis: Analysis, people: pd.DataFrame | None = None) -> list[TableSheet]:
+def _notices_list_sheets(analysis: Analysis, people: pd.DataFrame | None = None,
+                         documents: pd.DataFrame | None = None) -> list[TableSheet]:
     """文书清单, a township's only (the county's forms.xlsx: none): every document of its 文书/,
-    what it is about, and what to do once it is delivered; a blank 送达日期 to fill by hand."""
+    what it is about, and what to do once it is delivered; a blank 送达日期 to fill by hand.
+    ``documents``: ``document_list``'s rows, when the caller has them already."""
     if analysis.township is None:
         return []
     params = analysis.params
-    documents = document_list(analysis, people)
+    documents = document_list(analysis, people) if documents is None else documents
     rows = documents.assign(guardian=documents["guardian"].fillna(f"{BLANK_FOR_HANDWRITING}（户籍台账无，请核实）"),
                             delivered=None)
     top = max(params.escalation)

@@ -10,10 +10,12 @@ that school. A school with no case on this term's forms gets the 零报告 附�
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import shutil
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -69,20 +71,29 @@ def write_school_forms(analysis: Analysis, folder: str | Path, statistics: pd.Da
     if analysis.township is None:
         raise ValueError("per-school forms are a township's: the county's forms sum the townships")
     folder = Path(folder)
-    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-    folder.parent.mkdir(parents=True, exist_ok=True)
-    staging.mkdir(mode=0o700)  # a run publishes it 0755 (kcbx.runner.private); its workbooks are 0600
-    try:
-        names = []
+    names = []
+    with replaced_folder(folder) as staging:
         for school in schools_with_forms(statistics):
             name = school_forms_file(school)
             write_workbook(staging / name, school_sheets(analysis, school, statistics, cases))
             names.append(name)
+    return [folder / name for name in names]
+
+
+@contextlib.contextmanager
+def replaced_folder(folder: Path) -> Iterator[Path]:
+    """A new, empty folder to fill in the ``with`` block, hidden beside ``folder`` (0700: a run
+    publishes it 0755, kcbx.runner.private; its files are 0600), renamed over ``folder`` when
+    the block ends; removed, ``folder`` left as it was, when the block fails."""
+    staging = folder.with_name(f".{folder.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    folder.parent.mkdir(parents=True, exist_ok=True)
+    staging.mkdir(mode=0o700)
+    try:
+        yield staging
         _replace_folder(staging, folder)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return [folder / name for name in names]
 
 
 def _replace_folder(new: Path, folder: Path) -> None:

@@ -140,7 +140,7 @@ _DISABILITY_COLUMNS = [
 
 def disability_placements(analysis: Analysis) -> pd.DataFrame:
     """Every child of the township's disability register of school age (params school_age, on 31
-    August of the school year, from the ID, else the roster's 出生日期; unknown ages kept), one row
+    August of the school year, from the roster's 出生日期, else the ID; unknown ages kept), one row
     each (the register's first row), with ``placed``: 随班就读, 特教学校 (also 特教班), 送教上门 or
     待评估; ``schools``: their current 在读 and 休学 rows; ``check``: where register and roster differ."""
     params = analysis.params

@@ -21,7 +21,7 @@ from kcbx.report.forms.ledgers import (
     _suspended_sheet,
 )
 from kcbx.report.forms.monthly import _monthly_sheet
-from kcbx.report.forms.notices_list import _notices_list_sheets
+from kcbx.report.forms.notices_list import _notices_list_sheets, document_list
 from kcbx.report.forms.quality import _data_quality_sheets
 from kcbx.report.forms.retention import _retention_sheet
 from kcbx.report.forms.school import write_school_forms
@@ -37,21 +37,27 @@ from kcbx.util.digest import content_digest, source_digest
 
 def write_forms(analysis: Analysis, path: str | Path,
                 school_age_ledger: str | Path | None = None,
-                school_forms: str | Path | None = None) -> list[Path]:
+                school_forms: str | Path | None = None,
+                notices: str | Path | None = None) -> list[Path]:
     """Write the township's (or, township None, the county's) forms.xlsx at path, atomically;
     with ``school_age_ledger``, the county's whole 适龄儿童台账 there too (``write_school_age_ledger``);
     with ``school_forms``, a township's folder of per-school forms (``school.write_school_forms``),
-    whose paths are returned. All from one gathering of who each child is, the per-school forms
-    from the very frames of the township's 附件1–3."""
+    whose paths are returned; with ``notices``, a township's folder of 文书 (``kcbx.report.notices``),
+    from the very rows of its 文书清单. All from one gathering of who each child is, the per-school
+    forms from the very frames of the township's 附件1–3."""
     people = _people(analysis)
     if school_age_ledger is not None:
         write_school_age_ledger(analysis, school_age_ledger, people)
     cases = _cases_with_child(analysis, people)
     statistics = school_statistics(analysis)
-    write_workbook(path, form_sheets(analysis, people, cases=cases, statistics=statistics))
-    if school_forms is None:
-        return []
-    return write_school_forms(analysis, school_forms, statistics, cases)
+    documents = None if notices is None else document_list(analysis, people)
+    write_workbook(path, form_sheets(analysis, people, cases=cases, statistics=statistics, documents=documents))
+    written = [] if school_forms is None else write_school_forms(analysis, school_forms, statistics, cases)
+    if notices is not None:
+        from kcbx.report.notices import write_notices  # python-docx, and notices imports forms
+
+        write_notices(analysis, notices, documents)
+    return written
 
 
 def write_school_age_ledger(analysis: Analysis, path: str | Path,
@@ -78,10 +84,11 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path,
 
 def form_sheets(analysis: Analysis, people: pd.DataFrame | None = None, *,
                 cases: pd.DataFrame | None = None,
-                statistics: pd.DataFrame | None = None) -> list[TableSheet | FormSheet]:
+                statistics: pd.DataFrame | None = None,
+                documents: pd.DataFrame | None = None) -> list[TableSheet | FormSheet]:
     """Every sheet of forms.xlsx, in the order schools use them (``people``: ``_people``;
-    ``cases``: ``_cases_with_child``; ``statistics``: ``school_statistics``; each when the
-    caller has it already)."""
+    ``cases``: ``_cases_with_child``; ``statistics``: ``school_statistics``; ``documents``:
+    ``notices_list.document_list``; each when the caller has it already)."""
     people = _people(analysis) if people is None else people
     cases = _cases_with_child(analysis, people) if cases is None else cases
     statistics = school_statistics(analysis) if statistics is None else statistics
@@ -105,6 +112,6 @@ def form_sheets(analysis: Analysis, people: pd.DataFrame | None = None, *,
         _transition_sheet(analysis),
         *([_weekly_bulletin_sheet(analysis), _monthly_sheet(analysis)] if county else []),
         _compliance_sheet(analysis),
-        *_notices_list_sheets(analysis, people),
+        *_notices_list_sheets(analysis, people, documents),
         *_data_quality_sheets(analysis),
     ]
