@@ -5,10 +5,11 @@ Run by hand after `kcbx ingest` (not by the tests):
     .venv/bin/python benchmarks/bench_render.py --params params/tongjiang.yaml --as-of 2021-11-30
 
 For a sample of townships (spread over the county's list) the analysis is computed
-first, untimed; then the three parts of rendering are timed, each the best of
+first, untimed; then the four parts of rendering are timed, each the best of
 --repeat runs: the report's sections (``kcbx.report.show``, charts included), forms.xlsx
-(``kcbx.report.forms.write_forms``) and report.html (``kcbx.report.html.export_html``
-of a notebook holding the sections as outputs, as an executed township notebook does).
+(``kcbx.report.forms.write_forms``), report.html (``kcbx.report.html.export_html``
+of a notebook holding the sections as outputs, as an executed township notebook does) and
+the 日报 card daily.png (``kcbx.report.daily_card.daily_card_png``).
 Prints seconds per township for each part, and their means.
 """
 
@@ -28,11 +29,12 @@ from kcbx.analysis.county import analyse
 from kcbx.analysis.model import Analysis
 from kcbx.params import load_params, parse_as_of
 from kcbx.report import show
+from kcbx.report.daily_card import daily_card_png
 from kcbx.report.forms import write_forms
 from kcbx.report.html import export_html
 from kcbx.store.tables import load_tables
 
-PARTS = ("sections", "forms", "html")
+PARTS = ("sections", "forms", "html", "card")
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:
@@ -60,6 +62,7 @@ def render_times(analysis: Analysis, folder: Path, repeat: int) -> dict[str, flo
         "sections": best_of(repeat, lambda: [section(analysis) for section in show.TOWNSHIP_SECTIONS]),
         "forms": best_of(repeat, lambda: write_forms(analysis, folder / "forms.xlsx")),
         "html": best_of(repeat, lambda: export_html(folder / "notebook.ipynb", folder / "report.html")),
+        "card": best_of(repeat, lambda: daily_card_png(analysis)),
     }
 
 

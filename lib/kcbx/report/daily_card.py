@@ -34,9 +34,8 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 from matplotlib.transforms import Affine2D, Transform
 
 from kcbx.analysis.model import COUNTY_WIDE, Analysis
-from kcbx.measures.escalation import absence_not_reported
 from kcbx.report.fonts import glyphs_checked, use_cjk_font
-from kcbx.report.show import palette_png, percent, todays_actions, trend_alerts
+from kcbx.report.show import absent_today_note, header_alerts, palette_png, percent, todays_actions
 from kcbx.util.files import replacing
 from kcbx.util.text import chart_text
 
@@ -112,12 +111,11 @@ def _count(value) -> str:
     return "—" if value is None or (isinstance(value, float) and math.isnan(value)) else str(value)
 
 
-def _tiles(m: Mapping) -> tuple[Tile, ...]:
+def _tiles(m: Mapping, zero_reports: str) -> tuple[Tile, ...]:
     """The report's key figures (show.header, index.html's COCKPIT), from the same metrics."""
     warning = m.get("early_warning") or {}
     high, medium = warning.get("high"), warning.get("medium")
-    absence_note = ("今日非上课日" if not m.get("is_school_day", True)
-                    else "数据尚未上报" if absence_not_reported(m) else "")
+    absence_note = absent_today_note(m, zero_reports)
     return (
         Tile("cases_open", "在办辍学案件", _count(m.get("cases_open")),
              f"含脱贫户 {_count(m.get('cases_open_tuopin'))} 件"),
@@ -162,7 +160,7 @@ def card_of(a: Analysis) -> DailyCard:
     name = chart_text(f"{a.params.county}{'' if county else a.township}")
     school_day = (f"本学期第 {m['school_days_so_far']} 个上课日" if m.get("is_school_day", True)
                   else "今日非上课日")
-    alerts = tuple(text for text in (*a.stale, absence_not_reported(m), *trend_alerts(a)) if text)
+    alerts = header_alerts(a)
     most = fewest = None
     note, townships = "", 0
     if county and a.ranking is not None:
@@ -170,7 +168,7 @@ def card_of(a: Analysis) -> DailyCard:
         most, fewest = (tuple((chart_text(town), cases) for town, cases in pairs) for pairs in (most, fewest))
         townships = len(a.ranking)
     return DailyCard(name=name, place=COUNTY_WIDE if county else chart_text(a.township), as_of=a.as_of,
-                     school_day=school_day, alerts=alerts, tiles=_tiles(m),
+                     school_day=school_day, alerts=alerts, tiles=_tiles(m, a.params.zero_reports),
                      actions=tuple(todays_actions(m, max(a.params.escalation))),
                      most=most, fewest=fewest, ranking_note=note, townships=townships)
 

@@ -398,6 +398,27 @@ def special_action(a: Analysis, history: pd.DataFrame) -> str:
             + "".join(_p(line) for line in lines) + "</div>")
 
 
+def header_alerts(a: Analysis) -> tuple[str, ...]:
+    """The alerts above a report's figures, the page's and daily.png's alike: a ledger file that
+    could not be read first (its figures stand on older rows), the calendar estimate, today's
+    absences not uploaded, the schools that have not reported, then the trends."""
+    m = a.metrics
+    return tuple(text for text in (*a.stale, calendar_coverage(a.params).banner, absence_not_reported(m),
+                                   not_reported_alert(m, a.params.zero_reports), *trend_alerts(a)) if text)
+
+
+def absent_today_note(m: Mapping, zero_reports: str) -> str:
+    """今日无故缺勤's note on the page and on daily.png: no school day, nothing uploaded, or the
+    schools whose pupils are not counted because they have not reported."""
+    if not m.get("is_school_day", True):
+        return "今日非上课日"
+    if absence_not_reported(m):
+        return "数据尚未上报"
+    if not_reported_alert(m, zero_reports):
+        return f"缺 {len(m['schools_not_reported'])} 校数据"  # a tile's width at 11 CSS px on a phone
+    return ""
+
+
 @_masks_known_names
 def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     """The title, the alerts and the row of key figures leadership reads first; the county's
@@ -408,8 +429,6 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
     retention_note = (f"本学年{grades[9]} {_or_dash(detail.get('grade9'))} 人 / {detail.get('grade1_year')}学年"
                       f"{grades[1]} {_or_dash(detail.get('grade1'))} 人"
                       + ("；高于100%：有转入未核减" if m["retention_flag"] else ""))
-    not_reported = absence_not_reported(m)
-    schools_missing = not_reported_alert(m, a.params.zero_reports)
     items = [
         ("enrollment_rate", "入学率", percent(m["enrollment_rate"]),
          f"适龄 {m['school_age_population']} 人，疑似失学 {m['out_of_school_suspected']} 人"),
@@ -421,8 +440,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         ("return_rate", "劝返率(累计)", percent(m["return_rate"]), _return_rate_note(m)),
         ("clearance", "清零进度", percent(m["closure_rate"]), _clearance_note(a)),
         ("absent_unexcused_today", "今日无故缺勤", str(m["absent_unexcused_today"]),
-         "今日非上课日" if not m["is_school_day"] else "数据尚未上报" if not_reported
-         else f"{len(m['schools_not_reported'])} 所学校未上报，未计入" if schools_missing else ""),
+         absent_today_note(m, a.params.zero_reports)),
     ]
     where = a.township or COUNTY_WIDE
     title = f"{a.params.county}{where if a.township else ''} 控辍保学日报"
@@ -431,10 +449,7 @@ def header(a: Analysis, history: pd.DataFrame | None = None) -> Section:
         if history is None:
             history = no_history() if a.history is None else a.history
         funnel = special_action(a, history)
-    # A file that could not be read: its figures stand on older rows, said first.
-    alerts = "".join(_alert(text) for text in
-                     (*a.stale, calendar_coverage(a.params).banner, not_reported, schools_missing,
-                      *trend_alerts(a)))
+    alerts = "".join(_alert(text) for text in header_alerts(a))
     # In a run the page sits in <as_of>/<folder>/, beside the run's index.html.
     back = f'<p class="kcbx-back"><a href="../{INDEX_FILE}">← 全县各乡镇报告</a></p>'
     return Section(
