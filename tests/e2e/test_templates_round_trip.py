@@ -140,8 +140,6 @@ def test_absence_and_case_templates_filled_in_reach_the_figures(county):
 
 @pytest.mark.slow
 def test_verification_return_filled_in_leaves_the_suspected_list(county):
-    if "verification" not in schema.KINDS:
-        pytest.skip("the verification ledger kind (issue 26) is not in kcbx.schema yet")
     before = notebook.open_township(county, TOWNSHIP, AS_OF)
     folder = write_templates(county)
     path = folder / template_file(TOWNSHIP, VERIFICATION_FILE)

@@ -32,13 +32,10 @@ National Day holidays; 11–15 October are five consecutive school days.
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 
-from kcbx import schema
-from kcbx.params import Office, Params
-from support.builders import resident_id, typed_ledger
+from support.builders import OFFICE, autumn_params, ingested_whole, resident_id, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN, WEST = "城关镇", "河西乡"
@@ -48,13 +45,7 @@ P1, P2, P3, P4, P5, Q1 = (resident_id("20100101", f"{n:03d}") for n in range(11,
 K1, K2, K3, K4, K5, K6, K7, K8 = (resident_id("20080202", f"{n:03d}") for n in range(21, 29))
 H1 = resident_id("20090303", "031")
 
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-    escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 12, 31),
-    office=Office(unit="测试县教育局", contact="王某", phone="0776-6821234"),
-)
+PARAMS = autumn_params(target_date=dt.date(2021, 12, 31), office=OFFICE)
 
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
@@ -118,10 +109,5 @@ def county_tables() -> dict[str, pd.DataFrame]:
         "home_teaching": ledger("home_teaching", []),
         "subsidy": ledger("subsidy", []),
         "enrollment": ledger("enrollment", []),
-        "rejected_rows": pd.DataFrame(columns=["kind", "file", "sheet", "row", "column", "value", "reason"]),
-        "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding"]),
     }
-    tables["ingest_log"] = pd.DataFrame([
-        {"kind": kind, "file": f"{kind}/县.xlsx", "rows_read": len(tables[kind]), "rows_accepted": len(tables[kind]),
-         "rows_rejected": 0, "error": None} for kind in schema.KINDS if kind in tables])
-    return tables
+    return ingested_whole(tables)

@@ -16,7 +16,6 @@ import re
 import shutil
 import subprocess
 import sys
-import time
 import zipfile
 from pathlib import Path
 
@@ -284,9 +283,7 @@ def test_todays_reader_allocates_a_stray_cells_whole_range(tmp_path):
 
 def test_a_stray_cell_at_the_sheets_last_cell_is_refused_by_name(county):
     stray_cell_workbook(county.ledgers / "学籍" / "三小.xlsx")
-    started = time.perf_counter()
-    report = ingest(county)
-    assert time.perf_counter() - started < 60
+    report = ingest(county)  # refused from the <dimension>: the reader's 512 GiB is never asked for
     assert counts(report)["学籍/一小.xlsx"] == (30, 30, 0) and counts(report)["缺勤/10月.csv"] == (2, 2, 0)
     assert errors_of(report) == {"学籍/三小.xlsx": (
         "学籍/三小.xlsx：工作表「花名册」的使用范围 A1:XFD1048576 有 17,179,869,184 个单元格，超过 5,000,000 的上限，"
@@ -349,10 +346,10 @@ def zip_bomb(tmp_path_factory):
 def test_a_zip_bomb_is_refused_before_it_is_inflated(county, zip_bomb):
     assert zip_bomb.stat().st_size < 1.5 * 2 ** 20
     shutil.copy(zip_bomb, county.ledgers / "学籍" / "三小.xlsx")
-    started = time.perf_counter()
     report = ingest(county)
-    assert time.perf_counter() - started < 30  # read today: at 2.2 GB of memory
     assert counts(report)["学籍/一小.xlsx"] == (30, 30, 0)
+    # 1,024 MB is the zip directory's declared size (2 ** 30 bytes of padding plus the roster, in
+    # whole MB): the refusal comes from the headers, before anything is inflated.
     assert errors_of(report)["学籍/三小.xlsx"].startswith(
         "学籍/三小.xlsx：解压后有 1,024 MB，超过单个文件 200 MB 的上限，未读取")
 

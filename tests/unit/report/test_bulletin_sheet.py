@@ -16,7 +16,6 @@ Now:         甲镇 2 open (脱贫户 0, overdue 1); 乙乡 1 (D; 脱贫户 0); 
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -26,20 +25,14 @@ from openpyxl.utils.cell import range_boundaries
 from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.analysis.ranking import RANKING_RULE, ranking_rows
-from kcbx.params import Params
 from kcbx.report import show
 from kcbx.report.excel import write_workbook
 from kcbx.report.forms.bulletin import _weekly_bulletin_sheet
-from support.builders import typed_ledger
+from support.builders import autumn_params, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWNSHIPS = ("甲镇", "乙乡", "丙乡")
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-    escalation=(1, 3, 5), notice_days=7,
-)
+PARAMS = autumn_params()
 ID = {name: f"45262620100101{n:03d}" for n, name in enumerate("ABCDE", start=1)}
 
 

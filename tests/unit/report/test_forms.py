@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -38,10 +37,9 @@ from openpyxl.utils.cell import range_boundaries
 from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.analysis.ranking import ranking_rows
-from kcbx.params import Office, Params
 from kcbx.report.excel import workbook_fingerprint
 from kcbx.report.forms import form_sheets, school_statistics, write_forms, write_school_age_ledger
-from support.builders import typed_ledger
+from support.builders import OFFICE, autumn_params, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -159,13 +157,7 @@ def county_tables(extra_cases: list[dict] = ()) -> dict[str, pd.DataFrame]:
     return tables
 
 
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-    escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 9, 30),
-    office=Office(unit="测试县教育局", contact="王某", phone="0776-6821234"),
-)
+PARAMS = autumn_params(target_date=dt.date(2021, 9, 30), office=OFFICE)
 FULL_TITLE = "测试县2021年秋季学期"
 
 

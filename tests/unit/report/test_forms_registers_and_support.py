@@ -19,16 +19,14 @@ no roster row), D5 (随班就读, 17: too old); 河西乡: E1 在读 at 河西�
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pandas as pd
 import pytest
 
 from kcbx import schema
 from kcbx.analysis.county import analyse
-from kcbx.params import Params
 from kcbx.report.forms import form_sheets
-from support.builders import resident_id, typed_ledger
+from support.builders import autumn_params, resident_id, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN, WEST = "城关镇", "河西乡"
@@ -117,12 +115,7 @@ def tables() -> dict[str, pd.DataFrame]:
     return found
 
 
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-    escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 9, 30),
-)
+PARAMS = autumn_params(target_date=dt.date(2021, 9, 30))
 
 
 def sheets_of(township: str | None) -> dict:

@@ -28,14 +28,13 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.outputs import NOTICE_SUFFIX, NOTICES_DIR, notice_file
 from kcbx.report.excel import BLANK_FOR_HANDWRITING
 from kcbx.report.forms import write_forms
 from kcbx.report.forms.notices_list import LABOUR_LETTER, NOTICE, document_list
 from kcbx.report.notices import ARTICLE_5, ARTICLE_58, LEGAL_BASIS, document_text, write_notices
-from support.builders import resident_id
+from support.builders import ingested_whole, resident_id
 from support.forms_county import MIDDLE, PARAMS, PRIMARY, TOWN, event, ledger, pupil
 
 A, B, C, D = (resident_id("20100101", f"{n:03d}") for n in range(51, 55))
@@ -81,13 +80,8 @@ def tables(absent_days: list[str], opened: str, notice: str) -> dict[str, pd.Dat
         "home_teaching": ledger("home_teaching", []),
         "subsidy": ledger("subsidy", []),
         "enrollment": ledger("enrollment", []),
-        "rejected_rows": pd.DataFrame(columns=["kind", "file", "sheet", "row", "column", "value", "reason"]),
-        "findings": pd.DataFrame(columns=["kind", "file", "sheet", "row", "finding"]),
     }
-    found["ingest_log"] = pd.DataFrame([
-        {"kind": kind, "file": f"{kind}/县.xlsx", "rows_read": len(found[kind]), "rows_accepted": len(found[kind]),
-         "rows_rejected": 0, "error": None} for kind in schema.KINDS if kind in found])
-    return found
+    return ingested_whole(found)
 
 
 @pytest.fixture(scope="module")

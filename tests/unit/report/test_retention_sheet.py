@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -26,18 +25,14 @@ import pytest
 from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.measures.rates import retention_by_cohort, retention_rate
-from kcbx.params import Params, ParamsError, load_params
+from kcbx.params import ParamsError, load_params
 from kcbx.report.excel import write_workbook
 from kcbx.report.forms.retention import ABOVE_100, BELOW_0, _retention_sheet, percent_text
-from support.builders import typed_ledger
+from support.builders import autumn_params, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "甲镇"
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-)
+PARAMS = autumn_params()  # escalation 1/3/5 and 7-day notices: the defaults
 
 # (school_year, grade, 在校生数) of 甲镇
 TOWN_ROWS = [(2021, 9, 110), (2013, 1, 100), (2021, 8, 90), (2014, 1, 100), (2021, 7, 96), (2015, 1, 100),

@@ -18,7 +18,6 @@ So 在读: 城关小学 2 (A, B), 城关中学 2 (B, C), 城关三小 1, the odd
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import openpyxl
 import pandas as pd
@@ -28,11 +27,10 @@ from openpyxl.utils.cell import range_boundaries
 from kcbx import schema
 from kcbx.analysis.county import analyse
 from kcbx.outputs import SCHOOL_FORMS_DIR, school_forms_file
-from kcbx.params import Office, Params
 from kcbx.report.forms import write_forms
 from kcbx.report.forms.common import NO_DROPOUTS
 from kcbx.report.forms.school import schools_with_forms
-from support.builders import typed_ledger
+from support.builders import OFFICE, autumn_params, typed_ledger
 
 AS_OF = dt.date(2021, 10, 15)
 TOWN = "城关镇"
@@ -41,13 +39,7 @@ ID_A, ID_B, ID_C = "45262620120101001X", "452626200901010021", "4526262008010100
 ID_F, ID_G = "452626200701010041", "452626200801010051"
 ID_K, ID_L = "452626201001010061", "452626201001010071"
 ID_I = "452626201101010081"
-PARAMS = Params(
-    path=Path("params/test.yaml"), county="测试县", county_code="452626",
-    ledgers=Path("ledgers"), store=Path("build/test.duckdb"), outputs=Path("outputs"),
-    term_start=dt.date(2021, 9, 1), term_end=dt.date(2022, 1, 14),
-    escalation=(1, 3, 5), notice_days=7, target_date=dt.date(2021, 9, 30),
-    office=Office(unit="测试县教育局", contact="王某", phone="0776-6821234"),
-)
+PARAMS = autumn_params(target_date=dt.date(2021, 9, 30), office=OFFICE)
 
 
 def ledger(kind: str, rows: list[dict]) -> pd.DataFrame:
