@@ -332,8 +332,8 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
         # verification row at all; every one of them without a verification ledger).
         "clearance_blockers": {
             "cases_open": headline["cases_open"],
-            "top_rung_without_case": len(escalated_keys - set(
-                rows.pupil_cases.loc[rows.pupil_cases["state"].eq("open"), "person_key"])),
+            # notices_missing's pupils at the top rung with no open case (the 附件1 column too).
+            "top_rung_without_case": int(notices_missing["finding"].eq(case_measures.NO_OPEN_CASE).sum()),
             "suspected_unverified": int(out["check_result"].isna().sum()) if "check_result" in out else int(n_out),
         },
         # 疑似失学核查: school-age children by the result of their check (with its evidence);

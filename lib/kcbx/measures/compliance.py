@@ -43,7 +43,7 @@ import pandas as pd
 
 from kcbx.measures.cases import NOTICE_EVENT, term_scope
 from kcbx.measures.common import as_timestamp, is_in
-from kcbx.measures.escalation import counted_absences
+from kcbx.measures.escalation import counted_absences, numbered_runs
 from kcbx.measures.matching import age_on, first_row_per_person
 
 __all__ = [
@@ -198,12 +198,10 @@ def top_rung_runs(absence: pd.DataFrame, school_days: pd.DatetimeIndex, top: int
                           **{c: pd.Series(dtype="datetime64[ns]") for c in ("run_start", "top_day", "run_end")}})
     if counted.empty:
         return empty
-    position = pd.Series(days.get_indexer(counted["date"]), index=counted.index)
-    ordered = counted.assign(position=position).sort_values(["person_key", "position"], kind="stable")
-    # A run is a stretch of school-day positions each following the one before (as absence_streaks).
-    run = ordered.groupby("person_key")["position"].diff().ne(1).cumsum()
-    runs = ordered.groupby(run).agg(person_key=("person_key", "first"), first=("position", "min"),
-                                    last=("position", "max"), size=("position", "size"))
+    # The runs absence_streaks counts (``numbered_runs``), every one of them, not only the latest.
+    runs = numbered_runs(counted, days).groupby("run").agg(
+        person_key=("person_key", "first"), first=("position", "min"), last=("position", "max"),
+        size=("position", "size"))
     runs = runs[runs["size"] >= top]
     if runs.empty:
         return empty

@@ -34,6 +34,7 @@ __all__ = [
     "absence_not_reported",
     "absences_on",
     "counted_absences",
+    "numbered_runs",
 ]
 
 # The action owed at each rung of the ladder, rung 1 first (the county's 1-3-5 ladder
@@ -69,6 +70,18 @@ def counted_absences(absence: pd.DataFrame, school_days: pd.DatetimeIndex,
     return counted.drop_duplicates(["person_key", "date"], keep="first")
 
 
+def numbered_runs(counted: pd.DataFrame, school_days: pd.DatetimeIndex) -> pd.DataFrame:
+    """``counted_absences`` rows with position (the school day's number 0, 1, 2 …) and run (one id
+    per run of consecutive unexcused-absent school days of a pupil), sorted by pupil and day.
+
+    Consecutive school days differ by 1 in position, so a run is a stretch of positions that
+    each follow the one before: days between two school days neither break nor lengthen it.
+    """
+    counted = counted.assign(position=school_days.get_indexer(counted["date"]))
+    counted = counted.sort_values(["person_key", "position"], kind="stable")
+    return counted.assign(run=counted.groupby("person_key")["position"].diff().ne(1).cumsum())
+
+
 def absence_streaks(
     absence: pd.DataFrame, school_days: pd.DatetimeIndex, as_of: dt.date
 ) -> pd.DataFrame:
@@ -97,13 +110,7 @@ def absence_streaks(
             }
         )
 
-    # Number school days 0, 1, 2 …: consecutive school days differ by 1, so a
-    # run of absences is a stretch of positions that each follow the one before.
-    counted = counted.assign(position=school_days.get_indexer(counted["date"]))
-    counted = counted.sort_values(["person_key", "position"], kind="stable")
-    new_run = counted.groupby("person_key")["position"].diff().ne(1)
-    counted = counted.assign(run=new_run.cumsum())
-
+    counted = numbered_runs(counted, school_days)
     latest = counted.groupby("person_key").tail(1).set_index("person_key")
     runs = counted.groupby("run")["position"].agg(["min", "size"])
     latest_run = runs.loc[latest["run"]].set_axis(latest.index)

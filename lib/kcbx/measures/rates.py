@@ -29,8 +29,6 @@ __all__ = [
 
 GRADES = tuple(range(1, 10))
 FIRST_GRADE, FINAL_GRADE = GRADES[0], GRADES[-1]
-# Grade 9 of school year Y entered grade 1 in Y − 8 (2013 for 2021).
-YEARS_FROM_GRADE_1_TO_9 = FINAL_GRADE - FIRST_GRADE
 COUNT_COLUMNS = ["enrolled", "repeaters", "graduates"]
 
 

@@ -213,8 +213,14 @@ def school_level(grade: pd.Series) -> pd.Series:
     return grade.astype("Int64").gt(LAST_PRIMARY_GRADE).map({False: "primary", True: "junior"})
 
 
-def _is_living_allowance(payments: pd.DataFrame) -> pd.Series:
-    return payments["item"].astype("string").str.contains(LIVING_ALLOWANCE, regex=False, na=False)
+def _living_allowance_of_term(payments: pd.DataFrame, term: str) -> tuple[pd.Series, pd.Series]:
+    """生活补助 payments of ``term`` by person_key: (their sum, negative amounts 冲正 included;
+    the yuan reversed by 冲正, ≥ 0)."""
+    is_living_allowance = payments["item"].astype("string").str.contains(LIVING_ALLOWANCE, regex=False, na=False)
+    rows = payments[(payments["term"] == term) & is_living_allowance]
+    net = rows.groupby("person_key")["amount"].sum()
+    reversed_per_pupil = -rows["amount"].clip(upper=0.0).groupby(rows["person_key"]).sum()
+    return net, reversed_per_pupil
 
 
 def subsidy_check(
@@ -254,9 +260,8 @@ def subsidy_check(
     boarding = pupils["boarding"].fillna(False).astype(bool)
     due = [standards.yearly(b, lv) / 2 for b, lv in zip(boarding, level)]
 
-    living_allowance = payments[(payments["term"] == term) & _is_living_allowance(payments)]
-    paid_per_pupil = living_allowance.groupby("person_key")["amount"].sum().clip(lower=0.0)
-    reversed_per_pupil = -living_allowance["amount"].clip(upper=0.0).groupby(living_allowance["person_key"]).sum()
+    net, reversed_per_pupil = _living_allowance_of_term(payments, term)
+    paid_per_pupil = net.clip(lower=0.0)
 
     checked = pupils[["person_key", "id_number", "name", "township", "school", "grade"]].assign(
         level=level.astype(object),
@@ -308,9 +313,7 @@ def subsidy_not_due(
     and reason: "学籍状态 休学", NOT_IN_POVERTY, or both joined with "；".
     """
     term = term_label(as_of)
-    living_allowance = payments[(payments["term"] == term) & _is_living_allowance(payments)]
-    net = living_allowance.groupby("person_key")["amount"].sum()
-    reversed_per_pupil = -living_allowance["amount"].clip(upper=0.0).groupby(living_allowance["person_key"]).sum()
+    net, reversed_per_pupil = _living_allowance_of_term(payments, term)
     poor = first_row_per_person(poverty).set_index("person_key")["category"]
     enrolled = current["status"] == ENROLLED_STATUS
     eligible = set(current.loc[enrolled & is_in(current["person_key"], poor.index), "person_key"])
