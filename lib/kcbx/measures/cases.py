@@ -490,17 +490,41 @@ def states_over_time(events: pd.DataFrame, days: pd.DatetimeIndex, notice_days: 
     """
     dates = pd.DatetimeIndex(days).normalize().sort_values().as_unit("ns")
     state_columns = list(CASE_STATES)
-    timeline = case_timeline(events)[["case_id", "date", "state", "last_notice"]]
-    if timeline.empty or dates.empty:
+    on_day = _cases_on_days(case_timeline(events), dates)
+    if on_day.empty:
         counts = pd.DataFrame(0, index=dates, columns=[*state_columns, "notices_overdue"], dtype="int64")
         return counts.rename_axis("date").reset_index()
-    # Every (day, case) pair, each reading the case's state at the end of its last event day.
-    grid = pd.MultiIndex.from_product([dates, timeline["case_id"].unique()], names=["date", "case_id"])
-    grid = grid.to_frame(index=False).astype({"case_id": timeline["case_id"].dtype})
-    on_day = pd.merge_asof(grid, timeline, on="date", by="case_id", direction="backward")
-    on_day = on_day[on_day["state"].notna()]  # drop cases not yet opened that day
     counts = on_day.groupby(["date", "state"]).size().unstack(fill_value=0)
     counts = counts.reindex(index=dates, columns=state_columns, fill_value=0)
     overdue = _notice_overdue(on_day["state"], on_day["last_notice"], on_day["date"], notice_days)
     counts["notices_overdue"] = overdue.groupby(on_day["date"]).sum().reindex(dates, fill_value=0)
     return counts.astype("int64").rename_axis(index="date", columns=None).reset_index()
+
+
+def _cases_on_days(timeline: pd.DataFrame, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Every (day, case) pair of ``case_timeline`` rows and sorted ``dates`` whose case is opened
+    by that day: date, case_id, state, last_notice, each read at the end of the case's last
+    event day on or before the day (an as-of join)."""
+    timeline = timeline[["case_id", "date", "state", "last_notice"]]
+    if timeline.empty or dates.empty:
+        return timeline.iloc[0:0]
+    grid = pd.MultiIndex.from_product([dates, timeline["case_id"].unique()], names=["date", "case_id"])
+    grid = grid.to_frame(index=False).astype({"case_id": timeline["case_id"].dtype})
+    on_day = pd.merge_asof(grid, timeline, on="date", by="case_id", direction="backward")
+    return on_day[on_day["state"].notna()]  # drop cases not yet opened that day
+
+
+def states_of_cases_on(events: pd.DataFrame, day: dt.date, notice_days: int) -> pd.DataFrame:
+    """Each case opened by ``day``: case_id, person_key, state and notice_overdue that day, from
+    the log replayed once, as ``states_over_time`` reads them (a case's replay depends on its
+    own events only, so the counts of any group of cases equal those of its events replayed alone)."""
+    timeline = case_timeline(events)
+    on_day = _cases_on_days(timeline, pd.DatetimeIndex([as_timestamp(day)]).as_unit("ns"))
+    person = timeline.drop_duplicates("case_id").set_index("case_id")["person_key"]
+    return pd.DataFrame({
+        "case_id": on_day["case_id"].to_numpy(),
+        "person_key": on_day["case_id"].map(person).to_numpy(),
+        "state": on_day["state"].to_numpy(),
+        "notice_overdue": _notice_overdue(on_day["state"], on_day["last_notice"], on_day["date"],
+                                          notice_days).to_numpy(),
+    })

@@ -18,7 +18,7 @@ import pandas as pd
 from kcbx.analysis.cut import WEEK, tuopin_keys
 from kcbx.analysis.model import Analysis, no_history
 from kcbx.analysis.ranking import RANKED_BY, RANKING_KEYS, RANKING_RULE, WEEKLY_FIGURES, ranked
-from kcbx.measures.cases import open_cases_before, states_over_time
+from kcbx.measures.cases import states_of_cases_on
 from kcbx.report.excel import Column, TableSheet
 from kcbx.report.forms.common import _official_table
 
@@ -48,26 +48,25 @@ def _run_of_week_before(history: pd.DataFrame, as_of: dt.date,
 
 
 def _replayed_week_before(county: Analysis) -> pd.DataFrame:
-    """Each township's REPLAYED figures a week before, from the case log: open cases as the
-    township's report replays them (``states_over_time`` of its cases' events, read by
-    ``open_cases_before``), the same for its 脱贫户 children's cases, and the notices overdue
-    that day. Indexed by township; empty when no school day lies a week back."""
-    days = county.school_days[county.school_days <= pd.Timestamp(county.as_of)]
-    tuopin = tuopin_keys(county.poverty)
-    rows = {}
-    for township in county.ranking["township"]:
-        case_ids = county.cases.loc[county.cases["township"].eq(township), "case_id"]
-        events = county.case_events[county.case_events["case_id"].isin(case_ids)]
-        states = states_over_time(events, days, county.params.notice_days)
-        before = open_cases_before(states, county.as_of, WEEK.days)
-        if before is None:
-            return pd.DataFrame(columns=list(REPLAYED))
-        of_tuopin = states_over_time(events[events["person_key"].isin(tuopin)], days, county.params.notice_days)
-        on_day = pd.to_datetime(states["date"]).eq(pd.Timestamp(before["date"]))
-        rows[township] = {"cases_open": before["open"],
-                          "cases_open_tuopin": open_cases_before(of_tuopin, county.as_of, WEEK.days)["open"],
-                          "notices_overdue": int(states.loc[on_day, "notices_overdue"].iloc[0])}
-    return pd.DataFrame.from_dict(rows, orient="index", columns=list(REPLAYED))
+    """Each township's REPLAYED figures a week before, from the case log: on the day the
+    header's week-ago figure reads (``_week_before_day``), its cases open as its report replays
+    them, those of its 脱贫户 children, and its notices overdue. The county's log is replayed
+    once (``states_of_cases_on``) and its cases counted by township. Indexed by township;
+    empty when no school day lies a week back."""
+    day = _week_before_day(county)
+    if day is None:
+        return pd.DataFrame(columns=list(REPLAYED))
+    states = states_of_cases_on(county.case_events, day, county.params.notice_days)
+    township_of = county.cases.drop_duplicates("case_id").set_index("case_id")["township"]
+    states = states.assign(township=states["case_id"].map(township_of))
+    is_open = states["state"].eq("open")
+    of_tuopin = states["person_key"].isin(tuopin_keys(county.poverty))
+    figures = pd.DataFrame({
+        "cases_open": is_open.groupby(states["township"]).sum(),
+        "cases_open_tuopin": (is_open & of_tuopin).groupby(states["township"]).sum(),
+        "notices_overdue": states["notice_overdue"].groupby(states["township"]).sum(),
+    })
+    return figures.reindex(list(county.ranking["township"]), fill_value=0).astype("int64")
 
 
 def week_before(county: Analysis) -> tuple[pd.DataFrame, str]:

@@ -229,9 +229,12 @@ def _form_note(case: dict) -> str:
 
 def _annotated_history(rows: pd.DataFrame | None, case: dict) -> pd.DataFrame:
     """A form's 劝返记录, the notice that set the 复学期限 saying its move past a holiday."""
-    rows = (pd.DataFrame(columns=["date", "event", "owner", "result"]) if rows is None else rows).copy()
+    rows = pd.DataFrame(columns=["date", "event", "owner", "result"]) if rows is None else rows
+    if _is_blank(case["notice_due_note"]):  # most cases: nothing to say, no copy
+        return rows
+    rows = rows.copy()
     notice = rows.index[rows["event"].eq(NOTICE_EVENT) & rows["date"].eq(case["last_notice"])]
-    if len(notice) and not _is_blank(case["notice_due_note"]):
+    if len(notice):
         before = rows.at[notice[-1], "result"]
         moved = f"复学期限 {case['notice_due_note']}"
         rows.at[notice[-1], "result"] = moved if _is_blank(before) else f"{before}；{moved}"

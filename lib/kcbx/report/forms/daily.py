@@ -102,13 +102,16 @@ def home_taught_by_row(analysis: Analysis, statistics: pd.DataFrame) -> pd.Serie
     taught = roster[(roster["status"] == ENROLLED_STATUS)
                     & is_in(roster["person_key"], set(analysis.home_teaching_due["person_key"]))]
 
+    by_school = taught.groupby(["township", "school"])["person_key"].nunique()
+    by_township = taught.groupby("township")["person_key"].nunique()
+    everyone = taught["person_key"].nunique()
+
     def pupils(township: object, school: object) -> int:
         if township == TOTAL_LABEL:
-            return taught["person_key"].nunique()
-        here = taught[taught["township"] == township]
-        if school != SUBTOTAL_LABEL:
-            here = here[here["school"] == school]
-        return here["person_key"].nunique()
+            return everyone
+        if school == SUBTOTAL_LABEL:
+            return int(by_township.get(township, 0))
+        return int(by_school.get((township, school), 0))
 
     return pd.Series([pupils(township, school) for township, school
                       in zip(statistics["township"], statistics["school"])], index=statistics.index, dtype="int64")
