@@ -8,7 +8,8 @@ Run by hand after `kcbx ingest` (not by the tests):
 
 Measures, in CPU seconds of this process (DuckDB's threads included) and wall seconds:
 the store load; the county pass; for every township its cut, its report's sections (charts
-included), its forms.xlsx and metrics.json, and its report.html (nbconvert, from a notebook
+included), its outputs as a run writes them (``notebook.write_outputs``: forms.xlsx, a township's
+学校/ and 文书/ folders, metrics.json, daily.png), and its report.html (nbconvert, from a notebook
 holding the sections as outputs, as an executed notebook does); then the county's, with
 its ranking and trends and its whole 适龄儿童台账.xlsx.
 
@@ -17,7 +18,7 @@ Prints each part's total, the whole, and two bounds on a machine of --cores core
   whole's CPU divided by the cores; a run that renders every report again but is lent the
   previous run's unchanged 适龄儿童台账.xlsx, than the rest of it divided by the cores;
 - a run after one township's change cannot take less than the county's chain: the load,
-  the pass, then the county's cut, sections, forms and HTML, each waiting for the last.
+  the pass, then the county's cut, sections, outputs and HTML, each waiting for the last.
   (The changed township renders beside it.) The 适龄儿童台账.xlsx is left out of the
   chain: a change that leaves the ledger as it was keeps the previous file.
 """
@@ -35,16 +36,16 @@ import nbformat
 
 from bench_render import sections_notebook
 from kcbx.analysis.county import measure_county
-from kcbx.analysis.metrics import metrics_json
+from kcbx.notebook import write_outputs
 from kcbx.outputs import SCHOOL_AGE_LEDGER_FILE, county_output_dir
 from kcbx.params import load_params, parse_as_of
 from kcbx.report import show
-from kcbx.report.forms import write_forms, write_school_age_ledger
+from kcbx.report.forms import write_school_age_ledger
 from kcbx.report.html import export_html
 from kcbx.runner.history import load_history
 from kcbx.store.tables import load_tables
 
-PARTS = ("cut", "sections", "forms", "html")
+PARTS = ("cut", "sections", "outputs", "html")
 
 
 class Clock:
@@ -62,17 +63,12 @@ class Clock:
         return result
 
 
-def write_forms_and_metrics(analysis, folder: Path) -> None:
-    """forms.xlsx and metrics.json: what write_outputs writes, less the county's 适龄儿童台账.xlsx."""
-    write_forms(analysis, folder / "forms.xlsx")
-    (folder / "metrics.json").write_text(metrics_json(analysis), encoding="utf-8")
-
-
 def render(clock: Clock, prefix: str, analysis, sections, folder: Path) -> None:
     """One report's outputs into folder, each part timed under prefix."""
     folder.mkdir()
     bodies = clock.time(f"{prefix}sections", lambda: [section().body for section in sections])
-    clock.time(f"{prefix}forms", lambda: write_forms_and_metrics(analysis, folder))
+    # As a run's notebook writes them; the county's 适龄儿童台账.xlsx is a job of its own (below).
+    clock.time(f"{prefix}outputs", lambda: write_outputs(analysis, folder, school_age_ledger=False))
 
     def html() -> None:
         notebook = folder / "notebook.ipynb"
@@ -129,7 +125,7 @@ def main() -> None:
     print(f"full run on {args.cores} cores: at least {whole / args.cores:.1f} s wall (the whole's CPU / "
           f"{args.cores}); at least {lent / args.cores:.1f} s when the previous run lends its unchanged "
           f"适龄儿童台账.xlsx (never with --force)")
-    chain = ("load", "pass", "county cut", "county sections", "county forms", "county html")
+    chain = ("load", "pass", "county cut", "county sections", "county outputs", "county html")
     chain_wall = sum(clock.wall[part] for part in chain)
     print(f"one township changed: at least {chain_wall:.1f} s wall (the county's chain: "
           + " + ".join(f"{part} {clock.wall[part]:.2f}" for part in chain) + "): "

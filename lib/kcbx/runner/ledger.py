@@ -15,6 +15,7 @@ from __future__ import annotations
 import os
 import pickle
 import shutil
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,8 +37,14 @@ class LedgerJob:
 
 @dataclass(frozen=True)
 class LedgerOutcome:
+    """How the ledger job went: manifest.json's ``school_age_ledger`` (``to_dict``)."""
+
     status: str  # WRITTEN or REUSED
     worker: str
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict[str, object]:
+        return {"status": self.status, "worker": self.worker, "seconds": round(self.seconds, 3)}
 
 
 def make_school_age_ledger(job: LedgerJob) -> LedgerOutcome:
@@ -46,16 +53,17 @@ def make_school_age_ledger(job: LedgerJob) -> LedgerOutcome:
     when it cannot be written (the run then records the county's report as failed)."""
     from kcbx.report.excel import workbook_fingerprint
 
+    started = time.perf_counter()
     job.target.parent.mkdir(parents=True, exist_ok=True)
     if job.previous is not None and workbook_fingerprint(job.previous) == job.fingerprint:
         _replace_with_link(job.previous, job.target)
-        return LedgerOutcome(REUSED, worker_name())
+        return LedgerOutcome(REUSED, worker_name(), time.perf_counter() - started)
     from kcbx.report.forms import write_school_age_ledger
 
     with open(job.prepared, "rb") as stream:
         analysis = pickle.load(stream)  # written by this run's own process (prepare.PreparedSlice)
     write_school_age_ledger(analysis, job.target, fingerprint=job.fingerprint)
-    return LedgerOutcome(WRITTEN, worker_name())
+    return LedgerOutcome(WRITTEN, worker_name(), time.perf_counter() - started)
 
 
 def _replace_with_link(source: Path, target: Path) -> None:

@@ -116,6 +116,9 @@ class Manifest:
     scheduler: str | None = None  # "local", or the dask scheduler's address
     # A line for each ledger file the last ingest could not read (its earlier rows were used).
     stale_files: tuple[str, ...] = ()
+    # The county's 适龄儿童台账.xlsx job (kcbx.runner.ledger): {status: written | reused | failed,
+    # worker, seconds}; None when the run made none (the county's report reused, or not run).
+    school_age_ledger: dict[str, Any] | None = None
 
     @property
     def ok(self) -> bool:
@@ -131,6 +134,7 @@ class Manifest:
             "store_sha256": self.store_sha256, "run_fingerprint": self.run_fingerprint,
             "engine": self.engine, "workers": self.workers, "scheduler": self.scheduler,
             "ok": self.ok, "stale_files": list(self.stale_files),
+            "school_age_ledger": self.school_age_ledger,
             "townships": [record.to_dict() for record in self.townships],
         }
 

@@ -53,6 +53,7 @@ from collections import deque
 from collections.abc import Iterable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Executor, Future, ProcessPoolExecutor, wait
 from pathlib import Path
+from typing import Any
 
 from tqdm import tqdm
 
@@ -271,12 +272,13 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
                                       notebook_sha256.values(), county_dir)
         previous = None if force else PreviousRun.read(as_of_dir)
         with tqdm(total=None, desc=label, unit="份", disable=not progress) as bar:
+            ledger = None
             if previous and previous.complete and previous.run_fingerprint == fingerprint:
                 records = _reuse_all(previous, partial_dir, bar)
                 stale = previous.stale_files  # the same store: the same files unread
             else:
                 stale = _stale_lines(snapshot)
-                records = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
+                records, ledger = _render_all(params, as_of, townships, partial_dir, notebooks_dir,
                                       notebook_sha256, started_at, snapshot, store_sha256, engine,
                                       pool, workers, previous, cell_timeout, bar, force,
                                       work=work, access=access)
@@ -288,7 +290,7 @@ def _run_into(params: Params, as_of: dt.date, townships: Sequence[str] | None, p
         params_path=str(params.path), params_sha256=params.sha256, engine=engine,
         workers=workers, townships=tuple(records), as_of_dir=as_of_dir,
         store_sha256=store_sha256, run_fingerprint=fingerprint, scheduler=scheduler,
-        stale_files=stale,
+        stale_files=stale, school_age_ledger=ledger,
     )
     write_text_atomic(partial_dir / MANIFEST_FILE,
                       json.dumps(manifest.to_dict(), ensure_ascii=False, indent=2) + "\n")
@@ -345,6 +347,16 @@ def _ledger_outcome(records: dict[str, NotebookRecord], ledger: LedgerOutcome | 
         None, None, type(ledger).__name__, f"{SCHOOL_AGE_LEDGER_FILE}: {ledger}"[:1000]))
 
 
+def _ledger_line(ledger: LedgerOutcome | BaseException | None) -> dict[str, Any] | None:
+    """manifest.json's ``school_age_ledger``: written, reused (the previous run's file, its
+    fingerprint unchanged) or failed (with why); None when the county's report was reused."""
+    if ledger is None:
+        return None
+    if isinstance(ledger, BaseException):
+        return {"status": "failed", "error": f"{type(ledger).__name__}: {ledger}"[:1000]}
+    return ledger.to_dict()
+
+
 def _reuse_all(previous: PreviousRun, run_dir: Path, bar: tqdm) -> list[NotebookRecord]:
     """Nothing changed since the previous complete run: every report is reused as it is."""
     bar.reset(total=len(previous.order))
@@ -363,9 +375,11 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
                 notebooks_dir: Path, notebook_sha256: dict[str, str], started_at: str,
                 snapshot: Path, store_sha256: str, engine: str, pool: Executor | None, workers: int,
                 previous: PreviousRun | None, cell_timeout: int, bar: tqdm,
-                force: bool = False, *, work: Path, access: Access) -> list[NotebookRecord]:
+                force: bool = False, *, work: Path,
+                access: Access) -> tuple[list[NotebookRecord], dict[str, Any] | None]:
     """Measure the county once; reuse each unchanged notebook, run the others on the pool,
-    each as soon as its slice is cut. Records in run order: townships, then the county."""
+    each as soon as its slice is cut. Records in run order: townships, then the county; and
+    how the county's 适龄儿童台账.xlsx job went (manifest ``school_age_ledger``, ``_ledger_line``)."""
     from kcbx.runner.prepare import CountyPreparation
 
     own_pool = pool is None
@@ -411,9 +425,9 @@ def _render_all(params: Params, as_of: dt.date, townships: Sequence[str] | None,
         del preparation, prepared
         records = dispatcher.finish()
         _ledger_outcome(records, dispatcher.ledger, run_dir)
-        return [previous.keep(records[name], run_dir / records[name].dir)
-                if previous and records[name].status == RunStatus.FAILED else records[name]
-                for name in [*townships, COUNTY_NAME]]
+        return ([previous.keep(records[name], run_dir / records[name].dir)
+                 if previous and records[name].status == RunStatus.FAILED else records[name]
+                 for name in [*townships, COUNTY_NAME]], _ledger_line(dispatcher.ledger))
     except Terminated:
         # Stopped (SIGTERM): no notebook is waited for. The workers are ended (their kernels
         # follow them, kcbx.util.workers), queued and running notebooks cancelled.

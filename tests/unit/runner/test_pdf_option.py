@@ -96,7 +96,7 @@ def test_run_county_asks_for_pdfs_by_the_option_else_by_the_params_key(tmp_path,
     """run_county's pdf=None reads params.pdf; True or False wins over it."""
     asked = []
     monkeypatch.setattr(kcbx.runner.run, "_print_pdfs", lambda run_dir, *args: asked.append(run_dir))
-    monkeypatch.setattr(kcbx.runner.run, "_render_all", lambda *args, **options: [])
+    monkeypatch.setattr(kcbx.runner.run, "_render_all", lambda *args, **options: ([], None))
     monkeypatch.setattr(kcbx.runner.run, "require_store", lambda *args: None)
     monkeypatch.setattr(kcbx.runner.run, "_stale_lines", lambda *args: ())  # the store is no DuckDB file here
     monkeypatch.setattr(kcbx.runner.run, "write_index", lambda *args: None)

@@ -18,6 +18,7 @@ from kcbx.report.excel import workbook_fingerprint
 from kcbx.runner import run as runner
 from kcbx.runner.engines import NotebookJob
 from kcbx.runner.ledger import LedgerJob, make_school_age_ledger
+from kcbx.runner.manifest import read_manifest
 from kcbx.runner.prepare import CountyPreparation
 from kcbx.runner.run import run_county
 from support.demo_county import county, ingested_demo  # noqa: F401 (the demo's fixtures)
@@ -44,6 +45,7 @@ def test_a_late_absence_ledger_reuses_the_county_s_school_age_ledger(county, tmp
     written = ledger.stat().st_ino
     fingerprint = ledger_fingerprint(county, tmp_path / "a")
     assert workbook_fingerprint(ledger) == fingerprint  # the job's own fingerprint, in the workbook
+    assert first.school_age_ledger["status"] == "written"
 
     # A late absence ledger (one township's file sent again): the county's report is rendered
     # again, its 适龄儿童台账.xlsx is the previous run's file, not written again.
@@ -54,6 +56,8 @@ def test_a_late_absence_ledger_reuses_the_county_s_school_age_ledger(county, tmp
     late = run_county(county, AS_OF, progress=False, notebooks_dir=notebooks)
     assert {r.name: r.status for r in late.townships}["county"] == "ok"
     assert ledger.stat().st_ino == written
+    assert late.school_age_ledger["status"] == "reused"  # and manifest.json says so
+    assert read_manifest(ledger.parent.parent)["school_age_ledger"]["status"] == "reused"
 
     # A household register's file taken out: school-age children go, the ledger is written anew.
     [register] = (county.ledgers / "户籍").glob("平孟镇*")
@@ -62,6 +66,7 @@ def test_a_late_absence_ledger_reuses_the_county_s_school_age_ledger(county, tmp
     changed = run_county(county, AS_OF, progress=False, notebooks_dir=notebooks)
     assert changed.ok
     assert ledger.stat().st_ino != written
+    assert changed.school_age_ledger["status"] == "written"
     assert workbook_fingerprint(ledger) == ledger_fingerprint(county, tmp_path / "c") != fingerprint
 
 
@@ -119,6 +124,11 @@ def test_a_county_report_is_complete_with_its_ledger_only(tmp_path):
     records = {"county": NotebookRecord("county", None, "c", RunStatus.FAILED, 1.0)}
     runner._ledger_outcome(records, None, tmp_path)
     assert not (folder / SCHOOL_AGE_LEDGER_FILE).exists() and records["county"].status == RunStatus.FAILED
+
+    # How the job went, as manifest.json says it.
+    assert runner._ledger_line(None) is None
+    assert runner._ledger_line(OSError(28, "No space left on device")) == {
+        "status": "failed", "error": "OSError: [Errno 28] No space left on device"}
 
     # Both went well: nothing changes.
     folder = county_folder("d")
