@@ -84,6 +84,10 @@ DISABILITY_PLACEMENTS = ("随班就读", "特教学校", "特教班", "送教上
 # 零报告: an absence-ledger row whose 姓名 or 缺勤类型 reads one of these says that its school
 # reported the day with nobody absent. It is no absence: ingest keeps it apart, in ZERO_REPORTS.
 ZERO_REPORT_WORDS = ("无缺勤", "零报告")
+# 天数 of an absence row (optional; blank = 1): the consecutive school days from its 日期 that
+# it stands for. Above this many a row is rejected: a longer absence is written in parts (and
+# the child is, by then, long past every escalation threshold).
+MAX_ABSENCE_DAYS = 30
 ZERO_REPORTS = "zero_reports"
 # Store tables read from another kind's files (not a kind of their own): table -> that kind.
 DERIVED_TABLES: dict[str, str] = {ZERO_REPORTS: "absence"}

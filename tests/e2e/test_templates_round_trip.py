@@ -1,9 +1,10 @@
 """kcbx templates, filled in as a school and a village would, read back exactly.
 
 The demo county's 城厢镇 templates are written by the command, filled with openpyxl (typed
-values, one date typed as text, one dropdown value typed over its validation), put in the
-ledger folder as they come back, ingested, and the township opened again: every filled value
-is in the figures, and the wrong value is a rejected row naming the file, sheet and row.
+values, one date typed as text, one dropdown value typed over its validation, one line of
+several days by its 天数), put in the ledger folder as they come back, ingested, and the
+township opened again: every filled value is in the figures, and the wrong value is a
+rejected row naming the file, sheet and row.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import shutil
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 
 from kcbx import cli, notebook, schema
@@ -83,6 +85,10 @@ def test_absence_and_case_templates_filled_in_reach_the_figures(county):
     fill(sheet, a["row"], 日期=dt.datetime(2021, 10, 15), 缺勤类型="无故", 备注="家长说在家帮忙")
     fill(sheet, b["row"], 日期="2021/10/15", 缺勤类型="病假")  # a date typed as text
     fill(sheet, c["row"], 日期=dt.datetime(2021, 10, 15), 缺勤类型="生病")  # typed over the dropdown
+    # A pupil with no absence this term, 旷课 Wednesday 13 to Friday 15 October: one line, 天数 3.
+    ever_absent = set(notebook.tables_of(county)["absence"]["person_key"])
+    d = next(p for p in pupils if p["身份证号"] not in ever_absent | {a["身份证号"], b["身份证号"], c["身份证号"]})
+    fill(sheet, d["row"], 日期=dt.datetime(2021, 10, 13), 缺勤类型="旷课", 天数=3)
     # The 零报告 line of another school, whose file says it had nobody absent that day.
     other = "城厢镇龙福小学"
     zero_path = folder / other / template_file(other, ABSENCE_FILE)
@@ -109,13 +115,24 @@ def test_absence_and_case_templates_filled_in_reach_the_figures(county):
         returned.append((kind_folder, filled))
     after = ingest_and_open(county, returned)
 
-    # 无故 on 15 Oct: one more unexcused absentee today, with the note; 病假 (text date) is absent today.
-    assert after.metrics["absent_unexcused_today"] == before.metrics["absent_unexcused_today"] + 1
+    # 无故 on 15 Oct: one more unexcused absentee today, with the note (and the 3-day 旷课 pupil: two
+    # more); 病假 (text date) is absent today.
+    assert after.metrics["absent_unexcused_today"] == before.metrics["absent_unexcused_today"] + 2
     today = after.absent_today.set_index("person_key")
     assert today.loc[a["身份证号"], "note"] == "家长说在家帮忙"
     types = after.day_absences.set_index("person_key")["absence_type"]
     assert (types[a["身份证号"]], types[b["身份证号"]]) == ("无故", "病假")
     assert c["身份证号"] not in set(after.day_absences["person_key"])
+    # 天数 3: three absence days, 13–15 October, of the one line; a streak of 3 school days, which
+    # reaches the ladder's second rung (escalation 3) and not the third.
+    stored = notebook.tables_of(county)["absence"]
+    days = stored[(stored["person_key"] == d["身份证号"]) & stored["source_file"].str.contains("filled-")]
+    assert [(day.date().isoformat(), row) for day, row in zip(days["date"], days["source_row"])] == [
+        ("2021-10-13", d["row"]), ("2021-10-14", d["row"]), ("2021-10-15", d["row"])]
+    streak = after.streaks.set_index("person_key").loc[d["身份证号"]]
+    assert (streak["streak"], streak["streak_start"]) == (3, pd.Timestamp("2021-10-13"))
+    assert after.metrics["escalation"]["3"] == before.metrics["escalation"]["3"] + 1
+    assert after.metrics["escalation"]["5"] == before.metrics["escalation"]["5"]
     # The wrong dropdown value: a rejected row naming the file, the sheet, the row and the cell.
     rejected = after.rejected[after.rejected["file"].str.endswith(f"filled-{absence_path.name}")]
     assert rejected[["sheet", "row", "column", "value", "reason"]].to_dict("records") == [
@@ -134,8 +151,8 @@ def test_absence_and_case_templates_filled_in_reach_the_figures(county):
     visit = after.case_events[after.case_events["source_file"].str.contains("filled-")]
     assert visit[["person_key", "event", "method", "edu_owner"]].to_dict("records") == [
         {"person_key": visited["身份证号"], "event": "家访", "method": "感召", "edu_owner": "李老师"}]
-    # Nobody else was touched: the other lines, left blank, are no rows.
-    assert after.metrics["rows_read"] == before.metrics["rows_read"] + 3 + 1 + 1
+    # Nobody else was touched: the other lines, left blank, are no rows (a line of 3 days is one row read).
+    assert after.metrics["rows_read"] == before.metrics["rows_read"] + 4 + 1 + 1
 
 
 @pytest.mark.slow
@@ -146,8 +163,9 @@ def test_verification_return_filled_in_leaves_the_suspected_list(county):
     workbook = openpyxl.load_workbook(path)
     sheet = workbook[VERIFICATION_SHEET]
     children = lines(sheet)
-    assert sorted(r["身份证号"] for r in children) == sorted(before.out_of_school["id_number"].fillna(
-        before.out_of_school["person_key"]))
+    # each child under the header ingest keys them by: 身份证号, or 学籍号 for a child without an ID
+    assert sorted(r["身份证号"] or r["学籍号"] for r in children) == sorted(before.out_of_school["person_key"])
+    assert all(bool(r["身份证号"]) != bool(r["学籍号"]) for r in children)
     assert all(r["列入原因"] for r in children)
     away, confirmed, wrong = children[:3]
     fill(sheet, away["row"], 核查结果="在外地就读", 佐证="南宁市滨湖路小学，学籍号 G450103201001010011",

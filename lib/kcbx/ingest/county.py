@@ -46,6 +46,7 @@ import duckdb
 from kcbx import __version__, schema
 from kcbx.ingest.ledgers.folder import Finding, LedgerFile, list_ledger_folder
 from kcbx.ingest.ledgers.headers import unknown_synonym_keys
+from kcbx.ingest.ledgers.school_days import TermDays, term_days, term_rules
 from kcbx.ingest.results import TIMED_OUT, FileReport
 from kcbx.params import Params
 from kcbx.store.readonly import StoreOpenForWriting, check_store, open_read_only
@@ -158,18 +159,20 @@ def report_path(store_path: Path) -> Path:
 
 # What turns a file into stored rows besides its bytes and the county's synonyms:
 # kcbx's own reading, checking and storing code (the store's tables are laid out
-# by it too), and the libraries that read cells and check IDs.
-READING_CODE = ("ingest", "schema.py", "store")
-READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum")
+# by it too), the libraries that read cells and check IDs, and the school days an
+# absence row's 天数 counts (kcbx.calendar, the holiday library, the params' term).
+READING_CODE = ("ingest", "schema.py", "store", "calendar.py")
+READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum", "chinesecalendar")
 
 
 def reading_rules(params: Params) -> str:
     """Fingerprint of what decides how a file is read besides its bytes: kcbx's version
-    and reading code, the libraries it reads with, and the county's header synonyms.
-    A change re-reads every file."""
+    and reading code, the libraries it reads with, the county's header synonyms and its
+    term's calendar (an absence row's 天数 counts its school days). A change re-reads every file."""
     rules = {"kcbx": __version__, "code": source_digest(*READING_CODE),
              "libraries": {name: metadata.version(name) for name in READING_LIBRARIES},
-             "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())}}
+             "synonyms": {k: list(v) for k, v in sorted(params.synonyms.items())},
+             "school_days": term_rules(params)}
     return hashlib.sha256(json.dumps(rules, ensure_ascii=False, sort_keys=True).encode()).hexdigest()[:16]
 
 
@@ -191,6 +194,7 @@ class StoredFile:
     warnings: int
     ingested_at: dt.datetime | None = None
     skipped: tuple[tuple[str, str], ...] = ()
+    unfilled_lines: int = 0  # from the ingest report beside the store (the store keeps no count)
 
 
 @dataclass(frozen=True)
@@ -237,12 +241,28 @@ def stored_state(store_path: str | Path) -> StoredState:
         raise StoreBusy(f"{exc}; 本次未运行，库未改动 stopped, the store is unchanged") from None
     except duckdb.Error:  # an older layout: the store is rebuilt when written
         return StoredState()
-    files = {row[1]: StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")),
-                                *(int(n) for n in row[5:8]), float(row[8]), row[9], int(row[10]), row[11],
-                                tuple(map(tuple, json.loads(row[12] or "[]"))))
-             for row in log}
+    unfilled = _unfilled_reported(Path(store_path))
+    files = {}
+    for row in log:
+        counts = tuple(int(n) for n in row[5:8])
+        files[row[1]] = StoredFile(row[0], row[1], row[2], row[3], tuple(json.loads(row[4] or "[]")), *counts,
+                                   float(row[8]), row[9], int(row[10]), row[11],
+                                   tuple(map(tuple, json.loads(row[12] or "[]"))),
+                                   unfilled.get((row[1], counts), 0))
     marks = {row[1]: StaleMark(*row[:7], bool(row[7])) for row in stale}
     return StoredState(files, tuple(folder_findings), marks)
+
+
+def _unfilled_reported(store_path: Path) -> dict[tuple[str, tuple[int, int, int]], int]:
+    """The template lines left unfilled per file, as the last ingest report beside the store
+    says, by (file, (rows read, accepted, rejected)): a file not read again keeps its count in
+    the report. Empty when there is no readable report."""
+    try:
+        files = json.loads(report_path(store_path).read_text(encoding="utf-8"))["files"]
+        return {(f["file"], (int(f["rows_read"]), int(f["rows_accepted"]), int(f["rows_rejected"]))):
+                int(f["unfilled_lines"]) for f in files if f.get("unfilled_lines")}
+    except (OSError, ValueError, KeyError, TypeError):
+        return {}
 
 
 def _files_to_read(files: list[LedgerFile], hashes: Mapping[str, str], rules: str,
@@ -267,7 +287,8 @@ def _stored_report(stored: StoredFile, mark: StaleMark | None = None) -> FileRep
                       stored.rows_rejected, stored.seconds, mark.reason if mark else stored.error,
                       stored.warnings, status="stale" if stale else "unchanged",
                       skipped_sheets=[list(s) for s in stored.skipped],
-                      kept_from=stored.ingested_at.isoformat() if stale and stored.ingested_at else None)
+                      kept_from=stored.ingested_at.isoformat() if stale and stored.ingested_at else None,
+                      unfilled_lines=stored.unfilled_lines)
 
 
 def _hash(ledger_file: LedgerFile) -> str:
@@ -315,11 +336,13 @@ def _size(ledger_file: LedgerFile) -> int:
 
 
 def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
-              progress: bool, reader: Callable | None = None, spare_cores: int = 0) -> list[FileResult]:
+              progress: bool, reader: Callable | None = None, spare_cores: int = 0,
+              term: TermDays | None = None) -> list[FileResult]:
     """kcbx.ingest.reading.read_files of every file, in order, in reader processes
     (kcbx.ingest.isolation): two when there is much to read and a core to spare
     (``spare_cores``, measured by _spare_cores while this process ran alone), else one.
-    ``reader`` replaces read_files in the reader processes (for tests)."""
+    ``reader`` replaces read_files in the reader processes (for tests); ``term``: the school
+    days an absence row's 天数 counts."""
     from tqdm import tqdm
 
     from kcbx.ingest.isolation import read_isolated
@@ -335,7 +358,7 @@ def _read_all(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[st
         start += len(part)
     with tqdm(total=len(ledger_files), desc="读取台账 reading", unit="file", disable=not progress) as bar:
         return read_isolated(ledger_files, positions, synonyms, today, processes=processes, reader=reader,
-                             done=bar.update)
+                             done=bar.update, term=term)
 
 
 # --------------------------------------------------------------------------- ingest
@@ -534,7 +557,8 @@ def _update_store(params: Params, files: list[LedgerFile], hashes: Mapping[str, 
     findings = list(folder_findings)
     now = dt.datetime.now().replace(microsecond=0)
     logged = []
-    for result in _read_all(to_read, params.synonyms, today, progress, reader, spare_cores):
+    term = term_days(params) if to_read else None
+    for result in _read_all(to_read, params.synonyms, today, progress, reader, spare_cores, term):
         name, error = result.report.file, result.report.error
         earlier = reusable.get(name)
         if error is not None:
@@ -629,6 +653,9 @@ def format_report(report: IngestReport) -> str:
                for f in report.files for sheet, reason in f.skipped_sheets]
     if skipped:
         out += ["", "跳过的工作表 sheets skipped:", *skipped]
+    unfilled = [f"  {inert(f.file)}：{f.unfilled_note}" for f in report.files if f.unfilled_note]
+    if unfilled:
+        out += ["", "模板中未填写的行（不是数据行，未读取）template lines left unfilled:", *unfilled]
     if report.folder_findings or report.ignored:
         out += ["", "提示 notes:"] + [f"  {one_line(text)}" for text in report.folder_findings + report.ignored]
     out += ["", f"详细的拒绝行与提示见 rejected rows and findings: {report.store} "

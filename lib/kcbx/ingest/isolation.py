@@ -30,6 +30,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 
 from kcbx.ingest.ledgers.folder import LedgerFile
+from kcbx.ingest.ledgers.school_days import TermDays
 from kcbx.ingest.results import TIMED_OUT, FileResult, failed_file
 from kcbx.util import workers
 
@@ -77,12 +78,12 @@ def _serve(conn: multiprocessing.connection.Connection, memory_limit: int) -> No
             break
         if request is None:
             break
-        reader, files, synonyms, today = request
+        reader, files, synonyms, today, term = request
         if reader is None:
             from kcbx.ingest.reading import read_files as reader
         try:
             results = reader(files, synonyms, today, announce=lambda number: conn.send(("reading", number)),
-                             normalising=lambda: conn.send(("normalising",)))
+                             normalising=lambda: conn.send(("normalising",)), term=term)
             conn.send(("done", results))
         except BaseException as exc:  # noqa: B036 (reported to the parent, which blames a file)
             message = "".join(traceback.format_exception_only(type(exc), exc)).strip()
@@ -156,9 +157,10 @@ class _ReaderProcess:
 
 def read_isolated(ledger_files: list[LedgerFile], parts: list[list[int]], synonyms: Mapping[str, Iterable[str]],
                   today: dt.date, *, processes: int = 1, reader: Reader | None = None,
-                  done: Callable[[int], None] | None = None) -> list[FileResult]:
+                  done: Callable[[int], None] | None = None, term: TermDays | None = None) -> list[FileResult]:
     """One result per file of ``ledger_files``, in order, read in at most ``processes`` reader
-    processes, batch by batch (``parts``: positions in ``ledger_files``).
+    processes, batch by batch (``parts``: positions in ``ledger_files``); ``term``: the school
+    days an absence row's 天数 counts.
 
     ``reader`` is what a reader process calls on a batch (default kcbx.ingest.reading.read_files,
     imported there only; a test passes one that misbehaves); ``done(n)`` is called as n more
@@ -221,7 +223,7 @@ def read_isolated(ledger_files: list[LedgerFile], parts: list[list[int]], synony
     def give(process: _ReaderProcess) -> None:
         job = jobs.popleft()
         try:
-            process.give(job, (reader, [ledger_files[p] for p in job], dict(synonyms), today))
+            process.give(job, (reader, [ledger_files[p] for p in job], dict(synonyms), today, term))
         except OSError:  # it died while idle (killed from outside): its batch goes to another
             jobs.appendleft(job)
             readers.remove(process)

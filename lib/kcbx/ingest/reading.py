@@ -20,6 +20,7 @@ from kcbx import schema
 from kcbx.ingest.ledgers.folder import Finding, LedgerFile
 from kcbx.ingest.ledgers.normalize import NormalizedSheet, normalize_sheet, normalize_sheets
 from kcbx.ingest.ledgers.read import LedgerReadError, RawSheet, header_vocabulary, read_ledger_file
+from kcbx.ingest.ledgers.school_days import TermDays
 from kcbx.ingest.results import FileReport, FileResult, failed_file
 from kcbx.util.collector import collector_paused
 
@@ -46,13 +47,14 @@ def _fatal(exc: BaseException) -> bool:
 @collector_paused()
 def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[str]], today: dt.date,
                announce: Callable[[int], None] | None = None,
-               normalising: Callable[[], None] | None = None) -> list[FileResult]:
+               normalising: Callable[[], None] | None = None, term: TermDays | None = None) -> list[FileResult]:
     """Read, normalise and validate files, in order; one result per file.
 
     ``announce(i)`` is called before the i-th file is read and ``normalising()`` before the
     batch is checked: a reader process tells its parent what it is doing, so that a crash
     or a timeout is blamed on the right file. The sheets of all files are normalised
-    together (normalize_sheets validates each kind in one call).
+    together (normalize_sheets validates each kind in one call). ``term``: the school days an
+    absence row's 天数 counts.
     """
     results: dict[int, FileResult] = {}
     readable: dict[int, tuple[list[RawSheet], list[Finding], float, list[tuple[str, str]]]] = {}
@@ -79,14 +81,15 @@ def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[s
         normalising()
     started = time.perf_counter()
     try:
-        normalized = iter(normalize_sheets([sheet for sheets, *_ in readable.values() for sheet in sheets], today))
+        normalized = iter(normalize_sheets([sheet for sheets, *_ in readable.values() for sheet in sheets], today,
+                                           term))
         by_file = {number: [next(normalized) for _ in sheets] for number, (sheets, *_) in readable.items()}
     except Exception:
         # A fault met in some file: normalise file by file, and in it row by row where needed.
         by_file = {}
         for number, (sheets, *_) in list(readable.items()):
             try:
-                by_file[number] = normalize_guarded(sheets, today)
+                by_file[number] = normalize_guarded(sheets, today, term)
             except Exception as exc:
                 results[number] = failed_file(ledger_files[number], internal_error(exc), readable.pop(number)[2])
     rows = {number: sum(sheet.rows_read for sheet in by_file[number]) for number in readable}
@@ -108,6 +111,7 @@ def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[s
             error="；".join(s.missing_message for s in sheets if s.missing) or None,
             warnings=len(findings),
             skipped_sheets=[list(s) for s in skipped],
+            unfilled_lines=sum(s.unfilled for s in sheets),
         )
         results[number] = FileResult(report, [n.accepted for n in normalized_sheets],
                                      [n.rejected for n in normalized_sheets], findings,
@@ -117,15 +121,15 @@ def read_files(ledger_files: list[LedgerFile], synonyms: Mapping[str, Iterable[s
 
 # --------------------------------------------------------------------------- a fault in one row
 
-def normalize_guarded(sheets: list[RawSheet], today: dt.date) -> list[NormalizedSheet]:
+def normalize_guarded(sheets: list[RawSheet], today: dt.date, term: TermDays | None = None) -> list[NormalizedSheet]:
     """normalize_sheets of one file's sheets; where that fails, sheet by sheet, and in a
     failing sheet the rows that make it fail are found (by halving) and rejected on their own.
     Raises when a sheet fails as a whole: with no rows, with every row, or with more than
     MAX_FAILING_ROWS rows failing alone."""
     try:
-        return normalize_sheets(sheets, today)
+        return normalize_sheets(sheets, today, term)
     except Exception:
-        return [_normalize_sheet_guarded(sheet, today) for sheet in sheets]
+        return [_normalize_sheet_guarded(sheet, today, term) for sheet in sheets]
 
 
 def _subset(sheet: RawSheet, rows: list[int]) -> RawSheet:
@@ -134,20 +138,20 @@ def _subset(sheet: RawSheet, rows: list[int]) -> RawSheet:
                                cell_rejections={r: v for r, v in sheet.cell_rejections.items() if r in wanted})
 
 
-def _fails(sheet: RawSheet, rows: list[int], today: dt.date) -> Exception | None:
+def _fails(sheet: RawSheet, rows: list[int], today: dt.date, term: TermDays | None) -> Exception | None:
     try:
-        normalize_sheet(_subset(sheet, rows), today)
+        normalize_sheet(_subset(sheet, rows), today, term)
     except Exception as exc:
         return exc
     return None
 
 
-def _failing_rows(sheet: RawSheet, rows: list[int], today: dt.date, found: dict[int, Exception],
-                  error: Exception | None = None) -> None:
+def _failing_rows(sheet: RawSheet, rows: list[int], today: dt.date, term: TermDays | None,
+                  found: dict[int, Exception], error: Exception | None = None) -> None:
     """Bisect ``rows`` (known to fail, with ``error``, when given) down to the rows that fail alone."""
     if len(found) > MAX_FAILING_ROWS:
         return
-    error = error if error is not None else _fails(sheet, rows, today)
+    error = error if error is not None else _fails(sheet, rows, today, term)
     if error is None:
         return
     if len(rows) == 1:
@@ -155,22 +159,22 @@ def _failing_rows(sheet: RawSheet, rows: list[int], today: dt.date, found: dict[
         return
     middle = len(rows) // 2
     for half in (rows[:middle], rows[middle:]):
-        _failing_rows(sheet, half, today, found)
+        _failing_rows(sheet, half, today, term, found)
 
 
-def _normalize_sheet_guarded(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
+def _normalize_sheet_guarded(sheet: RawSheet, today: dt.date, term: TermDays | None) -> NormalizedSheet:
     try:
-        return normalize_sheet(sheet, today)
+        return normalize_sheet(sheet, today, term)
     except Exception as exc:
         error = exc
     rows = sheet.rows.index.tolist()
-    if len(rows) < 2 or _fails(sheet, [], today) is not None:
+    if len(rows) < 2 or _fails(sheet, [], today, term) is not None:
         raise error  # not a row's fault: the sheet's
     found: dict[int, Exception] = {}
-    _failing_rows(sheet, rows, today, found, error)
+    _failing_rows(sheet, rows, today, term, found, error)
     if not found or len(found) > MAX_FAILING_ROWS or len(found) == len(rows):
         raise error
-    kept = normalize_sheet(_subset(sheet, [r for r in sheet.rows.index if r not in found]), today)
+    kept = normalize_sheet(_subset(sheet, [r for r in sheet.rows.index if r not in found]), today, term)
     bad = sorted(found)
     faults = pd.DataFrame({name: pd.Series(values, dtype="int64" if name == "row" else object) for name, values in {
         "kind": [sheet.kind] * len(bad), "file": [sheet.file] * len(bad), "sheet": [sheet.sheet] * len(bad),

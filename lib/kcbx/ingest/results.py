@@ -25,6 +25,9 @@ class FileReport:
     could not be read now (``error`` says why) and the rows read from it on ``kept_from``
     (an ISO timestamp) stay in the store; the row counts are then those of the kept rows.
     ``skipped_sheets``: [sheet, reason] of the sheets not read (no recognisable header).
+    ``unfilled_lines``: lines of a template that name a pupil (身份证号 or 学籍号) and were left
+    unfilled, passed over as no data row (kcbx.ingest.ledgers.read.data_rows): a school that
+    sent its template untouched shows here, with no row read.
     """
 
     kind: str
@@ -39,6 +42,25 @@ class FileReport:
     status: str = "read"
     skipped_sheets: list[list[str]] = field(default_factory=list)
     kept_from: str | None = None
+    unfilled_lines: int = 0
+
+    @property
+    def unfilled_note(self) -> str | None:
+        """The ingest log's line on the template lines left unfilled: 模板空行 N 行（…）; None when none."""
+        if not self.unfilled_lines:
+            return None
+        meaning = UNFILLED_MEANS.get(self.kind, "未填写，未读取")
+        untouched = "；整张表一行也没有填" if self.rows_read == 0 else ""
+        return f"模板空行 {self.unfilled_lines} 行（{meaning}）{untouched}"
+
+
+# What a template line left unfilled means, by kind (the templates' own 填表说明 say the same).
+UNFILLED_MEANS = {
+    "absence": "未填日期和缺勤类型，视为未缺勤",
+    "cases": "未填日期和事件，视为本次无新情况",
+    "home_teaching": "未填日期和课时，视为未送教",
+    "subsidy": "未填学期和金额，视为未发放",
+}
 
 
 @dataclass

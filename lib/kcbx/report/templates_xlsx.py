@@ -69,7 +69,8 @@ ID_PATTERN = re.compile(r"^\d{17}[\dX]$")
 class Col:
     """One column of a template sheet: its header (ingest's, or one ingest ignores), its width,
     and what an input cell of it accepts: "text" (free, up to ``length`` characters), "date",
-    "list" (``choices``); ``given``: written in by kcbx and locked (an input in spare lines)."""
+    "list" (``choices``), "whole" (a whole number from 1 to ``length``); ``given``: written in
+    by kcbx and locked (an input in spare lines)."""
 
     header: str
     width: float
@@ -132,7 +133,8 @@ def _grade(value: Any) -> str:
 
 def absence_sheet(school: str, pupils: pd.DataFrame, days: DateRange) -> TemplateSheet:
     """缺勤登记 of one school: the 零报告 line, then one line per 在读 pupil (姓名, 年级, 班级,
-    学籍号, 身份证号, 学校 written in), 日期, 缺勤类型 and 备注 to fill."""
+    学籍号, 身份证号, 学校 written in), 日期, 缺勤类型, 天数 and 备注 to fill: a line is one
+    absence of 天数 consecutive school days from 日期 (blank: one day)."""
     columns = [
         Col("序号", 6, given=True),
         Col("姓名", 10, given=True, length=20),
@@ -141,8 +143,10 @@ def absence_sheet(school: str, pupils: pd.DataFrame, days: DateRange) -> Templat
         Col("学籍号", 22, given=True, length=30, help="学籍号或身份证号至少填一项"),
         Col("身份证号", 21, given=True, length=18, help="18 位身份证号，末位 X 大写"),
         Col("学校", 18, given=True),
-        Col("日期", 12, accepts="date", help=f"缺勤的日期（{days.first} 至 {days.last}），一天一行"),
+        Col("日期", 12, accepts="date",
+            help=f"缺勤的日期（{days.first} 至 {days.last}）；连续缺勤多天填第一天，并填「天数」"),
         Col("缺勤类型", 10, accepts="list", choices=ABSENCE_TYPES, help="病假、事假（有故）或 无故、旷课（无故）"),
+        Col("天数", 6, accepts="whole", length=schema.MAX_ABSENCE_DAYS, help=DAYS_HELP),
         Col("备注", 24, help="原因、联系家长情况等"),
     ]
     lines = [{"序号": ZERO_REPORT_LABEL, "姓名": ZERO_REPORT, "学校": school}]
@@ -154,12 +158,16 @@ def absence_sheet(school: str, pupils: pd.DataFrame, days: DateRange) -> Templat
     return TemplateSheet(
         ABSENCE_SHEET, f"{school} 学生缺勤登记（日报）",
         f"每个上学日 17:00 前报送。当天无人缺勤：在第一行「{ZERO_REPORT_LABEL}」填日期（零报告）；"
-        "有学生缺勤：在该生一行填日期和缺勤类型。详见「填表说明」。",
-        columns, lines, spare_given={"学校": school}, locked_inputs={(0, "缺勤类型")})
+        "有学生缺勤：在该生一行填日期和缺勤类型（连续缺勤多天：日期填第一天，再填天数）。详见「填表说明」。",
+        columns, lines, spare_given={"学校": school}, locked_inputs={(0, "缺勤类型"), (0, "天数")})
 
 
-def _case_identity(person_key: str) -> dict[str, str]:
-    """A case's child under the header ingest keys them by: an ID as 身份证号, else 学籍号."""
+DAYS_HELP = "连续缺勤的上学日天数，从「日期」算起；不填为 1 天"
+
+
+def _identity(person_key: str) -> dict[str, str]:
+    """A child (of a case, of the 疑似失学 list) under the header ingest keys them by: the person
+    key, an ID as 身份证号, else (a child without one) as 学籍号."""
     key = _text(person_key)
     return {"身份证号": key} if ID_PATTERN.match(key) else {"学籍号": key}
 
@@ -190,7 +198,7 @@ def cases_sheet(school: str, township: str, cases: pd.DataFrame, events: pd.Data
     lines, comments = [], {}
     ordered = cases.sort_values(["opened", "name"], kind="stable")
     for number, case in enumerate(ordered.itertuples(index=False), start=1):
-        lines.append({"序号": str(number), "姓名": _text(case.name), **_case_identity(case.person_key),
+        lines.append({"序号": str(number), "姓名": _text(case.name), **_identity(case.person_key),
                       "乡镇": _text(case.township) or township, "学校": school, "年级": _grade(case.grade)})
         comments[(len(lines) - 1, "姓名")] = _case_note(case, events)
     return TemplateSheet(
@@ -217,11 +225,13 @@ def _case_note(case: Any, events: pd.DataFrame) -> str:
 
 def verification_sheet(township: str, children: pd.DataFrame, days: DateRange) -> TemplateSheet:
     """疑似失学核查回执 of one township: one line per child kcbx lists as 疑似失学, with full
-    identity, village, guardian and the reason kcbx lists them; 核查结果 (a dropdown), 佐证,
+    identity (the person key under 身份证号, or 学籍号 for a child without an ID, as ingest keys
+    them), village, guardian and the reason kcbx lists them; 核查结果 (a dropdown), 佐证,
     核查人 and 核查日期 to fill (the verification kind's headers)."""
     columns = [
         Col("序号", 6, given=True),
         Col("身份证号", 21, given=True, length=18, help="18 位身份证号，末位 X 大写"),
+        Col("学籍号", 22, given=True, length=30, help="无身份证号的儿童填学籍号"),
         Col("姓名", 10, given=True, length=20),
         Col("性别", 6, given=True, length=2),
         Col("出生日期", 12, given=True, length=10),
@@ -239,8 +249,8 @@ def verification_sheet(township: str, children: pd.DataFrame, days: DateRange) -
     lines = []
     ordered = children.sort_values(["village", "name"], na_position="last", kind="stable")
     for number, child in enumerate(ordered.itertuples(index=False), start=1):
-        lines.append({"序号": str(number), "身份证号": _text(child.id_number) or _text(child.person_key),
-                      "姓名": _text(child.name), "性别": _text(child.gender), "出生日期": _text(child.birth_date),
+        lines.append({"序号": str(number), **_identity(child.person_key), "姓名": _text(child.name),
+                      "性别": _text(child.gender), "出生日期": _text(child.birth_date),
                       "乡镇": _text(child.township) or township, "村": _text(child.village),
                       "监护人": _text(child.guardian), "联系电话": _text(child.phone),
                       "列入原因": _text(child.reason)})
@@ -255,11 +265,15 @@ INSTRUCTIONS: dict[str, list[str]] = {
         "1. 本表每个上学日 17:00 前报送一次（日报）。请勿改动表头、姓名、学籍号、身份证号等已填内容（已锁定）。",
         f"2. 当天无人缺勤：在第一行（序号「{ZERO_REPORT_LABEL}」、姓名「{ZERO_REPORT}」）的「日期」填当天日期，即为零报告。",
         "3. 有学生缺勤：在该生一行填「日期」和「缺勤类型」（下拉选择：病假、事假、无故、旷课），可在「备注」写原因。",
-        "4. 一行只记一名学生一天的缺勤。同一学生缺勤多天：第一天填在本人行，"
-        "其余每天在表末空行各填一行（填身份证号或学籍号、姓名、日期、缺勤类型）。",
-        "5. 花名册中没有的学生，也在表末空行填写（身份证号或学籍号必填）。",
-        "6. 日期请用日期格式（如 2021-10-15）；缺勤类型只能从下拉列表中选择，手工输入其他文字的行将被退回。",
-        "7. 未填日期和缺勤类型的行视为未缺勤，不会上报。",
+        f"4. 连续缺勤多个上学日只填一行，不必每天一行：「日期」填第一天，「天数」填连续缺勤的上学日天数"
+        f"（1—{schema.MAX_ABSENCE_DAYS} 的整数，不填为 1 天）。天数只数上学日，跳过周末、节假日和放假日，"
+        "调休上课的周末照算：如周四起缺勤 3 天，即周四、周五和下周一。天数不能超出本学期。",
+        "5. 同一学生另有一段不连续的缺勤，或缺勤类型不同：在表末空行另填一行"
+        "（填身份证号或学籍号、姓名、日期、缺勤类型，需要时填天数）。",
+        "6. 花名册中没有的学生，也在表末空行填写（身份证号或学籍号必填）。",
+        "7. 日期请用日期格式（如 2021-10-15）；缺勤类型只能从下拉列表中选择，天数只能填整数，"
+        "手工输入其他文字的行将被退回。零报告行只填日期，不填天数（每天各报一次）。",
+        "8. 未填日期和缺勤类型的行视为未缺勤，不会上报。",
     ],
     CASES_SHEET: [
         "1. 表中已列出本校在办的辍学（疑似辍学）案件，鼠标停在姓名上可看立案日期、原因和最近一次工作。",
@@ -309,6 +323,8 @@ def _styles(workbook: xlsxwriter.Workbook) -> dict[str, Any]:
         "zero": workbook.add_format({**bordered, "num_format": "@", "bg_color": "#E2EFDA", "bold": True}),
         "input": workbook.add_format({**bordered, "num_format": "@", "locked": False}),
         "date": workbook.add_format({**bordered, "num_format": "yyyy-mm-dd", "locked": False}),
+        # a number, not text: Excel's whole-number validation refuses a number typed into a text cell
+        "whole": workbook.add_format({**bordered, "num_format": "0", "locked": False}),
         "instructions": workbook.add_format({"font_size": 11, "text_wrap": True, "valign": "top"}),
     }
 
@@ -323,6 +339,9 @@ def _validation(column: Col, days: DateRange) -> dict[str, Any]:
     elif column.accepts == "list":
         rule = {"validate": "list", "source": list(column.choices),
                 "error_message": "请从下拉列表中选择：" + "、".join(column.choices)}
+    elif column.accepts == "whole":
+        rule = {"validate": "integer", "criteria": "between", "minimum": 1, "maximum": column.length,
+                "error_message": f"请填 1 至 {column.length} 的整数（不填为 1 天）"}
     else:
         rule = {"validate": "length", "criteria": "<=", "value": column.length,
                 "error_message": f"最多 {column.length} 个字"}
@@ -363,7 +382,7 @@ def _write_ledger_sheet(worksheet: Worksheet, sheet: TemplateSheet, days: DateRa
                 else:
                     worksheet.write_blank(row, col, None, style)
                 continue
-            style = styles["date"] if column.accepts == "date" else styles["input"]
+            style = styles[column.accepts] if column.accepts in ("date", "whole") else styles["input"]
             if value:
                 worksheet.write_string(row, col, value, style)
             else:

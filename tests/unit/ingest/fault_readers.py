@@ -13,8 +13,8 @@ import time
 BOOM = "会让检查出错的值"
 
 
-def faulty(files, synonyms, today, announce=None, normalising=None, *, read_fault=None, normalize_fault=None,
-           abort_on=None, hang_on=None, hog_on=None, abort_when_checking=None):
+def faulty(files, synonyms, today, announce=None, normalising=None, *, term=None, read_fault=None,
+           normalize_fault=None, abort_on=None, hang_on=None, hog_on=None, abort_when_checking=None):
     """read_files, except that reading the file named ``read_fault`` raises RuntimeError,
     checking a batch holding ``normalize_fault`` raises KeyError, reading ``abort_on`` aborts
     the process, reading ``hang_on`` never ends, reading ``hog_on`` asks for 64 GiB (beyond
@@ -37,20 +37,20 @@ def faulty(files, synonyms, today, announce=None, normalising=None, *, read_faul
             bytearray(64 * 2 ** 30)
         return original_read(ledger_file, vocabulary, skipped)
 
-    def normalize_sheets(sheets, today):
+    def normalize_sheets(sheets, today, term=None):
         if any(sheet.file == normalize_fault for sheet in sheets):
             raise KeyError("normalize fault")
         if any(sheet.file == abort_when_checking for sheet in sheets):
             os.abort()
         if any((sheet.rows == BOOM).any(axis=None) for sheet in sheets):
             raise ValueError("a row the checking cannot take")
-        return original_normalize(sheets, today)
+        return original_normalize(sheets, today, term)
 
     # normalize_sheet calls normalize_sheets of its own module: both names are replaced
     reading.read_ledger_file = read_ledger_file
     reading.normalize_sheets = normalize.normalize_sheets = normalize_sheets
     try:
-        return reading.read_files(files, synonyms, today, announce, normalising)
+        return reading.read_files(files, synonyms, today, announce, normalising, term=term)
     finally:
         reading.read_ledger_file = original_read
         reading.normalize_sheets = normalize.normalize_sheets = original_normalize

@@ -11,7 +11,9 @@ import pandas as pd
 import pytest
 
 from kcbx import schema
+from kcbx.calendar import school_days
 from kcbx.ingest.ledgers import folder, headers, normalize, read
+from kcbx.ingest.ledgers.school_days import TermDays
 from kcbx.report import templates_xlsx as tx
 
 DAYS = tx.DateRange(dt.date(2021, 9, 1), dt.date(2022, 1, 14))
@@ -52,7 +54,7 @@ def test_absence_template_layout_protection_and_validation(tmp_path):
     assert book.sheetnames == [tx.ABSENCE_SHEET, tx.INSTRUCTIONS_SHEET]
     sheet = book[tx.ABSENCE_SHEET]
     header = [c.value for c in sheet[3]]
-    assert header == ["序号", "姓名", "年级", "班级", "学籍号", "身份证号", "学校", "日期", "缺勤类型", "备注"]
+    assert header == ["序号", "姓名", "年级", "班级", "学籍号", "身份证号", "学校", "日期", "缺勤类型", "天数", "备注"]
     # Row 4 the 零报告 line; then pupils by grade: 李四 (1) before "=1+1" (3), the name as text.
     assert [c.value for c in sheet[4]][:7] == ["零报告", "无缺勤", None, None, None, None, SCHOOL]
     assert [c.value for c in sheet[5]][:7] == ["1", "李四", "一年级", "1班", "G" + ID_2, ID_2, SCHOOL]
@@ -61,7 +63,9 @@ def test_absence_template_layout_protection_and_validation(tmp_path):
     assert sheet.protection.sheet
     assert sheet["A3"].protection.locked and sheet["F5"].protection.locked
     assert not sheet["H5"].protection.locked and not sheet["I5"].protection.locked  # 日期, 缺勤类型
+    assert not sheet["J5"].protection.locked and sheet["J5"].number_format == "0"  # 天数: a number
     assert not sheet["H4"].protection.locked and sheet["I4"].protection.locked  # 零报告: its date only
+    assert sheet["J4"].protection.locked
     spare = 6 + tx.SPARE_ROWS
     assert sheet.cell(spare, 1).value == "补充" and not sheet.cell(spare, 6).protection.locked
     rules = {str(dv.sqref): dv for dv in sheet.data_validations.dataValidation}
@@ -69,7 +73,10 @@ def test_absence_template_layout_protection_and_validation(tmp_path):
     assert (rules["H4:H16"].type, rules["H4:H16"].formula1, rules["H4:H16"].formula2) == ("date", "44440", "44575")
     assert rules["I4:I16"].type == "list" and rules["I4:I16"].formula1 == '"病假,事假,无故,旷课"'
     assert rules["I4:I16"].showErrorMessage
-    assert rules["J4:J16"].type == "textLength"
+    # 天数: a whole number of school days, 1 to 30, with the help text on the cell
+    assert (rules["J4:J16"].type, rules["J4:J16"].formula1, rules["J4:J16"].formula2) == ("whole", "1", "30")
+    assert rules["J4:J16"].prompt == "连续缺勤的上学日天数，从「日期」算起；不填为 1 天"
+    assert rules["K4:K16"].type == "textLength"
     assert rules["F7:F16"].type == "textLength"  # a spare line's 身份证号
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
 
@@ -120,3 +127,54 @@ def test_cases_template_keys_a_child_without_id_by_student_no_and_notes_the_case
     assert events_rule.formula1 == '"' + ",".join(schema.CASE_EVENTS) + '"'
     sheets, findings, _ = read_back(path, "cases")
     assert len(sheets[0].rows) == 0 and [f.sheet for f in findings] == [tx.INSTRUCTIONS_SHEET]
+
+
+TERM = TermDays(DAYS.first, DAYS.last, tuple(d.date() for d in school_days(DAYS.first, DAYS.last)))
+
+
+def test_a_line_with_days_is_that_many_school_days_of_the_pupil(tmp_path):
+    path, book = write(tmp_path, tx.absence_sheet(SCHOOL, pupils(), DAYS))
+    sheet = book[tx.ABSENCE_SHEET]
+    at = {c.value: c.column_letter for c in sheet[3]}
+    # 30 Sept 2021, 3 days: 国庆 skipped, Saturday 9 October a make-up school day (调休)
+    sheet[f"{at['日期']}6"], sheet[f"{at['缺勤类型']}6"], sheet[f"{at['天数']}6"] = dt.datetime(2021, 9, 30), "无故", 3
+    sheet[f"{at['日期']}5"], sheet[f"{at['缺勤类型']}5"] = dt.datetime(2021, 10, 15), "病假"  # 天数 blank: 1 day
+    book.save(path)
+    (raw,), _, _ = read_back(path, "absence")
+    result = normalize.normalize_sheet(raw, dt.date(2021, 10, 15), TERM)
+    assert result.accepted[["date", "person_key", "source_row"]].to_dict("records") == [
+        {"date": pd.Timestamp("2021-10-15"), "person_key": ID_2, "source_row": 5},
+        {"date": pd.Timestamp("2021-09-30"), "person_key": ID_X, "source_row": 6},
+        {"date": pd.Timestamp("2021-10-08"), "person_key": ID_X, "source_row": 6},
+        {"date": pd.Timestamp("2021-10-09"), "person_key": ID_X, "source_row": 6}]
+    assert (result.rows_read, result.rows_accepted) == (2, 2)
+
+
+def test_an_untouched_absence_template_counts_its_pupils_lines_as_unfilled(tmp_path):
+    path, _ = write(tmp_path, tx.absence_sheet(SCHOOL, pupils(), DAYS))
+    (raw,), _, _ = read_back(path, "absence")
+    assert (len(raw.rows), raw.unfilled) == (0, 2)  # the two pupils; not the 零报告 line, not the spare lines
+
+
+def test_verification_template_keys_a_child_without_id_by_student_no_and_reads_back(tmp_path):
+    student_no = "2021450000123"  # no ID: the 学籍号 is the person key
+    children = pd.DataFrame({
+        "person_key": [student_no, ID_2], "id_number": [None, ID_2], "name": ["王五", "李四"],
+        "gender": ["男", "女"], "birth_date": [pd.Timestamp("2012-05-01"), pd.Timestamp("2010-01-01")],
+        "township": ["城厢镇", "城厢镇"], "village": ["一村", "二村"], "guardian": ["王父", "李母"],
+        "phone": ["13800138000", None], "reason": ["无在读学籍", "无在读学籍"]})
+    path, book = write(tmp_path, tx.verification_sheet("城厢镇", children, DAYS))
+    sheet = book[tx.VERIFICATION_SHEET]
+    at = {c.value: c.column_letter for c in sheet[3]}
+    assert [(sheet[f"{at['身份证号']}{r}"].value, sheet[f"{at['学籍号']}{r}"].value) for r in (4, 5)] == [
+        (None, student_no), (ID_2, None)]
+    for row in (4, 5):
+        sheet[f"{at['核查结果']}{row}"], sheet[f"{at['佐证']}{row}"] = "在外地就读", "南宁市滨湖路小学"
+        sheet[f"{at['核查日期']}{row}"] = dt.datetime(2021, 10, 14)
+    book.save(path)
+    (raw,), _, _ = read_back(path, "verification")
+    result = normalize.normalize_sheet(raw, dt.date(2021, 10, 15))
+    assert result.rejected.empty
+    assert result.accepted[["person_key", "student_no", "id_number", "result"]].to_dict("records") == [
+        {"person_key": student_no, "student_no": student_no, "id_number": None, "result": "在外地就读"},
+        {"person_key": ID_2, "student_no": None, "id_number": ID_2, "result": "在外地就读"}]

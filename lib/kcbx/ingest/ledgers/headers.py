@@ -52,6 +52,9 @@ BY_KIND: dict[str, dict[str, tuple[str, ...]]] = {
     "absence": {
         "date": ("日期", "缺勤日期"),
         "absence_type": ("缺勤类型", "缺勤原因类型", "类型"),
+        # Optional, not stored: a row with 天数 n stands for n consecutive school days from its
+        # 日期 (normalize expands it into n absence rows; blank = 1).
+        "days": ("天数", "缺勤天数"),
         # Not stored (the absence table keeps no name): read to recognise a 零报告 row, whose
         # 姓名 may read 无缺勤 (schema.ZERO_REPORT_WORDS).
         "name": COMMON["name"],

@@ -30,6 +30,7 @@ from kcbx import schema
 from kcbx.ingest.ledgers import headers
 from kcbx.ingest.ledgers.ids import WARNING_REGION, PersonKey, resolve_person_key
 from kcbx.ingest.ledgers.read import Finding, RawSheet
+from kcbx.ingest.ledgers.school_days import TermDays
 
 
 class CellError(ValueError):
@@ -298,6 +299,29 @@ def parse_absence_type(value: object) -> str | None:
     return _canonical(value, ABSENCE_SPELLINGS, schema.UNEXCUSED_TYPES + schema.EXCUSED_TYPES, "未知缺勤类型")
 
 
+REASON_DAYS = f"天数应为正整数（连续缺勤的上学日天数，1—{schema.MAX_ABSENCE_DAYS}；不填为 1 天）"
+REASON_DAYS_OVER = (f"天数超过上限（最多 {schema.MAX_ABSENCE_DAYS} 个上学日；更长的缺勤请分成几行，"
+                    "每行从该段第一个上学日填起）")
+DAYS_TEXT = re.compile(r"^(\d+)(?:\.0+)?天?$")
+
+
+def parse_days(value: object) -> int | None:
+    """天数 of an absence row: a whole number of school days, 1 to schema.MAX_ABSENCE_DAYS
+    (``3``, ``3.0``, ``"3"``, ``"３天"``); None when blank (one day). Raises CellError: REASON_DAYS
+    for anything else (0, 2.5, 三), REASON_DAYS_OVER above the cap."""
+    if _is_blank(value):
+        return None
+    number = _whole_number(value)
+    if number is None and not isinstance(value, (bool, int, float)):
+        match = DAYS_TEXT.match(_folded(value))
+        number = int(match.group(1)) if match else None
+    if number is None or number < 1:
+        raise CellError(REASON_DAYS)
+    if number > schema.MAX_ABSENCE_DAYS:
+        raise CellError(REASON_DAYS_OVER)
+    return number
+
+
 STATUS_SPELLINGS = {"在校": "在读", "在籍": "在读", "转学": "转出", "已毕业": "毕业"}
 
 
@@ -373,6 +397,8 @@ def _parser(kind: str, column: str) -> Callable[[object], object]:
             return parse_status
         case "absence_type":
             return parse_absence_type
+        case "days":
+            return parse_days
         case "event":
             return parse_event
         case "result":
@@ -453,10 +479,13 @@ class NormalizedSheet:
     rejected: pd.DataFrame
     findings: list[Finding] = field(default_factory=list)
     zero_reports: pd.DataFrame | None = None
+    # Absence rows added for the 天数 of accepted rows (a row with 天数 3 is one data row accepted,
+    # stored as three absences): not counted again among the rows accepted.
+    days_added: int = 0
 
     @property
     def rows_accepted(self) -> int:
-        return len(self.accepted) + (0 if self.zero_reports is None else len(self.zero_reports))
+        return len(self.accepted) - self.days_added + (0 if self.zero_reports is None else len(self.zero_reports))
 
     @property
     def rows_read(self) -> int:
@@ -536,23 +565,26 @@ class _ParsedSheet:
     rejections: _Rejections
     warnings: dict[int, str]
     zero_reports: pd.DataFrame | None = None
+    # An absence row's further days (天数 > 1), by row: the school days after its 日期.
+    more_days: dict[int, tuple[dt.date, ...]] = field(default_factory=dict)
 
     @property
     def rows(self) -> int:
         return len(self.values["source_row"])
 
 
-def normalize_sheet(sheet: RawSheet, today: dt.date) -> NormalizedSheet:
+def normalize_sheet(sheet: RawSheet, today: dt.date, term: TermDays | None = None) -> NormalizedSheet:
     """Canonical rows of one sheet, the rows rejected with their reason, and warnings.
 
     Per row, the first problem found is its reason: the person key first, then
     the columns in store order, then the pandera model's checks. ``today``
-    bounds birth dates in IDs.
+    bounds birth dates in IDs; ``term``'s school days are what an absence row's 天数
+    counts (without it, a 天数 above 1 is rejected).
     """
-    return normalize_sheets([sheet], today)[0]
+    return normalize_sheets([sheet], today, term)[0]
 
 
-def normalize_sheets(sheets: list[RawSheet], today: dt.date) -> list[NormalizedSheet]:
+def normalize_sheets(sheets: list[RawSheet], today: dt.date, term: TermDays | None = None) -> list[NormalizedSheet]:
     """normalize_sheet of every sheet, in order, with one pandera validation per kind.
 
     Validating costs milliseconds a call whatever the rows, and a county sends
@@ -560,19 +592,20 @@ def normalize_sheets(sheets: list[RawSheet], today: dt.date) -> list[NormalizedS
     traced back to its sheet.
     """
     caches = _Caches()
-    parsed = [_parse_sheet(sheet, today, caches) for sheet in sheets]
+    parsed = [_parse_sheet(sheet, today, caches, term) for sheet in sheets]
     results: list[NormalizedSheet | None] = [None] * len(sheets)
     for kind in dict.fromkeys(sheet.kind for sheet in sheets):
         numbers = [i for i, sheet in enumerate(sheets) if sheet.kind == kind]
         accepted = _validate(kind, [parsed[i] for i in numbers])
         for i, rows in zip(numbers, accepted):
-            results[i] = NormalizedSheet(rows, parsed[i].rejections.frame(),
-                                         _warning_findings(sheets[i], parsed[i].warnings, rows),
-                                         parsed[i].zero_reports)
+            findings = _warning_findings(sheets[i], parsed[i].warnings, rows)
+            expanded = _with_more_days(rows, parsed[i].more_days) if parsed[i].more_days else rows
+            results[i] = NormalizedSheet(expanded, parsed[i].rejections.frame(), findings,
+                                         parsed[i].zero_reports, days_added=len(expanded) - len(rows))
     return results
 
 
-def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedSheet:
+def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches, term: TermDays | None = None) -> _ParsedSheet:
     """Read every cell of a sheet; rows with an unreadable cell or key are rejected here."""
     kind, rows = sheet.kind, sheet.rows
     model = schema.MODELS[kind]
@@ -608,8 +641,11 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
                     rejections.add(row, column, f"{contract_header(kind, column)}为空")
         values[column] = parsed
 
+    more_days: dict[int, tuple[dt.date, ...]] = {}
     if kind == "absence":
         values["unexcused"] = [value in schema.UNEXCUSED_TYPES for value in values["absence_type"]]
+        if "days" in raw:  # an optional column: files without it are read as ever
+            more_days = _absence_days(raw["days"], values["date"], row_numbers, rejections, caches, term)
     if kind == "verification":
         _incomplete_checks(values, row_numbers, rejections)
     values["source_file"] = [sheet.file] * len(row_numbers)
@@ -620,10 +656,71 @@ def _parse_sheet(sheet: RawSheet, today: dt.date, caches: _Caches) -> _ParsedShe
         kept = [position for position, row in enumerate(row_numbers) if row not in rejections.by_row]
         values = {column: [cells[position] for position in kept] for column, cells in values.items()}
     return _ParsedSheet(sheet, {column: values[column] for column in model.columns}, rejections, warnings,
-                        zero_reports)
+                        zero_reports, {row: days for row, days in more_days.items() if row not in rejections.by_row})
+
+
+def _absence_days(cells: list, dates: list, row_numbers: list[int], rejections: _Rejections, caches: _Caches,
+                  term: TermDays | None) -> dict[int, tuple[dt.date, ...]]:
+    """The further school days of the absence rows whose 天数 is above 1, by row; a 天数 that is
+    no whole number from 1 to schema.MAX_ABSENCE_DAYS rejects its row, and so does one that
+    cannot be counted in the term: its 日期 is no school day of the term (天数 counts from it),
+    or the term ends before the 天数 is reached."""
+    parsed, unreadable = caches.read_column(cells, parse_days)
+    for position in unreadable:
+        rejections.add(row_numbers[position], "days", parsed[position].reason)
+    more: dict[int, tuple[dt.date, ...]] = {}
+    for row, count, date in zip(row_numbers, parsed, dates):
+        if count is None or type(count) is _Bad or count == 1 or row in rejections.by_row:
+            continue
+        if date is None or type(date) is _Bad:
+            continue  # rejected for its 日期 already
+        reason = None
+        if term is None:
+            reason = REASON_DAYS_NO_TERM
+        elif not term.start <= date <= term.end:
+            reason = REASON_DAYS_OUTSIDE_TERM.format(date=date, start=term.start, end=term.end)
+        elif not term.is_school_day(date):
+            reason = REASON_DAYS_NOT_SCHOOL_DAY.format(date=date)
+        else:
+            days = term.from_day(date, count)
+            if len(days) < count:
+                reason = REASON_DAYS_PAST_TERM.format(date=date, left=len(days), end=term.end)
+            else:
+                more[row] = days[1:]
+        if reason is not None:
+            rejections.add(row, "days", reason)
+    return more
+
+
+REASON_DAYS_NO_TERM = "天数无法计算（没有学期的上学日）"
+REASON_DAYS_OUTSIDE_TERM = "天数无法计算：日期 {date} 不在学期内（{start} 至 {end}），天数只能从学期内的上学日算起"
+REASON_DAYS_NOT_SCHOOL_DAY = "天数无法计算：日期 {date} 不是上学日（天数从日期算起，日期应填连续缺勤的第一个上学日）"
+REASON_DAYS_PAST_TERM = "天数超出学期：从 {date} 起到学期最后一天 {end} 只有 {left} 个上学日"
+
+
+def _with_more_days(rows: pd.DataFrame, more_days: dict[int, tuple[dt.date, ...]]) -> pd.DataFrame:
+    """Accepted absence rows with a row added for each further day of their 天数, right after
+    it: the same pupil, type, school and note, the same source row (rejections and findings
+    name the cell the school filled), the day's date."""
+    extra = [more_days.get(row, ()) for row in rows["source_row"].tolist()]
+    expanded = rows.loc[rows.index.repeat([1 + len(days) for days in extra])].reset_index(drop=True)
+    dates = [day for first, days in zip(rows["date"].tolist(), extra) for day in (first, *days)]
+    expanded["date"] = schema.typed(pd.Series(dates, dtype=object), schema.MODELS["absence"].columns["date"])
+    return expanded
 
 
 REASON_ZERO_REPORT_SCHOOL = "零报告未填学校（零报告须写明日期和学校）"
+# A 零报告 is one school day's report: several days with nobody absent are several 零报告 lines, each
+# sent on its day (a 零报告 sent ahead, or one for a week at once, is no daily report).
+REASON_ZERO_REPORT_DAYS = "零报告只报一天，天数须空着（每个无人缺勤的上学日各报一行零报告）"
+
+
+def _one_day(cell: object) -> bool:
+    """Whether a 零报告 row's 天数 cell is blank or 1."""
+    try:
+        return parse_days(cell) in (None, 1)
+    except CellError:
+        return False
 
 
 def _reads_zero_report(cell: object) -> bool:
@@ -662,6 +759,8 @@ def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawShe
             rejections.add(row, "date", f"{contract_header('absence', 'date')}为空")
         elif school is None:
             rejections.add(row, "school", REASON_ZERO_REPORT_SCHOOL)
+        elif "days" in rows and not _one_day(rows.at[row, "days"]):
+            rejections.add(row, "days", REASON_ZERO_REPORT_DAYS)
         else:
             dates.append(date)
             schools.append(school)

@@ -574,12 +574,15 @@ class DataRows:
     ``rows``: raw cells under canonical column names, indexed by the row number
     the user sees; ``long_cells``: (row, column, characters) of the texts of
     EXCEL_CELL_LIMIT characters or more among them (measured stripped);
-    ``has_blanks``: whether any of their cells is blank.
+    ``has_blanks``: whether any of their cells is blank; ``unfilled``: the lines of a template
+    left unfilled that were passed over (a pupil's line: 身份证号 or 学籍号 and nothing of what
+    happened), not blank rows.
     """
 
     rows: pd.DataFrame
     long_cells: list[tuple[int, str, int]]
     has_blanks: bool
+    unfilled: int = 0
 
 
 # Columns that say who or where, not what happened: in a kind whose row is an event (an absence,
@@ -589,6 +592,9 @@ class DataRows:
 WHO_COLUMNS = frozenset({"id_number", "student_no", "name", "gender", "birth_date", "township", "village",
                          "school", "grade", "class_name", "school_year"})
 EVENT_KINDS = frozenset({"absence", "cases", "home_teaching", "subsidy"})
+# A template line names its pupil (or case's child) by these: a line left unfilled is counted
+# (DataRows.unfilled), a blank spare line or the 零报告 line left blank is not.
+KEY_COLUMNS = frozenset({"id_number", "student_no"})
 
 
 def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> DataRows:
@@ -599,7 +605,8 @@ def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> Da
     under 序号 or 学校, which may be unmapped), and rows repeating the header's
     texts in at least MIN_HEADER_MATCHES cells (sheets pasted together). In a kind whose
     row is an event (EVENT_KINDS), also a row whose known columns other than WHO_COLUMNS
-    are all blank: a pupil's (or case's, or child's) line of a template left unfilled.
+    are all blank: a pupil's (or case's, or child's) line of a template left unfilled (counted
+    in ``unfilled`` when it names someone by 身份证号 or 学籍号).
     """
     below_header = grid.index > max(header.rows)
     body = grid.to_numpy(dtype=object)[below_header]
@@ -608,6 +615,7 @@ def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> Da
     header_repeats = [0] * len(body)
     known_texts = []
     what_texts = []  # the known columns other than WHO_COLUMNS, in an event kind
+    key_texts = []  # 身份证号, 学籍号, in an event kind
     long_cells = []  # (position in body, column, characters)
     for position in range(body.shape[1]):
         texts = _stripped_texts(body[:, position].tolist())
@@ -618,6 +626,8 @@ def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> Da
         known_texts.append(texts)
         if kind in EVENT_KINDS and column_at[position] not in WHO_COLUMNS:
             what_texts.append(texts)
+        if kind in EVENT_KINDS and column_at[position] in KEY_COLUMNS:
+            key_texts.append(texts)
         label = header.labels[column_at[position]]
         if label in texts:
             for row, text in enumerate(texts):
@@ -631,16 +641,20 @@ def data_rows(grid: pd.DataFrame, header: Header, kind: str | None = None) -> Da
             skip[row] = True
         elif not has_blanks and not all(texts):
             has_blanks = True
+    unfilled = 0
     if what_texts:  # an event kind's sheet with at least one column saying what happened
+        keyed = [any(texts) for texts in zip(*key_texts)] if key_texts else [False] * len(body)
         for row, texts in enumerate(zip(*what_texts)):
             if not any(texts):
+                if keyed[row] and not skip[row]:
+                    unfilled += 1
                 skip[row] = True
     keep = ~np.array(skip, dtype=bool)
     row_numbers = grid.index[below_header]
     rows = pd.DataFrame(body[keep][:, list(header.columns.values())], index=row_numbers[keep],
                         columns=list(header.columns), dtype=object)
     return DataRows(rows, [(int(row_numbers[row]), column, length) for row, column, length in long_cells
-                           if not skip[row]], has_blanks)
+                           if not skip[row]], has_blanks, unfilled)
 
 
 # --------------------------------------------------------------------------- one file
@@ -652,7 +666,8 @@ class RawSheet:
     ``rows``: raw cells under canonical column names, indexed by source row;
     ``missing``: descriptions of required headers the sheet lacks (then every
     row is rejected with ``missing_message``); ``cell_rejections``: rows to
-    reject for a cell found unfit when reading, row -> (column, reason).
+    reject for a cell found unfit when reading, row -> (column, reason);
+    ``unfilled``: template lines left unfilled, passed over (DataRows.unfilled).
     """
 
     kind: str
@@ -662,6 +677,7 @@ class RawSheet:
     rows: pd.DataFrame
     missing: list[str] = field(default_factory=list)
     cell_rejections: dict[int, tuple[str, str]] = field(default_factory=dict)
+    unfilled: int = 0
 
     @property
     def missing_message(self) -> str:
@@ -737,7 +753,7 @@ def read_ledger_file(ledger_file: LedgerFile, vocabulary: HeaderVocabulary,
             else:  # a title or header line: nothing to reject, but worth saying
                 note(sheet_name, REASON_ENCODING.replace("此行", f"第 {row} 行"), row)
         sheets.append(RawSheet(ledger_file.kind, ledger_file.relative, sheet_name, header,
-                               body.rows, missing_headers(header, vocabulary), rejections))
+                               body.rows, missing_headers(header, vocabulary), rejections, body.unfilled))
         if body.has_blanks:
             sheets_with_blanks.append(sheets[-1])
     if not sheets:
