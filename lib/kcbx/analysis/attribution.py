@@ -22,6 +22,7 @@ import datetime as dt
 import difflib
 from collections.abc import Collection, Sequence
 
+import numpy as np
 import pandas as pd
 
 from kcbx import schema
@@ -74,6 +75,25 @@ def of_people(frame: pd.DataFrame, keys: set[str] | None) -> pd.DataFrame:
 def rows_of(frame: pd.DataFrame, column: str, keys: Collection[str]) -> pd.DataFrame:
     """The rows whose ``column`` is one of keys, as ``frame[frame[column].isin(keys)]``."""
     return frame[is_in(frame[column], keys)]
+
+
+class KeyIndex:
+    """A table's column factorised once, to take the rows of many sets of keys: ``rows(keys)``
+    is ``rows_of(frame, column, keys)``, the rows in the table's order, found by the keys'
+    codes (a lookup per key and one pass over the codes) instead of a test per row."""
+
+    def __init__(self, frame: pd.DataFrame, column: str):
+        self.frame, self.column = frame, column
+        self.codes, uniques = pd.factorize(frame[column])  # a missing cell: code -1
+        self.uniques = pd.Index(uniques)
+
+    def rows(self, keys: Collection[str]) -> pd.DataFrame:
+        if any(key is None or key is pd.NA or key != key for key in keys):
+            return rows_of(self.frame, self.column, keys)  # a missing key finds missing cells: pandas' rule
+        wanted = self.uniques.get_indexer(list(keys))
+        chosen = np.zeros(len(self.uniques) + 1, dtype=bool)  # the last slot answers code -1
+        chosen[wanted[wanted >= 0]] = True
+        return self.frame.take(np.flatnonzero(chosen[self.codes]))
 
 
 def _first_township_by_person(frame: pd.DataFrame) -> pd.Series:

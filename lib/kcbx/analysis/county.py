@@ -4,15 +4,15 @@ each township's ``Analysis`` is cut from it (``kcbx.analysis.cut``)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from kcbx import schema
 from kcbx.analysis.attribution import (
+    KeyIndex,
     attribute_case_townships,
     attribute_to_townships,
     files_by_township,
@@ -31,8 +31,6 @@ from kcbx.measures.common import FINDING_COLUMNS, current_roster
 from kcbx.measures.compliance import compliance_checks, known_birth_dates
 from kcbx.measures.matching import first_row_per_person
 from kcbx.params import Params
-
-NO_ROWS = np.array([], dtype=np.intp)
 
 
 @dataclass
@@ -81,20 +79,27 @@ class CountyPass:
     compliance_checks: pd.DataFrame  # 合规检查: cases by case township, scope's pupils by roster township
     verification_ledger: bool = False  # the county has a verification ledger (rows of 核查)
 
-    # frame id -> (the frame, its row positions by township); the frame is kept so its id is not reused
-    _positions: dict[tuple[int, str], tuple[pd.DataFrame, dict]] = field(
+    # (frame id, column) -> the frame's KeyIndex, which keeps the frame: its id is not reused
+    _indexes: dict[tuple[int, str], KeyIndex] = field(
         default_factory=dict, repr=False, compare=False)
 
     def _rows_in(self, frame: pd.DataFrame | None, township: str | None,
                  column: str = "township") -> pd.DataFrame | None:
-        """``in_township`` for the pass's own tables: each is grouped by township once, not
-        compared row by row for each of 49 townships."""
+        """``in_township`` for the pass's own tables (``_rows_with`` of the one township)."""
         if township is None or frame is None:
             return frame
+        return self._rows_with(frame, column, (township,))
+
+    def _rows_with(self, frame: pd.DataFrame, column: str, keys: Collection[str] | None) -> pd.DataFrame:
+        """``attribution.rows_of`` for the pass's own tables (``of_people`` when keys is None:
+        every row), through each table's ``KeyIndex``, made once: a township's rows are found
+        by its keys' codes, not by testing each of the county's texts for each of 49 townships."""
+        if keys is None:
+            return frame
         key = (id(frame), column)
-        if key not in self._positions:
-            self._positions[key] = (frame, frame.groupby(column, sort=False).indices)
-        return frame.take(self._positions[key][1].get(township, NO_ROWS))
+        if key not in self._indexes:
+            self._indexes[key] = KeyIndex(frame, column)
+        return self._indexes[key].rows(keys)
 
     def townships(self) -> list[str]:
         """The townships a run covers: every township of the current roster or the

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from kcbx.analysis.attribution import data_quality, of_people, rows_of
+from kcbx.analysis.attribution import data_quality, of_people
 from kcbx.analysis.model import Analysis
 from kcbx.calendar import calendar_coverage
 from kcbx.measures import cases as case_measures
@@ -61,7 +61,7 @@ def core_of(county: CountyPass, township: str | None) -> Core:
     town_cases = county._rows_in(county.cases, township)
     return Core(
         roster=town_roster, pupils=town_pupils,
-        absent_today=of_people(county.absent_today, town_pupils).reset_index(drop=True),
+        absent_today=county._rows_with(county.absent_today, "person_key", town_pupils).reset_index(drop=True),
         cases=town_cases,
         case_counts=case_measures.case_counts(town_cases, set(county.tables["poverty"]["person_key"]),
                                               tuopin_keys(county.tables["poverty"])),
@@ -193,28 +193,28 @@ def select_rows(county: CountyPass, township: str | None) -> TownshipRows:
                                            township, county.township_files)
     return TownshipRows(
         township=township, core=core,
-        streaks=of_people(county.streaks, pupils),
-        absence=rows_of(absence, "person_key",
+        streaks=county._rows_with(county.streaks, "person_key", pupils),
+        absence=county._rows_with(absence, "person_key",
                          set(county.roster_now["person_key"]) if pupils is None else pupils),
-        duplicates=rows_of(county.duplicates, "person_key", _enrolled_keys(core.roster)),
-        pupil_cases=of_people(county.cases, pupils),
-        case_events=rows_of(county.case_events, "case_id", set(core.cases["case_id"])),
+        duplicates=county._rows_with(county.duplicates, "person_key", _enrolled_keys(core.roster)),
+        pupil_cases=county._rows_with(county.cases, "person_key", pupils),
+        case_events=county._rows_with(county.case_events, "case_id", set(core.cases["case_id"])),
         enrollment=county._rows_in(tables["enrollment"], township),
         home_teaching_due=due,
-        home_teaching=rows_of(county.home_teaching, "person_key", due_keys),
-        visits=rows_of(tables["home_teaching"], "person_key", due_keys),
-        poverty=of_people(tables["poverty"], register_children),
-        subsidy=of_people(tables["subsidy"], pupils),
+        home_teaching=county._rows_with(county.home_teaching, "person_key", due_keys),
+        visits=county._rows_with(tables["home_teaching"], "person_key", due_keys),
+        poverty=county._rows_with(tables["poverty"], "person_key", register_children),
+        subsidy=county._rows_with(tables["subsidy"], "person_key", pupils),
         subsidy_not_due=county._rows_in(county.subsidy_not_due, township).reset_index(drop=True),
         transition=county._rows_in(county.transition, township),
-        person_groups=of_people(county.person_groups, case_children),
+        person_groups=county._rows_with(county.person_groups, "person_key", case_children),
         warning_scores=county._rows_in(county.warning_scores, township),
         backtest=county.warning_backtest.of_township(township),
         ingest_log=log, rejected=rejected, findings=findings,
         unenrolled_poverty=county._rows_in(county.unenrolled_poverty, township),
         unenrolled_disability=county._rows_in(county.unenrolled_disability, township),
         disability=disability,
-        register_roster=(county.roster_now if township is None else rows_of(
+        register_roster=(county.roster_now if township is None else county._rows_with(
             county.roster_now, "person_key", set(core.school_age["person_key"]) | set(disability["person_key"]))),
         # The county ingest's totals, as the contract defines rows_read … for every report; no
         # part of a township's fingerprint (kcbx.runner.prepare): a reused report gets the run's
