@@ -416,9 +416,15 @@ class _RowHeights:
     def total(self, first_row: int, last_row: int) -> float:
         return sum(self.height(row) for row in range(first_row, last_row + 1))
 
-    def apply(self, worksheet: Worksheet) -> None:
-        for row, points in sorted(self.points.items()):
+    def set_row(self, worksheet: Worksheet, row: int) -> None:
+        """Give row its height when it needs other than the default (in constant_memory, before
+        a later row is written)."""
+        if (points := self.points.get(row)) is not None:
             worksheet.set_row(row, round(points, 2))
+
+    def apply(self, worksheet: Worksheet) -> None:
+        for row in sorted(self.points):
+            self.set_row(worksheet, row)
 
 
 def _apply_page_setup(worksheet: Worksheet, setup: PageSetup, last_row: int, last_col: int,
@@ -456,7 +462,7 @@ FINGERPRINT_PROPERTY = "kcbx 指纹"  # a custom document property (文件 › �
 
 
 def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | FormSheet],
-                   fingerprint: str | None = None) -> None:
+                   fingerprint: str | None = None, *, constant_memory: bool = False) -> None:
     """Write the sheets to one .xlsx file at path, atomically.
 
     The workbook is written under a temporary name in the same folder, then
@@ -464,13 +470,28 @@ def write_workbook(path: str | os.PathLike[str], sheets: Sequence[TableSheet | F
     leaves any earlier file intact (and a hard link of it elsewhere untouched).
     ``fingerprint``, of what the sheets were made from, is kept as a document
     property (``workbook_fingerprint``).
+
+    ``constant_memory``: xlsxwriter keeps one row in memory, the earlier ones on disk, and
+    writes texts inline rather than shared: a county's ledger of 80,000 rows takes some 30 MB
+    while written rather than 160. Only for TableSheets, which are written in row order, and
+    with no header cell merged down two rows (streaming, xlsxwriter merges down only once): a
+    ValueError otherwise.
     """
     if not sheets:
         raise ValueError("write_workbook needs at least one sheet")
+    if constant_memory:
+        for sheet in sheets:
+            if not isinstance(sheet, TableSheet):
+                raise ValueError(f"write_workbook: constant_memory writes TableSheets only, "
+                                 f"not {type(sheet).__name__} {sheet.name!r}")
+            if _merged_down(sheet.columns):
+                raise ValueError(f"write_workbook: constant_memory cannot merge TableSheet "
+                                 f"{sheet.name!r}'s ungrouped headers down two rows")
+    options = {**TEXT_ONLY_OPTIONS, "constant_memory": True} if constant_memory else TEXT_ONLY_OPTIONS
     # 0600: every workbook kcbx writes holds full identities (names, IDs, phones); the runner
     # widens it to params share_group when there is one (kcbx.runner.private).
     with replacing(path, mode=PRIVATE_FILE_MODE) as temporary, collector_paused():
-        workbook = xlsxwriter.Workbook(str(temporary), TEXT_ONLY_OPTIONS)
+        workbook = xlsxwriter.Workbook(str(temporary), options)
         if fingerprint is not None:
             workbook.set_custom_property(FINGERPRINT_PROPERTY, fingerprint)
         styles = _Styles(workbook)
@@ -557,64 +578,111 @@ def _as_datetime(value: Any) -> dt.datetime | dt.date | None:
     return None
 
 
+def _cell(value: Any, kind: str) -> Any:
+    """What a cell of kind shows of a ledger value, its type telling the typed call that writes
+    it (``_write_cell``): None a blank, a str text, a date a date, anything else a number; what
+    does not fit the kind is text."""
+    return None if _is_missing(value) else _present_cell(value, kind)
+
+
+def _present_cell(value: Any, kind: str) -> Any:
+    """_cell for a value known not to be missing."""
+    if kind == "date" and (day := _as_datetime(value)) is not None:
+        return day
+    if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
+            and not isinstance(value, bool):
+        return round(value, FLOAT_DECIMALS) if kind == "float" else value
+    return _as_text(value)
+
+
+def _column_cells(values: pd.Series, kind: str) -> list[Any]:
+    """_cell of each of a table's column of values: the whole column tested for missing values
+    at once (a county's column has tens of thousands of cells)."""
+    missing = values.isna().to_numpy()  # the same test as _is_missing, for the whole column at once
+    return [None if blank else _present_cell(value, kind)
+            for value, blank in zip(values.tolist(), missing)]
+
+
+def _texts(cells: Sequence[Any]) -> set[str]:
+    """The distinct texts among cells, which size a text column: few, though the cells are many."""
+    return {cell for cell in cells if isinstance(cell, str)}
+
+
+def _write_cell(worksheet: Worksheet, row: int, col: int, cell: Any, style: Format,
+                date_style: Format | None = None) -> None:
+    """Write a cell (``_cell``) with its typed call: never write(), so no text becomes a formula."""
+    if cell is None:
+        worksheet.write_blank(row, col, None, style)
+    elif isinstance(cell, str):
+        worksheet.write_string(row, col, cell, style)
+    elif isinstance(cell, dt.date):  # datetimes and pandas Timestamps too
+        worksheet.write_datetime(row, col, cell, date_style or style)
+    else:
+        worksheet.write_number(row, col, cell, style)
+
+
 def _write_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str,
                  style: Format, date_style: Format | None = None) -> None:
     """Write one ledger value with a typed call; what does not fit the kind is written as text."""
-    if _is_missing(value):
-        worksheet.write_blank(row, col, None, style)
-    else:
-        _write_present_value(worksheet, row, col, value, kind, style, date_style)
+    _write_cell(worksheet, row, col, _cell(value, kind), style, date_style)
 
 
-def _write_present_value(worksheet: Worksheet, row: int, col: int, value: Any, kind: str,
-                         style: Format, date_style: Format | None = None) -> str | None:
-    """_write_value for a value known not to be missing; return the text when written as text."""
-    if kind == "date" and (day := _as_datetime(value)) is not None:
-        worksheet.write_datetime(row, col, day, date_style or style)
-        return None
-    if kind in ("int", "float", "percent") and isinstance(value, numbers.Real) \
-            and not isinstance(value, bool):
-        worksheet.write_number(row, col, round(value, FLOAT_DECIMALS) if kind == "float" else value,
-                               style)
-        return None
-    text = _as_text(value)
-    worksheet.write_string(row, col, text, style)
-    return text
+@dataclass(frozen=True)
+class _Line:
+    """Text merged across columns first_col..last_col of a row (one cell when they are one): a
+    title, subtitle, note or sign-off; the row as tall as the wrapped text needs, at least points."""
+
+    row: int
+    first_col: int
+    last_col: int
+    text: str
+    style: Format
+    font_size: float = 10
+    points: float = 0.0
+
+    def fit(self, heights: _RowHeights, widths: Sequence[float]) -> None:
+        room = merged_width(widths, self.first_col, self.last_col)
+        heights.need(self.row, max(self.points, text_height(self.text, room, self.font_size)))
+
+    def write(self, worksheet: Worksheet) -> None:
+        _write_merged_text(worksheet, self.row, self.first_col, self.last_col, self.text, self.style)
 
 
-def _write_column(worksheet: Worksheet, first_row: int, col: int, values: pd.Series, kind: str,
-                  style: Format) -> set[str]:
-    """Write a table's column downward from first_row, each value as _write_value writes it.
+def _heading_lines(row: int, first_col: int, last_col: int, title: str, subtitle: str | None,
+                   styles: _Styles, title_style: Format | None = None) -> list[_Line]:
+    """A title row (and subtitle row) from row, merged across first_col..last_col."""
+    lines = [_Line(row, first_col, last_col, title, title_style or styles.title, TITLE_FONT_SIZE,
+                   TITLE_ROW_POINTS)]
+    if subtitle:
+        lines.append(_Line(row + 1, first_col, last_col, subtitle, styles.subtitle))
+    return lines
 
-    Returns the distinct texts written as text, which size a text column: a county's
-    column has tens of thousands of cells but few distinct values.
-    """
-    texts: set[str] = set()
-    missing = values.isna().to_numpy()  # the same test as _is_missing, for the whole column at once
-    for row, value, blank in zip(range(first_row, first_row + len(values)), values.tolist(), missing):
-        if blank:
-            worksheet.write_blank(row, col, None, style)
-        elif (text := _write_present_value(worksheet, row, col, value, kind, style)) is not None:
-            texts.add(text)
-    return texts
+
+def _signoff_line(row: int, first_col: int, last_col: int, signoff: SignOff, styles: _Styles) -> _Line:
+    return _Line(row, first_col, last_col, signoff.text(), styles.signoff, points=SIGNOFF_ROW_POINTS)
+
+
+def _write_lines(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float],
+                 lines: Sequence[_Line]) -> int:
+    """Fit and write lines (a FormSheet's); return the row after the last."""
+    for line in lines:
+        line.fit(heights, widths)
+        line.write(worksheet)
+    return lines[-1].row + 1
 
 
 def _write_signoff(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
-                   last_col: int, signoff: SignOff | None, styles: _Styles, first_col: int = 0) -> int:
+                   last_col: int, signoff: SignOff | None, styles: _Styles) -> int:
     """The sign-off line from row (when the sheet has one); return the next free row."""
     if signoff is None:
         return row
-    heights.need(row, SIGNOFF_ROW_POINTS)
-    _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, signoff.text(), styles.signoff)
-    return row + 1
+    return _write_lines(worksheet, heights, widths, [_signoff_line(row, 0, last_col, signoff, styles)])
 
 
 def _write_wrapped_text(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
-                        first_col: int, last_col: int, text: str, style: Format,
-                        font_size: float = 10) -> None:
+                        first_col: int, last_col: int, text: str, style: Format) -> None:
     """text merged across first_col..last_col, its row as tall as the wrapped text needs."""
-    _write_merged_text(worksheet, row, first_col, last_col, text, style)
-    heights.need(row, text_height(text, merged_width(widths, first_col, last_col), font_size))
+    _write_lines(worksheet, heights, widths, [_Line(row, first_col, last_col, text, style)])
 
 
 def _write_merged_text(worksheet: Worksheet, row: int, first_col: int, last_col: int,
@@ -635,6 +703,9 @@ def _notes_lines(notes: Sequence[str] | str | None) -> list[str]:
 
 
 def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles) -> None:
+    """Plan the whole sheet, then write its cells in row order, each row's height set before
+    its cells: title, header, data, notes, sign-off. Row order is what xlsxwriter's
+    constant_memory needs, where a row is on disk once a later one is written."""
     columns = list(sheet.columns)
     if not columns:
         raise ValueError(f"TableSheet {sheet.name!r} has no columns")
@@ -644,28 +715,25 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     last_col = len(columns) - 1
     heights = _RowHeights()
 
-    # The table first: its widths decide the paper, and the paper how the title is merged.
-    header_first = 2 if sheet.subtitle else 1
-    header_last = _write_table_header(worksheet, header_first, columns, styles)
-    first_data_row = header_last + 1
-    content_widths = []
-    texts_by_column = []
-    for col, column in enumerate(columns):
-        values = sheet.rows[column.key]
-        texts = _write_column(worksheet, first_data_row, col, values, column.kind, styles.cell[column.kind])
-        texts_by_column.append(texts)
-        content_widths.append(_content_width(values, column.kind, texts))
+    # The plan, no cell written. The table first: its widths decide the paper, and the paper
+    # how the title is merged.
+    cells = [_column_cells(sheet.rows[column.key], column.kind) for column in columns]
+    content_widths, line_breaks = [], []
+    for column, column_cells in zip(columns, cells):  # a column's texts at a time: a county's are MB
+        texts = _texts(column_cells)
+        content_widths.append(_content_width(sheet.rows[column.key], column.kind, texts))
+        line_breaks.append(any("\n" in text for text in texts))
     widths = _column_widths(columns, content_widths)
-    for col, width in enumerate(widths):
-        worksheet.set_column(col, col, width)
+    header_first = 2 if sheet.subtitle else 1
+    header_last = header_first + _header_rows(columns) - 1
+    first_data_row = header_last + 1
     _fit_table_header(heights, header_first, columns, widths)
-    for col, column in enumerate(columns):
-        # Most columns are as wide as their widest text: only a capped or narrowed one wraps.
-        longest = content_widths[col] * UNITS_PER_CHARACTER_AT_10PT
-        if column.kind == "text" and (longest > widths[col] - 0.5
-                                      or any("\n" in text for text in texts_by_column[col])):
-            _wrap_long_texts(worksheet, heights, first_data_row, col, sheet.rows[column.key], widths[col],
-                             styles.cell_wrapped)
+    wrapped = [_wrapped_texts(*plan) for plan in zip(columns, cells, widths, content_widths, line_breaks)]
+    for column_cells, tall in zip(cells, wrapped):
+        if tall:
+            for row, cell in enumerate(column_cells, start=first_data_row):
+                if (points := tall.get(cell)) is not None:
+                    heights.need(row, points)
 
     key_columns = _key_columns(columns) if sheet.key_columns is None else sheet.key_columns
     breakable = [col == 0 or columns[col].group is None or columns[col].group != columns[col - 1].group
@@ -677,25 +745,41 @@ def _write_table_sheet(worksheet: Worksheet, sheet: TableSheet, styles: _Styles)
     if setup.column_breaks:
         heading_last_col = (setup.key_columns or setup.column_breaks[0]) - 1
         closing_first_col = setup.column_breaks[-1]
-    _write_heading(worksheet, heights, widths, 0, 0, heading_last_col, sheet.title, sheet.subtitle, styles,
-                   title_style=styles.title_left if setup.column_breaks else styles.title)
+    heading = _heading_lines(0, 0, heading_last_col, sheet.title, sheet.subtitle, styles,
+                             title_style=styles.title_left if setup.column_breaks else styles.title)
+    after_data = first_data_row + len(sheet.rows)
+    closing = [_Line(after_data + index, closing_first_col, last_col, note, styles.note, NOTE_FONT_SIZE)
+               for index, note in enumerate(_notes_lines(sheet.notes))]
+    if sheet.signoff is not None:  # a blank row above it
+        closing.append(_signoff_line(after_data + len(closing) + 1, closing_first_col, last_col,
+                                     sheet.signoff, styles))
+    for line in (*heading, *closing):
+        line.fit(heights, widths)
+    last_row = max(header_last, closing[-1].row if closing else after_data - 1)
 
-    row = first_data_row + len(sheet.rows)
-    for line in _notes_lines(sheet.notes):
-        _write_wrapped_text(worksheet, heights, widths, row, closing_first_col, last_col, line,
-                            styles.note, NOTE_FONT_SIZE)
-        row += 1
-    last_row = row - 1
-    if sheet.signoff is not None:
-        last_row = _write_signoff(worksheet, heights, widths, row + 1, last_col, sheet.signoff, styles,
-                                  first_col=closing_first_col) - 1
-    heights.apply(worksheet)
+    # The cells, row by row.
+    for col, width in enumerate(widths):
+        worksheet.set_column(col, col, width)
+    for line in heading:
+        heights.set_row(worksheet, line.row)
+        line.write(worksheet)
+    for row in range(header_first, header_last + 1):
+        heights.set_row(worksheet, row)
+    _write_table_header(worksheet, header_first, columns, styles)
+    plain = [styles.cell[column.kind] for column in columns]
+    for row, row_cells in enumerate(zip(*cells), start=first_data_row):
+        heights.set_row(worksheet, row)
+        for col, cell in enumerate(row_cells):
+            tall = wrapped[col]
+            _write_cell(worksheet, row, col, cell, styles.cell_wrapped if tall and cell in tall else plain[col])
+    for line in closing:
+        heights.set_row(worksheet, line.row)
+        line.write(worksheet)
 
     worksheet.freeze_panes(first_data_row, 0)
-    worksheet.autofilter(header_last, 0, max(header_last, first_data_row + len(sheet.rows) - 1),
-                         last_col)
+    worksheet.autofilter(header_last, 0, max(header_last, after_data - 1), last_col)
     # Title and header rows print on every page.
-    _apply_page_setup(worksheet, setup, max(last_row, header_last), last_col, (0, header_last))
+    _apply_page_setup(worksheet, setup, last_row, last_col, (0, header_last))
     worksheet.set_footer("&C第 &P 页，共 &N 页")
 
 
@@ -717,10 +801,20 @@ def _key_columns(columns: Sequence[Column]) -> int:
     return max(1, count)
 
 
+def _header_rows(columns: Sequence[Column]) -> int:
+    """Rows of the header: two when any column has a group."""
+    return 2 if any(column.group for column in columns) else 1
+
+
+def _merged_down(columns: Sequence[Column]) -> bool:
+    """Whether the header has cells merged down its two rows: the headers of ungrouped columns."""
+    return _header_rows(columns) == 2 and any(not column.group for column in columns)
+
+
 def _fit_table_header(heights: _RowHeights, row: int, columns: Sequence[Column],
                       widths: Sequence[float]) -> None:
     """Heights for the header from row, as _write_table_header lays it out."""
-    if not any(column.group for column in columns):
+    if _header_rows(columns) == 1:
         for col, column in enumerate(columns):
             heights.need(row, text_height(column.header, widths[col]))
         return
@@ -736,17 +830,15 @@ def _fit_table_header(heights: _RowHeights, row: int, columns: Sequence[Column],
         heights.need_across(row, row + 1, text_height(header, width))
 
 
-def _wrap_long_texts(worksheet: Worksheet, heights: _RowHeights, first_row: int, col: int,
-                     values: pd.Series, width: float, style: Format) -> None:
-    """Rewrite a text column's cells too long for its width as wrapped text, each row as tall
-    as its text needs."""
-    for row, value in zip(range(first_row, first_row + len(values)), values.tolist()):
-        if _is_missing(value):
-            continue
-        text = _as_text(value)
-        if wrapped_lines(text, width) > 1:
-            worksheet.write_string(row, col, text, style)
-            heights.need(row, text_height(text, width))
+def _wrapped_texts(column: Column, cells: Sequence[Any], width: float, content_width: int,
+                   line_breaks: bool) -> dict[str, float]:
+    """A text column's texts too long for its width, each with the height its row needs for it
+    wrapped; none when the column is as wide as its widest text and no text breaks a line."""
+    # Most columns are as wide as their widest text: only a capped or narrowed one wraps.
+    if column.kind != "text" or (content_width * UNITS_PER_CHARACTER_AT_10PT <= width - 0.5
+                                 and not line_breaks):
+        return {}
+    return {text: text_height(text, width) for text in _texts(cells) if wrapped_lines(text, width) > 1}
 
 
 def _group_runs(columns: Sequence[Column]) -> list[tuple[str | None, int, int]]:
@@ -761,28 +853,30 @@ def _group_runs(columns: Sequence[Column]) -> list[tuple[str | None, int, int]]:
 
 
 def _write_table_header(worksheet: Worksheet, row: int, columns: Sequence[Column],
-                        styles: _Styles) -> int:
-    """Write the header from row; return the index of its last row."""
-    if not any(column.group for column in columns):
+                        styles: _Styles) -> None:
+    """Write the header from row, as _fit_table_header lays it out: its first row, then its second."""
+    if _header_rows(columns) == 1:
         for col, column in enumerate(columns):
             worksheet.write_string(row, col, column.header, styles.header)
-        return row
-    for group, first, last in _group_runs(columns):
+        return
+    runs = _group_runs(columns)
+    for group, first, last in runs:
         if group:
             _write_merged_text(worksheet, row, first, last, group, styles.header)
-            for col in range(first, last + 1):
-                worksheet.write_string(row + 1, col, columns[col].header, styles.header)
-        else:
+        else:  # merged down both rows (so never in constant_memory: write_workbook)
             for col in range(first, last + 1):
                 worksheet.merge_range(row, col, row + 1, col, "", styles.header)
                 worksheet.write_string(row, col, columns[col].header, styles.header)
-    return row + 1
+    for group, first, last in runs:
+        if group:
+            for col in range(first, last + 1):
+                worksheet.write_string(row + 1, col, columns[col].header, styles.header)
 
 
 def _content_width(values: pd.Series, kind: str, texts: set[str]) -> int:
     """The widest value of a column as displayed, in character widths.
 
-    ``texts`` are the column's values as written as text (``_write_column``): they size a
+    ``texts`` are the column's values written as text (``_column_cells``): they size a
     text column; a date or number column is sized by its dates or numbers.
     """
     if kind == "text":
@@ -847,26 +941,11 @@ def _write_form_sheet(worksheet: Worksheet, sheet: FormSheet, styles: _Styles) -
     worksheet.set_h_pagebreaks(form_starts[1:])
 
 
-def _write_heading(worksheet: Worksheet, heights: _RowHeights, widths: Sequence[float], row: int,
-                   first_col: int, last_col: int, title: str, subtitle: str | None,
-                   styles: _Styles, title_style: Format | None = None) -> int:
-    """A title row (and subtitle row) merged across first_col..last_col; return the next free row."""
-    heights.need(row, TITLE_ROW_POINTS)
-    _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, title,
-                        title_style or styles.title, TITLE_FONT_SIZE)
-    row += 1
-    if subtitle:
-        _write_wrapped_text(worksheet, heights, widths, row, first_col, last_col, subtitle,
-                            styles.subtitle)
-        row += 1
-    return row
-
-
 def _write_form_heading(worksheet: Worksheet, heights: _RowHeights, row: int, sheet: FormSheet,
                         styles: _Styles) -> int:
     """The title (and subtitle) above a form; return the next free row."""
-    return _write_heading(worksheet, heights, FORM_WIDTHS, row, 0, len(FORM_WIDTHS) - 1, sheet.title,
-                          sheet.subtitle, styles)
+    return _write_lines(worksheet, heights, FORM_WIDTHS,
+                        _heading_lines(row, 0, len(FORM_WIDTHS) - 1, sheet.title, sheet.subtitle, styles))
 
 
 def _write_form_label(worksheet: Worksheet, heights: _RowHeights, row: int, col: int, label: str,

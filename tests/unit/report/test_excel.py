@@ -19,7 +19,9 @@ from kcbx.report.excel import (
     PupilForm,
     SignOff,
     TableSheet,
-    _write_column,
+    _column_cells,
+    _texts,
+    _write_cell,
     _write_value,
     history_from_case_events,
     plain_number,
@@ -365,13 +367,16 @@ LEDGER_VALUES = st.one_of(
        kind=st.sampled_from(["text", "int", "float", "date", "percent"]),
        dtype=st.sampled_from([object, "string"]))
 def test_a_column_is_written_as_its_values_one_by_one(values, kind, dtype):
-    # _write_column tests the whole column for missing values at once; _write_value, the
+    # _column_cells tests the whole column for missing values at once; _write_value, the
     # brute force, tests each value: the same cells, and the texts are those written as text.
     if dtype == "string" and not all(value is None or isinstance(value, str) for value in values):
         dtype = object
     column = pd.Series(values, dtype=dtype)
     at_once, one_by_one = RecordingSheet(), RecordingSheet()
-    texts = _write_column(at_once, 3, 2, column, kind, "style")
+    cells = _column_cells(column, kind)
+    for row, cell in enumerate(cells, start=3):
+        _write_cell(at_once, row, 2, cell, "style")
+    texts = _texts(cells)
     for row, value in enumerate(column.tolist(), start=3):
         _write_value(one_by_one, row, 2, value, kind, "style")
     assert at_once.writes == one_by_one.writes

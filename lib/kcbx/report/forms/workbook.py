@@ -78,7 +78,8 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path,
     fingerprint = fingerprint or content_digest(source_digest(), sheet)
     if workbook_fingerprint(path) == fingerprint:
         return False
-    write_workbook(path, [sheet], fingerprint=fingerprint)
+    # Row by row: xlsxwriter keeps one row in memory rather than the ledger's million cells.
+    write_workbook(path, [sheet], fingerprint=fingerprint, constant_memory=True)
     return True
 
 
