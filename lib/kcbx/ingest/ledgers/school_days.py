@@ -12,38 +12,48 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from kcbx.params import Params
 
 
-@dataclass(frozen=True)
+@dataclass
 class TermDays:
-    """A term: its first and last day, and its school days (sorted, all inside it)."""
+    """A term: its first and last day, and its school days (sorted, all inside it). Made from a
+    params file (``term_days``), the days are counted only when a row first asks: the calendar
+    imports pandas and the holiday library, which a county without a 天数 column never needs,
+    and a reader process counts them for itself rather than the ingest before any file is read."""
 
     start: dt.date
     end: dt.date
-    days: tuple[dt.date, ...]
+    days: tuple[dt.date, ...] | None = None  # None: counted from ``params`` when first needed
+    params: Params | None = field(default=None, repr=False, compare=False)
+
+    def school_days(self) -> tuple[dt.date, ...]:
+        if self.days is None:
+            from kcbx.calendar import school_days_for  # pandas and the holiday library: here only
+
+            self.days = tuple(day.date() for day in school_days_for(self.params))
+        return self.days
 
     def is_school_day(self, day: dt.date) -> bool:
-        position = bisect.bisect_left(self.days, day)
-        return position < len(self.days) and self.days[position] == day
+        days = self.school_days()
+        position = bisect.bisect_left(days, day)
+        return position < len(days) and days[position] == day
 
     def from_day(self, first: dt.date, count: int) -> tuple[dt.date, ...]:
         """The ``count`` school days from ``first`` on, ``first`` (a school day) included; fewer
         when the term ends before (the caller says why that is wrong)."""
-        position = bisect.bisect_left(self.days, first)
-        return self.days[position:position + count]
+        days = self.school_days()
+        position = bisect.bisect_left(days, first)
+        return days[position:position + count]
 
 
 def term_days(params: Params) -> TermDays:
-    """The county's term and its school days, from its params file (the measures' own calendar)."""
-    from kcbx.calendar import school_days_for  # pandas and the holiday library: only to read files
-
-    days = tuple(day.date() for day in school_days_for(params))
-    return TermDays(params.term_start, params.term_end, days)
+    """The county's term, its school days the measures' own calendar (counted when first needed)."""
+    return TermDays(params.term_start, params.term_end, params=params)
 
 
 def term_rules(params: Params) -> dict[str, object]:
