@@ -310,7 +310,8 @@ def _suspected_sheet(analysis: Analysis, people: pd.DataFrame) -> TableSheet:
            for column in ("name", "gender", "township", "grade", "village", "guardian", "phone",
                           "family")},
         school=child["school"].where(child["school"].notna(), absent["school"]),
-        reason=absent["person_key"].map(notice_findings).fillna("已有在办辍学案件，已发限期复学通知书"),
+        # object first: with no finding at all the map is float NaN, which text must not fill
+        reason=absent["person_key"].map(notice_findings).astype(object).fillna("已有在办辍学案件，已发限期复学通知书"),
     )
     filled_here = [column.key for column in _SUSPECTED_COLUMNS[1:] if column.key not in _CHECK_KEYS]
     rows = pd.concat([frame[filled_here] for frame in (unregistered, absentees)], ignore_index=True)
