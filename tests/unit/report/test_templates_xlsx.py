@@ -121,8 +121,8 @@ def test_cases_template_keys_a_child_without_id_by_student_no_and_notes_the_case
     assert (sheet[f"{at['身份证号']}4"].value, sheet[f"{at['学籍号']}4"].value) == (None, "2021450000123")
     assert sheet[f"{at['年级']}4"].value == "八年级"
     assert sheet[f"{at['姓名']}4"].comment.text == "立案：2021-09-20\n辍学原因：厌学\n责任人：韦副镇长\n最近：2021-10-08 家访"
-    rules = {dv.type: dv for dv in sheet.data_validations.dataValidation if dv.type == "list"}
-    assert rules["list"] is not None
+    grade_rule = next(dv for dv in sheet.data_validations.dataValidation if str(dv.sqref).startswith(at["年级"]))
+    assert (grade_rule.type, grade_rule.formula1) == ("list", '"一年级,二年级,三年级,四年级,五年级,六年级,七年级,八年级,九年级"')
     events_rule = next(dv for dv in sheet.data_validations.dataValidation if str(dv.sqref).startswith(at["事件"]))
     assert events_rule.formula1 == '"' + ",".join(schema.CASE_EVENTS) + '"'
     sheets, findings, _ = read_back(path, "cases")

@@ -46,8 +46,8 @@ NOTICE_METHOD = "法治"  # 劝返方式 of the notice's event: 法治手段兜�
 DOCUMENT_COLUMNS = [
     "document", "seq", "doc_number", "file_name", "person_key", "case_id", "name", "gender", "id_label",
     "id_value", "school", "grade_class", "guardian", "phone", "address", "streak", "streak_start",
-    "last_absent", "top_day", "issued", "due", "due_moved", "cause", "destination", "born", "age",
-    "opened", "owners", "state_label", "reason", "log_entry",
+    "last_absent", "issued", "due", "due_moved", "cause", "destination", "born", "age",
+    "opened", "owners", "reason", "log_entry",
 ]
 
 
@@ -117,15 +117,6 @@ def _open_case(analysis: Analysis, key: str) -> pd.Series | None:
     return None if mine.empty else mine.sort_values("opened", kind="stable").iloc[-1]
 
 
-def _top_day(days: pd.DatetimeIndex, streak_start: Any, top: int) -> pd.Timestamp | None:
-    """The school day the run reached the ladder's top rung (as ``compliance.notice_late`` counts
-    it for a pupil: the run's first day, then top − 1 school days on)."""
-    position = days.get_indexer(pd.DatetimeIndex([pd.Timestamp(streak_start)]).as_unit("ns"))[0]
-    if position < 0 or position + top - 1 >= len(days):
-        return None
-    return days[position + top - 1]
-
-
 def _notice_rows(analysis: Analysis, people: pd.DataFrame, guardians: pd.Series) -> list[dict]:
     params, as_of = analysis.params, analysis.as_of
     top = max(params.escalation)
@@ -144,11 +135,11 @@ def _notice_rows(analysis: Analysis, people: pd.DataFrame, guardians: pd.Series)
         rows.append({
             **child, "document": NOTICE, "case_id": None if case is None else case["case_id"],
             "streak": int(streak["streak"]), "streak_start": start, "last_absent": last,
-            "top_day": _top_day(days, start, top), "issued": pd.Timestamp(as_of), "due": due, "due_moved": moved,
+            "issued": pd.Timestamp(as_of), "due": due, "due_moved": moved,
             "cause": None if case is None else clean(case.get("cause")),
             "destination": None if case is None else clean(case.get("destination")),
             "opened": None if case is None else pd.Timestamp(case["opened"]),
-            "owners": _owners(case), "state_label": None if case is None else case["state_label"],
+            "owners": _owners(case),
             "reason": (f"自{chinese_date(start)}起连续无故缺勤{int(streak['streak'])}个上课日"
                        f"（达{top}天为最高一级），已登记辍学案件，尚未发出{NOTICE}"),
         })
@@ -182,7 +173,7 @@ def _labour_rows(analysis: Analysis, people: pd.DataFrame, guardians: pd.Series)
             "opened": None if case is None else pd.Timestamp(case["opened"]),
             "born": None if pd.isna(birth_day) else pd.Timestamp(birth_day),
             "age": None if pd.isna(age) else int(age),
-            "owners": clean(row.get("owners")), "state_label": None if case is None else case["state_label"],
+            "owners": clean(row.get("owners")),
             "reason": clean(row["fact"]),
         })
     return rows

@@ -9,6 +9,7 @@ import datetime as dt
 import pandas as pd
 
 from kcbx.analysis.model import Analysis
+from kcbx.measures.by_school import TOTAL_LABEL
 from kcbx.measures.common import is_in
 from kcbx.measures.matching import (
     ENROLLED_STATUS,
@@ -211,7 +212,7 @@ _SUBSIDY_COLUMNS = [
 ]
 _LEVELS = {"primary": "小学", "junior": "初中"}
 UNKNOWN_TOWNSHIP = "（乡镇未详）"
-TOTAL = "合计"
+TOTAL = TOTAL_LABEL  # the 合计 row, as 附件1 and 出勤统计 name it
 
 
 def subsidy_rows(analysis: Analysis) -> pd.DataFrame:

@@ -73,11 +73,12 @@ def write_school_age_ledger(analysis: Analysis, path: str | Path,
     ledger's inputs (kcbx.runner.ledger), the previous run's copy kept when they are unchanged.
     """
     if fingerprint is not None and workbook_fingerprint(path) == fingerprint:
-        return False
+        return False  # known before the sheet is built: nothing to build
     sheet = _school_age_sheet(analysis, _people(analysis) if people is None else people)
-    fingerprint = fingerprint or content_digest(source_digest(), sheet)
-    if workbook_fingerprint(path) == fingerprint:
-        return False
+    if fingerprint is None:
+        fingerprint = content_digest(source_digest(), sheet)
+        if workbook_fingerprint(path) == fingerprint:
+            return False
     # Row by row: xlsxwriter keeps one row in memory rather than the ledger's million cells.
     write_workbook(path, [sheet], fingerprint=fingerprint, constant_memory=True)
     return True
