@@ -334,7 +334,7 @@ def compute_analysis(rows: TownshipRows, params: Params, as_of: dt.date, days: p
             "cases_open": headline["cases_open"],
             # notices_missing's pupils at the top rung with no open case (the 附件1 column too).
             "top_rung_without_case": int(notices_missing["finding"].eq(case_measures.NO_OPEN_CASE).sum()),
-            "suspected_unverified": int(out["check_result"].isna().sum()) if "check_result" in out else int(n_out),
+            "suspected_unverified": int(out["check_result"].isna().sum()),  # out_of_school carries its check
         },
         # 疑似失学核查: school-age children by the result of their check (with its evidence);
         # those still to verify or confirmed out of school.

@@ -160,9 +160,9 @@ def report_path(store_path: Path) -> Path:
 # What turns a file into stored rows besides its bytes and the county's synonyms:
 # kcbx's own reading, checking and storing code (the store's tables are laid out
 # by it too), the libraries that read cells and check IDs, and the school days an
-# absence row's 天数 counts (kcbx.calendar, the holiday library, the params' term).
+# absence row's 天数 counts (kcbx.calendar, the holiday library and the lunar calendar of a year it estimates, the params' term).
 READING_CODE = ("ingest", "schema.py", "store", "calendar.py")
-READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum", "chinesecalendar")
+READING_LIBRARIES = ("pandas", "pandera", "python-calamine", "python-stdnum", "chinesecalendar", "lunar_python")
 
 
 def reading_rules(params: Params) -> str:

@@ -727,11 +727,6 @@ def _reads_zero_report(cell: object) -> bool:
     return not _is_blank(cell) and _folded(cell) in schema.ZERO_REPORT_WORDS
 
 
-def is_zero_report(name: object, absence_type: object) -> bool:
-    """Whether an absence row is a 零报告: its 姓名 or 缺勤类型 reads 无缺勤 or 零报告."""
-    return _reads_zero_report(name) or _reads_zero_report(absence_type)
-
-
 def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawSheet, pd.DataFrame]:
     """An absence sheet without its 零报告 rows, and those rows read: date, school and provenance.
 
@@ -741,7 +736,8 @@ def _take_zero_reports(sheet: RawSheet, rejections: _Rejections) -> tuple[RawShe
     length = len(rows)
     names = rows["name"].tolist() if "name" in rows else [None] * length
     types = rows["absence_type"].tolist() if "absence_type" in rows else [None] * length
-    # is_zero_report, each distinct cell looked at once (names and types recur row after row)
+    # A 零报告: its 姓名 or 缺勤类型 reads 无缺勤 or 零报告; each distinct cell looked at once
+    # (names and types recur row after row)
     zero_cells = {cell for cell in {*names, *types} if _reads_zero_report(cell)}
     zero_rows = [row for row, name, kind in zip(rows.index.tolist(), names, types)
                  if name in zero_cells or kind in zero_cells]
